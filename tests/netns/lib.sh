@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: ISC
+# shellcheck shell=bash
+#
+# Shared helpers for the end-to-end tests: hosts are network namespaces
+# joined by veth pairs. Every name carries a per-run id so that tests (and
+# developers) running at the same time never meet: /var/run/wireguard is
+# shared by all namespaces, so interface names must be distinct too.
+#
+# Use:   . "$SRC/tests/netns/lib.sh"
+#        net_init             # traps EXIT/INT/TERM to clean everything up
+#        ns_add gw; ns_add laptop
+#        veth_pair gw 192.0.2.1/24 laptop 192.0.2.2/24
+#        wggo_start gw "$(wg_ifname gw)"
+#        ...; pass / fail "why"
+#
+# Addresses: use 192.0.2.0/24, 198.51.100.0/24 (TEST-NET) for the
+# "internet" links and 10.77.0.0/24 or fd77::/64 for tunnels; they exist
+# only inside the namespaces made here.
+
+set -uo pipefail
+
+SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${BUILD:-$SRC/build}
+# A short id: namespaces are "kg<id>-<name>", interfaces "kg<id><tag>".
+RUN_ID=${RUN_ID:-$(printf '%04x' $(($$ % 65536)))}
+NET_NAMESPACES=()
+NET_PIDS=()
+NET_TMP=""
+NET_CLEANUP_HOOKS=()
+TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
+
+log() { printf '[%s] %s\n' "$TEST_NAME" "$*" >&2; }
+
+fail() {
+	log "FAIL: $*"
+	exit 1
+}
+
+pass() {
+	log "PASS${1:+: $1}"
+	exit 0
+}
+
+# Runs "$@" and fails the test with the message when it fails.
+must() {
+	local out
+	if ! out=$("$@" 2>&1); then
+		printf '%s\n' "$out" >&2
+		fail "command failed: $*"
+	fi
+	[ -n "$out" ] && printf '%s\n' "$out"
+	return 0
+}
+
+# Fails the test when "$@" succeeds.
+must_not() {
+	if "$@" >/dev/null 2>&1; then
+		fail "command should have failed: $*"
+	fi
+}
+
+net_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	local h ns pid
+	for h in "${NET_CLEANUP_HOOKS[@]}"; do
+		eval "$h" >/dev/null 2>&1 || true
+	done
+	for pid in "${NET_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for ns in "${NET_NAMESPACES[@]}"; do
+		# Anything still running in the namespace goes with it.
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	rm -f /var/run/wireguard/kg"$RUN_ID"*.sock 2>/dev/null || true
+	[ -n "$NET_TMP" ] && rm -rf "$NET_TMP"
+	exit "$rc"
+}
+
+net_init() {
+	if [ "$(id -u)" -ne 0 ]; then
+		log "needs root (network namespaces)"
+		exit 1
+	fi
+	NET_TMP=$(mktemp -d "/tmp/keygate-$TEST_NAME-XXXXXX")
+	trap net_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# A command to run at cleanup, before namespaces go.
+on_cleanup() { NET_CLEANUP_HOOKS+=("$*"); }
+
+ns_name() { printf 'kg%s-%s' "$RUN_ID" "$1"; }
+
+ns_add() {
+	local ns
+	ns=$(ns_name "$1")
+	ip netns add "$ns" || fail "cannot add namespace $ns"
+	NET_NAMESPACES+=("$ns")
+	ip -n "$ns" link set lo up
+}
+
+# Runs a command inside a host: in_ns gw ip addr
+in_ns() {
+	local ns
+	ns=$(ns_name "$1")
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# Starts a command in a host in the background and remembers its pid.
+# Output goes to $NET_TMP/<logname>.log.
+bg_ns() {
+	local host=$1 logname=$2
+	shift 2
+	in_ns "$host" "$@" >"$NET_TMP/$logname.log" 2>&1 &
+	NET_PIDS+=("$!")
+	echo "$!"
+}
+
+# veth_pair HOST1 CIDR1 HOST2 CIDR2: a link between two hosts.
+veth_pair() {
+	local a=$1 aip=$2 b=$3 bip=$4
+	local ia="kg${RUN_ID}v${#NET_PIDS[@]}a$RANDOM" ib
+	ia=${ia:0:13}
+	ib="${ia}b"
+	ia="${ia}a"
+	ip link add "$ia" type veth peer name "$ib" || fail "cannot make veth $ia"
+	ip link set "$ia" netns "$(ns_name "$a")"
+	ip link set "$ib" netns "$(ns_name "$b")"
+	in_ns "$a" ip addr add "$aip" dev "$ia"
+	in_ns "$b" ip addr add "$bip" dev "$ib"
+	in_ns "$a" ip link set "$ia" up
+	in_ns "$b" ip link set "$ib" up
+}
+
+# A WireGuard interface name for a host, unique to this run (<= 15 chars).
+wg_ifname() { printf 'kg%s%s' "$RUN_ID" "${1:0:6}"; }
+
+# Starts wireguard-go for IF inside HOST and waits for its UAPI socket.
+wggo_start() {
+	local host=$1 ifname=$2
+	bg_ns "$host" "wggo-$ifname" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$ifname" >/dev/null
+	on_cleanup "rm -f /var/run/wireguard/$ifname.sock"
+	wait_for 5 test -S "/var/run/wireguard/$ifname.sock" ||
+		fail "wireguard-go did not start for $ifname: $(cat "$NET_TMP/wggo-$ifname.log")"
+	wait_for 5 in_ns "$host" ip link show "$ifname" ||
+		fail "wireguard-go made no link $ifname"
+}
+
+# wait_for SECONDS CMD...: polls every 0.1 s until CMD succeeds.
+wait_for() {
+	local limit=$1 i=0
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -ge $((limit * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# can_ping HOST ADDR: one ping with a 1 s deadline.
+can_ping() { in_ns "$1" ping -n -c 1 -W 1 "$2" >/dev/null 2>&1; }
+
+# tcp_open HOST ADDR PORT: does a TCP connection succeed within 2 s?
+tcp_open() { in_ns "$1" nc -z -w 2 "$2" "$3" >/dev/null 2>&1; }

@@ -276,6 +276,7 @@ int check_main(int argc, char **argv)
 	}
 	exposure_name_owners(&bad, "/proc");
 	report(&o, &bad, nmail);
+	fflush(stdout);
 	if (bad.count > 0)
 		log_error("%zu mail listener%s reachable outside the tunnel", bad.count,
 			  bad.count == 1 ? "" : "s");

@@ -183,7 +183,8 @@ void exposure_describe(const struct exposure_listener *l, const struct exposure_
 	} else if (strncmp(l->proc, "courier", 7) == 0) {
 		/* couriertcpd takes one address per service. */
 		tunnel_list(tunnel, ntunnel, l->local.family, 1, addrs, sizeof(addrs));
-		snprintf(buf, len, "%s listens on %s; set ADDRESS=%s in %s", who, where, addrs,
+		snprintf(buf, len, "%s listens on %s; set %sADDRESS=%s in %s", who, where,
+			 l->port == 993 || l->port == 995 ? "SSL" : "", addrs,
 			 courier_file(l->port));
 	} else if (strcmp(l->proc, "master") == 0) {
 		tunnel_list(tunnel, ntunnel, l->local.family, 1, addrs, sizeof(addrs));

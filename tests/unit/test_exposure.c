@@ -238,8 +238,12 @@ static void test_describe(void **state)
 	assert_string_equal(buf, "dovecot listens on [::]:993; set listen = fd77::1, 10.77.0.1");
 	l = listener("0.0.0.0", 995, "couriertcpd");
 	exposure_describe(&l, tun, 2, buf, sizeof(buf));
-	assert_string_equal(buf, "couriertcpd listens on 0.0.0.0:995; set ADDRESS=10.77.0.1 in "
+	assert_string_equal(buf, "couriertcpd listens on 0.0.0.0:995; set SSLADDRESS=10.77.0.1 in "
 				 "/etc/courier/pop3d-ssl");
+	l = listener("0.0.0.0", 143, "couriertcpd");
+	exposure_describe(&l, tun, 2, buf, sizeof(buf));
+	assert_string_equal(buf, "couriertcpd listens on 0.0.0.0:143; set ADDRESS=10.77.0.1 in "
+				 "/etc/courier/imapd");
 	l = listener("192.0.2.1", 587, "master");
 	exposure_describe(&l, tun, 2, buf, sizeof(buf));
 	assert_string_equal(buf, "postfix (master) listens on 192.0.2.1:587; in master.cf name the "

@@ -102,7 +102,10 @@ dovecot_start() {
 	done
 }
 
-dovecot_listening() { in_ns "$1" ss -Hltn "sport = :$2" | grep -q .; }
+dovecot_listening() {
+	local out
+	out=$(in_ns "$1" ss -Hltn "sport = :$2") && [ -n "$out" ]
+}
 
 dovecot_stop() {
 	local dir

@@ -29,6 +29,7 @@ must in_ns gw nft -f "$NET_TMP/keygate.nft" >/dev/null
 
 mail_none_reachable internet mail 192.0.2.1
 mail_all_ok peer mail 10.77.0.1 "wall $RUN_ID"
-in_ns gw nft list table inet keygate | grep -q 'counter packets [1-9]' ||
-	fail "the drop rule counted nothing"
+# Not `nft | grep -q`: with pipefail, grep's early exit fails the pipe.
+rules=$(in_ns gw nft list table inet keygate)
+grep -q 'counter packets [1-9]' <<<"$rules" || fail "the drop rule counted nothing: $rules"
 pass "nftables keeps the mail ports to the tunnel interface"

@@ -195,13 +195,14 @@ int uapi_exchange(const char *ifname, const char *path, const char *req, size_t 
 		n = recv(fd, buf + len, cap - len, 0);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (n < 0) {
+		if (n < 0 && errno != ECONNRESET) {
 			ret = -errno;
 			wg_set_error("%s: reading UAPI socket %s: %s", ifname, path,
 				     strerror(errno));
 			goto fail;
 		}
-		if (n == 0) {
+		/* A reset is a hangup with our request unread. */
+		if (n <= 0) {
 			if (len == 0) {
 				wg_set_error("%s: UAPI socket %s closed without a reply", ifname,
 					     path);

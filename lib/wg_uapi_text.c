@@ -261,6 +261,27 @@ struct parse_state {
 	struct wg_peer **peer_tail;
 };
 
+static bool is_peer_key(const char *key)
+{
+	static const char *const keys[] = {
+		"preshared_key",
+		"endpoint",
+		"last_handshake_time_sec",
+		"last_handshake_time_nsec",
+		"rx_bytes",
+		"tx_bytes",
+		"persistent_keepalive_interval",
+		"allowed_ip",
+		"protocol_version",
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(key, keys[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int parse_device_line(struct parse_state *st, const char *key, const char *value)
 {
 	struct wg_device *dev = st->dev;
@@ -284,6 +305,8 @@ static int parse_device_line(struct parse_state *st, const char *key, const char
 			return -EINVAL;
 		dev->fwmark = (uint32_t)v;
 		dev->flags |= WGDEV_HAS_FWMARK;
+	} else if (is_peer_key(key)) {
+		return -EINVAL; /* a peer's line before any public_key */
 	}
 	return 0; /* unknown keys: ignored, as wg(8) does, for newer servers */
 }

@@ -147,7 +147,7 @@ int uapi_request_set(char **req, size_t *len, const struct wg_device *dev)
 	}
 	ubuf_add(&b, "\n");
 	*req = b.p;
-	/* The whole allocation is wiped on free, not only what was written. */
+	/* Beyond len nothing was written: wiping len bytes on free is enough. */
 	*len = b.len;
 	return 0;
 }
@@ -381,11 +381,14 @@ static int parse_line(struct parse_state *st, const char *key, const char *value
 	return parse_peer_line(st, key, value);
 }
 
+#define LINE_MAX_LEN 256
+
 /* Walks the lines of a reply; device keys go to st (NULL: only errno is
- * allowed). Returns the errno the server sent, as -|N|. */
-static int uapi_parse(struct parse_state *st, const char *ifname, const char *buf, size_t len)
+ * allowed). Returns the errno the server sent, as -|N|. line is scratch
+ * space that the caller wipes: it may hold a key. */
+static int uapi_walk(struct parse_state *st, const char *ifname, const char *buf, size_t len,
+		     char line[LINE_MAX_LEN])
 {
-	char line[256];
 	size_t pos = 0, lineno = 0;
 	int err = 0, ret;
 	bool have_errno = false;
@@ -417,7 +420,7 @@ static int uapi_parse(struct parse_state *st, const char *ifname, const char *bu
 				     ifname, lineno);
 			return -EPROTO;
 		}
-		if (llen >= sizeof(line) || memchr(buf + pos, '\0', llen) != NULL ||
+		if (llen >= LINE_MAX_LEN || memchr(buf + pos, '\0', llen) != NULL ||
 		    (eq = memchr(buf + pos, '=', llen)) == NULL || eq == buf + pos) {
 			wg_set_error("%s: malformed UAPI reply at line %zu", ifname, lineno);
 			return -EPROTO;
@@ -437,24 +440,20 @@ static int uapi_parse(struct parse_state *st, const char *ifname, const char *bu
 		}
 		if (ret == -ENOMEM) {
 			wg_set_error("%s: out of memory reading the UAPI reply", ifname);
-			sodium_memzero(line, sizeof(line));
 			return ret;
 		}
 		if (ret < 0) {
 			wg_set_error("%s: malformed UAPI reply at line %zu: bad '%s' value", ifname,
 				     lineno, line);
-			sodium_memzero(line, sizeof(line));
 			return -EPROTO;
 		}
 	}
-	sodium_memzero(line, sizeof(line));
 	if (!have_errno) {
 		wg_set_error("%s: truncated UAPI reply at line %zu: no errno line", ifname,
 			     lineno + 1);
 		return -EPROTO;
 	}
 done:
-	sodium_memzero(line, sizeof(line));
 	if (err != 0) {
 		if (err > 4095)
 			err = EPROTO;
@@ -463,6 +462,15 @@ done:
 		return -err;
 	}
 	return 0;
+}
+
+static int uapi_parse(struct parse_state *st, const char *ifname, const char *buf, size_t len)
+{
+	char line[LINE_MAX_LEN];
+	int ret = uapi_walk(st, ifname, buf, len, line);
+
+	sodium_memzero(line, sizeof(line));
+	return ret;
 }
 
 int uapi_parse_get(struct wg_device **dev, const char *ifname, const char *buf, size_t len)

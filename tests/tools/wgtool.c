@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "keys.h"
+#include "log.h"
 #include "wg.h"
 #include "wgtool.h"
 
@@ -280,6 +281,7 @@ int main(int argc, char **argv)
 	unsigned long n, m;
 	int i = 1;
 
+	log_init("kg-wgtool", LOGL_WARN);
 	if (keys_init() < 0)
 		return 1;
 	if (argc > 2 && strcmp(argv[1], "--backend") == 0) {

@@ -118,8 +118,10 @@ step_network() {
 step_mail_server() {
 	heading "the gateway: a WireGuard interface and dovecot on its address only"
 	GW_IF=$(wg_ifname gw)
+	# The tunnel address exists before dovecot binds to it; vpnd takes the
+	# interface over later (adding an address that is there is a no-op).
 	wggo_start gateway "$GW_IF"
-	in_ns gateway ip addr add "$TUN4/24" dev "$GW_IF"
+	in_ns gateway ip addr replace "$TUN4/24" dev "$GW_IF"
 	in_ns gateway ip link set "$GW_IF" up
 	dovecot_start gateway mail "$TUN4"
 	mail_deliver mail "$SUBJECT"
@@ -152,8 +154,11 @@ step_gateway() {
 	need vpnd init run peer "run the gateway (vpnd init, vpnd run)"
 	VPND=$(prog vpnd)
 	CONF=$NET_TMP/vpnd.conf
+	# State and control socket in the demo's temp dir, not /var/lib/vpnd and /run/vpnd.
 	show gateway "$VPND" init -c "$CONF" --interface "$GW_IF" --address "$TUN4/24" \
-		--endpoint "$GW_PUB:51820" --window "$WINDOW" --idle 30m || bad "vpnd init failed"
+		--endpoint "$GW_PUB:51820" --window "$WINDOW" --idle 30m \
+		--state-dir "$NET_TMP/state" --control-socket "$NET_TMP/vpnd.sock" ||
+		bad "vpnd init failed"
 	bg_ns gateway vpnd "$VPND" run -c "$CONF" >/dev/null
 	wait_for 5 in_ns gateway "$VPND" status -c "$CONF" || bad "vpnd did not start: $(cat "$NET_TMP/vpnd.log")"
 	show gateway "$VPND" status -c "$CONF"
@@ -169,6 +174,8 @@ step_laptop_register() {
 	bg_ns laptop softkey "$(prog softkey)" --socket "$KEYSOCK" --state "$NET_TMP/softkey.state" >/dev/null
 	wait_for 5 test -S "$KEYSOCK" || bad "softkey did not start"
 	LAPTOP_IF=$(wg_ifname laptop)
+	# enroll writes a wg-quick config, which all namespaces share.
+	on_cleanup "in_ns laptop wg-quick down $LAPTOP_IF; rm -f /etc/wireguard/$LAPTOP_IF.conf"
 	local uri
 	uri=$(in_ns gateway "$VPND" peer add alice-laptop --owner alice -c "$CONF") ||
 		bad "vpnd peer add failed"

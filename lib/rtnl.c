@@ -21,7 +21,7 @@
 #include "wg.h"
 
 #define RTNL_TIMEOUT_SEC 5
-#define RTNL_BUF_SIZE	 8192
+#define RTNL_BUF_SIZE    8192
 
 /* Sends the request in buf and waits for its ack; 0 or the kernel's -errno. */
 static int rtnl_talk(struct nlmsghdr *nlh, void *buf, size_t buflen)
@@ -177,8 +177,7 @@ int rtnl_addr_add(const char *ifname, int family, const void *addr, uint8_t pref
 	struct ifaddrmsg *ifa;
 	int idx, ret;
 
-	if ((family != AF_INET && family != AF_INET6) || addr == NULL ||
-	    prefixlen > alen * 8) {
+	if ((family != AF_INET && family != AF_INET6) || addr == NULL || prefixlen > alen * 8) {
 		wg_set_error("%s: invalid address (family %d, prefix length %u)",
 			     ifname == NULL ? "" : ifname, family, prefixlen);
 		return -EINVAL;

@@ -225,7 +225,8 @@ static int netlink_set_device(const struct wg_device *dev)
 	for (;;) {
 		ret = wgnl_build_set_device(&c, msg, MNL_SOCKET_BUFFER_SIZE, nl.family, ++nl.seq);
 		if (ret == -EINVAL) {
-			wg_set_error("%s: invalid endpoint or allowed IP in the request", dev->name);
+			wg_set_error("%s: invalid endpoint or allowed IP in the request",
+				     dev->name);
 			goto fail;
 		}
 		if (ret <= 0)

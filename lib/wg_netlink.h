@@ -29,8 +29,7 @@ int wgnl_build_getfamily(void *buf, size_t len, uint32_t seq);
 int wgnl_parse_getfamily(const void *buf, size_t len, uint16_t *family);
 
 /* WG_CMD_GET_DEVICE, a dump request naming the interface. */
-int wgnl_build_get_device(void *buf, size_t len, uint16_t family, uint32_t seq,
-			  const char *ifname);
+int wgnl_build_get_device(void *buf, size_t len, uint16_t family, uint32_t seq, const char *ifname);
 
 /*
  * WG_CMD_SET_DEVICE may need several messages: the cursor remembers how far
@@ -40,10 +39,10 @@ int wgnl_build_get_device(void *buf, size_t len, uint16_t family, uint32_t seq,
  */
 struct wgnl_set_cursor {
 	const struct wg_device *dev;
-	const struct wg_peer *peer;	 /* the next peer to send */
+	const struct wg_peer *peer;     /* the next peer to send */
 	const struct wg_allowedip *aip; /* its next allowed IP */
-	bool peer_started;		 /* its own fields went out already */
-	bool first;			 /* no message built yet */
+	bool peer_started;              /* its own fields went out already */
+	bool first;                     /* no message built yet */
 	bool done;
 };
 void wgnl_set_cursor_init(struct wgnl_set_cursor *c, const struct wg_device *dev);

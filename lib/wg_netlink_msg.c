@@ -52,8 +52,7 @@ int wgnl_build_getfamily(void *buf, size_t len, uint32_t seq)
 	return (int)nlh->nlmsg_len;
 }
 
-int wgnl_build_get_device(void *buf, size_t len, uint16_t family, uint32_t seq,
-			  const char *ifname)
+int wgnl_build_get_device(void *buf, size_t len, uint16_t family, uint32_t seq, const char *ifname)
 {
 	struct nlmsghdr *nlh;
 
@@ -100,8 +99,7 @@ static bool put_device_fields(struct nlmsghdr *nlh, size_t len, const struct wg_
 /* The peer's own fields, sent once, in the first message that holds it. An
  * UPDATE_ONLY flag is repeated in continuations: without it, a continuation
  * for a peer the kernel skipped would create that peer. */
-static bool put_peer_fields(struct nlmsghdr *nlh, size_t len, const struct wg_peer *p,
-			    bool started)
+static bool put_peer_fields(struct nlmsghdr *nlh, size_t len, const struct wg_peer *p, bool started)
 {
 	uint32_t flags = 0;
 	size_t salen;
@@ -126,8 +124,7 @@ static bool put_peer_fields(struct nlmsghdr *nlh, size_t len, const struct wg_pe
 			return false;
 	}
 	if ((p->flags & WGPEER_HAS_KEEPALIVE) &&
-	    !mnl_attr_put_u16_check(nlh, len, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
-				    p->keepalive))
+	    !mnl_attr_put_u16_check(nlh, len, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, p->keepalive))
 		return false;
 	return true;
 }
@@ -222,7 +219,8 @@ int wgnl_build_set_device(struct wgnl_set_cursor *c, void *buf, size_t len, uint
 		return -EINVAL;
 	if (len < MNL_NLMSG_HDRLEN + GENL_HDRLEN || len > UINT32_MAX)
 		return -EMSGSIZE;
-	memset(buf, 0, MNL_NLMSG_HDRLEN + GENL_HDRLEN);
+	/* libmnl 1.0.4 leaves attribute padding as it finds it. */
+	memset(buf, 0, len);
 	nlh = msg_start(buf, family, NLM_F_REQUEST | NLM_F_ACK, seq, WG_CMD_SET_DEVICE,
 			WG_GENL_VERSION);
 	if (!mnl_attr_put_strz_check(nlh, len, WGDEVICE_A_IFNAME, c->dev->name))

@@ -47,3 +47,12 @@ void wg_device_free(struct wg_device **dev)
 	free(*dev);
 	*dev = NULL;
 }
+
+struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t public_key[KEY_LEN])
+{
+	for (struct wg_peer *p = dev->peers; p != NULL; p = p->next) {
+		if (sodium_memcmp(p->public_key, public_key, KEY_LEN) == 0)
+			return p;
+	}
+	return NULL;
+}

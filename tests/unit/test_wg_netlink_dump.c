@@ -94,7 +94,7 @@ struct msg_shape {
 
 static void shape_peer(const struct nlattr *peer, struct msg_shape *s)
 {
-	const struct nlattr *a;
+	struct nlattr *a;
 	bool bare = true;
 	int i = 0;
 
@@ -120,7 +120,7 @@ static void shape_peer(const struct nlattr *peer, struct msg_shape *s)
 
 static void shape_msg(const struct nlmsghdr *nlh, struct msg_shape *s)
 {
-	const struct nlattr *a, *p;
+	struct nlattr *a, *p;
 	int i = 0;
 
 	memset(s, 0, sizeof(*s));

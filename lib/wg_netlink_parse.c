@@ -324,6 +324,14 @@ void wgnl_dump_finish(struct wgnl_dump *d)
 	d->last_aip = NULL;
 }
 
+/* mnl_nlmsg_ok compares (int)nlmsg_len, so a length of 2 GiB or more
+ * passes it (found by fuzzing); compare unsigned instead. */
+static bool msg_ok(const struct nlmsghdr *nlh, int rem)
+{
+	return rem >= (int)NLMSG_HDRLEN && nlh->nlmsg_len >= NLMSG_HDRLEN &&
+	       nlh->nlmsg_len <= (unsigned int)rem;
+}
+
 /* The error carried by an NLMSG_ERROR message: 0 (an ack) or -errno. */
 static int error_msg(const struct nlmsghdr *nlh)
 {
@@ -370,7 +378,7 @@ int wgnl_dump_feed(struct wgnl_dump *d, const void *buf, size_t len)
 
 	if (d->dev == NULL || d->done)
 		return -EINVAL;
-	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+	for (; msg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
 		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 			d->interrupted = true;
 		switch (nlh->nlmsg_type) {
@@ -402,7 +410,7 @@ int wgnl_parse_ack(const void *buf, size_t len, uint32_t seq)
 	const struct nlmsghdr *nlh = buf;
 	int rem = len > INT_MAX ? INT_MAX : (int)len;
 
-	if (!mnl_nlmsg_ok(nlh, rem) || nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_seq != seq)
+	if (!msg_ok(nlh, rem) || nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_seq != seq)
 		return -EBADMSG;
 	return error_msg(nlh);
 }
@@ -429,7 +437,7 @@ int wgnl_parse_getfamily(const void *buf, size_t len, uint16_t *family)
 	struct family_parse fp = {0};
 	int ret;
 
-	if (!mnl_nlmsg_ok(nlh, rem))
+	if (!msg_ok(nlh, rem))
 		return -EBADMSG;
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
 		ret = error_msg(nlh);

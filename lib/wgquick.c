@@ -160,8 +160,9 @@ void wgq_prefix_format(const struct wgq_prefix *p, char *buf)
 {
 	char addr[INET6_ADDRSTRLEN];
 
-	if (inet_ntop(p->family, p->family == AF_INET ? (const void *)&p->ip4 : (const void *)&p->ip6,
-		      addr, sizeof(addr)) == NULL)
+	if (inet_ntop(p->family,
+		      p->family == AF_INET ? (const void *)&p->ip4 : (const void *)&p->ip6, addr,
+		      sizeof(addr)) == NULL)
 		strcpy(addr, "?");
 	snprintf(buf, WGQ_PREFIX_STRLEN, "%s/%u", addr, p->cidr);
 }
@@ -196,7 +197,8 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 int wgq_validate(const struct wgq_config *c, char *err, size_t errlen)
 {
 	if (c->name[0] != '\0' && !wgq_name_valid(c->name)) {
-		set_err(err, errlen, "invalid name '%s': expected 1..63 letters, digits, '.', '_', '-' or '@'",
+		set_err(err, errlen,
+			"invalid name '%s': expected 1..63 letters, digits, '.', '_', '-' or '@'",
 			c->name);
 		return -EINVAL;
 	}
@@ -212,8 +214,8 @@ int wgq_validate(const struct wgq_config *c, char *err, size_t errlen)
 	for (size_t i = 0; i < c->n_dns; i++) {
 		struct in6_addr a;
 
-		if (inet_pton(AF_INET, c->dns[i], &a) != 1 && inet_pton(AF_INET6, c->dns[i], &a) != 1 &&
-		    !wgq_hostname_valid(c->dns[i])) {
+		if (inet_pton(AF_INET, c->dns[i], &a) != 1 &&
+		    inet_pton(AF_INET6, c->dns[i], &a) != 1 && !wgq_hostname_valid(c->dns[i])) {
 			set_err(err, errlen, "invalid DNS '%s': expected an IP address or a domain",
 				c->dns[i]);
 			return -EINVAL;
@@ -228,8 +230,8 @@ int wgq_validate(const struct wgq_config *c, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (!(c->flags & WGQ_HAS_PEER)) {
-		if ((c->flags & (WGQ_HAS_PRESHARED_KEY | WGQ_HAS_KEEPALIVE)) || c->endpoint[0] != '\0' ||
-		    c->n_allowedips > 0) {
+		if ((c->flags & (WGQ_HAS_PRESHARED_KEY | WGQ_HAS_KEEPALIVE)) ||
+		    c->endpoint[0] != '\0' || c->n_allowedips > 0) {
 			set_err(err, errlen, "[Peer] fields without a PublicKey");
 			return -EINVAL;
 		}

@@ -24,11 +24,11 @@
 
 #include "keys.h"
 
-#define WGQ_MAX_ADDRS	   8
-#define WGQ_MAX_DNS	   8
+#define WGQ_MAX_ADDRS      8
+#define WGQ_MAX_DNS        8
 #define WGQ_MAX_ALLOWEDIPS 32
-#define WGQ_NAME_MAX	   63  /* a peer name in the comment */
-#define WGQ_HOST_MAX	   253 /* a DNS name */
+#define WGQ_NAME_MAX       63                 /* a peer name in the comment */
+#define WGQ_HOST_MAX       253                /* a DNS name */
 #define WGQ_ENDPOINT_MAX   (WGQ_HOST_MAX + 8) /* host or [v6], ':', port */
 /* Enough for any config the limits above allow. */
 #define WGQ_TEXT_MAX 8192

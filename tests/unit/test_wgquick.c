@@ -142,7 +142,8 @@ static void test_parse_errors(void **state)
 	static const struct bad cases[] = {
 		{"[Interface]\nPrivateKey = " PRIV "\nPostUp = echo hi\n",
 		 "line 3: unknown key 'PostUp' in [Interface]"},
-		{"[Interface]\nPrivateKey = " PRIV "\nTable = off\n", "line 3: unknown key 'Table'"},
+		{"[Interface]\nPrivateKey = " PRIV "\nTable = off\n",
+		 "line 3: unknown key 'Table'"},
 		{"[Interface]\nPrivateKey = abc\n", "line 2: invalid PrivateKey: expected 44"},
 		{"[Interface]\nPrivateKey = " PRIV "\nPrivateKey = " PRIV "\n",
 		 "line 3: PrivateKey given twice"},

@@ -36,7 +36,7 @@ bool wgq_name_valid(const char *s)
 	for (; s[n] != '\0'; n++) {
 		if (n >= WGQ_NAME_MAX)
 			return false;
-		if (!is_alnum(s[n]) && strchr("._-@", s[n]) == NULL)
+		if (!is_alnum(s[n]) && strchr("._-@+", s[n]) == NULL)
 			return false;
 	}
 	return n > 0;
@@ -198,7 +198,7 @@ int wgq_validate(const struct wgq_config *c, char *err, size_t errlen)
 {
 	if (c->name[0] != '\0' && !wgq_name_valid(c->name)) {
 		set_err(err, errlen,
-			"invalid name '%s': expected 1..63 letters, digits, '.', '_', '-' or '@'",
+			"invalid name '%s': expected 1..63 letters, digits, '.', '_', '-', '@' or '+'",
 			c->name);
 		return -EINVAL;
 	}

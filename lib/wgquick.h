@@ -118,7 +118,7 @@ void wgq_prefix_network(struct wgq_prefix *p);
 bool wgq_hostname_valid(const char *s);
 /* "host:port", "1.2.3.4:port" or "[v6]:port", port 1..65535. */
 bool wgq_endpoint_valid(const char *s);
-/* A name for the comment: 1..63 of letters, digits, '.', '_', '-', '@'. */
+/* A name for the comment: 1..63 of letters, digits, '.', '_', '-', '@', '+'. */
 bool wgq_name_valid(const char *s);
 
 #endif

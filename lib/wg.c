@@ -34,6 +34,11 @@ void wg_set_error(const char *fmt, ...)
 	va_end(ap);
 	/* One line, always: a reply quoted into the message may hold one. */
 	wg_error[strcspn(wg_error, "\r\n")] = '\0';
+	/* And no terminal escapes from a UAPI reply in an admin's log. */
+	for (char *c = wg_error; *c != '\0'; c++) {
+		if ((unsigned char)*c < ' ' || *c == 0x7f)
+			*c = '?';
+	}
 	errno = saved;
 }
 
@@ -41,11 +46,13 @@ void wg_set_error(const char *fmt, ...)
  * interface cannot be called. */
 static int wg_check_ifname(const char *ifname)
 {
-	size_t len = ifname != NULL ? strlen(ifname) : 0;
+	/* strnlen: dev->name of a caller's struct need not hold a NUL. */
+	size_t len = ifname != NULL ? strnlen(ifname, IFNAMSIZ) : 0;
 
 	if (len == 0 || len >= IFNAMSIZ || strchr(ifname, '/') != NULL ||
 	    strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0) {
-		wg_set_error("invalid interface name '%s'", ifname != NULL ? ifname : "");
+		wg_set_error("invalid interface name '%.*s'", IFNAMSIZ,
+			     ifname != NULL ? ifname : "");
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < len; i++) {

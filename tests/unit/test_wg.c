@@ -137,14 +137,28 @@ static void test_error_per_thread(void **state)
 	assert_int_equal(pthread_join(t, &res), 0);
 	assert_ptr_equal(res, (void *)1);
 	assert_string_equal(wg_last_error(), "first line");
+	/* A reply's terminal escapes do not reach the admin's terminal. */
+	wg_set_error("wg0: bad '%s' value", "\033[2Jx\ty\177");
+	assert_string_equal(wg_last_error(), "wg0: bad '?[2Jx?y?' value");
+}
+
+/* A caller's struct whose name fills all IFNAMSIZ bytes: refused, not overrun. */
+static void test_unterminated_name(void **state)
+{
+	struct wg_device dev = {0};
+
+	memset(dev.name, 'a', sizeof(dev.name));
+	assert_int_equal(wg_set_device(&dev), -EINVAL);
+	assert_string_equal(wg_last_error(), "invalid interface name 'aaaaaaaaaaaaaaaa'");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_allowedip_parse), cmocka_unit_test(test_allowedip_rejects),
-		cmocka_unit_test(test_free_null_safe),  cmocka_unit_test(test_bad_ifname),
-		cmocka_unit_test(test_backend_choice),  cmocka_unit_test(test_error_per_thread),
+		cmocka_unit_test(test_allowedip_parse),   cmocka_unit_test(test_allowedip_rejects),
+		cmocka_unit_test(test_free_null_safe),    cmocka_unit_test(test_bad_ifname),
+		cmocka_unit_test(test_backend_choice),    cmocka_unit_test(test_error_per_thread),
+		cmocka_unit_test(test_unterminated_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,9 @@ struct sock_handle {
 	int fd;
 };
 
+/* Why the last sock_open failed; libfido2 only says FIDO_ERR_INTERNAL. */
+static int sock_open_errno;
+
 /* libfido2 hands the whole spec to open; the prefix is ours to strip. */
 static void *sock_open(const char *spec)
 {
@@ -25,16 +28,19 @@ static void *sock_open(const char *spec)
 	const char *path = spec + strlen(UNIX_PREFIX);
 	struct sock_handle *h;
 
+	sock_open_errno = 0;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_error("softkey socket path too long: '%s'", path);
+		sock_open_errno = ENAMETOOLONG;
 		return NULL;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((h = malloc(sizeof(*h))) == NULL)
+	if ((h = malloc(sizeof(*h))) == NULL) {
+		sock_open_errno = ENOMEM;
 		return NULL;
+	}
 	h->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (h->fd < 0 || connect(h->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		log_error("cannot connect to softkey at %s: %s", path, strerror(errno));
+		sock_open_errno = errno;
 		if (h->fd >= 0)
 			close(h->fd);
 		free(h);
@@ -136,6 +142,7 @@ int fidodev_open(fido_dev_t **dev, const char *spec)
 	};
 	char *found = NULL;
 	fido_dev_t *d = NULL;
+	bool is_unix;
 	int fr, r;
 
 	*dev = NULL;
@@ -149,13 +156,19 @@ int fidodev_open(fido_dev_t **dev, const char *spec)
 		r = -ENOMEM;
 		goto fail;
 	}
-	if (strncmp(spec, UNIX_PREFIX, strlen(UNIX_PREFIX)) == 0 &&
-	    (fr = fido_dev_set_io_functions(d, &sock_io)) != FIDO_OK) {
+	is_unix = strncmp(spec, UNIX_PREFIX, strlen(UNIX_PREFIX)) == 0;
+	if (is_unix && (fr = fido_dev_set_io_functions(d, &sock_io)) != FIDO_OK) {
 		log_error("cannot use softkey I/O: %s", fido_strerr(fr));
 		r = -EIO;
 		goto fail;
 	}
-	if ((fr = fido_dev_open(d, spec)) != FIDO_OK) {
+	if ((fr = fido_dev_open(d, spec)) != FIDO_OK && is_unix && sock_open_errno != 0) {
+		log_error("cannot connect to softkey at '%s': %s", spec + strlen(UNIX_PREFIX),
+			  strerror(sock_open_errno));
+		r = -sock_open_errno;
+		goto fail;
+	}
+	if (fr != FIDO_OK) {
 		log_error("cannot open security key '%s': %s", spec, fido_strerr(fr));
 		r = -ENODEV;
 		goto fail;

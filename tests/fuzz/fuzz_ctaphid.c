@@ -20,10 +20,13 @@ static unsigned replies;
 static int check_reply(void *ctx, const uint8_t *report)
 {
 	uint32_t cid = ctaphid_get_cid(report);
+	bool allocated = cid != 0 && cid < sk.next_cid;
 
 	(void)ctx;
-	/* Replies go to the broadcast channel (INIT, errors) or an allocated one. */
-	if (cid != CTAPHID_BROADCAST && cid >= sk.next_cid && cid != 0)
+	/* Only an ERROR may go to a channel that does not exist (it says so). */
+	if (cid != CTAPHID_BROADCAST && !allocated && report[4] != CTAPHID_ERROR)
+		abort();
+	if ((report[4] & 0x80) && (report[5] << 8 | report[6]) > CTAPHID_MAX_MSG)
 		abort();
 	replies++;
 	return 0;

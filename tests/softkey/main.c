@@ -264,14 +264,9 @@ static int parse_ms(const char *opt, const char *val, int *out)
 static int apply_pin(struct sk_state *st, const char *pin)
 {
 	uint8_t hash[32];
-	size_t n = strlen(pin);
 	int r = 0;
 
-	if (n < 4 || n > 63) {
-		log_error("invalid --pin: expected 4 to 63 bytes, got %zu", n);
-		return -EINVAL;
-	}
-	skc_sha256(pin, n, hash);
+	skc_sha256(pin, strlen(pin), hash);
 	if (st->pin_set && sodium_memcmp(hash, st->pin_hash, SK_PIN_HASH_LEN) != 0) {
 		log_error("the state file holds a different PIN than --pin");
 		r = -EINVAL;
@@ -334,6 +329,11 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			pin = optarg;
+			if (strlen(pin) < 4 || strlen(pin) > 63) {
+				log_error("invalid --pin: expected 4 to 63 bytes, got %zu",
+					  strlen(pin));
+				return 2;
+			}
 			break;
 		case 'P':
 			if (strcmp(optarg, "yes") != 0 && strcmp(optarg, "no") != 0) {

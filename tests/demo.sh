@@ -149,8 +149,8 @@ step_phone() {
 		bad "clientcfg failed"
 	cat "$qr"
 	# The phone's camera, here: the printed code back to an image, read by zbarimg.
-	"$(mail_python)" "$SRC/tests/netns/qrtext.py" "$qr" >"$NET_TMP/phone.pbm" &&
-		zbarimg --raw -q "$NET_TMP/phone.pbm" >"$conf" 2>/dev/null ||
+	{ "$(mail_python)" "$SRC/tests/netns/qrtext.py" "$qr" >"$NET_TMP/phone.pbm" &&
+		zbarimg --raw -q "$NET_TMP/phone.pbm" >"$conf" 2>/dev/null; } ||
 		bad "the printed QR code does not decode"
 	story_phone_import "$conf"
 	imap_refused phone || bad "the phone reached IMAP before activation"

@@ -121,8 +121,7 @@ step_laptop_register() {
 	ENROLL=$(prog enroll)
 	story_softkey
 	LAPTOP_IF=$(wg_ifname laptop)
-	# enroll writes a wg-quick config, which all namespaces share.
-	on_cleanup "in_ns laptop wg-quick down $LAPTOP_IF; rm -f /etc/wireguard/$LAPTOP_IF.conf"
+	story_laptop_files "$LAPTOP_IF"
 	local uri
 	uri=$(vpnd_cmd peer add alice-laptop --owner alice) || bad "vpnd peer add failed"
 	printf '   %sgateway#%s vpnd peer add alice-laptop --owner alice\n     %s\n' "$B" "$N" "$uri"

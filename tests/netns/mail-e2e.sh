@@ -46,7 +46,7 @@ internet_closed "with vpnd running"
 # Laptop: registered but not active, then active, then past its window.
 story_softkey
 LAPTOP_IF=$(wg_ifname laptop)
-on_cleanup "in_ns laptop wg-quick down $LAPTOP_IF; rm -f /etc/wireguard/$LAPTOP_IF.conf"
+story_laptop_files "$LAPTOP_IF"
 uri=$(vpnd_cmd peer add alice-laptop --owner alice --window "${LAPTOP_WINDOW}s") ||
 	fail "vpnd peer add failed"
 must in_ns laptop "$ENROLL" register "$uri" --device "$KEYDEV" --interface "$LAPTOP_IF" >/dev/null

@@ -98,6 +98,13 @@ story_softkey() {
 	wait_for 5 test -S "$KEYSOCK" || fail "softkey did not start: $(cat "$NET_TMP/softkey.log")"
 }
 
+# enroll writes /etc/wireguard/IF.conf and IF.keygate, which all namespaces
+# share: they go, and the tunnel with them, at cleanup.
+story_laptop_files() {
+	on_cleanup "in_ns laptop wg-quick down $1"
+	on_cleanup "rm -f /etc/wireguard/$1.conf /etc/wireguard/$1.keygate"
+}
+
 # story_phone_import FILE: the phone takes a wg-quick config as the app
 # does: wireguard-go, the keys and peer, the address, a route per AllowedIPs.
 story_phone_import() {

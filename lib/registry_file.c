@@ -277,8 +277,15 @@ static int rf_record(struct rf_ctx *x, enum reg_file which, char *line)
 		return rf_fail(x, "too many fields");
 	if (n == 0 || w[0][0] == '#')
 		return 0;
-	if (strcmp(w[0], "end") == 0)
+	if (strcmp(w[0], "end") == 0) {
+		char *endp;
+
+		/* "end N": N records; a file cut at a line boundary shows here. */
+		if (n != 2 || w[1][0] < '0' || w[1][0] > '9' ||
+		    strtoull(w[1], &endp, 10) != x->records || *endp != '\0')
+			return rf_fail(x, "the 'end' line does not match the records");
 		return 1;
+	}
 	if (n < 2)
 		return rf_fail(x, "incomplete line '%s'", w[0]);
 	x->nkv = 0;
@@ -345,15 +352,6 @@ int registry_parse(struct registry *r, enum reg_file which, const char *text, si
 		if (ret < 0)
 			break;
 		if (ret == 1) {
-			char *w[3];
-			char *endp;
-
-			/* "end N": N records; a file cut at a line boundary shows here. */
-			if (text_split(line, w, 3) != 2 || strtoull(w[1], &endp, 10) != x.records ||
-			    *endp != '\0' || w[1][0] < '0' || w[1][0] > '9') {
-				ret = rf_fail(&x, "the 'end' line does not match the records");
-				break;
-			}
 			ended = true;
 			ret = 0;
 		}

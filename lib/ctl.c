@@ -117,8 +117,12 @@ int ctl_request_parse(struct ctl_request *req, const char *data, size_t len, cha
 			continue;
 		}
 		k = text_kv(w[i], &v);
-		if (!valid_key(k) || decode(v) < 0 || ctl_request_opt(req, k) != NULL) {
+		if (!valid_key(k) || decode(v) < 0) {
 			text_err(err, "bad option #%d in the request", i + 1);
+			return -EINVAL;
+		}
+		if (ctl_request_opt(req, k) != NULL) {
+			text_err(err, "option '%s' appears twice", k);
 			return -EINVAL;
 		}
 		req->keys[req->nopts] = k;

@@ -190,8 +190,12 @@ int init_main(int argc, char **argv)
 		fprintf(stderr, "vpnd init: %s exists; use --force to replace it\n", o.conf);
 		return 1;
 	}
-	snprintf(dir, sizeof(dir), "%s", o.conf);
-	snprintf(dir, sizeof(dir), "%s", dirname(dir));
+	{
+		char tmp[PATH_MAX];
+
+		snprintf(tmp, sizeof(tmp), "%s", o.conf);
+		snprintf(dir, sizeof(dir), "%s", dirname(tmp));
+	}
 	snprintf(keyfile, sizeof(keyfile), "%s/%s.key", dir, o.ifname);
 	if (dir[0] != '/') {
 		fprintf(stderr, "vpnd init: give CONF as an absolute path, not '%s'\n", o.conf);

@@ -22,7 +22,11 @@ def ask(data, shut=True):
         pass
     out = b""
     while True:
-        b = s.recv(65536)
+        try:
+            b = s.recv(65536)
+        except ConnectionResetError:
+            # vpnd answered and hung up while we were still sending.
+            return b"error (reset)\n"
         if not b:
             break
         out += b
@@ -76,6 +80,11 @@ vpnd_start
 sed -i 's/^Window = .*/Window = 10x/' "$CONF"
 kill -HUP "$VPND_PID"
 wait_for 3 grep -q "reload: invalid window" "$NET_TMP/vpnd.log" || fail "bad reload not logged"
+kill -0 "$VPND_PID" || fail "vpnd died on a bad reload"
+# The admin commands read CONF too, and say what is wrong with it.
+vpnd_cmd status 2>"$NET_TMP/err" && fail "status worked with a bad CONF"
+grep -q "invalid window '10x'" "$NET_TMP/err" || fail "unclear: $(cat "$NET_TMP/err")"
+cp "$NET_TMP/conf.orig" "$CONF"
 must vpnd_cmd status >/dev/null
 [ "$(vpnd_cmd peer list | tail -n +2 | wc -l)" = 2 ] || fail "the registry changed on a bad reload"
 pass "garbage, truncated registry and bad config give clear errors"

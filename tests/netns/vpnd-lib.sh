@@ -38,9 +38,12 @@ vpnd_setup() {
 }
 
 vpnd_start() {
-	in_ns gw "$VPND" run -c "$CONF" >>"$NET_TMP/vpnd.log" 2>&1 &
+	# Not through in_ns: a function would run in a subshell, and $! must be
+	# vpnd itself for kill -9 (ip netns exec execs the command).
+	ip netns exec "$(ns_name gw)" "$VPND" run -c "$CONF" >>"$NET_TMP/vpnd.log" 2>&1 &
 	VPND_PID=$!
-	if ! wait_for 5 test -S "$NET_TMP/run/vpnd.sock"; then
+	# Ready when it answers (a socket file may be left from a kill -9).
+	if ! wait_for 5 vpnd_cmd status; then
 		cat "$NET_TMP/vpnd.log" >&2
 		fail "vpnd did not start"
 	fi

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +122,44 @@ fail:
 	free(b);
 	close(fd);
 	return ret;
+}
+
+int atomicfile_map(const char *path, const char **data, size_t *len, size_t max)
+{
+	struct stat st;
+	void *p;
+	int fd, ret = 0;
+
+	*data = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+	} else if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+	} else if ((uint64_t)st.st_size > max) {
+		ret = -EFBIG;
+	} else if (st.st_size > 0) {
+		/* vpnd replaces its files by rename, never truncates them: the
+		 * mapped inode keeps its size. */
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			ret = -errno;
+		} else {
+			*data = p;
+			*len = (size_t)st.st_size;
+		}
+	}
+	close(fd);
+	return ret;
+}
+
+void atomicfile_unmap(const char *data, size_t len)
+{
+	if (data != NULL)
+		munmap((void *)(uintptr_t)data, len);
 }
 
 int atomicfile_mkdirs(const char *dir, mode_t mode)

@@ -374,24 +374,27 @@ int registry_load(struct registry *r, char err[ERR_LEN])
 {
 	static const enum reg_file order[] = {REG_OWNERS, REG_PEERS, REG_CODES};
 	char path[4200];
-	char *text;
+	const char *text;
 	size_t len;
 	int ret;
 
 	for (int i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/%s", r->dir, file_name(order[i]));
-		ret = atomicfile_read(path, &text, &len, REG_FILE_MAX);
+		ret = atomicfile_map(path, &text, &len, REG_FILE_MAX);
 		if (ret == -ENOENT)
 			continue;
 		if (ret < 0) {
 			text_err(err, "cannot read %s: %s", path, strerror(-ret));
 			return ret;
 		}
-		if (order[i] == REG_PEERS)
+		if (order[i] == REG_PEERS) {
+			/* About 160 bytes a line: size the indexes once. */
 			htab_reserve(&r->peer_by_name, len / 160);
+			htab_reserve(&r->peer_by_key, len / 160);
+			htab_reserve(&r->peer_by_addr, len / 160);
+		}
 		ret = registry_parse(r, order[i], text, len, path, err);
-		sodium_memzero(text, len);
-		free(text);
+		atomicfile_unmap(text, len);
 		if (ret < 0)
 			return ret;
 	}

@@ -253,6 +253,9 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 			audit_end(ended[i].s, ended[i].idle ? "idle" : "expired", "vpnd");
 			session_free(&ended[i].s);
 		}
+		if (n > 1)
+			log_info("%zu sessions ended in %.1f ms", n,
+				 (double)(clock_boot_ns() - now) / 1e6);
 	}
 	free(ended);
 	vpnd_schedule(d);

@@ -8,6 +8,7 @@
  *  - expiry: the peer goes first (the deadline is on disk already).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -256,6 +257,8 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 		if (n > 1)
 			log_info("%zu sessions ended in %.1f ms", n,
 				 (double)(clock_boot_ns() - now) / 1e6);
+		if (n > 100)
+			malloc_trim(0);
 	}
 	free(ended);
 	vpnd_schedule(d);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,9 @@ static int start(struct vpnd *d)
 		return ret;
 	vpnd_schedule(d);
 	d->started_wall = clock_wall();
+	/* Loading and restoring at size leave freed heap behind: give it
+	 * back, vpnd may run for months. */
+	malloc_trim(0);
 	return 0;
 }
 

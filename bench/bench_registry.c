@@ -17,10 +17,10 @@
 #include "session_file.h"
 #include "strbuf.h"
 
-#define PEERS 100000
-#define OWNERS 1000
+#define PEERS    100000
+#define OWNERS   1000
 #define SESSIONS 20000
-#define RUNS 5
+#define RUNS     5
 
 static double now_s(void)
 {
@@ -91,8 +91,11 @@ static void make_state(const char *dir, const struct ipaddr *net)
 			exit(1);
 		}
 		if (i < SESSIONS) {
-			struct session_req q = {.name = p->name, .owner = oname, .key = p->key,
-						.addr = p->addr, .by = "admin"};
+			struct session_req q = {.name = p->name,
+						.owner = oname,
+						.key = p->key,
+						.addr = p->addr,
+						.by = "admin"};
 			struct session *s;
 			bool ext;
 

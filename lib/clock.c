@@ -23,6 +23,18 @@ int64_t clock_wall(void)
 	return (int64_t)ts.tv_sec;
 }
 
+int64_t clock_wall_at(uint64_t boot_ns)
+{
+	struct timespec rt;
+	uint64_t now = clock_boot_ns();
+	int64_t wall_ns;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	wall_ns = (int64_t)rt.tv_sec * (int64_t)NS_PER_SEC + rt.tv_nsec;
+	wall_ns += boot_ns >= now ? (int64_t)(boot_ns - now) : -(int64_t)(now - boot_ns);
+	return (wall_ns + (int64_t)NS_PER_SEC / 2) / (int64_t)NS_PER_SEC;
+}
+
 int clock_boot_id(char out[BOOT_ID_LEN + 1])
 {
 	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);

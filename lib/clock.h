@@ -19,6 +19,9 @@
 uint64_t clock_boot_ns(void);
 /* Seconds since the epoch, on the wall clock. */
 int64_t clock_wall(void);
+/* The wall-clock second (rounded) at which CLOCK_BOOTTIME reads boot_ns,
+ * by today's wall clock. */
+int64_t clock_wall_at(uint64_t boot_ns);
 /* /proc/sys/kernel/random/boot_id; 0 or -errno. out holds 37 bytes. */
 int clock_boot_id(char out[BOOT_ID_LEN + 1]);
 /* "2024-05-01T17:00:00Z"; out holds 32 bytes. */

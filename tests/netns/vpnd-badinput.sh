@@ -18,8 +18,8 @@ def ask(data, shut=True):
         s.sendall(data)
         if shut:
             s.shutdown(socket.SHUT_WR)
-    except BrokenPipeError:
-        pass
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # vpnd answered an early newline and hung up
     out = b""
     while True:
         try:

@@ -330,7 +330,8 @@ int registry_peers_sorted(const struct registry *r, struct reg_peer ***out)
 
 	if (v == NULL)
 		return -ENOMEM;
-	memcpy(v, r->peers, r->n_peers * sizeof(*v));
+	if (r->n_peers > 0)
+		memcpy(v, r->peers, r->n_peers * sizeof(*v));
 	qsort(v, r->n_peers, sizeof(*v), peer_cmp);
 	*out = v;
 	return 0;

@@ -257,7 +257,8 @@ int sessions_sorted(const struct sessions *ss, struct session ***out)
 
 	if (v == NULL)
 		return -ENOMEM;
-	memcpy(v, ss->heap, ss->n * sizeof(*v));
+	if (ss->n > 0)
+		memcpy(v, ss->heap, ss->n * sizeof(*v));
 	qsort(v, ss->n, sizeof(*v), session_cmp);
 	*out = v;
 	return 0;

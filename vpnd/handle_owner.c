@@ -80,7 +80,8 @@ int h_owner_list(struct hctx *h)
 	v = malloc((n + 1) * sizeof(*v));
 	if (v == NULL)
 		return herr(h, "out of memory");
-	memcpy(v, h->d->reg->owners, n * sizeof(*v));
+	if (n > 0)
+		memcpy(v, h->d->reg->owners, n * sizeof(*v));
 	qsort(v, n, sizeof(*v), owner_cmp);
 	for (size_t i = 0; i < n; i++)
 		owner_record(h, v[i]);

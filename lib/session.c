@@ -180,8 +180,10 @@ int sessions_open(struct sessions *ss, const struct session_req *req, uint64_t n
 			if (ret < 0)
 				return ret;
 		}
-		if (until > s->until_ns)
+		if (until > s->until_ns) {
 			s->until_ns = until;
+			s->until_wall = now_wall + (int64_t)(req->window_ns / NS_PER_SEC);
+		}
 	} else {
 		if (sessions_find_key(ss, req->key) != NULL)
 			return -EEXIST;
@@ -191,6 +193,7 @@ int sessions_open(struct sessions *ss, const struct session_req *req, uint64_t n
 		strcpy(s->name, req->name);
 		memcpy(s->key, req->key, KEY_LEN);
 		s->until_ns = until;
+		s->until_wall = now_wall + (int64_t)(req->window_ns / NS_PER_SEC);
 		s->opened_wall = now_wall;
 	}
 	snprintf(s->owner, sizeof(s->owner), "%s", req->owner);

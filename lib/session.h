@@ -34,7 +34,8 @@ struct session {
 	bool has_psk;
 	uint8_t psk[KEY_LEN];
 	int64_t opened_wall;
-	uint64_t until_ns;              /* window end */
+	uint64_t until_ns;              /* window end: what counts */
+	int64_t until_wall;             /* the same on the wall clock when set: what people see */
 	uint64_t idle_ns;               /* 0: no idle timeout */
 	uint64_t active_ns;             /* last activity */
 	struct timespec seen_handshake; /* as last read from WireGuard */

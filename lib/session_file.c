@@ -26,11 +26,6 @@ void sessions_format(const struct sessions *ss, const char *boot_id, uint64_t no
 		      boot_id);
 	for (size_t i = 0; i < ss->n; i++) {
 		const struct session *s = ss->heap[i];
-		int64_t until_wall = now_wall;
-
-		if (s->until_ns > now_ns)
-			until_wall += (int64_t)((s->until_ns - now_ns) / NS_PER_SEC);
-
 		key_to_base64(k, s->key);
 		if (s->has_psk)
 			key_to_base64(psk, s->psk);
@@ -40,7 +35,7 @@ void sessions_format(const struct sessions *ss, const char *boot_id, uint64_t no
 			      " until=%" PRId64 " until-boot=%" PRIu64 " active-boot=%" PRIu64
 			      " idle=%" PRIu64 " by=%s\n",
 			      s->name, s->owner, k, addr, s->has_psk ? psk : "-", s->opened_wall,
-			      until_wall, s->until_ns, s->active_ns,
+			      s->until_wall, s->until_ns, s->active_ns,
 			      (uint64_t)(s->idle_ns / NS_PER_SEC), s->by);
 	}
 	sodium_memzero(psk, sizeof(psk));
@@ -117,6 +112,7 @@ static int sf_session(char **w, int n, struct session *s, const char **bad)
 	*bad = "until";
 	if (sf_u64(v[5], &u) < 0)
 		return -EINVAL;
+	s->until_wall = (int64_t)u;
 	*bad = "until-boot";
 	if (sf_u64(v[6], &s->until_ns) < 0)
 		return -EINVAL;

@@ -50,6 +50,17 @@ static void prune_sessions(struct vpnd *d, bool live)
 	}
 }
 
+int vpnd_save_registry(struct vpnd *d, char err[ERR_LEN])
+{
+	int ret = registry_save(d->reg);
+
+	if (ret < 0) {
+		text_err(err, "cannot write the registry in %s: %s", d->reg->dir, strerror(-ret));
+		log_error("%s", err);
+	}
+	return ret;
+}
+
 static int load_registry(struct vpnd *d, struct registry **out, const struct conf *c)
 {
 	char err[ERR_LEN];

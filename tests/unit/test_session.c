@@ -162,6 +162,7 @@ static void persist_and_fail_closed(void **state)
 	s = sessions_find(&back, "live");
 	assert_non_null(s);
 	assert_int_equal(s->until_ns, 4600 * S);
+	assert_int_equal(s->until_wall, 1700000000 + 3600);
 	assert_int_equal(s->idle_ns, 300 * S);
 	assert_true(s->has_psk);
 	assert_int_equal(s->psk[0], 5);

@@ -157,8 +157,7 @@ int vpnd_session_open(struct vpnd *d, struct reg_peer *p, const struct vpnd_open
 		vpnd_schedule(d);
 		return ret;
 	}
-	clock_format_utc(until, sizeof(until),
-			 clock_wall() + (int64_t)((s->until_ns - now) / NS_PER_SEC));
+	clock_format_utc(until, sizeof(until), s->until_wall);
 	duration_format(window, sizeof(window), req.window_ns / NS_PER_SEC);
 	snprintf(uid, sizeof(uid), "%d", (int)o->uid);
 	audit_event(extended ? "session-extend" : "session-open", "peer", s->name, "owner",

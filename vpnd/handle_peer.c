@@ -23,14 +23,11 @@ static void fmt_dur(char *out, size_t len, uint64_t s)
 void hsession_fields(struct hctx *h, const struct session *s)
 {
 	uint64_t now = clock_boot_ns(), end = session_deadline(s);
-	int64_t wall = clock_wall();
 	char t[32];
 
 	clock_format_utc(t, sizeof(t), s->opened_wall);
 	ctl_add_field(h->out, "opened", t);
-	clock_format_utc(
-		t, sizeof(t),
-		wall + (s->until_ns > now ? (int64_t)((s->until_ns - now) / NS_PER_SEC) : 0));
+	clock_format_utc(t, sizeof(t), s->until_wall);
 	ctl_add_field(h->out, "until", t);
 	ctl_add_fieldf(h->out, "left", "%llu",
 		       (unsigned long long)(end > now ? (end - now) / NS_PER_SEC : 0));

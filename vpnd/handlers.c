@@ -124,12 +124,9 @@ int h_status(struct hctx *h)
 	ctl_add_fieldf(o, "enabled", "%zu", enabled);
 	ctl_add_fieldf(o, "sessions", "%zu", d->sessions.n);
 	if (next != SESSION_NEVER) {
-		uint64_t now = clock_boot_ns();
 		char t[32];
 
-		clock_format_utc(t, sizeof(t),
-				 clock_wall() +
-					 (next > now ? (int64_t)((next - now) / NS_PER_SEC) : 0));
+		clock_format_utc(t, sizeof(t), clock_wall_at(next));
 		ctl_add_field(o, "next-end", t);
 	} else {
 		ctl_add_field(o, "next-end", "-");

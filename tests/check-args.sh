@@ -26,12 +26,16 @@ expect 2 "invalid port '70000' at --port" --address 10.77.0.1 --port 70000
 expect 2 "unexpected argument 'extra'" --address 10.77.0.1 extra
 expect 1 "cannot read $tmp/none.conf" -c "$tmp/none.conf"
 
-printf '[Interface]\nPrivateKey = x\n[Peer]\nAddress = 10.77.0.1/24\n' >"$tmp/noaddr.conf"
-expect 1 "no Address in \[Interface\] of $tmp/noaddr.conf" -c "$tmp/noaddr.conf"
-
-printf '[Interface]\nAddress = 10.77.0.1/24\nMailPorts = 587, x\n' >"$tmp/badport.conf"
-expect 1 "invalid port 'x' at $tmp/badport.conf:3" -c "$tmp/badport.conf"
-printf '[Interface]\n# a comment\nAddress = 10.77.0.1/24, fd77::1/64 # tunnel\n' >"$tmp/good.conf"
+# conf FILE ADDRESS-LINE [LINE]: a vpnd.conf in $tmp.
+conf() {
+	printf '[Interface]\nName = wg0\n%s\nPrivateKey = %s\nEndpoint = 192.0.2.1:51820\n%s\n' \
+		"$2" yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk= "${3:-}" >"$tmp/$1"
+}
+conf noaddr.conf ""
+expect 1 "$tmp/noaddr.conf: \[Interface\] needs Name, Address and Endpoint" -c "$tmp/noaddr.conf"
+conf badport.conf "Address = 10.77.0.1/24" "MailPorts = 587, x"
+expect 1 "invalid mail port 'x' at $tmp/badport.conf:6" -c "$tmp/badport.conf"
+conf good.conf "Address = 10.77.0.1/24, fd77::1/64 # tunnel" "MailPorts = 587"
 
 # A real run over this host's sockets: whatever it finds, the JSON parses.
 for args in "-c $tmp/good.conf" "--address 10.77.0.1 --procfs"; do

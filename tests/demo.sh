@@ -96,7 +96,7 @@ step_outsider() {
 step_gateway() {
 	heading "the admin starts vpnd (every peer disabled until a key is touched)"
 	need vpnd init run peer "run the gateway (vpnd init, vpnd run)"
-	VPND=$(prog vpnd)
+	story_vpnd_paths
 	printf '   %sgateway#%s vpnd init -c vpnd.conf --interface %s --address %s/24 --endpoint %s:51820 --window %s\n' \
 		"$B" "$N" "$GW_IF" "$TUN4" "$GW_PUB" "$WINDOW"
 	story_vpnd_init --window "$WINDOW" --idle 30m 2>&1 | sed 's/^/     /'

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "conf.h"
 #include "config.h"
 #include "exposure.h"
 #include "log.h"
@@ -93,60 +94,28 @@ static int add_ports(struct check_opts *o, const char *list, const char *where)
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-/*
- * [Interface] Address and MailPorts. A stopgap until vpnd's own conf
- * parser (lib/config) is on main; then this reads its struct instead.
- */
+/* [Interface] Address and MailPorts of vpnd.conf. */
 static int read_conf(struct check_opts *o, const char *path, int want_addr)
 {
-	char line[1024], where[300];
-	unsigned int lineno = 0;
-	int in_iface = 0, ret = 0;
-	FILE *f = fopen(path, "re");
+	char err[ERR_LEN];
+	struct conf c;
+	int ret = conf_load(&c, path, err);
 
-	if (f == NULL) {
-		ret = -errno;
-		log_error("cannot read %s: %s", path, strerror(errno));
+	if (ret < 0) {
+		log_error("%s", err);
 		return ret;
 	}
-	while (ret == 0 && fgets(line, sizeof(line), f) != NULL) {
-		char *s, *eq;
+	for (int i = 0; want_addr && i < c.n_addresses && o->ntunnel < CHECK_MAX_TUNNEL; i++) {
+		struct exposure_addr *t = &o->tunnel[o->ntunnel++];
 
-		lineno++;
-		line[strcspn(line, "#")] = '\0';
-		s = trim(line);
-		if (s[0] == '[') {
-			in_iface = strcmp(s, "[Interface]") == 0;
-			continue;
-		}
-		eq = strchr(s, '=');
-		if (!in_iface || eq == NULL)
-			continue;
-		*eq = '\0';
-		snprintf(where, sizeof(where), "%s:%u", path, lineno);
-		if (strcasecmp(trim(s), "Address") == 0 && want_addr)
-			ret = add_addresses(o, trim(eq + 1), where);
-		else if (strcasecmp(trim(s), "MailPorts") == 0)
-			ret = add_ports(o, trim(eq + 1), where);
+		memset(t, 0, sizeof(*t));
+		t->family = c.addresses[i].family;
+		memcpy(t->addr, c.addresses[i].bytes, sizeof(t->addr));
 	}
-	fclose(f);
-	if (ret == 0 && want_addr && o->ntunnel == 0) {
-		log_error("no Address in [Interface] of %s", path);
-		ret = -EINVAL;
-	}
-	return ret;
+	for (int i = 0; i < c.n_mail_ports && o->nports < EXPOSURE_MAX_PORTS; i++)
+		o->ports[o->nports++] = c.mail_ports[i];
+	conf_finish(&c);
+	return 0;
 }
 
 static void json_string(const char *s)

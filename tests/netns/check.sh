@@ -22,7 +22,8 @@ else
 	CHECK=("$BUILD/tests/kg-check")
 fi
 conf=$NET_TMP/vpnd.conf
-printf '[Interface]\nAddress = 10.77.0.1/24, fd77::1/64\nMailPorts = 4190\n' >"$conf"
+printf '[Interface]\nName = %s\nAddress = 10.77.0.1/24, fd77::1/64\nPrivateKey = %s\nEndpoint = %s\nMailPorts = 4190\n' \
+	"$tun_if" "$(wg genkey)" 192.0.2.1:51820 >"$conf"
 
 # run_check ARGS...: sets $out (stdout and stderr) and $rc.
 run_check() {

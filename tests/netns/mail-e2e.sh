@@ -39,6 +39,7 @@ session_gone() {
 	list=$(vpnd_cmd session list) && ! grep -qw -- "$1" <<<"$list"
 }
 
+story_vpnd_paths
 must story_vpnd_init --window 10h --idle 30m >/dev/null
 story_vpnd_run
 internet_closed "with vpnd running"

@@ -70,11 +70,16 @@ story_mail_server() {
 	mail_deliver mail "$SUBJECT"
 }
 
-# vpnd init ARGS... then vpnd run, with state and control socket in the
-# run's temp dir (not /var/lib/vpnd and /run/vpnd). Sets VPND and CONF.
-story_vpnd_init() {
+# Where vpnd and its config are: sets VPND and CONF.
+story_vpnd_paths() {
 	VPND=$(prog vpnd)
 	CONF=$NET_TMP/vpnd.conf
+}
+
+# vpnd init ARGS... (then story_vpnd_run), with state and control socket in
+# the run's temp dir (not /var/lib/vpnd and /run/vpnd).
+story_vpnd_init() {
+	story_vpnd_paths
 	"$VPND" init -c "$CONF" --interface "$GW_IF" --address "$TUN4/24" \
 		--endpoint "$GW_PUB:51820" --state-dir "$NET_TMP/state" \
 		--control-socket "$NET_TMP/vpnd.sock" "$@"

@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
-# vpnd check's options and conf handling (kg-check stands for `vpnd check`).
+# vpnd check's options and conf handling .
 # What it finds on a real host is tested in tests/netns/check.sh.
 set -uo pipefail
-check=$1
+vpnd=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -12,7 +12,7 @@ fails=0
 expect() {
 	local want=$1 pattern=$2 out rc
 	shift 2
-	out=$("$check" "$@" 2>&1)
+	out=$("$vpnd" check "$@" 2>&1)
 	rc=$?
 	if [ "$rc" -ne "$want" ] || ! grep -qE -- "$pattern" <<<"$out"; then
 		echo "FAIL: check $*: exit $rc (want $want), output: $out" >&2
@@ -40,7 +40,7 @@ conf good.conf "Address = 10.77.0.1/24, fd77::1/64 # tunnel" "MailPorts = 587"
 # A real run over this host's sockets: whatever it finds, the JSON parses.
 for args in "-c $tmp/good.conf" "--address 10.77.0.1 --procfs"; do
 	# shellcheck disable=SC2086
-	"$check" $args --json >"$tmp/out.json" 2>/dev/null
+	"$vpnd" check $args --json >"$tmp/out.json" 2>/dev/null
 	rc=$?
 	if [ "$rc" -gt 1 ] || ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d["exposed"], list)' "$tmp/out.json"; then
 		echo "FAIL: check $args --json: exit $rc, output: $(cat "$tmp/out.json")" >&2

@@ -39,7 +39,6 @@ typed() {
 	local w out=()
 	for w in "$@"; do
 		case $w in
-		*/kg-check) out+=(vpnd check) ;;
 		/usr/bin/python3) ;;
 		"$BUILD"/* | "$SRC"/*) out+=("${w##*/}") ;;
 		*) out+=("$w") ;;
@@ -75,13 +74,7 @@ step_mail_server() {
 
 step_check() {
 	heading "the admin checks that no mail port is reachable outside the tunnel"
-	local check
-	if check=$(prog vpnd) && "$check" check --help >/dev/null 2>&1; then
-		show gateway "$check" check --address "$TUN4" || bad "vpnd check found exposed mail ports"
-	else
-		show gateway "$BUILD/tests/kg-check" --address "$TUN4" ||
-			bad "vpnd check found exposed mail ports"
-	fi
+	show gateway "$(prog vpnd)" check --address "$TUN4" || bad "vpnd check found exposed mail ports"
 	ok "vpnd check: every mail listener is on the tunnel address"
 }
 

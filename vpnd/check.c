@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "cli.h"
 #include "conf.h"
 #include "config.h"
 #include "exposure.h"

@@ -15,12 +15,7 @@ veth_pair gw 192.0.2.1/24 internet 192.0.2.2/24
 tun_if=$(in_ns gw ip -o -4 addr show to 10.77.0.1/32 | awk '{print $2}')
 in_ns gw ip addr add fd77::1/64 dev "$tun_if" nodad || fail "cannot add fd77::1"
 
-# vpnd's own subcommand once it has it; the stand-alone build of check.c before.
-if [ -x "$BUILD/vpnd/vpnd" ] && "$BUILD/vpnd/vpnd" check --help >/dev/null 2>&1; then
-	CHECK=("$BUILD/vpnd/vpnd" check)
-else
-	CHECK=("$BUILD/tests/kg-check")
-fi
+CHECK=("$BUILD/vpnd/vpnd" check)
 conf=$NET_TMP/vpnd.conf
 printf '[Interface]\nName = %s\nAddress = 10.77.0.1/24, fd77::1/64\nPrivateKey = %s\nEndpoint = %s\nMailPorts = 4190\n' \
 	"$tun_if" "$(wg genkey)" 192.0.2.1:51820 >"$conf"

@@ -1,9 +1,0 @@
-/* SPDX-License-Identifier: ISC */
-/* `vpnd check`: the exposure check of the mail ports (exposure.h). */
-#ifndef VPND_CHECK_H
-#define VPND_CHECK_H
-
-/* argv[0] is the subcommand's name; returns the exit status. */
-int check_main(int argc, char **argv);
-
-#endif

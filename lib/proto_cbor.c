@@ -310,14 +310,72 @@ static bool get_text(const cbor_item_t *v, size_t max, char *out)
 	return true;
 }
 
+/* One head: major type and argument; 0 or -EBADMSG. Only definite
+ * lengths and the shortest forms libcbor could make are let through. */
+static int read_head(const uint8_t *buf, size_t len, size_t *pos, uint8_t *major, uint64_t *arg)
+{
+	uint8_t ib, ai;
+	size_t n;
+
+	if (*pos >= len)
+		return -EBADMSG;
+	ib = buf[(*pos)++];
+	*major = ib >> 5;
+	ai = ib & 0x1f;
+	if (ai < 24) {
+		*arg = ai;
+		return 0;
+	}
+	if (ai > 27)
+		return -EBADMSG; /* indefinite lengths, reserved values */
+	n = (size_t)1 << (ai - 24);
+	if (len - *pos < n)
+		return -EBADMSG;
+	*arg = 0;
+	for (size_t i = 0; i < n; i++)
+		*arg = *arg << 8 | buf[(*pos)++];
+	return 0;
+}
+
+/*
+ * Our payloads are flat: one map of at most MAX_PAIRS pairs whose keys and
+ * values are integers or strings. Walking that grammar before cbor_load
+ * matters: libcbor allocates a container for the size its head declares,
+ * so a 5-byte head could otherwise ask for gigabytes.
+ */
+static int precheck(const uint8_t *buf, size_t len)
+{
+	size_t pos = 0;
+	uint8_t major;
+	uint64_t arg, pairs;
+
+	if (read_head(buf, len, &pos, &major, &pairs) < 0 || major != CBOR_TYPE_MAP ||
+	    pairs > MAX_PAIRS)
+		return -EBADMSG;
+	for (uint64_t i = 0; i < 2 * pairs; i++) {
+		if (read_head(buf, len, &pos, &major, &arg) < 0)
+			return -EBADMSG;
+		if (major == CBOR_TYPE_UINT || major == CBOR_TYPE_NEGINT)
+			continue;
+		if ((major != CBOR_TYPE_BYTESTRING && major != CBOR_TYPE_STRING) ||
+		    arg > len - pos)
+			return -EBADMSG;
+		pos += (size_t)arg;
+	}
+	return 0;
+}
+
 /* Loads one map from buf, checks the padding, returns its pairs. */
 static cbor_item_t *load_map(const uint8_t *buf, size_t len, size_t *used)
 {
 	struct cbor_load_result res;
-	cbor_item_t *item = cbor_load(buf, len, &res);
+	cbor_item_t *item;
 	struct cbor_pair *pairs;
 	uint64_t last = 0;
 
+	if (precheck(buf, len) < 0)
+		return NULL;
+	item = cbor_load(buf, len, &res);
 	if (item == NULL)
 		return NULL;
 	if (res.error.code != CBOR_ERR_NONE || !cbor_isa_map(item) || !cbor_map_is_definite(item) ||

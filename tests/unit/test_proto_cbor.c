@@ -126,6 +126,11 @@ static void test_request_strict(void **state)
 	assert_int_equal(decode_hex("d818" "a4" "0105" "02" NONCE "03" KEY "0507"), -EBADMSG);
 	/* trailing garbage after the item */
 	assert_int_equal(decode_hex("a4" "0105" "02" NONCE "03" KEY "0507" "01"), -EBADMSG);
+	/* a value that declares a map of 3 billion pairs (libcbor would
+	 * allocate for it before reading one) */
+	assert_int_equal(decode_hex("a4" "0105" "02" NONCE "03" KEY "05" "bab2d05e00"), -EBADMSG);
+	/* a byte string longer than the input */
+	assert_int_equal(decode_hex("a4" "0105" "025bffffffffffffffff" "03" KEY "0507"), -EBADMSG);
 	/* nothing at all */
 	assert_int_equal(decode_hex(""), -EBADMSG);
 }

@@ -265,9 +265,12 @@ static bool get_uint(const cbor_item_t *v, uint64_t max, uint64_t *out)
 
 static bool get_int(const cbor_item_t *v, int64_t min, int64_t max, int64_t *out)
 {
-	uint64_t u = cbor_get_int(v);
+	uint64_t u;
 	int64_t x;
 
+	if (!cbor_isa_uint(v) && !cbor_isa_negint(v))
+		return false;
+	u = cbor_get_int(v);
 	if (cbor_isa_uint(v) && u <= INT64_MAX)
 		x = (int64_t)u;
 	else if (cbor_isa_negint(v) && u <= INT64_MAX)

@@ -131,6 +131,8 @@ static void test_request_strict(void **state)
 	assert_int_equal(decode_hex("a4" "0105" "02" NONCE "03" KEY "05" "bab2d05e00"), -EBADMSG);
 	/* a byte string longer than the input */
 	assert_int_equal(decode_hex("a4" "0105" "025bffffffffffffffff" "03" KEY "0507"), -EBADMSG);
+	/* ENROLL with new_alg as a byte string */
+	assert_int_equal(decode_hex("a3" "0102" "02" NONCE "0a" "4107"), -EBADMSG);
 	/* nothing at all */
 	assert_int_equal(decode_hex(""), -EBADMSG);
 }

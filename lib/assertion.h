@@ -15,7 +15,7 @@
 
 /* A stored credential's public key. */
 struct assertion_key {
-	int alg;	/* PROTO_COSE_ES256 or PROTO_COSE_EDDSA */
+	int alg;        /* PROTO_COSE_ES256 or PROTO_COSE_EDDSA */
 	uint8_t pk[64]; /* ES256 x||y, EdDSA 32 bytes */
 	size_t pk_len;
 };

@@ -360,8 +360,7 @@ static int precheck(const uint8_t *buf, size_t len)
 			return -EBADMSG;
 		if (major == CBOR_TYPE_UINT || major == CBOR_TYPE_NEGINT)
 			continue;
-		if ((major != CBOR_TYPE_BYTESTRING && major != CBOR_TYPE_STRING) ||
-		    arg > len - pos)
+		if ((major != CBOR_TYPE_BYTESTRING && major != CBOR_TYPE_STRING) || arg > len - pos)
 			return -EBADMSG;
 		pos += (size_t)arg;
 	}

@@ -71,11 +71,14 @@ static void test_base64_rejects(void **state)
 	assert_int_equal(key_from_base64(k, ""), -EINVAL);
 	assert_int_equal(key_from_base64(k, NULL), -EINVAL);
 	/* 43 characters, one short */
-	assert_int_equal(key_from_base64(k, "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBm="), -EINVAL);
+	assert_int_equal(key_from_base64(k, "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBm="),
+			 -EINVAL);
 	/* bad character */
-	assert_int_equal(key_from_base64(k, "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3f!mk="), -EINVAL);
+	assert_int_equal(key_from_base64(k, "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3f!mk="),
+			 -EINVAL);
 	/* 33 bytes would need no padding; a trailing newline is not part of a key */
-	assert_int_equal(key_from_base64(k, "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"), -EINVAL);
+	assert_int_equal(key_from_base64(k, "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"),
+			 -EINVAL);
 	assert_int_equal(key_from_base64(k, "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="), 0);
 }
 
@@ -159,8 +162,10 @@ static void test_key_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_base64_roundtrip), cmocka_unit_test(test_base64_rejects),
-		cmocka_unit_test(test_hex),		 cmocka_unit_test(test_against_wg_tool),
+		cmocka_unit_test(test_base64_roundtrip),
+		cmocka_unit_test(test_base64_rejects),
+		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_against_wg_tool),
 		cmocka_unit_test(test_key_file),
 	};
 

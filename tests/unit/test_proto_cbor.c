@@ -90,49 +90,110 @@ static int decode_hex(const char *hex)
 	return proto_request_decode(&r, buf, sizeof(buf));
 }
 
-#define NONCE "5820" "0303030303030303030303030303030303030303030303030303030303030303"
-#define KEY   "5820" "0404040404040404040404040404040404040404040404040404040404040404"
+#define NONCE                                                                                      \
+	"5820"                                                                                     \
+	"0303030303030303030303030303030303030303030303030303030303030303"
+#define KEY                                                                                        \
+	"5820"                                                                                     \
+	"0404040404040404040404040404040404040404040404040404040404040404"
 
 static void test_request_strict(void **state)
 {
 	/* STATUS: {1: 5, 2: nonce, 3: key, 5: 7} */
-	assert_int_equal(decode_hex("a4" "0105" "02" NONCE "03" KEY "0507"), 0);
+	assert_int_equal(decode_hex("a4"
+				    "0105"
+				    "02" NONCE "03" KEY "0507"),
+			 0);
 	/* 1 written as 0x18 0x05 (not the shortest form) */
-	assert_int_equal(decode_hex("a4" "011805" "02" NONCE "03" KEY "0507"), -EBADMSG);
+	assert_int_equal(decode_hex("a4"
+				    "011805"
+				    "02" NONCE "03" KEY "0507"),
+			 -EBADMSG);
 	/* keys out of order */
-	assert_int_equal(decode_hex("a4" "02" NONCE "0105" "03" KEY "0507"), -EBADMSG);
+	assert_int_equal(decode_hex("a4"
+				    "02" NONCE "0105"
+				    "03" KEY "0507"),
+			 -EBADMSG);
 	/* duplicate key */
-	assert_int_equal(decode_hex("a5" "0105" "0105" "02" NONCE "03" KEY "0507"), -EBADMSG);
+	assert_int_equal(decode_hex("a5"
+				    "0105"
+				    "0105"
+				    "02" NONCE "03" KEY "0507"),
+			 -EBADMSG);
 	/* unknown key 99 */
-	assert_int_equal(decode_hex("a5" "0105" "02" NONCE "03" KEY "0507" "1863" "00"), -EBADMSG);
+	assert_int_equal(decode_hex("a5"
+				    "0105"
+				    "02" NONCE "03" KEY "0507"
+				    "1863"
+				    "00"),
+			 -EBADMSG);
 	/* text key */
-	assert_int_equal(decode_hex("a4" "0105" "02" NONCE "03" KEY "6135" "07"), -EBADMSG);
+	assert_int_equal(decode_hex("a4"
+				    "0105"
+				    "02" NONCE "03" KEY "6135"
+				    "07"),
+			 -EBADMSG);
 	/* op as a negative int */
-	assert_int_equal(decode_hex("a4" "0124" "02" NONCE "03" KEY "0507"), -EBADMSG);
+	assert_int_equal(decode_hex("a4"
+				    "0124"
+				    "02" NONCE "03" KEY "0507"),
+			 -EBADMSG);
 	/* op 6 does not exist */
-	assert_int_equal(decode_hex("a4" "0106" "02" NONCE "03" KEY "0507"), -EBADMSG);
+	assert_int_equal(decode_hex("a4"
+				    "0106"
+				    "02" NONCE "03" KEY "0507"),
+			 -EBADMSG);
 	/* nonce of 31 bytes */
-	assert_int_equal(decode_hex("a4" "0105" "02581f"
+	assert_int_equal(decode_hex("a4"
+				    "0105"
+				    "02581f"
 				    "03030303030303030303030303030303030303030303030303030303030303"
 				    "03" KEY "0507"),
 			 -EBADMSG);
 	/* indefinite map */
-	assert_int_equal(decode_hex("bf" "0105" "02" NONCE "03" KEY "0507" "ff"), -EBADMSG);
+	assert_int_equal(decode_hex("bf"
+				    "0105"
+				    "02" NONCE "03" KEY "0507"
+				    "ff"),
+			 -EBADMSG);
 	/* missing client_time */
-	assert_int_equal(decode_hex("a3" "0105" "02" NONCE "03" KEY), -EBADMSG);
+	assert_int_equal(decode_hex("a3"
+				    "0105"
+				    "02" NONCE "03" KEY),
+			 -EBADMSG);
 	/* an array, not a map */
 	assert_int_equal(decode_hex("83010203"), -EBADMSG);
 	/* a tag around the map */
-	assert_int_equal(decode_hex("d818" "a4" "0105" "02" NONCE "03" KEY "0507"), -EBADMSG);
+	assert_int_equal(decode_hex("d818"
+				    "a4"
+				    "0105"
+				    "02" NONCE "03" KEY "0507"),
+			 -EBADMSG);
 	/* trailing garbage after the item */
-	assert_int_equal(decode_hex("a4" "0105" "02" NONCE "03" KEY "0507" "01"), -EBADMSG);
+	assert_int_equal(decode_hex("a4"
+				    "0105"
+				    "02" NONCE "03" KEY "0507"
+				    "01"),
+			 -EBADMSG);
 	/* a value that declares a map of 3 billion pairs (libcbor would
 	 * allocate for it before reading one) */
-	assert_int_equal(decode_hex("a4" "0105" "02" NONCE "03" KEY "05" "bab2d05e00"), -EBADMSG);
+	assert_int_equal(decode_hex("a4"
+				    "0105"
+				    "02" NONCE "03" KEY "05"
+				    "bab2d05e00"),
+			 -EBADMSG);
 	/* a byte string longer than the input */
-	assert_int_equal(decode_hex("a4" "0105" "025bffffffffffffffff" "03" KEY "0507"), -EBADMSG);
+	assert_int_equal(decode_hex("a4"
+				    "0105"
+				    "025bffffffffffffffff"
+				    "03" KEY "0507"),
+			 -EBADMSG);
 	/* ENROLL with new_alg as a byte string */
-	assert_int_equal(decode_hex("a3" "0102" "02" NONCE "0a" "4107"), -EBADMSG);
+	assert_int_equal(decode_hex("a3"
+				    "0102"
+				    "02" NONCE "0a"
+				    "4107"),
+			 -EBADMSG);
 	/* nothing at all */
 	assert_int_equal(decode_hex(""), -EBADMSG);
 }
@@ -146,8 +207,8 @@ static void test_reply_roundtrip(void **state)
 	r.status = PROTO_OK;
 	r.gateway_time = 1700000000;
 	r.fields = PROTO_REP_PEER | PROTO_REP_OWNER | PROTO_REP_GW_WG_KEY | PROTO_REP_WG_ENDPOINT |
-		   PROTO_REP_ADDRESSES | PROTO_REP_ALLOWED_IPS | PROTO_REP_RP_ID | PROTO_REP_KEY_ID |
-		   PROTO_REP_SKEW | PROTO_REP_PEER_KEY;
+		   PROTO_REP_ADDRESSES | PROTO_REP_ALLOWED_IPS | PROTO_REP_RP_ID |
+		   PROTO_REP_KEY_ID | PROTO_REP_SKEW | PROTO_REP_PEER_KEY;
 	strcpy(r.peer, "alice-laptop");
 	strcpy(r.owner, "alice");
 	memset(r.wg_endpoint, 'a', PROTO_ENDPOINT_MAX - 6);
@@ -270,8 +331,10 @@ static void test_uri(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request_roundtrip), cmocka_unit_test(test_request_shapes),
-		cmocka_unit_test(test_request_strict),	  cmocka_unit_test(test_reply_roundtrip),
+		cmocka_unit_test(test_request_roundtrip),
+		cmocka_unit_test(test_request_shapes),
+		cmocka_unit_test(test_request_strict),
+		cmocka_unit_test(test_reply_roundtrip),
 		cmocka_unit_test(test_uri),
 	};
 

@@ -111,7 +111,8 @@ int wg_remove_peer(const char *ifname, const uint8_t public_key[KEY_LEN]);
 struct wg_peer *wg_device_find_peer(const struct wg_device *dev,
 				    const uint8_t public_key[KEY_LEN]);
 
-/* NULL-safe; wipes keys, frees peers and allowed IPs, sets *dev = NULL. */
+/* NULL-safe; wipes keys, frees peers and allowed IPs, sets *dev = NULL.
+ * wg_peer_free frees one peer and its allowed IPs, not the peers after it. */
 void wg_device_free(struct wg_device **dev);
 void wg_peer_free(struct wg_peer **peer);
 

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The UAPI reply parser sees whatever the process behind
+ * /var/run/wireguard/IF.sock writes. Parse the input as a get and a set
+ * reply; when it parses, build a set request from the result as well.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "wg_uapi.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+	struct wg_device *dev = NULL;
+	size_t end = uapi_reply_end(buf, size);
+	char *req = NULL;
+	size_t len = 0;
+
+	if (end > size)
+		__builtin_trap();
+	if (uapi_parse_get(&dev, "fuzz0", buf, size) == 0) {
+		if (dev == NULL || strcmp(dev->name, "fuzz0") != 0)
+			__builtin_trap();
+		dev->flags |= WGDEV_REPLACE_PEERS;
+		for (struct wg_peer *p = dev->peers; p != NULL; p = p->next)
+			p->flags |= WGPEER_REPLACE_ALLOWEDIPS;
+		if (uapi_request_set(&req, &len, dev) == 0) {
+			if (len < 8 || memcmp(req, "set=1\n", 6) != 0 ||
+			    uapi_reply_end(req, len) != len)
+				__builtin_trap();
+			uapi_request_free(&req, len);
+		}
+		wg_device_free(&dev);
+	} else if (dev != NULL) {
+		__builtin_trap();
+	}
+	uapi_parse_set("fuzz0", buf, size);
+	return 0;
+}

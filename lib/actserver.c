@@ -139,13 +139,19 @@ static void request(struct actserver *s, const uint8_t *pkt, const struct sockad
 		plain_error(s, pkt, src, now_ms, err, out, outlen);
 		return;
 	}
-	/* The same bytes again: the client lost our reply. */
-	crypto_generichash(h, sizeof(h), pkt, PROTO_REQUEST_LEN, NULL, 0);
-	e = ring_find(s, h, now_ms);
-	if (e != NULL) {
-		s->stats.retransmits++;
-		memcpy(out, e->pkt, e->len);
-		*outlen = e->len;
+	/* A challenge used before: the same bytes again mean the client lost
+	 * our reply; anything else is a replay. */
+	if (replay_contains(s->replay, o.challenge.tag, now)) {
+		proto_request_hash(h, pkt);
+		e = ring_find(s, h, now_ms);
+		if (e != NULL) {
+			s->stats.retransmits++;
+			memcpy(out, e->pkt, e->len);
+			*outlen = e->len;
+		} else {
+			s->stats.drop_replay++;
+			plain_error(s, pkt, src, now_ms, PROTO_ERR_REPLAYED, out, outlen);
+		}
 		return;
 	}
 	opened = proto_gw_open(&s->gw, pkt, s->cfg.ss, s->cfg.arg, &o);
@@ -157,17 +163,13 @@ static void request(struct actserver *s, const uint8_t *pkt, const struct sockad
 	 * could otherwise fill it with challenges for made-up commitments. */
 	r = replay_insert(s->replay, o.challenge.tag, o.challenge.time + PROTO_CHALLENGE_LIFE + 1,
 			  now);
-	if (r == -EEXIST || r == -ENOSPC) {
-		if (r == -EEXIST)
-			s->stats.drop_replay++;
-		else
-			s->stats.drop_busy++;
-		plain_error(s, pkt, src, now_ms,
-			    r == -EEXIST ? PROTO_ERR_REPLAYED : PROTO_ERR_RATE_LIMITED, out,
-			    outlen);
+	if (r < 0) {
+		s->stats.drop_busy++;
+		plain_error(s, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
 		proto_opened_wipe(&o);
 		return;
 	}
+	memcpy(h, o.req_hash, sizeof(h));
 	s->stats.requests++;
 	memset(&rep, 0, sizeof(rep));
 	rep.gateway_time = wall;

@@ -133,12 +133,15 @@ void proto_request_peek(const uint8_t pkt[PROTO_REQUEST_LEN], uint8_t commit[32]
 	memcpy(ch->tag, pkt + OFF_TAG, PROTO_TAG_LEN);
 }
 
-static void reply_key(uint8_t kr[32], const uint8_t ck2[32], const uint8_t *pkt)
+static void reply_key(uint8_t kr[32], uint8_t h[32], const uint8_t ck2[32], const uint8_t *pkt)
 {
-	uint8_t h[32];
-
-	crypto_generichash(h, sizeof(h), pkt, OFF_MAC1, NULL, 0);
+	proto_request_hash(h, pkt);
 	kdf(NULL, kr, ck2, "r", h, NULL, NULL);
+}
+
+void proto_request_hash(uint8_t h[32], const uint8_t pkt[PROTO_REQUEST_LEN])
+{
+	crypto_generichash(h, 32, pkt, OFF_MAC1, NULL, 0);
 }
 
 int proto_gw_open(const struct proto_gateway *gw, const uint8_t pkt[PROTO_REQUEST_LEN],
@@ -171,7 +174,7 @@ int proto_gw_open(const struct proto_gateway *gw, const uint8_t pkt[PROTO_REQUES
 						      OFF_PAYLOAD, zero_nonce, k.k2) != 0)
 		goto fail;
 	/* From here on the sender holds the key: it gets an answer. */
-	reply_key(o->kr, k.ck2, pkt);
+	reply_key(o->kr, o->req_hash, k.ck2, pkt);
 	r = -EPROTO;
 	if (proto_request_decode(&o->req, payload, sizeof(payload)) < 0)
 		goto fail;
@@ -292,7 +295,8 @@ void proto_client_cdh(const struct proto_client *c, uint8_t cdh[32], const char 
 int proto_client_request(struct proto_client *c, const uint8_t *static_sk,
 			 struct proto_request *req, uint8_t out[PROTO_REQUEST_LEN])
 {
-	uint8_t c0[32], dh1[32], ss[32] = {0}, spub[KEY_LEN] = {0}, payload[PROTO_PAYLOAD_LEN];
+	uint8_t c0[32], dh1[32], ss[32] = {0}, spub[KEY_LEN] = {0}, payload[PROTO_PAYLOAD_LEN],
+				 h[32];
 	struct keys k;
 	int r;
 
@@ -328,7 +332,7 @@ int proto_client_request(struct proto_client *c, const uint8_t *static_sk,
 	crypto_aead_chacha20poly1305_ietf_encrypt(out + OFF_PAYLOAD, NULL, payload, sizeof(payload),
 						  out, OFF_PAYLOAD, NULL, zero_nonce, k.k2);
 	proto_mac1_set(out, PROTO_REQUEST_LEN, c->mac1_key);
-	reply_key(c->kr, k.ck2, out);
+	reply_key(c->kr, h, k.ck2, out);
 	c->sent = true;
 	r = 0;
 fail:

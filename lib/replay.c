@@ -81,6 +81,19 @@ int replay_insert(struct replay_cache *rc, const uint8_t key[REPLAY_KEY_LEN], ui
 	return 0;
 }
 
+bool replay_contains(const struct replay_cache *rc, const uint8_t key[REPLAY_KEY_LEN], uint64_t now)
+{
+	size_t start = index_of(key);
+
+	for (size_t i = 0; i < REPLAY_PROBES; i++) {
+		const struct slot *s = &rc->slots[(start + i) & rc->mask];
+
+		if (s->expires > now && sodium_memcmp(s->key, key, REPLAY_KEY_LEN) == 0)
+			return true;
+	}
+	return false;
+}
+
 size_t replay_count(const struct replay_cache *rc, uint64_t now)
 {
 	size_t n = 0;

@@ -8,6 +8,7 @@
 #ifndef KEYGATE_REPLAY_H
 #define KEYGATE_REPLAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,9 @@ void replay_destroy(struct replay_cache **rc);
  */
 int replay_insert(struct replay_cache *rc, const uint8_t key[REPLAY_KEY_LEN], uint64_t expires,
 		  uint64_t now);
+/* Is key recorded and live? */
+bool replay_contains(const struct replay_cache *rc, const uint8_t key[REPLAY_KEY_LEN],
+		     uint64_t now);
 /* Live entries; for `vpnd status`. */
 size_t replay_count(const struct replay_cache *rc, uint64_t now);
 

@@ -83,6 +83,30 @@ static void sign(struct signer *s, struct proto_assertion *a, const char *rp, ui
 	}
 }
 
+/* Both paths, which must agree; the verdict. */
+static enum proto_err both(const struct assertion_key *k, const struct assertion_policy *pol,
+			   const uint8_t cdh[32], const struct proto_assertion *a, uint32_t *count)
+{
+	struct assertion_verifier *v = NULL;
+	uint32_t c1 = 0xdead, c2 = 0xbeef;
+	enum proto_err e1, e2;
+
+	e1 = assertion_verify(k, pol, cdh, a, &c1);
+	if (assertion_verifier_create(&v, k) < 0) {
+		assert_int_equal(e1, PROTO_ERR_BAD_SIGNATURE);
+		return e1;
+	}
+	e2 = assertion_check(v, pol, cdh, a, &c2);
+	assertion_verifier_destroy(&v);
+	assert_null(v);
+	assert_int_equal(e1, e2);
+	if (e1 == PROTO_OK) {
+		assert_int_equal(c1, c2);
+		*count = c1;
+	}
+	return e1;
+}
+
 static void check_alg(int alg)
 {
 	struct signer s, other;
@@ -98,44 +122,41 @@ static void check_alg(int alg)
 	cdh2[0] ^= 1;
 
 	sign(&s, &a, "keygate", 0x05, 6, cdh);
-	assert_int_equal(assertion_verify(&s.key, &pol, cdh, &a, &count), PROTO_OK);
+	assert_int_equal(both(&s.key, &pol, cdh, &a, &count), PROTO_OK);
 	assert_int_equal(count, 6);
 	/* Another challenge, gateway or peer (all in the cdh), rp or key. */
-	assert_int_equal(assertion_verify(&s.key, &pol, cdh2, &a, &count), PROTO_ERR_BAD_SIGNATURE);
+	assert_int_equal(both(&s.key, &pol, cdh2, &a, &count), PROTO_ERR_BAD_SIGNATURE);
 	pol.rp_id = "other";
-	assert_int_equal(assertion_verify(&s.key, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
+	assert_int_equal(both(&s.key, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
 	pol.rp_id = "keygate";
-	assert_int_equal(assertion_verify(&other.key, &pol, cdh, &a, &count),
-			 PROTO_ERR_BAD_SIGNATURE);
+	assert_int_equal(both(&other.key, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
 	/* Flags changed after signing. */
 	a.auth_data[32] = 0x01;
-	assert_int_equal(assertion_verify(&s.key, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
+	assert_int_equal(both(&s.key, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
 	a.auth_data[32] = 0x05;
 	a.sig[a.sig_len - 1] ^= 1;
-	assert_int_equal(assertion_verify(&s.key, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
+	assert_int_equal(both(&s.key, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
 
 	/* No touch; no PIN where the policy wants one; and where it does not. */
 	sign(&s, &a, "keygate", 0x04, 7, cdh);
-	assert_int_equal(assertion_verify(&s.key, &pol, cdh, &a, &count), PROTO_ERR_NO_PRESENCE);
+	assert_int_equal(both(&s.key, &pol, cdh, &a, &count), PROTO_ERR_NO_PRESENCE);
 	sign(&s, &a, "keygate", 0x01, 7, cdh);
-	assert_int_equal(assertion_verify(&s.key, &pol, cdh, &a, &count), PROTO_ERR_UV_REQUIRED);
+	assert_int_equal(both(&s.key, &pol, cdh, &a, &count), PROTO_ERR_UV_REQUIRED);
 	pol.require_uv = false;
-	assert_int_equal(assertion_verify(&s.key, &pol, cdh, &a, &count), PROTO_OK);
+	assert_int_equal(both(&s.key, &pol, cdh, &a, &count), PROTO_OK);
 
 	/* The counter: equal or lower is a regression, zero twice is none. */
 	sign(&s, &a, "keygate", 0x05, 5, cdh);
-	assert_int_equal(assertion_verify(&s.key, &pol, cdh, &a, &count),
-			 PROTO_ERR_COUNTER_REGRESSED);
+	assert_int_equal(both(&s.key, &pol, cdh, &a, &count), PROTO_ERR_COUNTER_REGRESSED);
 	sign(&s, &a, "keygate", 0x05, 0, cdh);
-	assert_int_equal(assertion_verify(&s.key, &pol, cdh, &a, &count),
-			 PROTO_ERR_COUNTER_REGRESSED);
+	assert_int_equal(both(&s.key, &pol, cdh, &a, &count), PROTO_ERR_COUNTER_REGRESSED);
 	pol.stored_count = 0;
-	assert_int_equal(assertion_verify(&s.key, &pol, cdh, &a, &count), PROTO_OK);
+	assert_int_equal(both(&s.key, &pol, cdh, &a, &count), PROTO_OK);
 	assert_int_equal(count, 0);
 
 	/* Extensions we did not ask for. */
 	sign(&s, &a, "keygate", 0x85, 9, cdh);
-	assert_int_equal(assertion_verify(&s.key, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
+	assert_int_equal(both(&s.key, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
 	signer_finish(&s);
 	signer_finish(&other);
 }
@@ -160,11 +181,11 @@ static void test_bad_keys(void **state)
 
 	a.auth_data[32] = 0x05;
 	memset(k.pk, 0x01, 64); /* not on the curve */
-	assert_int_equal(assertion_verify(&k, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
+	assert_int_equal(both(&k, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
 	k.alg = -257;
-	assert_int_equal(assertion_verify(&k, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
+	assert_int_equal(both(&k, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
 	k.alg = PROTO_COSE_EDDSA; /* with a 64-byte key */
-	assert_int_equal(assertion_verify(&k, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
+	assert_int_equal(both(&k, &pol, cdh, &a, &count), PROTO_ERR_BAD_SIGNATURE);
 }
 
 int main(void)

@@ -38,26 +38,39 @@ void key_to_base64(key_b64_t out, const uint8_t key[KEY_LEN])
 	sodium_bin2base64(out, KEY_B64_LEN + 1, key, KEY_LEN, sodium_base64_VARIANT_ORIGINAL);
 }
 
-int key_from_base64(uint8_t key[KEY_LEN], const char *s)
+/* Both text forms decode through here so that the scratch copy is wiped on
+ * every path and exactly slen characters must make exactly 32 bytes. */
+static int key_decode(uint8_t key[KEY_LEN], const char *s, size_t slen, bool hex)
 {
 	uint8_t tmp[KEY_LEN + 1];
 	size_t len = 0;
 	const char *end = NULL;
 	int ret = -EINVAL;
 
+	if (s == NULL || strlen(s) != slen)
+		return -EINVAL;
+	if (hex)
+		ret = sodium_hex2bin(tmp, sizeof(tmp), s, slen, NULL, &len, &end);
+	else
+		ret = sodium_base642bin(tmp, sizeof(tmp), s, slen, NULL, &len, &end,
+					sodium_base64_VARIANT_ORIGINAL);
+	if (ret != 0 || len != KEY_LEN || end != s + slen) {
+		ret = -EINVAL;
+		goto fail;
+	}
+	memcpy(key, tmp, KEY_LEN);
+	ret = 0;
+fail:
+	sodium_memzero(tmp, sizeof(tmp));
+	return ret;
+}
+
+int key_from_base64(uint8_t key[KEY_LEN], const char *s)
+{
 	/* 32 bytes make 43 characters and one '=': nothing else is a key. */
 	if (s == NULL || strlen(s) != KEY_B64_LEN || s[KEY_B64_LEN - 1] != '=')
 		return -EINVAL;
-	if (sodium_base642bin(tmp, sizeof(tmp), s, KEY_B64_LEN, NULL, &len, &end,
-			      sodium_base64_VARIANT_ORIGINAL) != 0)
-		goto out;
-	if (len != KEY_LEN || end != s + KEY_B64_LEN)
-		goto out;
-	memcpy(key, tmp, KEY_LEN);
-	ret = 0;
-out:
-	sodium_memzero(tmp, sizeof(tmp));
-	return ret;
+	return key_decode(key, s, KEY_B64_LEN, false);
 }
 
 void key_to_hex(key_hex_t out, const uint8_t key[KEY_LEN])
@@ -67,22 +80,7 @@ void key_to_hex(key_hex_t out, const uint8_t key[KEY_LEN])
 
 int key_from_hex(uint8_t key[KEY_LEN], const char *s)
 {
-	uint8_t tmp[KEY_LEN];
-	size_t len = 0;
-	const char *end = NULL;
-	int ret = -EINVAL;
-
-	if (s == NULL || strlen(s) != KEY_HEX_LEN)
-		return -EINVAL;
-	if (sodium_hex2bin(tmp, sizeof(tmp), s, KEY_HEX_LEN, NULL, &len, &end) != 0)
-		goto out;
-	if (len != KEY_LEN || end != s + KEY_HEX_LEN)
-		goto out;
-	memcpy(key, tmp, KEY_LEN);
-	ret = 0;
-out:
-	sodium_memzero(tmp, sizeof(tmp));
-	return ret;
+	return key_decode(key, s, KEY_HEX_LEN, true);
 }
 
 bool key_is_zero(const uint8_t key[KEY_LEN])
@@ -99,39 +97,73 @@ int key_file_read(uint8_t key[KEY_LEN], const char *path)
 {
 	char buf[KEY_B64_LEN + 8];
 	struct stat st;
-	ssize_t n;
-	int fd, ret;
+	ssize_t n = 0;
+	int fd = -1, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO at the path must not hang the caller. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		ret = -errno;
 		log_error("cannot open key file %s: %s", path, strerror(errno));
-		return ret;
+		goto fail;
 	}
-	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		log_error("cannot read key file %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		log_error("key file %s is not a regular file", path);
+		goto fail;
+	}
+	if ((st.st_mode & 077) != 0)
 		log_warn("key file %s is readable by others (mode %04o); it should be 0600", path,
 			 (unsigned)(st.st_mode & 07777));
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0) {
 		ret = -errno;
-		close(fd);
+		n = 0;
 		log_error("cannot read key file %s: %s", path, strerror(-ret));
-		goto out;
+		goto fail;
 	}
-	close(fd);
-	ret = 0;
 	buf[n] = '\0';
 	/* One key, optionally followed by a newline. */
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	if (n > 0 && buf[n - 1] == '\r')
 		buf[--n] = '\0';
-	if (key_from_base64(key, buf) < 0) {
+	ret = key_from_base64(key, buf);
+	if (ret < 0)
 		log_error("key in %s is not 32 bytes of base64", path);
-		ret = -EINVAL;
-	}
-out:
+fail:
+	if (fd >= 0)
+		close(fd);
 	sodium_memzero(buf, sizeof(buf));
+	return ret;
+}
+
+/* The new name of a renamed file is durable only once its directory is. */
+static int fsync_parent(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd, ret = 0;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
 	return ret;
 }
 
@@ -139,41 +171,52 @@ int key_file_write(const char *path, const uint8_t key[KEY_LEN])
 {
 	char tmp[4096];
 	char line[KEY_B64_LEN + 2];
+	bool created = false;
 	int fd = -1, ret = 0;
 	size_t len;
+	ssize_t n;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC); /* mkostemp makes the file 0600 */
-	if (fd < 0) {
-		ret = -errno;
-		log_error("cannot create %s: %s", tmp, strerror(errno));
-		return ret;
-	}
 	key_to_base64(line, key);
 	len = strlen(line);
 	line[len++] = '\n';
-	if (fchmod(fd, 0600) < 0 || write(fd, line, len) != (ssize_t)len || fsync(fd) < 0) {
-		ret = errno != 0 ? -errno : -EIO;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp)) {
+		ret = -ENAMETOOLONG;
 		goto fail;
 	}
-	if (close(fd) < 0) {
-		fd = -1;
+	fd = mkostemp(tmp, O_CLOEXEC); /* mkostemp makes the file 0600 */
+	if (fd < 0) {
 		ret = -errno;
 		goto fail;
 	}
+	created = true;
+	if (fchmod(fd, 0600) < 0 || (n = write(fd, line, len)) < 0 || fsync(fd) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if ((size_t)n != len) {
+		ret = -EIO; /* a regular file takes 45 bytes in one write or fails */
+		goto fail;
+	}
+	ret = close(fd) < 0 ? -errno : 0;
 	fd = -1;
+	if (ret < 0)
+		goto fail;
 	if (rename(tmp, path) < 0) {
 		ret = -errno;
 		goto fail;
 	}
+	created = false;
+	ret = fsync_parent(path);
+	if (ret < 0)
+		goto fail;
 	sodium_memzero(line, sizeof(line));
 	return 0;
 fail:
 	log_error("cannot write key file %s: %s", path, strerror(-ret));
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	if (created)
+		unlink(tmp);
 	sodium_memzero(line, sizeof(line));
 	return ret;
 }

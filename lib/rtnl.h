@@ -9,7 +9,8 @@
 
 #include <stdint.h>
 
-/* The interface index (> 0), or -ENODEV when there is no such link. */
+/* The interface index (> 0), -ENODEV when there is no such link, -EINVAL
+ * for a name no link can have. */
 int rtnl_link_index(const char *ifname);
 /* Creates a link of kind "wireguard"; -EEXIST when the name is taken,
  * -EOPNOTSUPP when the kernel has no WireGuard. */

@@ -34,27 +34,12 @@ void wg_set_error(const char *fmt, ...)
 	va_end(ap);
 	/* One line, always: a reply quoted into the message may hold one. */
 	wg_error[strcspn(wg_error, "\r\n")] = '\0';
+	/* And no terminal escapes from a UAPI reply in an admin's log. */
+	for (char *c = wg_error; *c != '\0'; c++) {
+		if ((unsigned char)*c < ' ' || *c == 0x7f)
+			*c = '?';
+	}
 	errno = saved;
-}
-
-/* Names go into a socket path and netlink attributes: refuse anything an
- * interface cannot be called. */
-static int wg_check_ifname(const char *ifname)
-{
-	size_t len = ifname != NULL ? strlen(ifname) : 0;
-
-	if (len == 0 || len >= IFNAMSIZ || strchr(ifname, '/') != NULL ||
-	    strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0) {
-		wg_set_error("invalid interface name '%s'", ifname != NULL ? ifname : "");
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < len; i++) {
-		if ((unsigned char)ifname[i] <= ' ' || (unsigned char)ifname[i] >= 0x7f) {
-			wg_set_error("invalid interface name '%s'", ifname);
-			return -EINVAL;
-		}
-	}
-	return 0;
 }
 
 const struct wg_backend *wg_backend_for(const char *ifname)
@@ -62,7 +47,7 @@ const struct wg_backend *wg_backend_for(const char *ifname)
 	char path[sizeof(UAPI_SOCKET_DIR) + IFNAMSIZ + 8];
 	struct stat st;
 
-	if (wg_check_ifname(ifname) == 0) {
+	if (uapi_check_ifname(ifname) == 0) {
 		snprintf(path, sizeof(path), "%s/%s.sock", UAPI_SOCKET_DIR, ifname);
 		if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 			return &wg_backend_uapi;
@@ -75,7 +60,7 @@ int wg_get_device(struct wg_device **dev, const char *ifname)
 	int ret;
 
 	*dev = NULL;
-	ret = wg_check_ifname(ifname);
+	ret = uapi_check_ifname(ifname);
 	if (ret < 0)
 		return ret;
 	return wg_backend_for(ifname)->get_device(dev, ifname);
@@ -83,7 +68,7 @@ int wg_get_device(struct wg_device **dev, const char *ifname)
 
 int wg_set_device(const struct wg_device *dev)
 {
-	int ret = wg_check_ifname(dev->name);
+	int ret = uapi_check_ifname(dev->name);
 
 	if (ret < 0)
 		return ret;
@@ -93,7 +78,7 @@ int wg_set_device(const struct wg_device *dev)
 static int wg_device_init(struct wg_device *dev, const char *ifname)
 {
 	memset(dev, 0, sizeof(*dev));
-	if (wg_check_ifname(ifname) < 0)
+	if (uapi_check_ifname(ifname) < 0)
 		return -EINVAL;
 	memcpy(dev->name, ifname, strlen(ifname) + 1);
 	return 0;

@@ -42,7 +42,7 @@ enum wg_peer_flags {
 	WGPEER_HAS_PRESHARED_KEY = 1U << 2,
 	WGPEER_HAS_KEEPALIVE = 1U << 3,
 	WGPEER_HAS_ENDPOINT = 1U << 4,
-	WGPEER_UPDATE_ONLY = 1U << 5, /* kernel: do not create the peer */
+	WGPEER_UPDATE_ONLY = 1U << 5, /* change the peer only if it exists */
 };
 
 struct wg_peer {
@@ -102,7 +102,9 @@ int wg_set_device(const struct wg_device *dev);
 int wg_set_private_key_port(const char *ifname, const uint8_t private_key[KEY_LEN],
 			    uint16_t listen_port);
 /* Adds the peer, or updates it; its allowed IPs are replaced by the given
- * ones; a preshared key (all zero = none) is always set. */
+ * ones; a preshared key (all zero = none) is always set; the endpoint and
+ * keepalive only when their flags are set. Other peer flags and peer->next
+ * are ignored. */
 int wg_add_peer(const char *ifname, const struct wg_peer *peer);
 /* Removing a peer that is not there succeeds. */
 int wg_remove_peer(const char *ifname, const uint8_t public_key[KEY_LEN]);
@@ -117,7 +119,9 @@ void wg_device_free(struct wg_device **dev);
 void wg_peer_free(struct wg_peer **peer);
 
 /* Parses "10.0.0.2/32" or "fd00::2/128" (a bare address takes the full
- * prefix) into a new list node; 0 or -EINVAL. */
+ * prefix) into a new list node (free() it, or link it to a peer for
+ * wg_peer_free); 0, -EINVAL or -ENOMEM.
+ * Sets no error line: the caller knows what the string was. */
 int wg_allowedip_parse(struct wg_allowedip **out, const char *s);
 
 /* One line about the last failure in this thread. */

@@ -25,6 +25,12 @@
 /* ...and no exchange, however busy, takes longer than this. */
 #define UAPI_TOTAL_TIMEOUT_MS 30000
 
+/* 0, or -EINVAL with the error set, for a name that cannot be an interface
+ * (empty, IFNAMSIZ or longer, spaces or control bytes) or that would lead
+ * out of UAPI_SOCKET_DIR ("..", a '/'). lib/wg.c checks every name with it
+ * before a backend sees it. */
+int uapi_check_ifname(const char *ifname);
+
 /* "set=1\n" ... "\n" for dev (its flags and each peer's flags say what to
  * send). *req is allocated; free it with uapi_request_free, which wipes the
  * keys in it. */

@@ -206,11 +206,12 @@ static int parse_endpoint(struct wg_peer *p, const char *s)
 {
 	char host[INET6_ADDRSTRLEN + IFNAMSIZ + 2];
 	const char *colon, *end;
+	bool bracketed = s[0] == '[';
 	uint64_t port;
 	char *pct;
 	size_t hlen;
 
-	if (s[0] == '[') {
+	if (bracketed) {
 		end = strchr(s, ']');
 		if (end == NULL || end[1] != ':')
 			return -EINVAL;
@@ -228,13 +229,14 @@ static int parse_endpoint(struct wg_peer *p, const char *s)
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
 	memset(&p->endpoint, 0, sizeof(p->endpoint));
-	if (s[-1] != '[' && inet_pton(AF_INET, host, &p->endpoint.addr4.sin_addr) == 1) {
+	/* IPv4 bare, IPv6 in brackets, as wireguard-go writes them. */
+	if (!bracketed) {
+		if (inet_pton(AF_INET, host, &p->endpoint.addr4.sin_addr) != 1)
+			return -EINVAL;
 		p->endpoint.addr4.sin_family = AF_INET;
 		p->endpoint.addr4.sin_port = htons((uint16_t)port);
 		return 0;
 	}
-	if (s[-1] != '[')
-		return -EINVAL;
 	pct = strchr(host, '%');
 	if (pct != NULL) {
 		uint64_t idx = 0;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -125,13 +126,47 @@ static void test_against_wg_tool(void **state)
 	assert_string_equal(out, pb);
 }
 
+/* What the library logged while fn ran: stderr goes to a file meanwhile. */
+static char logged[1024];
+
+static int capture_begin(void)
+{
+	char tmpl[] = "/tmp/keygate-test-stderr-XXXXXX";
+	int fd = mkstemp(tmpl), saved;
+
+	assert_true(fd >= 0);
+	unlink(tmpl);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+	return saved;
+}
+
+static const char *capture_end(int saved)
+{
+	ssize_t n;
+
+	fflush(stderr);
+	assert_int_equal(lseek(STDERR_FILENO, 0, SEEK_SET), 0);
+	n = read(STDERR_FILENO, logged, sizeof(logged) - 1);
+	assert_true(n >= 0);
+	logged[n] = '\0';
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	return logged;
+}
+
 static void test_key_file(void **state)
 {
 	char dir[] = "/tmp/keygate-keyfile-XXXXXX";
-	char path[256];
+	char path[256], want[512];
 	uint8_t k[KEY_LEN], k2[KEY_LEN];
+	struct dirent *e;
 	struct stat st;
-	int fd;
+	int fd, saved, files = 0;
+	DIR *d;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/private.key", dir);
@@ -139,23 +174,60 @@ static void test_key_file(void **state)
 	assert_int_equal(key_file_write(path, k), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
+	saved = capture_begin();
 	assert_int_equal(key_file_read(k2, path), 0);
+	assert_string_equal(capture_end(saved), "");
 	assert_memory_equal(k, k2, KEY_LEN);
 
-	/* world-readable still reads (with a warning) */
+	/* world-readable still reads, with a warning that names the file */
 	assert_int_equal(chmod(path, 0644), 0);
+	saved = capture_begin();
 	assert_int_equal(key_file_read(k2, path), 0);
+	snprintf(want, sizeof(want), "key file %s is readable by others (mode 0644)", path);
+	assert_non_null(strstr(capture_end(saved), want));
 
-	/* garbage is refused */
+	/* rewriting replaces it with a 0600 file and leaves no temporary behind */
+	assert_int_equal(key_file_write(path, k), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		files += e->d_name[0] != '.';
+	closedir(d);
+	assert_int_equal(files, 1);
+
+	/* garbage is refused, in one line naming the file */
 	fd = open(path, O_WRONLY | O_TRUNC);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "hello\n", 6), 6);
 	close(fd);
+	saved = capture_begin();
 	assert_int_equal(key_file_read(k2, path), -EINVAL);
+	snprintf(want, sizeof(want), "key in %s is not 32 bytes of base64\n", path);
+	assert_non_null(strstr(capture_end(saved), want));
 
 	/* missing */
 	unlink(path);
+	saved = capture_begin();
 	assert_int_equal(key_file_read(k2, path), -ENOENT);
+	snprintf(want, sizeof(want), "cannot open key file %s: No such file or directory", path);
+	assert_non_null(strstr(capture_end(saved), want));
+
+	/* a FIFO nobody writes to is refused at once, not waited on */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	saved = capture_begin();
+	assert_int_equal(key_file_read(k2, path), -EINVAL);
+	snprintf(want, sizeof(want), "key file %s is not a regular file", path);
+	assert_non_null(strstr(capture_end(saved), want));
+	unlink(path);
+
+	/* a folder that is not there: the error names the key file */
+	snprintf(path, sizeof(path), "%s/missing/private.key", dir);
+	saved = capture_begin();
+	assert_int_equal(key_file_write(path, k), -ENOENT);
+	snprintf(want, sizeof(want), "cannot write key file %s: No such file or directory", path);
+	assert_non_null(strstr(capture_end(saved), want));
 	rmdir(dir);
 }
 

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,23 @@ static void test_bad_ifname(void **state)
 	}
 }
 
+/* The userspace backend, called directly, keeps to /var/run/wireguard. */
+static void test_uapi_backend_names(void **state)
+{
+	static const char *const bad[] = {"", "..", "../x", "a/b", "wg 0"};
+	struct wg_device *dev = (struct wg_device *)1;
+	struct wg_device set = {0};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(wg_backend_uapi.get_device(&dev, bad[i]), -EINVAL);
+		assert_null(dev);
+		assert_non_null(strstr(wg_last_error(), "invalid interface name"));
+		snprintf(set.name, sizeof(set.name), "%s", bad[i]);
+		assert_int_equal(wg_backend_uapi.set_device(&set), -EINVAL);
+		assert_non_null(strstr(wg_last_error(), "invalid interface name"));
+	}
+}
+
 static void test_backend_choice(void **state)
 {
 	/* No UAPI socket: the kernel is asked. */
@@ -137,14 +155,28 @@ static void test_error_per_thread(void **state)
 	assert_int_equal(pthread_join(t, &res), 0);
 	assert_ptr_equal(res, (void *)1);
 	assert_string_equal(wg_last_error(), "first line");
+	/* A reply's terminal escapes do not reach the admin's terminal. */
+	wg_set_error("wg0: bad '%s' value", "\033[2Jx\ty\177");
+	assert_string_equal(wg_last_error(), "wg0: bad '?[2Jx?y?' value");
+}
+
+/* A caller's struct whose name fills all IFNAMSIZ bytes: refused, not overrun. */
+static void test_unterminated_name(void **state)
+{
+	struct wg_device dev = {0};
+
+	memset(dev.name, 'a', sizeof(dev.name));
+	assert_int_equal(wg_set_device(&dev), -EINVAL);
+	assert_string_equal(wg_last_error(), "invalid interface name 'aaaaaaaaaaaaaaaa'");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_allowedip_parse), cmocka_unit_test(test_allowedip_rejects),
-		cmocka_unit_test(test_free_null_safe),  cmocka_unit_test(test_bad_ifname),
-		cmocka_unit_test(test_backend_choice),  cmocka_unit_test(test_error_per_thread),
+		cmocka_unit_test(test_allowedip_parse),   cmocka_unit_test(test_allowedip_rejects),
+		cmocka_unit_test(test_free_null_safe),    cmocka_unit_test(test_bad_ifname),
+		cmocka_unit_test(test_backend_choice),    cmocka_unit_test(test_error_per_thread),
+		cmocka_unit_test(test_unterminated_name), cmocka_unit_test(test_uapi_backend_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

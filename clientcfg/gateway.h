@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * What clientcfg needs from vpnd: the gateway's public key, endpoint and
+ * tunnel network from its config, and the registration of a new phone
+ * peer through the running daemon's control socket. Each function logs
+ * one line saying what failed and returns 0 or -errno.
+ */
+#ifndef CLIENTCFG_GATEWAY_H
+#define CLIENTCFG_GATEWAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+#include "wgquick.h"
+
+struct gateway {
+	char conf[4096]; /* the vpnd.conf it came from: the control socket is found from it */
+	uint8_t public_key[KEY_LEN];
+	char endpoint[WGQ_ENDPOINT_MAX + 1];
+	struct wgq_prefix networks[2]; /* the tunnel network(s), host bits cleared */
+	size_t n_networks;
+};
+
+struct phone_peer {
+	const char *name;
+	const char *owner;
+	uint8_t public_key[KEY_LEN];
+	uint8_t preshared_key[KEY_LEN]; /* vpnd sets it on the peer when it activates */
+	struct wgq_prefix address;      /* family 0: vpnd picks one and fills it in */
+};
+
+int gateway_load(struct gateway *gw, const char *conf);
+/* Registers p as a disabled mobile peer of p->owner. */
+int gateway_register(const struct gateway *gw, struct phone_peer *p);
+/* Undoes gateway_register when the config could not be written. */
+int gateway_unregister(const struct gateway *gw, const char *name);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+
+#include "render.h"
+
+/* U+2588 FULL BLOCK, U+2580 UPPER HALF BLOCK, U+2584 LOWER HALF BLOCK. */
+static const char *const cell[4] = {
+	" ",            /* both dark */
+	"\xe2\x96\x84", /* lower light */
+	"\xe2\x96\x80", /* upper light */
+	"\xe2\x96\x88", /* both light */
+};
+
+int term_quiet(int size)
+{
+	int quiet = (TERM_COLUMNS - size) / 2;
+
+	if (quiet < TERM_MIN_QUIET)
+		return -1;
+	return quiet > 4 ? 4 : quiet;
+}
+
+/* Is the module at (x, y) of the symbol with its quiet zone light? */
+static int light(const struct qr *q, int quiet, int x, int y)
+{
+	int full = q->size + 2 * quiet;
+
+	if (y >= full)
+		return 0; /* below the last row: the terminal's own background */
+	x -= quiet;
+	y -= quiet;
+	if (x < 0 || y < 0 || x >= q->size || y >= q->size)
+		return 1;
+	return !q->dark[(size_t)y * (size_t)q->size + (size_t)x];
+}
+
+int render_term(struct buf *out, const struct qr *q, int quiet, bool ansi)
+{
+	int full = q->size + 2 * quiet;
+	int ret = 0;
+
+	if (quiet < 0)
+		return -EINVAL;
+	for (int y = 0; y < full && ret == 0; y += 2) {
+		if (ansi)
+			ret = buf_printf(out, "\x1b[40;97m");
+		for (int x = 0; x < full && ret == 0; x++) {
+			int c = light(q, quiet, x, y) << 1 | light(q, quiet, x, y + 1);
+
+			ret = buf_printf(out, "%s", cell[c]);
+		}
+		if (ret == 0)
+			ret = buf_printf(out, ansi ? "\x1b[0m\n" : "\n");
+	}
+	return ret;
+}

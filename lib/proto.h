@@ -250,8 +250,6 @@ void proto_client_data_hash(uint8_t cdh[32], const char *purpose, const uint8_t 
 			    const uint8_t *extra);
 /* The `extra` of ADD_KEY: a digest of the new credential. */
 void proto_cred_digest(uint8_t out[32], const struct proto_cred *cred);
-/* HASH("keygate-enroll-code-v1" || code), what the registry stores. */
-void proto_code_hash(uint8_t out[32], const uint8_t code[PROTO_CODE_LEN]);
 
 /* The gateway's side. */
 struct proto_gateway {

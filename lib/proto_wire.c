@@ -222,14 +222,3 @@ void proto_cred_digest(uint8_t out[32], const struct proto_cred *cred)
 	crypto_hash_sha256_update(&st, cred->pk, cred->pk_len);
 	crypto_hash_sha256_final(&st, out);
 }
-
-void proto_code_hash(uint8_t out[32], const uint8_t code[PROTO_CODE_LEN])
-{
-	static const char label[] = "keygate-enroll-code-v1";
-	crypto_generichash_state st;
-
-	crypto_generichash_init(&st, NULL, 0, 32);
-	crypto_generichash_update(&st, (const uint8_t *)label, sizeof(label) - 1);
-	crypto_generichash_update(&st, code, PROTO_CODE_LEN);
-	crypto_generichash_final(&st, out, 32);
-}

@@ -86,8 +86,6 @@ reply = hdr(4) + commit
 reply += aead(kr, rep, reply)
 reply += mac1(mac1_key, reply)
 
-code = bytes(range(24))
-code_hash = b2b(b"keygate-enroll-code-v1" + code)
 
 def arr(name, b):
     body = ", ".join("0x%02x" % x for x in b)
@@ -98,7 +96,6 @@ out.write("/* SPDX-License-Identifier: ISC */\n/* Written by proto_vectors.py; d
 for name, val in [("v_wg_sk", wg_sk), ("v_act_pub", G), ("v_mac1_key", mac1_key), ("v_secret", secret),
                   ("v_static_sk", s), ("v_static_pub", S), ("v_eph_pub", E), ("v_nonce", nonce), ("v_commit", commit),
                   ("v_addr", addr), ("v_tag", tag), ("v_hello", hello), ("v_challenge", chal), ("v_cdh", cdh),
-                  ("v_auth_data", auth_data), ("v_request", req), ("v_kr", kr), ("v_psk", psk), ("v_reply", reply),
-                  ("v_code", code), ("v_code_hash", code_hash)]:
+                  ("v_auth_data", auth_data), ("v_request", req), ("v_kr", kr), ("v_psk", psk), ("v_reply", reply)]:
     out.write(arr(name, val))
 out.write("#define V_TIME %d\n" % t)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "enroll.h"
 
@@ -156,4 +157,19 @@ int enroll_refused(const char *what, int code, const struct proto_reply *rep,
 	}
 	fprintf(stderr, "enroll: %s: %s\n", what, proto_strerror(code));
 	return 1;
+}
+
+void enroll_clock_note(const struct proto_reply *rep)
+{
+	int64_t skew = (int64_t)time(NULL) - (int64_t)rep->gateway_time;
+	char d[32];
+
+	/* Not a refusal: session times come as "seconds left" and are right
+	 * whatever this clock says. But a clock that far off breaks TLS and
+	 * logs, and the gateway refuses at ten minutes. */
+	if (rep->gateway_time == 0 || (skew < 60 && skew > -60))
+		return;
+	enroll_duration(d, sizeof(d), (uint64_t)(skew < 0 ? -skew : skew));
+	fprintf(stderr, "enroll: note: this computer's clock is %s %s the gateway's\n", d,
+		skew < 0 ? "behind" : "ahead of");
 }

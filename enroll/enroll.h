@@ -92,6 +92,8 @@ int enroll_refused(const char *what, int code, const struct proto_reply *rep,
 /* The actclient options from the state and the command line. */
 int enroll_gateway(struct actclient_opts *ao, char *host, size_t cap, const struct enroll_state *st,
 		   const struct enroll_opts *o);
+/* A note on stderr when this clock is more than a minute off the gateway's. */
+void enroll_clock_note(const struct proto_reply *rep);
 /* "9h12m" and the like. */
 void enroll_duration(char *buf, size_t cap, uint64_t seconds);
 

@@ -47,6 +47,7 @@ int status_main(int argc, char **argv)
 		r = rep.status;
 	if (r != PROTO_OK)
 		return enroll_refused("status", r, &rep, NULL);
+	enroll_clock_note(&rep);
 	if (rep.state == 1) {
 		print_until(st.peer, rep.seconds_left);
 		if (!tunnel_exists(&o))

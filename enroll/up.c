@@ -71,6 +71,7 @@ int activate_run(const struct enroll_opts *o, const struct enroll_state *st,
 		enroll_refused(what, r, rep, &x.key);
 		goto fail;
 	}
+	enroll_clock_note(rep);
 	ret = 0;
 fail:
 	sodium_memzero(pin, sizeof(pin));

@@ -14,7 +14,7 @@
 #define RING 64
 
 struct ring_entry {
-	uint8_t req_hash[32];
+	uint8_t req_id[32];
 	uint64_t expires_ms;
 	size_t len;
 	uint8_t pkt[PROTO_REPLY_MAX];
@@ -103,8 +103,7 @@ static void plain_error(struct actserver *s, const uint8_t *pkt, const struct so
 static struct ring_entry *ring_find(struct actserver *s, const uint8_t h[32], uint64_t now_ms)
 {
 	for (size_t i = 0; i < RING; i++)
-		if (s->ring[i].expires_ms > now_ms &&
-		    sodium_memcmp(s->ring[i].req_hash, h, 32) == 0)
+		if (s->ring[i].expires_ms > now_ms && sodium_memcmp(s->ring[i].req_id, h, 32) == 0)
 			return &s->ring[i];
 	return NULL;
 }
@@ -114,7 +113,7 @@ static void ring_add(struct actserver *s, const uint8_t h[32], uint64_t now_ms, 
 {
 	struct ring_entry *e = &s->ring[s->ring_next++ % RING];
 
-	memcpy(e->req_hash, h, 32);
+	memcpy(e->req_id, h, 32);
 	e->expires_ms = now_ms + PROTO_CHALLENGE_LIFE * 1000ULL;
 	e->len = len;
 	memcpy(e->pkt, pkt, len);
@@ -142,7 +141,7 @@ static void request(struct actserver *s, const uint8_t *pkt, const struct sockad
 	/* A challenge used before: the same bytes again mean the client lost
 	 * our reply; anything else is a replay. */
 	if (replay_contains(s->replay, o.challenge.tag, now)) {
-		proto_request_hash(h, pkt);
+		proto_request_id(h, pkt);
 		e = ring_find(s, h, now_ms);
 		if (e != NULL) {
 			s->stats.retransmits++;
@@ -169,7 +168,7 @@ static void request(struct actserver *s, const uint8_t *pkt, const struct sockad
 		proto_opened_wipe(&o);
 		return;
 	}
-	memcpy(h, o.req_hash, sizeof(h));
+	memcpy(h, o.req_id, sizeof(h));
 	s->stats.requests++;
 	memset(&rep, 0, sizeof(rep));
 	rep.gateway_time = wall;

@@ -285,13 +285,14 @@ struct proto_opened {
 	uint8_t static_pub[KEY_LEN];
 	struct proto_request req;
 	uint8_t kr[32];
-	uint8_t req_hash[32]; /* HASH(request without mac1): names it in the reply ring */
+	uint8_t req_id[32]; /* proto_request_id: names it in the reply ring */
 };
 /* Splits off the challenge and commit (cheap, before any X25519). */
 void proto_request_peek(const uint8_t pkt[PROTO_REQUEST_LEN], uint8_t commit[32],
 			struct proto_challenge *ch);
-/* HASH(pkt[0 .. 1216]): the request without its mac1. */
-void proto_request_hash(uint8_t h[32], const uint8_t pkt[PROTO_REQUEST_LEN]);
+/* The challenge tag's first 16 bytes and the payload's AEAD tag: together
+ * they name one request (docs/protocol.md 5). */
+void proto_request_id(uint8_t id[32], const uint8_t pkt[PROTO_REQUEST_LEN]);
 /* Computes DH(g, S) or returns a cached value; 0 or -errno. */
 typedef int (*proto_ss_fn)(void *arg, const uint8_t static_pub[KEY_LEN], uint8_t ss[32]);
 /* Decrypts and decodes; -EBADMSG: drop silently (not decryptable),

@@ -4,7 +4,7 @@
  * picks what the rest is:
  *   0  a datagram as vpnd receives it (framing, mac1, challenge, opening)
  *   1  a datagram as enroll receives it in an exchange
- *   2  a decrypted REQUEST payload
+ *   2  a decrypted REQUEST payload (what decodes must encode back to itself)
  *   3  a decrypted REPLY payload
  *   4  an enrollment URI
  */
@@ -87,7 +87,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)proto_client_receive(&c, data + 1, size - 1, &code, &rep);
 		break;
 	case 2:
-		(void)proto_request_decode(&req, data + 1, size - 1);
+		/* What decodes is canonical: encoding it again gives the input. */
+		if (proto_request_decode(&req, data + 1, size - 1) == 0) {
+			buf = malloc(size - 1);
+			if (buf == NULL)
+				return 0;
+			if (proto_request_encode(buf, size - 1, &req) != 0 ||
+			    memcmp(buf, data + 1, size - 1) != 0)
+				abort();
+			free(buf);
+		}
 		break;
 	case 3:
 		(void)proto_reply_decode(&rep, data + 1, size - 1);

@@ -77,7 +77,7 @@ ck2, k2 = kdf(ck1, b"s", S + dh(s, G))
 req += aead(k2, payload, req)
 req += mac1(mac1_key, req)
 assert len(req) == 1232
-_, kr = kdf(ck2, b"r", b2b(req[:1216]))
+_, kr = kdf(ck2, b"r", tag[:16] + req[1200:1216])
 
 psk = bytes([0x77] * 32)
 rep = cbor({1: 0, 2: 1700000001, 3: 36000, 4: psk, 5: "laptop", 6: "alice", 13: 1})

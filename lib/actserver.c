@@ -213,7 +213,13 @@ void actserver_packet(struct actserver *s, const uint8_t *pkt, size_t len,
 		s->stats.drop_malformed++;
 		return;
 	}
-	if (!proto_mac1_ok(pkt, len, s->gw.mac1_key)) {
+	/* Blind garbage ends at mac0, one short SipHash; what passes it
+	 * (1 in 65536 of it, or a sender who knows our key) gets mac1. */
+	if (!proto_mac0_ok(pkt, len, &s->gw.macs)) {
+		s->stats.drop_mac0++;
+		return;
+	}
+	if (!proto_mac1_ok(pkt, len, &s->gw.macs)) {
 		s->stats.drop_mac1++;
 		return;
 	}

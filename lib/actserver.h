@@ -20,6 +20,7 @@
 struct actserver_stats {
 	uint64_t received;
 	uint64_t drop_malformed; /* length, version, type */
+	uint64_t drop_mac0;      /* blind garbage */
 	uint64_t drop_mac1;
 	uint64_t drop_rate;
 	uint64_t drop_challenge; /* bad tag, expired, from the future */

@@ -228,12 +228,27 @@ int proto_reply_decode(struct proto_reply *rep, const uint8_t *buf, size_t len);
 
 /* --- wire and crypto (proto_wire.c, proto_crypto.c) --- */
 
-/* The packet's type if its length, version and reserved bytes fit that
- * type; -EBADMSG otherwise. Does not check mac1. */
+/* The packet's type if its length and version fit that type; -EBADMSG
+ * otherwise. Checks no MAC. */
 int proto_packet_type(const uint8_t *pkt, size_t len);
-void proto_mac1_key(uint8_t key[32], const uint8_t gw_pub[KEY_LEN]);
-void proto_mac1_set(uint8_t *pkt, size_t len, const uint8_t mac1_key[32]);
-bool proto_mac1_ok(const uint8_t *pkt, size_t len, const uint8_t mac1_key[32]);
+
+/* The two MACs every packet carries, keyed by the gateway's activation
+ * public key (docs/protocol.md 4): mac0, 16 bits of SipHash over the
+ * packet's first bytes, turns away blind garbage for the price of one
+ * short hash; mac1, BLAKE2b over the whole packet, is the real check. */
+struct proto_macs {
+	uint8_t k0[16];
+	uint8_t k1[32];
+};
+void proto_macs_init(struct proto_macs *m, const uint8_t gw_pub[KEY_LEN]);
+/* Sets mac0, then mac1 (which covers mac0). */
+void proto_macs_set(uint8_t *pkt, size_t len, const struct proto_macs *m);
+/* mac0 alone: it is part of the AEAD's associated data, so it is set
+ * before anything is sealed. */
+void proto_mac0_set(uint8_t *pkt, size_t len, const struct proto_macs *m);
+/* For a packet whose type and length proto_packet_type accepted. */
+bool proto_mac0_ok(const uint8_t *pkt, size_t len, const struct proto_macs *m);
+bool proto_mac1_ok(const uint8_t *pkt, size_t len, const struct proto_macs *m);
 
 /* g = clamp(MAC32(w, "keygate-activation-key-v1")) */
 void proto_activation_key(uint8_t act_sk[KEY_LEN], const uint8_t wg_sk[KEY_LEN]);
@@ -255,7 +270,7 @@ void proto_cred_digest(uint8_t out[32], const struct proto_cred *cred);
 struct proto_gateway {
 	uint8_t sk[KEY_LEN];
 	uint8_t pk[KEY_LEN];
-	uint8_t mac1_key[32];
+	struct proto_macs macs;
 	uint8_t challenge_secret[32];
 };
 /* From the activation private key; makes a fresh challenge secret. */
@@ -308,7 +323,7 @@ void proto_opened_wipe(struct proto_opened *o);
 /* The client's side of one exchange. */
 struct proto_client {
 	uint8_t gw_pub[KEY_LEN];
-	uint8_t mac1_key[32];
+	struct proto_macs macs;
 	uint8_t eph_sk[KEY_LEN];
 	uint8_t eph_pub[KEY_LEN];
 	uint8_t nonce[32];

@@ -92,7 +92,7 @@ int proto_gateway_init(struct proto_gateway *gw, const uint8_t act_sk[KEY_LEN])
 		sodium_memzero(gw, sizeof(*gw));
 		return -EINVAL;
 	}
-	proto_mac1_key(gw->mac1_key, gw->pk);
+	proto_macs_init(&gw->macs, gw->pk);
 	randombytes_buf(gw->challenge_secret, sizeof(gw->challenge_secret));
 	return 0;
 }
@@ -112,7 +112,7 @@ void proto_gw_challenge(const struct proto_gateway *gw, uint8_t out[PROTO_CHALLE
 	proto_challenge_make(gw, &ch, now, addr, hello + OFF_COMMIT);
 	put_u64(out + OFF_TIME, ch.time);
 	memcpy(out + OFF_TAG, ch.tag, PROTO_TAG_LEN);
-	proto_mac1_set(out, PROTO_CHALLENGE_LEN, gw->mac1_key);
+	proto_macs_set(out, PROTO_CHALLENGE_LEN, &gw->macs);
 }
 
 void proto_gw_error(const struct proto_gateway *gw, uint8_t out[PROTO_ERROR_LEN],
@@ -122,7 +122,7 @@ void proto_gw_error(const struct proto_gateway *gw, uint8_t out[PROTO_ERROR_LEN]
 	header(out, PROTO_ERROR);
 	memcpy(out + OFF_COMMIT, pkt + OFF_COMMIT, PROTO_COMMIT_LEN);
 	out[36] = (uint8_t)code;
-	proto_mac1_set(out, PROTO_ERROR_LEN, gw->mac1_key);
+	proto_macs_set(out, PROTO_ERROR_LEN, &gw->macs);
 }
 
 void proto_request_peek(const uint8_t pkt[PROTO_REQUEST_LEN], uint8_t commit[32],
@@ -208,10 +208,11 @@ int proto_gw_reply(const struct proto_gateway *gw, const struct proto_opened *o,
 		goto fail;
 	header(out, PROTO_REPLY);
 	memcpy(out + OFF_COMMIT, o->commit, PROTO_COMMIT_LEN);
+	*outlen = OFF_REPLY + n + AEAD_TAG + PROTO_MAC_LEN;
+	proto_mac0_set(out, *outlen, &gw->macs);
 	crypto_aead_chacha20poly1305_ietf_encrypt(out + OFF_REPLY, NULL, pt, n, out, OFF_REPLY,
 						  NULL, zero_nonce, o->kr);
-	*outlen = OFF_REPLY + n + AEAD_TAG + PROTO_MAC_LEN;
-	proto_mac1_set(out, *outlen, gw->mac1_key);
+	proto_macs_set(out, *outlen, &gw->macs);
 fail:
 	sodium_memzero(pt, sizeof(pt));
 	return r;
@@ -230,7 +231,7 @@ int proto_client_begin(struct proto_client *c, const uint8_t gw_pub[KEY_LEN], en
 	    !proto_name_valid(target->name, strnlen(target->name, sizeof(target->name))))
 		return -EINVAL;
 	memcpy(c->gw_pub, gw_pub, KEY_LEN);
-	proto_mac1_key(c->mac1_key, gw_pub);
+	proto_macs_init(&c->macs, gw_pub);
 	crypto_box_keypair(c->eph_pub, c->eph_sk);
 	randombytes_buf(c->nonce, sizeof(c->nonce));
 	c->op = (uint8_t)op;
@@ -239,7 +240,7 @@ int proto_client_begin(struct proto_client *c, const uint8_t gw_pub[KEY_LEN], en
 	memset(hello, 0, PROTO_HELLO_LEN);
 	header(hello, PROTO_HELLO);
 	memcpy(hello + OFF_COMMIT, c->commit, PROTO_COMMIT_LEN);
-	proto_mac1_set(hello, PROTO_HELLO_LEN, c->mac1_key);
+	proto_macs_set(hello, PROTO_HELLO_LEN, &c->macs);
 	return 0;
 }
 
@@ -252,7 +253,7 @@ int proto_client_receive(struct proto_client *c, const uint8_t *pkt, size_t len,
 
 	if (type != PROTO_CHALLENGE && type != PROTO_ERROR && type != PROTO_REPLY)
 		return -EBADMSG;
-	if (!proto_mac1_ok(pkt, len, c->mac1_key) ||
+	if (!proto_mac0_ok(pkt, len, &c->macs) || !proto_mac1_ok(pkt, len, &c->macs) ||
 	    sodium_memcmp(pkt + OFF_COMMIT, c->commit, PROTO_COMMIT_LEN) != 0)
 		return -EBADMSG;
 	switch (type) {
@@ -326,6 +327,7 @@ int proto_client_request(struct proto_client *c, const uint8_t *static_sk,
 	put_u64(out + OFF_TIME, c->challenge.time);
 	memcpy(out + OFF_TAG, c->challenge.tag, PROTO_TAG_LEN);
 	memcpy(out + OFF_EPH, c->eph_pub, KEY_LEN);
+	proto_mac0_set(out, PROTO_REQUEST_LEN, &c->macs);
 	chaining_key0(c0);
 	kdf(k.ck1, k.k1, c0, "e", c->gw_pub, c->eph_pub, dh1);
 	crypto_aead_chacha20poly1305_ietf_encrypt(out + OFF_STATIC, NULL, spub, KEY_LEN, out,
@@ -333,7 +335,7 @@ int proto_client_request(struct proto_client *c, const uint8_t *static_sk,
 	kdf(k.ck2, k.k2, k.ck1, "s", spub, ss, NULL);
 	crypto_aead_chacha20poly1305_ietf_encrypt(out + OFF_PAYLOAD, NULL, payload, sizeof(payload),
 						  out, OFF_PAYLOAD, NULL, zero_nonce, k.k2);
-	proto_mac1_set(out, PROTO_REQUEST_LEN, c->mac1_key);
+	proto_macs_set(out, PROTO_REQUEST_LEN, &c->macs);
 	reply_key(c->kr, h, k.ck2, out);
 	c->sent = true;
 	r = 0;

@@ -25,7 +25,7 @@ static const struct {
 
 int proto_packet_type(const uint8_t *pkt, size_t len)
 {
-	if (len < PROTO_HDR_LEN || pkt[1] != PROTO_VERSION || pkt[2] != 0 || pkt[3] != 0)
+	if (len < PROTO_HDR_LEN || pkt[1] != PROTO_VERSION)
 		return -EBADMSG;
 	for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++)
 		if (lengths[i].type == pkt[0])
@@ -33,15 +33,48 @@ int proto_packet_type(const uint8_t *pkt, size_t len)
 	return -EBADMSG;
 }
 
-void proto_mac1_key(uint8_t key[32], const uint8_t gw_pub[KEY_LEN])
+static void label_key(uint8_t *key, size_t len, const char *label, const uint8_t gw_pub[KEY_LEN])
 {
-	static const char label[] = "keygate-mac1-v1";
 	crypto_generichash_state st;
 
-	crypto_generichash_init(&st, NULL, 0, 32);
-	crypto_generichash_update(&st, (const uint8_t *)label, sizeof(label) - 1);
+	crypto_generichash_init(&st, NULL, 0, len);
+	crypto_generichash_update(&st, (const uint8_t *)label, strlen(label));
 	crypto_generichash_update(&st, gw_pub, KEY_LEN);
-	crypto_generichash_final(&st, key, 32);
+	crypto_generichash_final(&st, key, len);
+}
+
+void proto_macs_init(struct proto_macs *m, const uint8_t gw_pub[KEY_LEN])
+{
+	label_key(m->k0, sizeof(m->k0), "keygate-mac0-v1", gw_pub);
+	label_key(m->k1, sizeof(m->k1), "keygate-mac1-v1", gw_pub);
+}
+
+/* SipHash-2-4 over the length, type and version, and the 32 bytes after
+ * the header (the commitment in every type); its first two bytes. */
+static void mac0_compute(uint8_t mac0[2], const uint8_t *pkt, size_t len,
+			 const struct proto_macs *m)
+{
+	uint8_t in[2 + 2 + 32], out[crypto_shorthash_siphash24_BYTES];
+
+	in[0] = (uint8_t)(len >> 8);
+	in[1] = (uint8_t)len;
+	in[2] = pkt[0];
+	in[3] = pkt[1];
+	memcpy(in + 4, pkt + PROTO_HDR_LEN, 32);
+	crypto_shorthash_siphash24(out, in, sizeof(in), m->k0);
+	mac0[0] = out[0];
+	mac0[1] = out[1];
+}
+
+bool proto_mac0_ok(const uint8_t *pkt, size_t len, const struct proto_macs *m)
+{
+	uint8_t mac0[2];
+
+	if (len < PROTO_HDR_LEN + 32 + PROTO_MAC_LEN)
+		return false;
+	mac0_compute(mac0, pkt, len, m);
+	/* No secret to time: anyone who knows the gateway's key computes it. */
+	return mac0[0] == pkt[2] && mac0[1] == pkt[3];
 }
 
 static void mac1_compute(uint8_t mac[PROTO_MAC_LEN], const uint8_t *pkt, size_t len,
@@ -50,18 +83,24 @@ static void mac1_compute(uint8_t mac[PROTO_MAC_LEN], const uint8_t *pkt, size_t 
 	crypto_generichash(mac, PROTO_MAC_LEN, pkt, len - PROTO_MAC_LEN, key, 32);
 }
 
-void proto_mac1_set(uint8_t *pkt, size_t len, const uint8_t mac1_key[32])
+void proto_mac0_set(uint8_t *pkt, size_t len, const struct proto_macs *m)
 {
-	mac1_compute(pkt + len - PROTO_MAC_LEN, pkt, len, mac1_key);
+	mac0_compute(pkt + 2, pkt, len, m);
 }
 
-bool proto_mac1_ok(const uint8_t *pkt, size_t len, const uint8_t mac1_key[32])
+void proto_macs_set(uint8_t *pkt, size_t len, const struct proto_macs *m)
+{
+	mac0_compute(pkt + 2, pkt, len, m);
+	mac1_compute(pkt + len - PROTO_MAC_LEN, pkt, len, m->k1);
+}
+
+bool proto_mac1_ok(const uint8_t *pkt, size_t len, const struct proto_macs *m)
 {
 	uint8_t mac[PROTO_MAC_LEN];
 
 	if (len < PROTO_HDR_LEN + PROTO_MAC_LEN)
 		return false;
-	mac1_compute(mac, pkt, len, mac1_key);
+	mac1_compute(mac, pkt, len, m->k1);
 	return crypto_verify_16(mac, pkt + len - PROTO_MAC_LEN) == 0;
 }
 

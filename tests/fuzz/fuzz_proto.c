@@ -51,7 +51,7 @@ static void gateway_side(const uint8_t *pkt, size_t len)
 	int type = proto_packet_type(pkt, len);
 
 	/* The fuzzer cannot forge mac1; look at what follows it anyway. */
-	(void)proto_mac1_ok(pkt, len, gw.mac1_key);
+	(void)proto_mac1_ok(pkt, len, &gw.macs);
 	if (type == PROTO_HELLO) {
 		proto_gw_challenge(&gw, out, pkt, 100, addr);
 		proto_gw_error(&gw, out, pkt, PROTO_ERR_RATE_LIMITED);

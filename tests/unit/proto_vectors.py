@@ -42,12 +42,41 @@ def cbor(v):
     if isinstance(v, dict): return cbor_head(5, len(v)) + b"".join(cbor(k) + cbor(v[k]) for k in sorted(v))
     raise TypeError(v)
 
-def mac1(key, pkt): return b2b(pkt, 16, key)
+def siphash24(key, data):
+    M = 2**64 - 1
+    rotl = lambda x, b: ((x << b) | (x >> (64 - b))) & M
+    k0, k1 = struct.unpack("<QQ", key)
+    v = [k0 ^ 0x736f6d6570736575, k1 ^ 0x646f72616e646f6d, k0 ^ 0x6c7967656e657261, k1 ^ 0x7465646279746573]
+    def rnd():
+        v[0] = (v[0] + v[1]) & M; v[1] = rotl(v[1], 13) ^ v[0]; v[0] = rotl(v[0], 32)
+        v[2] = (v[2] + v[3]) & M; v[3] = rotl(v[3], 16) ^ v[2]
+        v[0] = (v[0] + v[3]) & M; v[3] = rotl(v[3], 21) ^ v[0]
+        v[2] = (v[2] + v[1]) & M; v[1] = rotl(v[1], 17) ^ v[2]; v[2] = rotl(v[2], 32)
+    n = len(data)
+    tail = data[n - n % 8:] + bytes(7 - n % 8) + bytes([n & 0xff])
+    for i in range(0, n - n % 8, 8):
+        m, = struct.unpack("<Q", data[i:i + 8]); v[3] ^= m; rnd(); rnd(); v[0] ^= m
+    m, = struct.unpack("<Q", tail); v[3] ^= m; rnd(); rnd(); v[0] ^= m
+    v[2] ^= 0xff
+    for _ in range(4): rnd()
+    return struct.pack("<Q", v[0] ^ v[1] ^ v[2] ^ v[3])
+
+def set_mac0(prefix, n):
+    """mac0 into bytes 2..3 of a packet of n bytes whose first 36 are known."""
+    p = bytearray(prefix)
+    p[2:4] = siphash24(mac0_key, struct.pack(">H", n) + bytes(p[0:2]) + bytes(p[4:36]))[:2]
+    return bytes(p)
+
+def macs(pkt_without_mac1):
+    """Sets mac0 in bytes 2..3, then appends mac1."""
+    p = set_mac0(pkt_without_mac1, len(pkt_without_mac1) + 16)
+    return p + b2b(p, 16, mac1_key)
 
 wg_sk = clamp(bytes(range(1, 33)))
 g = clamp(b2b(b"keygate-activation-key-v1", 32, wg_sk))
 G = pub(g)
 mac1_key = b2b(b"keygate-mac1-v1" + G)
+mac0_key = b2b(b"keygate-mac0-v1" + G, 16)
 secret = bytes([0x5a] * 32)
 s = clamp(bytes(range(100, 132))); S = pub(s)
 e = clamp(bytes(range(200, 232))); E = pub(e)
@@ -60,8 +89,8 @@ t = 1000
 tag = b2b(b"keygate-challenge-v1" + struct.pack(">Q", t) + addr + commit, 24, secret)
 
 hdr = lambda ty: bytes([ty, 1, 0, 0])
-hello = hdr(1) + commit + bytes(76); hello += mac1(mac1_key, hello)
-chal = hdr(2) + commit + struct.pack(">Q", t) + tag; chal += mac1(mac1_key, chal)
+hello = macs(hdr(1) + commit + bytes(76))
+chal = macs(hdr(2) + commit + struct.pack(">Q", t) + tag)
 
 cdh = hashlib.sha256(b"keygate-fido-v1\0activate\0" + G + target + struct.pack(">Q", t) + tag).digest()
 
@@ -72,19 +101,20 @@ payload = payload + bytes(1052 - len(payload))
 C0 = b2b(b"keygate-activation-v1")
 ck1, k1 = kdf(C0, b"e", G + E + dh(e, G))
 req = hdr(3) + commit + struct.pack(">Q", t) + tag + E
+req = set_mac0(req, 1232)
 req += aead(k1, S, req)
 ck2, k2 = kdf(ck1, b"s", S + dh(s, G))
 req += aead(k2, payload, req)
-req += mac1(mac1_key, req)
+req = macs(req)
 assert len(req) == 1232
 _, kr = kdf(ck2, b"r", tag[:16] + req[1200:1216])
 
 psk = bytes([0x77] * 32)
 rep = cbor({1: 0, 2: 1700000001, 3: 36000, 4: psk, 5: "laptop", 6: "alice", 13: 1})
 rep += bytes((max(32, (len(rep) + 63) // 64 * 64)) - len(rep))
-reply = hdr(4) + commit
+reply = set_mac0(hdr(4) + commit, 36 + len(rep) + 16 + 16)
 reply += aead(kr, rep, reply)
-reply += mac1(mac1_key, reply)
+reply = macs(reply)
 
 
 def arr(name, b):
@@ -93,7 +123,7 @@ def arr(name, b):
 
 out = sys.stdout
 out.write("/* SPDX-License-Identifier: ISC */\n/* Written by proto_vectors.py; do not edit. */\n")
-for name, val in [("v_wg_sk", wg_sk), ("v_act_pub", G), ("v_mac1_key", mac1_key), ("v_secret", secret),
+for name, val in [("v_wg_sk", wg_sk), ("v_act_pub", G), ("v_mac1_key", mac1_key), ("v_mac0_key", mac0_key), ("v_secret", secret),
                   ("v_static_sk", s), ("v_static_pub", S), ("v_eph_pub", E), ("v_nonce", nonce), ("v_commit", commit),
                   ("v_addr", addr), ("v_tag", tag), ("v_hello", hello), ("v_challenge", chal), ("v_cdh", cdh),
                   ("v_auth_data", auth_data), ("v_request", req), ("v_kr", kr), ("v_psk", psk), ("v_reply", reply)]:

@@ -107,20 +107,31 @@ static void test_garbage(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t pkt[PROTO_REQUEST_LEN], out[PROTO_REPLY_MAX];
+	struct proto_macs m;
 	size_t n = 99;
 
+	proto_macs_init(&m, actserver_public_key(f->srv));
 	randombytes_buf(pkt, sizeof(pkt));
+	pkt[1] = 0; /* no version of ours */
 	actserver_packet(f->srv, pkt, sizeof(pkt), SRC(f), 1000, WALL, out, &n);
 	assert_int_equal(n, 0);
+	/* Framed right, blind: ends at mac0 (made wrong for sure here). */
 	pkt[0] = PROTO_REQUEST;
 	pkt[1] = PROTO_VERSION;
-	pkt[2] = pkt[3] = 0;
+	proto_mac0_set(pkt, sizeof(pkt), &m);
+	pkt[2] ^= 1;
+	actserver_packet(f->srv, pkt, sizeof(pkt), SRC(f), 1000, WALL, out, &n);
+	assert_int_equal(n, 0);
+	/* Right mac0, wrong mac1: someone who knows the key, or a copied
+	 * header. */
+	pkt[2] ^= 1;
 	actserver_packet(f->srv, pkt, sizeof(pkt), SRC(f), 1000, WALL, out, &n);
 	assert_int_equal(n, 0);
 	pkt[0] = PROTO_REPLY; /* a type we do not receive */
 	actserver_packet(f->srv, pkt, 200, SRC(f), 1000, WALL, out, &n);
 	assert_int_equal(n, 0);
 	assert_int_equal(actserver_stats(f->srv)->drop_malformed, 2);
+	assert_int_equal(actserver_stats(f->srv)->drop_mac0, 1);
 	assert_int_equal(actserver_stats(f->srv)->drop_mac1, 1);
 	assert_int_equal(op_calls, 0);
 }
@@ -184,7 +195,7 @@ static void test_challenge_refusals(void **state)
 	assert_int_equal(code, PROTO_ERR_CHALLENGE_EXPIRED);
 	/* Undecryptable (the tag and mac1 are fine): dropped without a word. */
 	req[500] ^= 1;
-	proto_mac1_set(req, sizeof(req), c.mac1_key);
+	proto_macs_set(req, sizeof(req), &c.macs);
 	actserver_packet(f->srv, req, sizeof(req), SRC(f), 6000, WALL, out, &n);
 	assert_int_equal(n, 0);
 	assert_int_equal(actserver_stats(f->srv)->drop_decrypt, 1);

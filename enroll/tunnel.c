@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,22 +52,42 @@ fail:
 	return r;
 }
 
+/* Runs argv with its output in a pipe, shown only if it fails: wg-quick
+ * narrates every step, and a user wants one line from us. */
 static int run(char *const argv[])
 {
-	pid_t pid = fork();
-	int status;
+	char out[4096];
+	size_t n = 0;
+	ssize_t r;
+	int pfd[2], status;
+	pid_t pid;
 
-	if (pid < 0)
+	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -errno;
+	}
 	if (pid == 0) {
-		/* wg-quick's chatter on stderr; our own lines stay short. */
-		dup2(STDERR_FILENO, STDOUT_FILENO);
+		dup2(pfd[1], STDOUT_FILENO);
+		dup2(pfd[1], STDERR_FILENO);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
+	close(pfd[1]);
+	while ((r = read(pfd[0], out + n, sizeof(out) - 1 - n)) > 0 || (r < 0 && errno == EINTR))
+		if (r > 0 && (n += (size_t)r) == sizeof(out) - 1)
+			n = 0; /* keep the tail */
+	close(pfd[0]);
+	out[n] = '\0';
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	fputs(out, stderr);
+	return -EIO;
 }
 
 bool tunnel_exists(const struct enroll_opts *o)

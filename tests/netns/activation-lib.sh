@@ -44,6 +44,7 @@ act_teardown() {
 	# wg-quick's interface and its wireguard-go go with the namespace; the
 	# shared UAPI socket file does not.
 	rm -f "/var/run/wireguard/$LIF.sock" "/var/run/wireguard/$LIF.name"
+	rm -f "/var/run/wireguard/$GWIF.name"
 }
 
 vpnd_start() {

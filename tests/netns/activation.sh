@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: ISC
 # The main path: register from the URI, nothing passes before `up`, a ping
 # and a TCP connection pass right after it, both ends agree on the keys,
-# each session gets another PSK, `down` ends it, `status` says why.
+# each session gets another PSK, `down` ends it, `status` says why; a
+# backup key, a revoked key, a window that ends.
 . "$(dirname "$0")/activation-lib.sh"
 act_setup
 softkey_start key1 --pin "$PIN"
@@ -65,4 +66,36 @@ echo "$out" | grep -q "ended by admin" || fail "status after kill said: $out"
 can_ping laptop 10.77.0.1 && fail "traffic passes after the admin ended the session"
 grep -q "event=session-open peer=laptop owner=alice by=key:" "$NET_TMP/vpnd.log" ||
 	fail "no audit line for the activation"
-pass "register, up (first ping at once, TCP), keys agree, PSK per session, down, status"
+# A backup key, authorised by the first; then the first is revoked: it is
+# refused, the backup still works.
+softkey_start key2 --pin "$PIN"
+must in_ns laptop "$ENROLL" add-key --device "unix:$NET_TMP/key2.sock" \
+	--auth-device "unix:$NET_TMP/key1.sock" --config-dir "$WGDIR" --interface "$LIF" \
+	--pin-fd 3 3<<<"$PIN
+$PIN" >/dev/null
+[ "$(vpnd_cmd key list alice --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
+	fail "add-key: alice does not have two keys: $(vpnd_cmd key list alice)"
+key1=$(vpnd_cmd key list alice --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+must vpnd_cmd key revoke alice "$key1"
+out=$(enroll_as key1 "$PIN" -- up "$LIF" 2>&1) && fail "a revoked key activated"
+echo "$out" | grep -q "revoked by the admin" || fail "unclear refusal of a revoked key: $out"
+must enroll_as key2 "$PIN" -- up "$LIF" >/dev/null
+wait_for 3 can_ping laptop 10.77.0.1 || fail "no ping with the backup key"
+
+must in_ns laptop "$ENROLL" down "$LIF" --config-dir "$WGDIR" >/dev/null
+
+# A peer with a short window (its own tunnel; the first one is down, as
+# both route to the gateway): status says the window ended.
+BIF=$(wg_ifname brief)
+on_cleanup "rm -f /var/run/wireguard/$BIF.sock /var/run/wireguard/$BIF.name"
+uri=$(vpnd_cmd peer add brief --owner alice --window 3s) || fail "peer add brief failed"
+must in_ns laptop "$ENROLL" register "$uri" --device "unix:$NET_TMP/key2.sock" --pin-fd 3 \
+	--config-dir "$WGDIR" --interface "$BIF" 3<<<"$PIN" >/dev/null
+must in_ns laptop "$ENROLL" up "$BIF" --device "unix:$NET_TMP/key2.sock" --pin-fd 3 \
+	--config-dir "$WGDIR" 3<<<"$PIN" >/dev/null
+sleep 4.5
+out=$(in_ns laptop "$ENROLL" status "$BIF" --config-dir "$WGDIR") || fail "status failed"
+echo "$out" | grep -q "window ended" || fail "status after the window said: $out"
+can_ping laptop 10.77.0.1 && fail "traffic passes after the window ended"
+in_ns laptop "$ENROLL" down "$BIF" --config-dir "$WGDIR" >/dev/null 2>&1
+pass "register, up (first ping at once, TCP), keys agree, PSK per session, down, status, add-key, revoke, window end"

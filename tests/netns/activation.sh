@@ -76,7 +76,11 @@ $PIN" >/dev/null
 [ "$(vpnd_cmd key list alice --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
 	fail "add-key: alice does not have two keys: $(vpnd_cmd key list alice)"
 key1=$(vpnd_cmd key list alice --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+# Revoking a key ends the sessions it opened; status says so.
+must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
 must vpnd_cmd key revoke alice "$key1"
+out=$(in_ns laptop "$ENROLL" status "$LIF" --config-dir "$WGDIR") || fail "status failed"
+echo "$out" | grep -q "revoked by admin" || fail "status after the revocation said: $out"
 out=$(enroll_as key1 "$PIN" -- up "$LIF" 2>&1) && fail "a revoked key activated"
 echo "$out" | grep -q "revoked by the admin" || fail "unclear refusal of a revoked key: $out"
 must enroll_as key2 "$PIN" -- up "$LIF" >/dev/null
@@ -84,8 +88,9 @@ wait_for 3 can_ping laptop 10.77.0.1 || fail "no ping with the backup key"
 
 must in_ns laptop "$ENROLL" down "$LIF" --config-dir "$WGDIR" >/dev/null
 
-# A peer with a short window (its own tunnel; the first one is down, as
-# both route to the gateway): status says the window ended.
+# A peer with a short window and a shorter idle timeout (its own tunnel;
+# the first one is down, as both route to the gateway): status says which
+# ended the session.
 BIF=$(wg_ifname brief)
 on_cleanup "rm -f /var/run/wireguard/$BIF.sock /var/run/wireguard/$BIF.name"
 uri=$(vpnd_cmd peer add brief --owner alice --window 3s) || fail "peer add brief failed"
@@ -98,4 +103,16 @@ out=$(in_ns laptop "$ENROLL" status "$BIF" --config-dir "$WGDIR") || fail "statu
 echo "$out" | grep -q "window ended" || fail "status after the window said: $out"
 can_ping laptop 10.77.0.1 && fail "traffic passes after the window ended"
 in_ns laptop "$ENROLL" down "$BIF" --config-dir "$WGDIR" >/dev/null 2>&1
-pass "register, up (first ping at once, TCP), keys agree, PSK per session, down, status, add-key, revoke, window end"
+
+IIF=$(wg_ifname idler)
+on_cleanup "rm -f /var/run/wireguard/$IIF.sock /var/run/wireguard/$IIF.name"
+uri=$(vpnd_cmd peer add idler --owner alice --idle 3s) || fail "peer add idler failed"
+must in_ns laptop "$ENROLL" register "$uri" --device "unix:$NET_TMP/key2.sock" --pin-fd 3 \
+	--config-dir "$WGDIR" --interface "$IIF" 3<<<"$PIN" >/dev/null
+must in_ns laptop "$ENROLL" up "$IIF" --device "unix:$NET_TMP/key2.sock" --pin-fd 3 \
+	--config-dir "$WGDIR" 3<<<"$PIN" >/dev/null
+wait_for 15 sh -c "ip netns exec $(ns_name laptop) $ENROLL status $IIF --config-dir $WGDIR |
+	grep -q 'idle for 3s'" || fail "status never said idle: $(in_ns laptop "$ENROLL" status "$IIF" \
+	--config-dir "$WGDIR")"
+in_ns laptop "$ENROLL" down "$IIF" --config-dir "$WGDIR" >/dev/null 2>&1
+pass "register, up (first ping at once, TCP), keys agree, PSK per session, down, status, add-key, revoke, window end, idle"

@@ -240,13 +240,16 @@ static int op_activate(const struct proto_opened *o, const struct sockaddr *src,
 		return refuse(rep, PROTO_ERR_NOT_ENROLLED, "activate", NULL, src);
 	if (p->disabled)
 		return refuse(rep, PROTO_ERR_PEER_DISABLED, "activate", p->name, src);
+	/* The device itself, proven by its key: a fresh PSK for this session. */
+	own = o->has_static && sodium_memcmp(o->static_pub, p->key, KEY_LEN) == 0;
+	/* A laptop gets its PSK only from its own request; opened from
+	 * elsewhere it would be on the interface without one. */
+	if (p->kind == REG_LAPTOP && !own)
+		return refuse(rep, PROTO_ERR_NOT_PERMITTED, "activate", p->name, src);
 	e = check_assertion(o, p, "activate", NULL, &c);
 	if (e != PROTO_OK)
 		return refuse(rep, e, "activate", p->name, src);
-	/* The device itself, proven by its key: a fresh PSK for this session. */
-	own = o->has_static && p->kind == REG_LAPTOP &&
-	      sodium_memcmp(o->static_pub, p->key, KEY_LEN) == 0;
-	if (own) {
+	if (p->kind == REG_LAPTOP) {
 		key_generate_preshared(psk);
 		vo.psk = psk;
 	}
@@ -259,7 +262,7 @@ static int op_activate(const struct proto_opened *o, const struct sockaddr *src,
 	}
 	rep->status = PROTO_OK;
 	fill_session(rep, p, s);
-	if (own) {
+	if (vo.psk != NULL) {
 		rep->fields |= PROTO_REP_PSK;
 		memcpy(rep->psk, psk, KEY_LEN);
 		sodium_memzero(psk, sizeof(psk));

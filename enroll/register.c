@@ -84,12 +84,15 @@ static int write_conf(const struct enroll_opts *o, const struct proto_reply *rep
 	int r = -EINVAL;
 
 	wgq_config_init(&c);
-	c.flags = WGQ_HAS_PRIVATE_KEY | WGQ_HAS_PEER | WGQ_HAS_KEEPALIVE;
+	/* No PersistentKeepalive here: it would make wg-quick up start a
+	 * handshake before `enroll up` has set the session's PSK, and the
+	 * gateway ignores a second initiation within 20 ms, so the good one
+	 * would wait 5 s. enroll up sets the keepalive with the PSK. */
+	c.flags = WGQ_HAS_PRIVATE_KEY | WGQ_HAS_PEER;
 	snprintf(c.name, sizeof(c.name), "%s", rep->peer);
 	memcpy(c.private_key, sk, KEY_LEN);
 	memcpy(c.public_key, rep->gw_wg_key, KEY_LEN);
 	snprintf(c.endpoint, sizeof(c.endpoint), "%s", rep->wg_endpoint);
-	c.keepalive = 25;
 	if (prefixes(c.addrs, WGQ_MAX_ADDRS, &c.n_addrs, rep->addresses) < 0 ||
 	    prefixes(c.allowedips, WGQ_MAX_ALLOWEDIPS, &c.n_allowedips, rep->allowed_ips) < 0) {
 		fprintf(stderr, "enroll: the gateway sent unusable addresses '%s' / '%s'\n",

@@ -174,8 +174,9 @@ int tunnel_set_psk(const struct enroll_opts *o, const uint8_t gw_wg_key[KEY_LEN]
 	p->flags = WGPEER_HAS_PRESHARED_KEY | WGPEER_REPLACE_ALLOWEDIPS;
 	if (p->endpoint.addr.sa_family != 0)
 		p->flags |= WGPEER_HAS_ENDPOINT;
-	if (p->keepalive != 0)
-		p->flags |= WGPEER_HAS_KEEPALIVE;
+	/* Through NAT the gateway can only reach us while a mapping lives. */
+	p->keepalive = 25;
+	p->flags |= WGPEER_HAS_KEEPALIVE;
 	r = wg_remove_peer(o->ifname, p->public_key);
 	if (r == 0)
 		r = wg_add_peer(o->ifname, p);

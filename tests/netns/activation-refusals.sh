@@ -28,7 +28,7 @@ softkey_restart alice --pin "$PIN" --presence no
 WANT="not touched" refused enroll_as alice "$PIN" -- up "$LIF"
 softkey_restart alice --pin "$PIN"
 # Bob's key is registered for bob's phone, not for alice's laptop.
-uri_bob=$(vpnd_cmd peer add bobphone --owner bob --public-key "$(wg genkey | wg pubkey)") ||
+uri_bob=$(vpnd_cmd peer add bobphone --owner bob --mobile --public-key "$(wg genkey | wg pubkey)") ||
 	fail "peer add for bob failed"
 must in_ns laptop "$ENROLL" register "$uri_bob" --device "unix:$NET_TMP/bob.sock" --pin-fd 3 \
 	--config-dir "$WGDIR" --interface bobif 3<<<"$PIN" >/dev/null
@@ -44,7 +44,7 @@ WANT="requires a PIN" refused in_ns laptop "$ENROLL" register "$uri2" --device "
 	--config-dir "$WGDIR" --interface carolif
 # ...and accepted, with a fresh code, when the owner's policy does not.
 must vpnd_cmd owner set carol --require-uv no
-uri3=$(vpnd_cmd peer add carol-phone --owner carol --public-key "$(wg genkey | wg pubkey)") ||
+uri3=$(vpnd_cmd peer add carol-phone --owner carol --mobile --public-key "$(wg genkey | wg pubkey)") ||
 	fail "peer add failed"
 must in_ns laptop "$ENROLL" register "$uri3" --device "unix:$NET_TMP/u2f.sock" \
 	--config-dir "$WGDIR" --interface carolif >/dev/null

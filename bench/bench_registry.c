@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The registry and session table at size, in one process: 100,000 peers
+ * (1,000 owners) and 20,000 live sessions written to a state directory,
+ * then: median time to load the registry, resident memory after loading
+ * it and the sessions, and the bookkeeping cost of ending 10,000 sessions
+ * whose deadline is the same instant. Prints "name value unit" lines.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "registry.h"
+#include "session.h"
+#include "session_file.h"
+#include "strbuf.h"
+
+#define PEERS    100000
+#define OWNERS   1000
+#define SESSIONS 20000
+#define RUNS     5
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return kb;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint64_t first_end_s = 3600;
+
+static void make_state(const char *dir, const struct ipaddr *net)
+{
+	struct registry *r;
+	struct sessions ss;
+	char err[ERR_LEN], boot[BOOT_ID_LEN + 1], path[512];
+	uint64_t now = clock_boot_ns();
+
+	registry_create(&r, dir);
+	registry_set_networks(r, net, 1);
+	for (int i = 0; i < OWNERS; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "owner%d", i);
+		registry_owner_add(r, name, NULL);
+	}
+	sessions_init(&ss);
+	for (int i = 0; i < PEERS; i++) {
+		struct reg_peer t = {.window = REG_INHERIT, .idle = REG_INHERIT}, *p;
+		char oname[32];
+
+		snprintf(t.name, sizeof(t.name), "peer%06d", i);
+		snprintf(oname, sizeof(oname), "owner%d", i % OWNERS);
+		t.owner = registry_owner_find(r, oname);
+		key_generate_private(t.key);
+		t.has_key = true;
+		if (registry_peer_add(r, &t, &p, err) < 0) {
+			fprintf(stderr, "%s\n", err);
+			exit(1);
+		}
+		if (i < SESSIONS) {
+			struct session_req q = {.name = p->name,
+						.owner = oname,
+						.key = p->key,
+						.addr = p->addr,
+						.by = "admin"};
+			struct session *s;
+			bool ext;
+
+			/* Half end together at first_end_s, half 2 h from now. */
+			q.window_ns = (i % 2 == 0 ? first_end_s : 7200ULL) * NS_PER_SEC;
+			sessions_open(&ss, &q, now, clock_wall(), &s, &ext);
+		}
+	}
+	if (registry_save(r) < 0 || clock_boot_id(boot) < 0)
+		exit(1);
+	snprintf(path, sizeof(path), "%s/sessions", dir);
+	sessions_save(&ss, path, boot);
+	sessions_finish(&ss);
+	registry_destroy(&r);
+}
+
+int main(int argc, char **argv)
+{
+	char dir[] = "/tmp/keygate-bench-XXXXXX", err[ERR_LEN], path[512], boot[BOOT_ID_LEN + 1];
+	double t[RUNS], c[RUNS], t0, c0;
+	struct registry *r = NULL;
+	struct sessions ss;
+	struct ipaddr net;
+	long base, kb = 0;
+	size_t dropped, ended = 0;
+	uint64_t when;
+
+	keys_init();
+	ipaddr_parse(&net, "10.64.0.1/10", true);
+	if (argc == 3) {
+		/* bench-registry DIR SECONDS: only write the state for bench/run. */
+		first_end_s = strtoull(argv[2], NULL, 10);
+		make_state(argv[1], &net);
+		return 0;
+	}
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	ipaddr_parse(&net, "10.64.0.1/10", true);
+	make_state(dir, &net);
+	/* The first load in a fresh heap gives the memory figure. */
+	base = rss_kb();
+	for (int i = 0; i < RUNS; i++) {
+		if (i > 0) {
+			registry_destroy(&r);
+		}
+		registry_create(&r, dir);
+		registry_set_networks(r, &net, 1);
+		t0 = now_s();
+		c0 = cpu_s();
+		if (registry_load(r, err) < 0) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
+		t[i] = now_s() - t0;
+		c[i] = cpu_s() - c0;
+		if (i == 0)
+			kb = rss_kb();
+	}
+	qsort(t, RUNS, sizeof(t[0]), cmp_double);
+	qsort(c, RUNS, sizeof(c[0]), cmp_double);
+	printf("registry-rss-100k %.1f MB\n", (double)(kb - base) / 1024);
+	printf("registry-load-100k-cpu %.3f s\n", c[RUNS / 2]);
+	printf("registry-load-100k %.3f s\n", t[RUNS / 2]);
+	sessions_init(&ss);
+	snprintf(path, sizeof(path), "%s/sessions", dir);
+	clock_boot_id(boot);
+	t0 = now_s();
+	if (sessions_load(&ss, path, boot, clock_boot_ns(), &dropped, err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	printf("sessions-load-20k %.3f s\n", now_s() - t0);
+	printf("process-rss-after-loads %.1f MB\n", (double)rss_kb() / 1024);
+	/* 10,000 share one deadline: pop them all as the timer does. */
+	when = session_deadline(sessions_first(&ss));
+	t0 = now_s();
+	while (sessions_first(&ss) != NULL && session_deadline(sessions_first(&ss)) <= when) {
+		struct session *s = sessions_first(&ss);
+
+		sessions_remove(&ss, s);
+		session_free(&s);
+		ended++;
+	}
+	printf("expire-10k-bookkeeping %.4f s (%zu sessions)\n", now_s() - t0, ended);
+	sessions_finish(&ss);
+	registry_destroy(&r);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	return system(path) == 0 ? 0 : 1;
+}

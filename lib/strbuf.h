@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: ISC */
+/* A growing text buffer for files, replies and tables. */
+#ifndef KEYGATE_STRBUF_H
+#define KEYGATE_STRBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct strbuf {
+	char *buf; /* always NUL-terminated once anything was added */
+	size_t len;
+	size_t cap;
+	bool failed; /* an allocation failed; the content is incomplete */
+};
+
+void strbuf_init(struct strbuf *sb);
+/* Wipes the content (it may hold keys) and frees it. */
+void strbuf_finish(struct strbuf *sb);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_add(struct strbuf *sb, const char *s, size_t len);
+void strbuf_puts(struct strbuf *sb, const char *s);
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A JSON string literal, quotes included. */
+void strbuf_json_string(struct strbuf *sb, const char *s);
+
+#endif

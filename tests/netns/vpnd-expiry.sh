@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# A 3 s window ends within 1 s of its deadline; an idle timeout ends a
+# session after no handshake for that long, but not one just opened.
+. "$(dirname "$0")/vpnd-lib.sh"
+vpnd_setup
+vpnd_start
+must vpnd_cmd peer add laptop --owner alice --public-key "$LAPTOP_PUB" --address 10.77.0.2 >/dev/null
+
+t0=$(now)
+must vpnd_cmd session open laptop --window 3s >/dev/null
+has_laptop || fail "session open: peer not on the interface"
+wait_for 6 bash -c "! ip netns exec $(ns_name gw) wg show $GWIF peers | grep -q ." ||
+	fail "the peer outlived its 3 s window by 3 s"
+took=$(elapsed "$t0")
+log "window 3 s: peer gone after ${took} s"
+[ "$(echo "$took >= 2.9 && $took < 4.0" | bc)" = 1 ] || fail "3 s window ended after $took s"
+grep -q 'event=session-end peer=laptop owner=alice reason=expired' "$NET_TMP/vpnd.log" ||
+	fail "no audit line for the expiry"
+
+# Idle: 4 s without a handshake. Opened and never used: still there at 3 s.
+must vpnd_cmd peer remove laptop
+must vpnd_cmd peer add laptop --owner alice --public-key "$LAPTOP_PUB" --address 10.77.0.2 \
+	--idle 4s --no-enroll
+t0=$(now)
+must vpnd_cmd session open laptop >/dev/null
+sleep 3
+has_laptop || fail "a session not yet used was ended before its idle time"
+# A handshake now (the ping) counts as activity; then silence.
+laptop_reaches_gw 5 || fail "no ping through the tunnel"
+t1=$(now)
+sleep 2.5
+has_laptop || fail "a session used 2.5 s ago was ended (idle is 4 s)"
+wait_for 4 bash -c "! ip netns exec $(ns_name gw) wg show $GWIF peers | grep -q ." ||
+	fail "the idle session was not ended"
+took=$(elapsed "$t1")
+log "idle 4 s: peer gone ${took} s after the last handshake"
+[ "$(echo "$took >= 3.5 && $took < 5.5" | bc)" = 1 ] || fail "idle ended after $took s"
+grep -q 'event=session-end peer=laptop owner=alice reason=idle' "$NET_TMP/vpnd.log" ||
+	fail "no audit line for the idle end"
+pass "window and idle expiry"

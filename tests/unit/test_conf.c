@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: ISC */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+#include "duration.h"
+
+static const char good[] = "# a comment\n"
+			   "[Interface]\n"
+			   "Name = wg7\n"
+			   "Address = 10.77.0.1/24, fd77::1/64\n"
+			   "ListenPort = 51000   # trailing comment\n"
+			   "PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
+			   "Endpoint = vpn.example.org:51000\n"
+			   "[Sessions]\n"
+			   "window = 8h\n"
+			   "IDLE = off\n"
+			   "[Daemon]\n"
+			   "StateDirectory = /tmp/x\n";
+
+static void parses_good(void **state)
+{
+	struct conf c;
+	char err[ERR_LEN];
+
+	assert_int_equal(conf_parse(&c, good, strlen(good), "vpnd.conf", err), 0);
+	assert_string_equal(c.ifname, "wg7");
+	assert_int_equal(c.n_addresses, 2);
+	assert_int_equal(c.addresses[0].family, AF_INET);
+	assert_int_equal(c.addresses[0].prefix, 24);
+	assert_int_equal(c.addresses[1].family, AF_INET6);
+	assert_int_equal(c.listen_port, 51000);
+	assert_int_equal(c.activation_port, CONF_DEFAULT_ACTIVATION_PORT);
+	assert_string_equal(c.endpoint_host, "vpn.example.org");
+	assert_int_equal(c.window, 8 * 3600);
+	assert_int_equal(c.idle, 0);
+	assert_string_equal(c.state_dir, "/tmp/x");
+	assert_string_equal(c.control_socket, "/run/vpnd/wg7.sock");
+	assert_true(c.has_private_key);
+	conf_finish(&c);
+}
+
+/* Replaces line `line` (1-based) of the good config and expects err to
+ * contain each given fragment. */
+static void expect_error(int line, const char *replacement, const char *frag1, const char *frag2)
+{
+	char text[2048] = "", err[ERR_LEN];
+	const char *p = good;
+	struct conf c;
+	int n = 1;
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+
+		if (n == line)
+			strcat(strcat(text, replacement), "\n");
+		else
+			strncat(text, p, (size_t)(nl - p + 1));
+		p = nl + 1;
+		n++;
+	}
+	assert_int_equal(conf_parse(&c, text, strlen(text), "vpnd.conf", err), -EINVAL);
+	if (strstr(err, frag1) == NULL || (frag2 != NULL && strstr(err, frag2) == NULL))
+		fail_msg("error '%s' lacks '%s' / '%s'", err, frag1, frag2 ? frag2 : "");
+}
+
+static void names_line_and_value(void **state)
+{
+	expect_error(9, "Window = 10x", "invalid window '10x' at vpnd.conf:9",
+		     "expected a number with s, m, h or d");
+	expect_error(5, "ListenPort = 70000", "invalid listen port '70000' at vpnd.conf:5", NULL);
+	expect_error(4, "Address = 10.77.0.1", "invalid address '10.77.0.1' at vpnd.conf:4", NULL);
+	expect_error(7, "Endpoint = nohostport", "invalid endpoint 'nohostport'", NULL);
+	expect_error(3, "Nmae = wg7", "unknown key 'Nmae' at vpnd.conf:3", NULL);
+	expect_error(8, "[Session]", "invalid section '[Session]' at vpnd.conf:8", NULL);
+	expect_error(10, "Idle", "invalid line 'Idle' at vpnd.conf:10", NULL);
+	expect_error(10, "Window = 1h", "duplicate key 'Window' at vpnd.conf:10", NULL);
+	expect_error(6, "PrivateKey = short", "invalid private key", NULL);
+	expect_error(12, "StateDirectory = relative", "absolute path", NULL);
+	expect_error(3, "# no name", "needs Name, Address and Endpoint", NULL);
+}
+
+static void key_outside_section(void **state)
+{
+	struct conf c;
+	char err[ERR_LEN];
+	const char *t = "Name = x\n";
+
+	assert_int_equal(conf_parse(&c, t, strlen(t), "f", err), -EINVAL);
+	assert_non_null(strstr(err, "outside a section at f:1"));
+}
+
+static void durations(void **state)
+{
+	uint64_t s;
+	char out[24];
+
+	assert_int_equal(duration_parse(&s, "90s"), 0);
+	assert_int_equal(s, 90);
+	assert_int_equal(duration_parse(&s, "30m"), 0);
+	assert_int_equal(s, 1800);
+	assert_int_equal(duration_parse(&s, "10h"), 0);
+	assert_int_equal(s, 36000);
+	assert_int_equal(duration_parse(&s, "2d"), 0);
+	assert_int_equal(s, 172800);
+	for (const char *const *b =
+		     (const char *const[]){"", "10", "h", "10x", "1h30m", "-1h", "0s", "400d",
+					   "99999999999999999999s", " 1h", NULL};
+	     *b != NULL; b++)
+		if (duration_parse(&s, *b) == 0)
+			fail_msg("'%s' was accepted", *b);
+	duration_format(out, sizeof(out), 36000);
+	assert_string_equal(out, "10h");
+	duration_format(out, sizeof(out), 5400);
+	assert_string_equal(out, "90m");
+	duration_format(out, sizeof(out), 61);
+	assert_string_equal(out, "61s");
+	duration_format_approx(out, sizeof(out), 35999);
+	assert_string_equal(out, "9h59m");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parses_good),
+		cmocka_unit_test(names_line_and_value),
+		cmocka_unit_test(key_outside_section),
+		cmocka_unit_test(durations),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: ISC */
+/* The program's subcommands, and the admin client shared by them. */
+#ifndef VPND_CLI_H
+#define VPND_CLI_H
+
+#include <stdio.h>
+
+int init_main(int argc, char **argv);
+int run_main(int argc, char **argv);
+/* peer, owner, key, session, status: requests to the running daemon. */
+int admin_main(int argc, char **argv);
+/* `vpnd peer` etc. without a known subcommand word: usage for that group. */
+void admin_usage(FILE *f, const char *group);
+
+#endif

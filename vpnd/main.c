@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: ISC */
+/* vpnd: the keygate gateway. One function per subcommand, as wg(8) does. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "keys.h"
+#include "log.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *what;
+} commands[] = {
+	{"init", init_main, "write a config and the gateway key"},
+	{"run", run_main, "run the gateway in the foreground"},
+	{"peer", admin_main, "add, list, show, remove, disable, enable peers"},
+	{"owner", admin_main, "add, list, show owners and set their policy"},
+	{"key", admin_main, "list and revoke owners' security keys"},
+	{"session", admin_main, "list, open and kill sessions"},
+	{"status", admin_main, "what the running gateway is doing"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: vpnd COMMAND [ARGS] [-c CONF]\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
+	fprintf(f, "\nEvery command takes --help. CONF defaults to %s.\n", VPND_DEFAULT_CONF);
+}
+
+int main(int argc, char **argv)
+{
+	log_init("vpnd", LOGL_INFO);
+	if (keys_init() < 0) {
+		fprintf(stderr, "vpnd: cannot initialize libsodium\n");
+		return 1;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("vpnd %s\n", KEYGATE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "vpnd: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -151,6 +151,9 @@ int registry_owner_add(struct registry *r, const char *name, struct reg_owner **
 		return -ENOMEM;
 	strcpy(o->name, name);
 	o->window = o->idle = REG_INHERIT;
+	/* A PIN (user verification) unless the admin says otherwise
+	 * (`vpnd owner set USER --require-uv no`, for U2F-only keys). */
+	o->require_uv = true;
 	ret = htab_insert(&r->owner_by_name, o);
 	if (ret == 0) {
 		ret = vec_push((void ***)&r->owners, &r->n_owners, &r->cap_owners, o);

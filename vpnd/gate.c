@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "activation.h"
 #include "audit.h"
 #include "duration.h"
 #include "log.h"
@@ -107,6 +108,7 @@ uint64_t vpnd_peer_idle(const struct vpnd *d, const struct reg_peer *p)
 
 static void audit_end(const struct session *s, const char *reason, const char *by)
 {
+	activation_note_end(s->name, reason, s->idle_ns / NS_PER_SEC);
 	audit_event("session-end", "peer", s->name, "owner", s->owner, "reason", reason, "by", by,
 		    NULL);
 }

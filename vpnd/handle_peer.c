@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "activation.h"
 #include "audit.h"
 #include "duration.h"
 #include "enrollcode.h"
@@ -175,8 +176,15 @@ int h_peer_add(struct hctx *h)
 	if (code[0] != '\0') {
 		char t[32];
 
-		if (enrollcode_uri(uri, sizeof(uri), h->d->conf.endpoint_host,
-				   h->d->conf.activation_port, h->d->public_key, code) == 0)
+		uint8_t act[KEY_LEN], raw[PROTO_CODE_LEN];
+		size_t rl = 0;
+
+		activation_public_key(h->d, act);
+		if (sodium_base642bin(raw, sizeof(raw), code, strlen(code), NULL, &rl, NULL,
+				      sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+		    rl == sizeof(raw) &&
+		    proto_uri_format(uri, sizeof(uri), h->d->conf.endpoint_host,
+				     h->d->conf.activation_port, act, raw, NULL, name) == 0)
 			ctl_add_field(h->out, "uri", uri);
 		clock_format_utc(t, sizeof(t), clock_wall() + ENROLLCODE_TTL);
 		ctl_add_field(h->out, "uri-expires", t);

@@ -33,7 +33,7 @@ def ask(data, shut=True):
     s.close()
     return out
 for req in [os.urandom(300), b"\x00\x01\x02\n", b"frobnicate now\n", b"peer add x owner=a owner=b\n",
-            b"peer add x owner=%zz\n", b"session open\n", b"peer show nobody\n", b"A" * 100000,
+            b"peer add x owner=%zz\n", b"owner=alice\n", b"session open\n", b"peer show nobody\n", b"A" * 100000,
             b"", b"peer add " + b"x" * 5000 + b"\n", b"status\n" * 3]:
     out = ask(req)
     if req == b"":

@@ -46,6 +46,30 @@ for req in [os.urandom(300), b"\x00\x01\x02\n", b"frobnicate now\n", b"peer add 
 PY
 must vpnd_cmd status >/dev/null
 kill -0 "$VPND_PID" || fail "vpnd died on garbage"
+
+# Silent clients, more than the 32 vpnd serves at once, must not lock the
+# admin out: vpnd hangs up on each within its 5 s timeout and answers again.
+python3 - "$NET_TMP/run/vpnd.sock" "$VPND" "$CONF" <<'PY' || fail "silent clients: $(tail -5 "$NET_TMP/vpnd.log")"
+import socket, subprocess, sys, time
+silent = []
+for _ in range(40):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    silent.append(s)
+time.sleep(0.5)
+start = time.monotonic()
+while subprocess.run([sys.argv[2], "status", "-c", sys.argv[3]], capture_output=True).returncode != 0:
+    assert time.monotonic() - start < 10, "vpnd still locked out after 10 s of silent clients"
+    time.sleep(0.2)
+for s in silent[:32]:
+    s.settimeout(2)
+    try:
+        assert s.recv(100) == b"", "a silent client got an answer"
+    except ConnectionResetError:
+        pass
+PY
+grep -q 'event=refused .*reason="no request within the timeout"' "$NET_TMP/vpnd.log" ||
+	fail "silent clients are not audited"
 grep -q 'event=refused' "$NET_TMP/vpnd.log" || fail "refused requests are not audited"
 
 # Usage errors exit 2, refusals 1 with one line.

@@ -79,6 +79,12 @@ vpnd_cmd peer show nobody 2>"$NET_TMP/err"; [ $? = 1 ] || fail "show of a missin
 [ "$(cat "$NET_TMP/err")" = "vpnd: no peer named 'nobody'" ] || fail "unclear: $(cat "$NET_TMP/err")"
 vpnd_cmd peer add x --owner alice --window 10x 2>"$NET_TMP/err"; [ $? = 1 ] || fail "bad window accepted"
 grep -q "invalid window '10x'" "$NET_TMP/err" || fail "unclear: $(cat "$NET_TMP/err")"
+# A peer add that fails leaves no new owner behind.
+vpnd_cmd peer add y --owner carol --address 10.77.0.2 2>"$NET_TMP/err"; [ $? = 1 ] || fail "a taken address was accepted"
+grep -q "address 10.77.0.2 is taken" "$NET_TMP/err" || fail "unclear: $(cat "$NET_TMP/err")"
+vpnd_cmd peer add y --owner carol --public-key "$LAPTOP_PUB" 2>/dev/null && fail "a taken key was accepted"
+vpnd_cmd owner list | grep -qw carol && fail "a failed peer add left owner carol behind"
+grep -q 'event=owner-add owner=carol' "$NET_TMP/vpnd.log" && fail "a failed peer add audited owner-add"
 
 # A truncated registry: vpnd refuses to start, names the file, keeps it.
 vpnd_stop TERM

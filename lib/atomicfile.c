@@ -12,7 +12,7 @@
 
 #include "atomicfile.h"
 
-static int fsync_dir_of(const char *path)
+int atomicfile_fsync_dir(const char *path)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -64,7 +64,7 @@ int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode
 	fd = -1;
 	if (ret < 0 || rename(tmp, path) < 0)
 		goto fail_errno;
-	return fsync_dir_of(path);
+	return atomicfile_fsync_dir(path);
 fail_errno:
 	ret = errno != 0 ? -errno : -EIO;
 	if (fd >= 0)

@@ -175,6 +175,17 @@ void registry_owner_changed(struct registry *r)
 	r->dirty |= REG_OWNERS;
 }
 
+int registry_owner_remove(struct registry *r, struct reg_owner *o)
+{
+	if (o->n_peers > 0 || o->creds != NULL)
+		return -EBUSY;
+	htab_remove(&r->owner_by_name, o->name, strlen(o->name));
+	vec_del((void **)r->owners, &r->n_owners, o);
+	free(o);
+	r->dirty |= REG_OWNERS;
+	return 0;
+}
+
 struct reg_peer *registry_peer_find(const struct registry *r, const char *name)
 {
 	return htab_find(&r->peer_by_name, name, strlen(name));

@@ -122,6 +122,7 @@ int h_peer_add(struct hctx *h)
 	char code[ENROLLCODE_STR_LEN + 1] = "", uri[ENROLLCODE_URI_LEN], a[IPADDR_STR_LEN];
 	uint8_t psk[KEY_LEN];
 	char uid[16];
+	bool new_owner = false;
 	int ret = -1;
 
 	if (hcheck(h, 2, 1, "owner", "address", "window", "idle", "public-key", "kind", "psk",
@@ -153,7 +154,7 @@ int h_peer_add(struct hctx *h)
 			herr(h, "cannot add owner '%s'", owner);
 			goto out;
 		}
-		audit_event("owner-add", "owner", owner, "by", h->by, NULL);
+		new_owner = true;
 	}
 	if (registry_peer_add(h->d->reg, &tmpl, &p, h->err) < 0)
 		goto out;
@@ -163,6 +164,10 @@ int h_peer_add(struct hctx *h)
 		registry_peer_remove(h->d->reg, p);
 		goto out;
 	}
+	if (new_owner)
+		audit_event("owner-add", "owner", owner, "by", h->by, NULL);
+	/* From here the change is live; a failed save says so and keeps it. */
+	new_owner = false;
 	if (hsave(h) < 0)
 		goto out;
 	ipaddr_format(&p->addr, a, sizeof(a), false);
@@ -192,6 +197,9 @@ int h_peer_add(struct hctx *h)
 	ctl_end_line(h->out);
 	ret = 0;
 out:
+	/* An owner made only for this peer goes with the failed peer. */
+	if (ret < 0 && new_owner)
+		registry_owner_remove(h->d->reg, tmpl.owner);
 	sodium_memzero(psk, sizeof(psk));
 	sodium_memzero(code, sizeof(code));
 	sodium_memzero(uri, sizeof(uri));

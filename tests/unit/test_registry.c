@@ -279,6 +279,13 @@ static void codes_and_addresses(void **state)
 	t.addr.family = 0;
 	assert_int_equal(registry_peer_add(r, &t, &got, err), 0);
 	assert_int_equal(got->addr.bytes[3], 13);
+	/* An owner with peers stays; one without goes, and its name is free. */
+	assert_int_equal(registry_owner_remove(r, o), -EBUSY);
+	assert_int_equal(registry_owner_add(r, "dave", &o), 0);
+	assert_int_equal(registry_owner_remove(r, o), 0);
+	assert_null(registry_owner_find(r, "dave"));
+	assert_int_equal(r->n_owners, 1);
+	assert_int_equal(registry_owner_add(r, "dave", &o), 0);
 	registry_destroy(&r);
 }
 

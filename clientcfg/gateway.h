@@ -19,7 +19,7 @@
 struct gateway {
 	char socket[PATH_MAX]; /* vpnd's control socket, from the config */
 	uint8_t public_key[KEY_LEN];
-	char endpoint[WGQ_ENDPOINT_MAX + 1]; /* "host:port" or "[v6]:port" */
+	char endpoint[WGQ_ENDPOINT_MAX + 1];            /* "host:port" or "[v6]:port" */
 	struct wgq_prefix networks[CONF_MAX_ADDRESSES]; /* host bits cleared, no repeats */
 	size_t n_networks;
 };

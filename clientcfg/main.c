@@ -55,7 +55,7 @@ static const char usage_text[] =
 	"a QR code on a terminal, else the text. See clientcfg(1).\n";
 
 static const char name_rule[] = "expected 1..32 letters, digits, '.', '_', '-', '@' or '+', "
-				 "starting with a letter or digit";
+				"starting with a letter or digit";
 
 static void usage(FILE *f)
 {

@@ -33,9 +33,7 @@
 #define PROTO_REPLY_PT_MAX    (PROTO_REPLY_MAX - 36 - 16 - PROTO_MAC_LEN)
 #define PROTO_CHALLENGE_LIFE  120 /* seconds */
 #define PROTO_MAX_SKEW        600 /* seconds, client wall clock vs gateway */
-/* client_time's bound: far past any real clock, small enough that the
- * gateway computes the skew in int64_t without overflow. */
-#define PROTO_TIME_MAX (UINT64_C(1) << 40)
+#define PROTO_TIME_MAX        (UINT64_C(1) << 40) /* client_time: int64_t math stays safe */
 #define PROTO_CODE_LEN        24
 #define PROTO_CODE_B64_LEN    32
 #define PROTO_NAME_MAX        32

@@ -356,12 +356,9 @@ static void test_uri(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request_roundtrip),
-		cmocka_unit_test(test_request_shapes),
-		cmocka_unit_test(test_request_time_bound),
-		cmocka_unit_test(test_request_strict),
-		cmocka_unit_test(test_reply_roundtrip),
-		cmocka_unit_test(test_uri),
+		cmocka_unit_test(test_request_roundtrip),  cmocka_unit_test(test_request_shapes),
+		cmocka_unit_test(test_request_time_bound), cmocka_unit_test(test_request_strict),
+		cmocka_unit_test(test_reply_roundtrip),    cmocka_unit_test(test_uri),
 	};
 
 	if (keys_init() < 0)

@@ -31,8 +31,8 @@
 #define PROTO_REPLY_MAX       PROTO_REQUEST_LEN
 #define PROTO_PAYLOAD_LEN     1052 /* request plaintext: CBOR and zero padding */
 #define PROTO_REPLY_PT_MAX    (PROTO_REPLY_MAX - 36 - 16 - PROTO_MAC_LEN)
-#define PROTO_CHALLENGE_LIFE  120 /* seconds */
-#define PROTO_MAX_SKEW        600 /* seconds, client wall clock vs gateway */
+#define PROTO_CHALLENGE_LIFE  120                 /* seconds */
+#define PROTO_MAX_SKEW        600                 /* seconds, client wall clock vs gateway */
 #define PROTO_TIME_MAX        (UINT64_C(1) << 40) /* client_time: int64_t math stays safe */
 #define PROTO_CODE_LEN        24
 #define PROTO_CODE_B64_LEN    32

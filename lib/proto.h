@@ -348,7 +348,8 @@ int proto_client_receive(struct proto_client *c, const uint8_t *pkt, size_t len,
 void proto_client_cdh(const struct proto_client *c, uint8_t cdh[32], const char *purpose,
 		      const uint8_t *extra);
 /* Builds the REQUEST: fills req->op, nonce and target from c. static_sk is
- * the device's WireGuard private key, or NULL. */
+ * the device's WireGuard private key, or NULL. Once per exchange (-EINVAL
+ * after that): retransmit the same bytes, or begin a new exchange. */
 int proto_client_request(struct proto_client *c, const uint8_t *static_sk,
 			 struct proto_request *req, uint8_t out[PROTO_REQUEST_LEN]);
 void proto_client_finish(struct proto_client *c);

@@ -35,9 +35,14 @@ struct end_note {
 	uint64_t idle;
 };
 
+/* A slot holds the verifier of exactly one public key: the short id names
+ * a credential for people, but it is 32 bits of a hash of a credential ID
+ * that the client chooses, so it cannot name the cached key. */
 struct verifier_slot {
-	char cred_id[REG_CRED_ID_LEN + 1];
 	char owner[NAME_MAX_LEN + 1];
+	enum reg_alg alg;
+	uint8_t pubkey[REG_CRED_PK_MAX];
+	size_t pubkey_len;
 	struct assertion_verifier *v;
 };
 
@@ -115,7 +120,8 @@ static struct assertion_verifier *verifier_for(const struct reg_owner *o, const 
 	struct verifier_slot *s = &A.verifiers[slot_of(c->id, VERIFIER_MAX)];
 	struct assertion_key k = {.alg = c->alg == REG_EDDSA ? PROTO_COSE_EDDSA : PROTO_COSE_ES256};
 
-	if (s->v != NULL && strcmp(s->cred_id, c->id) == 0 && strcmp(s->owner, o->name) == 0)
+	if (s->v != NULL && strcmp(s->owner, o->name) == 0 && s->alg == c->alg &&
+	    s->pubkey_len == c->pubkey_len && memcmp(s->pubkey, c->pubkey, c->pubkey_len) == 0)
 		return s->v;
 	assertion_verifier_destroy(&s->v);
 	/* The registry may keep ES256 keys with their 0x04 prefix. */
@@ -128,8 +134,10 @@ static struct assertion_verifier *verifier_for(const struct reg_owner *o, const 
 	}
 	if (assertion_verifier_create(&s->v, &k) < 0)
 		return NULL;
-	snprintf(s->cred_id, sizeof(s->cred_id), "%s", c->id);
 	snprintf(s->owner, sizeof(s->owner), "%s", o->name);
+	s->alg = c->alg;
+	memcpy(s->pubkey, c->pubkey, c->pubkey_len);
+	s->pubkey_len = c->pubkey_len;
 	return s->v;
 }
 

@@ -151,8 +151,9 @@ static bool request_shape_ok(const struct proto_request *r)
 	case PROTO_OP_ADD_KEY:
 		return (key || name) && as && !code && cred;
 	case PROTO_OP_DEACTIVATE:
-	case PROTO_OP_STATUS:
 		return key && !as && !code && !cred;
+	case PROTO_OP_STATUS: /* by name: another peer of the device's owner */
+		return (key || name) && !as && !code && !cred;
 	default:
 		return false;
 	}

@@ -388,7 +388,17 @@ static int op_add_key(const struct proto_opened *o, const struct sockaddr *src,
 	return 0;
 }
 
-/* DEACTIVATE and STATUS: the device's own key, nothing else. */
+/* STATUS of another peer (a phone): asked by an enabled device of the same
+ * owner, which could activate it anyway. */
+static bool owner_device(const struct proto_opened *o, const struct reg_peer *p)
+{
+	const struct reg_peer *dev = registry_peer_find_key(A.d->reg, o->static_pub);
+
+	return o->req.op == PROTO_OP_STATUS && dev != NULL && !dev->disabled &&
+	       dev->owner == p->owner;
+}
+
+/* DEACTIVATE and STATUS: the device's own key; STATUS also its owner's. */
 static int op_device(const struct proto_opened *o, const struct sockaddr *src,
 		     struct proto_reply *rep)
 {
@@ -399,7 +409,8 @@ static int op_device(const struct proto_opened *o, const struct sockaddr *src,
 
 	if (p == NULL || !p->has_key)
 		return refuse(rep, PROTO_ERR_NOT_ENROLLED, op, NULL, src);
-	if (!o->has_static || sodium_memcmp(o->static_pub, p->key, KEY_LEN) != 0)
+	if (!o->has_static ||
+	    (sodium_memcmp(o->static_pub, p->key, KEY_LEN) != 0 && !owner_device(o, p)))
 		return refuse(rep, PROTO_ERR_NOT_PERMITTED, op, p->name, src);
 	s = sessions_find(&A.d->sessions, p->name);
 	if (o->req.op == PROTO_OP_DEACTIVATE && s != NULL) {

@@ -61,8 +61,13 @@ static void test_request_shapes(void **state)
 	r.op = PROTO_OP_ACTIVATE; /* with a new credential: no */
 	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), -EINVAL);
 	sample_request(&r);
-	r.op = PROTO_OP_STATUS; /* by name: no */
+	r.op = PROTO_OP_DEACTIVATE; /* by name: no */
 	r.fields = PROTO_REQ_TARGET_NAME;
+	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), -EINVAL);
+	r.op = PROTO_OP_STATUS; /* by name: yes, another peer of the owner */
+	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), 0);
+	r.fields = 0; /* of nobody: no */
+	r.target.kind = PROTO_TARGET_NONE;
 	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), -EINVAL);
 	sample_request(&r);
 	strcpy(r.target.name, "Alice"); /* upper case */

@@ -55,7 +55,16 @@ vpnd_stop() {
 on_cleanup vpnd_stop
 gw_peers() { in_ns gw wg show "$GWIF" peers; }
 has_laptop() { gw_peers | grep -qxF "$LAPTOP_PUB"; }
-no_laptop() { ! has_laptop; }
+# poll_gone S: waits up to S seconds for the peer to go, polling more often
+# than wait_for (each wg show costs TCG time already).
+poll_gone() {
+	local end
+	end=$(awk -v n="$(now)" -v s="$1" 'BEGIN { print n + s }')
+	while has_laptop; do
+		awk -v n="$(now)" -v e="$end" 'BEGIN { exit !(n < e) }' || return 1
+		sleep 0.02
+	done
+}
 # The guest's clock in seconds with a fraction (busybox date lacks %N).
 now() { cut -d' ' -f1 /proc/uptime; }
 # The laptop forgets its failed handshakes (FACTS.md: else up to 5 s).
@@ -104,14 +113,20 @@ grep -q 'event=session-end peer=laptop owner=alice reason=killed' "$LOG" ||
 log "session open: peer on, ping; session kill: peer off, no ping"
 
 # --- expiry within a second of the deadline ----------------------------------
+# The deadline lies between t0 + 3 and t1 + 3: vpnd sets it while handling
+# the request and answers at once (the time to start the client, large on
+# a loaded host, comes before).
 t0=$(now)
 must vpnd_cmd session open laptop --window 3s >/dev/null
+t1=$(now)
 has_laptop || fail "session open --window 3s: peer not on the interface"
 sleep 2.5
-has_laptop || fail "a 3 s window ended before 2.5 s: $(within "$t0" 0 99)"
-wait_for 3 no_laptop || fail "the peer outlived its 3 s window by 2 s"
-took=$(within "$t0" 2.9 4.0) || fail "the 3 s window ended after $took s"
-log "window 3 s: peer gone after $took s"
+# Gone already is fine only if 2.9 s have passed by now (a loaded host).
+has_laptop || took=$(within "$t0" 2.9 99) || fail "a 3 s window ended after $took s"
+poll_gone 3 || fail "the peer outlived its 3 s window by 2 s"
+took=$(within "$t0" 2.9 99) || fail "the 3 s window ended after $took s"
+late=$(within "$t1" -1 4.0) || fail "the 3 s window ended $late s after session open returned"
+log "window 3 s: peer gone $took s after session open was called, $late s after it returned"
 grep -q 'event=session-end peer=laptop owner=alice reason=expired' "$LOG" ||
 	fail "no audit line for the expiry"
 
@@ -149,8 +164,8 @@ must vpnd_cmd session open laptop >/dev/null
 laptop_reaches_gw 5 || fail "no ping through the tunnel"
 t1=$(now)
 sleep 2.5
-has_laptop || fail "a session used 2.5 s ago was ended (idle is 4 s)"
-wait_for 4 no_laptop || fail "the idle session was not ended"
+has_laptop || took=$(within "$t1" 3.0 99) || fail "idle 4 s ended $took s after the last ping"
+poll_gone 4 || fail "the idle session was not ended"
 took=$(within "$t1" 3.0 5.5) || fail "idle 4 s ended $took s after the last ping"
 log "idle 4 s: peer gone $took s after the last ping"
 grep -q 'event=session-end peer=laptop owner=alice reason=idle' "$LOG" ||

@@ -1,24 +1,26 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * What clientcfg needs from vpnd: the gateway's public key, endpoint and
- * tunnel network from its config, and the registration of a new phone
- * peer through the running daemon's control socket. Each function logs
- * one line saying what failed and returns 0 or -errno.
+ * tunnel network from its config (lib/conf), and the registration of a new
+ * phone peer through the running daemon's control socket (lib/ctl). Each
+ * function logs one line saying what failed and returns 0 or -errno.
  */
 #ifndef CLIENTCFG_GATEWAY_H
 #define CLIENTCFG_GATEWAY_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf.h"
 #include "keys.h"
 #include "wgquick.h"
 
 struct gateway {
-	char conf[4096]; /* the vpnd.conf it came from: the control socket is found from it */
+	char socket[PATH_MAX]; /* vpnd's control socket, from the config */
 	uint8_t public_key[KEY_LEN];
-	char endpoint[WGQ_ENDPOINT_MAX + 1];
-	struct wgq_prefix networks[2]; /* the tunnel network(s), host bits cleared */
+	char endpoint[WGQ_ENDPOINT_MAX + 1];            /* "host:port" or "[v6]:port" */
+	struct wgq_prefix networks[CONF_MAX_ADDRESSES]; /* host bits cleared, no repeats */
 	size_t n_networks;
 };
 
@@ -31,7 +33,8 @@ struct phone_peer {
 };
 
 int gateway_load(struct gateway *gw, const char *conf);
-/* Registers p as a disabled mobile peer of p->owner. */
+/* Registers p as a disabled mobile peer of p->owner, an owner vpnd knows
+ * already; fills in p->address. */
 int gateway_register(const struct gateway *gw, struct phone_peer *p);
 /* Undoes gateway_register when the config could not be written. */
 int gateway_unregister(const struct gateway *gw, const char *name);

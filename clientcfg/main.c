@@ -26,6 +26,7 @@
 #include "log.h"
 #include "outfile.h"
 #include "render.h"
+#include "text.h"
 #include "wgquick.h"
 
 struct opts {
@@ -52,6 +53,9 @@ static const char usage_text[] =
 	"wg-quick config: as text, as a QR code for the terminal, or as a PNG or\n"
 	"SVG image for the WireGuard app. Without -o the output goes to stdout:\n"
 	"a QR code on a terminal, else the text. See clientcfg(1).\n";
+
+static const char name_rule[] = "expected 1..32 letters, digits, '.', '_', '-', '@' or '+', "
+				"starting with a letter or digit";
 
 static void usage(FILE *f)
 {
@@ -244,15 +248,13 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	if (optind + 1 < argc)
 		return usage_error("unexpected argument '%s'", argv[optind + 1]);
 	o->name = argv[optind];
-	if (!wgq_name_valid(o->name))
-		return usage_error(
-			"invalid peer name '%s': expected 1..63 letters, digits, '.', '_', "
-			"'-' or '@'",
-			o->name);
+	/* vpnd's rule, so that a name clientcfg takes is one vpnd takes. */
+	if (!text_valid_name(o->name))
+		return usage_error("invalid peer name '%s': %s", o->name, name_rule);
 	if (o->owner == NULL)
 		return usage_error("%s", "--owner USER is required");
-	if (!wgq_name_valid(o->owner))
-		return usage_error("invalid owner '%s'", o->owner);
+	if (!text_valid_name(o->owner))
+		return usage_error("invalid owner '%s': %s", o->owner, name_rule);
 	if (o->full_tunnel && o->want.n_allowedips > 0)
 		return usage_error("%s", "--full-tunnel and --allowed-ips exclude each other");
 	return 0;

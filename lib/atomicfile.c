@@ -11,8 +11,9 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "outfile.h"
 
-static int fsync_dir_of(const char *path)
+int atomicfile_fsync_dir(const char *path)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -35,42 +36,11 @@ static int fsync_dir_of(const char *path)
 	return ret;
 }
 
+/* lib/outfile does the temporary file, the syncs and the rename for
+ * clientcfg's outputs too: one implementation of the crash-safe write. */
 int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode)
 {
-	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd = -1, ret;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, mode) < 0)
-		goto fail_errno;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail_errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) < 0)
-		goto fail_errno;
-	ret = close(fd);
-	fd = -1;
-	if (ret < 0 || rename(tmp, path) < 0)
-		goto fail_errno;
-	return fsync_dir_of(path);
-fail_errno:
-	ret = errno != 0 ? -errno : -EIO;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return ret;
+	return outfile_write_all(path, data, len, mode, OUTFILE_REPLACE);
 }
 
 int atomicfile_read(const char *path, char **buf, size_t *len, size_t max)

@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* 0 or -errno; the file gets the given mode. */
+/* 0 or -errno; the file gets the given mode. Only a regular file is
+ * replaced: -EISDIR or -EINVAL when path is something else (a symlink,
+ * say). outfile_write_all with OUTFILE_REPLACE, under vpnd's name. */
 int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode);
 /* Reads at most max bytes (-EFBIG beyond); *buf is NUL-terminated, free it.
  * -ENOENT when the file does not exist. */
@@ -24,5 +26,8 @@ void atomicfile_unmap(const char *data, size_t len);
 /* Makes dir (and its parents) with the given mode when missing; an existing
  * dir keeps its mode. 0 or -errno. */
 int atomicfile_mkdirs(const char *dir, mode_t mode);
+/* fsyncs the directory holding path: a rename into it is durable only
+ * then. 0 or -errno. */
+int atomicfile_fsync_dir(const char *path);
 
 #endif

@@ -104,6 +104,25 @@ static int parse_addresses(struct conf_ctx *x, const char *v)
 	return 0;
 }
 
+static int parse_mail_ports(struct conf_ctx *x, const char *v)
+{
+	char buf[512];
+	char *save = NULL, *tok;
+
+	if (strlen(v) >= sizeof(buf))
+		return conf_fail(x, "mail ports", v, "too long");
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		tok = text_trim(tok);
+		if (x->c->n_mail_ports == CONF_MAX_MAIL_PORTS)
+			return conf_fail(x, "mail port", tok, "too many ports");
+		if (parse_port(&x->c->mail_ports[x->c->n_mail_ports], tok) < 0)
+			return conf_fail(x, "mail port", tok, "expected 1 to 65535");
+		x->c->n_mail_ports++;
+	}
+	return 0;
+}
+
 static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, const char *v)
 {
 	static const struct {
@@ -122,6 +141,7 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 		{SEC_DAEMON, "StateDirectory"},
 		{SEC_DAEMON, "ControlSocket"},
 		{SEC_DAEMON, "AuditLog"},
+		{SEC_INTERFACE, "MailPorts"},
 	};
 	struct conf *c = x->c;
 	unsigned i;
@@ -181,8 +201,10 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 		return copy_path(x, c->state_dir, "state directory", v);
 	case 10:
 		return copy_path(x, c->control_socket, "control socket", v);
-	default:
+	case 11:
 		return copy_path(x, c->audit_log, "audit log", v);
+	default:
+		return parse_mail_ports(x, v);
 	}
 }
 

@@ -18,6 +18,7 @@
 #include "text.h"
 
 #define CONF_MAX_ADDRESSES           8
+#define CONF_MAX_MAIL_PORTS          16
 #define CONF_DEFAULT_STATE_DIR       "/var/lib/vpnd"
 #define CONF_DEFAULT_SOCKET_DIR      "/run/vpnd"
 #define CONF_DEFAULT_LISTEN_PORT     51820
@@ -39,6 +40,9 @@ struct conf {
 	char endpoint_host[256];
 	uint16_t endpoint_port;
 	uint16_t activation_port;
+	/* More ports than IMAP/POP3 that `vpnd check` wants on the tunnel only. */
+	uint16_t mail_ports[CONF_MAX_MAIL_PORTS];
+	int n_mail_ports;
 	/* [Sessions]: seconds; idle 0 is off */
 	uint64_t window;
 	uint64_t idle;

@@ -128,6 +128,11 @@ int ctl_request_parse(struct ctl_request *req, const char *data, size_t len, cha
 		req->keys[req->nopts] = k;
 		req->vals[req->nopts++] = v;
 	}
+	/* Handlers index args[0]: a request of options only has no command. */
+	if (req->nargs == 0) {
+		text_err(err, "request has no command word");
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "atomicfile.h"
 #include "keys.h"
 #include "log.h"
 
@@ -143,30 +144,6 @@ fail:
 	return ret;
 }
 
-/* The new name of a renamed file is durable only once its directory is. */
-static int fsync_parent(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	int fd, ret = 0;
-
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else if ((size_t)(slash - path) >= sizeof(dir))
-		return -ENAMETOOLONG;
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 int key_file_write(const char *path, const uint8_t key[KEY_LEN])
 {
 	char tmp[4096];
@@ -206,7 +183,8 @@ int key_file_write(const char *path, const uint8_t key[KEY_LEN])
 		goto fail;
 	}
 	created = false;
-	ret = fsync_parent(path);
+	/* The new name is durable only once its directory is. */
+	ret = atomicfile_fsync_dir(path);
 	if (ret < 0)
 		goto fail;
 	sodium_memzero(line, sizeof(line));

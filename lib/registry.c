@@ -151,6 +151,9 @@ int registry_owner_add(struct registry *r, const char *name, struct reg_owner **
 		return -ENOMEM;
 	strcpy(o->name, name);
 	o->window = o->idle = REG_INHERIT;
+	/* A PIN (user verification) unless the admin says otherwise
+	 * (`vpnd owner set USER --require-uv no`, for U2F-only keys). */
+	o->require_uv = true;
 	ret = htab_insert(&r->owner_by_name, o);
 	if (ret == 0) {
 		ret = vec_push((void ***)&r->owners, &r->n_owners, &r->cap_owners, o);
@@ -170,6 +173,17 @@ int registry_owner_add(struct registry *r, const char *name, struct reg_owner **
 void registry_owner_changed(struct registry *r)
 {
 	r->dirty |= REG_OWNERS;
+}
+
+int registry_owner_remove(struct registry *r, struct reg_owner *o)
+{
+	if (o->n_peers > 0 || o->creds != NULL)
+		return -EBUSY;
+	htab_remove(&r->owner_by_name, o->name, strlen(o->name));
+	vec_del((void **)r->owners, &r->n_owners, o);
+	free(o);
+	r->dirty |= REG_OWNERS;
+	return 0;
 }
 
 struct reg_peer *registry_peer_find(const struct registry *r, const char *name)

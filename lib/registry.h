@@ -110,6 +110,9 @@ void registry_format(const struct registry *r, enum reg_file which, struct strbu
 struct reg_owner *registry_owner_find(const struct registry *r, const char *name);
 int registry_owner_add(struct registry *r, const char *name, struct reg_owner **out);
 void registry_owner_changed(struct registry *r);
+/* Removes an owner that has no peers and no credentials (undoing an
+ * owner_add whose peer could not be added); -EBUSY otherwise. */
+int registry_owner_remove(struct registry *r, struct reg_owner *o);
 
 struct reg_peer *registry_peer_find(const struct registry *r, const char *name);
 struct reg_peer *registry_peer_find_key(const struct registry *r, const uint8_t key[KEY_LEN]);

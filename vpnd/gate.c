@@ -6,6 +6,9 @@
  *  - ending by command: the sessions file is written first, then the peer
  *    goes, so a crash in between cannot bring a killed session back;
  *  - expiry: the peer goes first (the deadline is on disk already).
+ * When WireGuard refuses a removal the session is over all the same; the
+ * timer then sweeps the interface every second (gate_reconcile) until
+ * every peer without a session is gone.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -15,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "activation.h"
 #include "audit.h"
 #include "duration.h"
 #include "log.h"
@@ -83,6 +87,9 @@ void vpnd_schedule(struct vpnd *d)
 {
 	uint64_t next = sessions_next_deadline(&d->sessions);
 
+	if (d->sweep && next > clock_boot_ns() + NS_PER_SEC)
+		next = clock_boot_ns() + NS_PER_SEC;
+
 	/* timerfd treats 0 as disarm; a deadline in the past fires at once. */
 	loop_timer_set(d->timer, next == SESSION_NEVER ? 0 : (next == 0 ? 1 : next));
 }
@@ -107,6 +114,7 @@ uint64_t vpnd_peer_idle(const struct vpnd *d, const struct reg_peer *p)
 
 static void audit_end(const struct session *s, const char *reason, const char *by)
 {
+	activation_note_end(s->name, reason, s->idle_ns / NS_PER_SEC);
 	audit_event("session-end", "peer", s->name, "owner", s->owner, "reason", reason, "by", by,
 		    NULL);
 }
@@ -154,6 +162,7 @@ int vpnd_session_open(struct vpnd *d, struct reg_peer *p, const struct vpnd_open
 		sessions_remove(&d->sessions, s);
 		session_free(&s);
 		gate_save_sessions(d);
+		d->sweep = true; /* in case the peer went on before the error */
 		vpnd_schedule(d);
 		return ret;
 	}
@@ -176,6 +185,8 @@ int vpnd_session_end(struct vpnd *d, struct session *s, const char *reason, cons
 	sessions_remove(&d->sessions, s);
 	gate_save_sessions(d);
 	ret = gate_apply_peers(d, rm);
+	if (ret < 0)
+		d->sweep = true;
 	audit_end(s, reason, by);
 	session_free(&s);
 	vpnd_schedule(d);
@@ -220,6 +231,10 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 
 	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return -errno;
+	if (d->sweep && gate_reconcile(d) == 0) {
+		d->sweep = false;
+		log_info("%s: peers of ended sessions removed on retry", d->conf.ifname);
+	}
 	while ((s = sessions_first(&d->sessions)) != NULL && session_deadline(s) <= now) {
 		struct wg_peer *p;
 
@@ -247,7 +262,8 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 		}
 	}
 	if (n > 0) {
-		gate_apply_peers(d, rm);
+		if (gate_apply_peers(d, rm) < 0)
+			d->sweep = true;
 		gate_save_sessions(d);
 		for (size_t i = 0; i < n; i++) {
 			audit_end(ended[i].s, ended[i].idle ? "idle" : "expired", "vpnd");

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "activation.h"
 #include "audit.h"
 #include "duration.h"
 #include "enrollcode.h"
@@ -121,6 +122,7 @@ int h_peer_add(struct hctx *h)
 	char code[ENROLLCODE_STR_LEN + 1] = "", uri[ENROLLCODE_URI_LEN], a[IPADDR_STR_LEN];
 	uint8_t psk[KEY_LEN];
 	char uid[16];
+	bool new_owner = false;
 	int ret = -1;
 
 	if (hcheck(h, 2, 1, "owner", "address", "window", "idle", "public-key", "kind", "psk",
@@ -152,7 +154,7 @@ int h_peer_add(struct hctx *h)
 			herr(h, "cannot add owner '%s'", owner);
 			goto out;
 		}
-		audit_event("owner-add", "owner", owner, "by", h->by, NULL);
+		new_owner = true;
 	}
 	if (registry_peer_add(h->d->reg, &tmpl, &p, h->err) < 0)
 		goto out;
@@ -162,6 +164,10 @@ int h_peer_add(struct hctx *h)
 		registry_peer_remove(h->d->reg, p);
 		goto out;
 	}
+	if (new_owner)
+		audit_event("owner-add", "owner", owner, "by", h->by, NULL);
+	/* From here the change is live; a failed save says so and keeps it. */
+	new_owner = false;
 	if (hsave(h) < 0)
 		goto out;
 	ipaddr_format(&p->addr, a, sizeof(a), false);
@@ -175,8 +181,15 @@ int h_peer_add(struct hctx *h)
 	if (code[0] != '\0') {
 		char t[32];
 
-		if (enrollcode_uri(uri, sizeof(uri), h->d->conf.endpoint_host,
-				   h->d->conf.activation_port, h->d->public_key, code) == 0)
+		uint8_t act[KEY_LEN], raw[PROTO_CODE_LEN];
+		size_t rl = 0;
+
+		activation_public_key(h->d, act);
+		if (sodium_base642bin(raw, sizeof(raw), code, strlen(code), NULL, &rl, NULL,
+				      sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+		    rl == sizeof(raw) &&
+		    proto_uri_format(uri, sizeof(uri), h->d->conf.endpoint_host,
+				     h->d->conf.activation_port, act, raw, NULL, name) == 0)
 			ctl_add_field(h->out, "uri", uri);
 		clock_format_utc(t, sizeof(t), clock_wall() + ENROLLCODE_TTL);
 		ctl_add_field(h->out, "uri-expires", t);
@@ -184,6 +197,9 @@ int h_peer_add(struct hctx *h)
 	ctl_end_line(h->out);
 	ret = 0;
 out:
+	/* An owner made only for this peer goes with the failed peer. */
+	if (ret < 0 && new_owner)
+		registry_owner_remove(h->d->reg, tmpl.owner);
 	sodium_memzero(psk, sizeof(psk));
 	sodium_memzero(code, sizeof(code));
 	sodium_memzero(uri, sizeof(uri));

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "duration.h"
+#include "activation.h"
 #include "handlers.h"
 #include "log.h"
 
@@ -135,6 +136,7 @@ int h_status(struct hctx *h)
 	ctl_add_fieldf(o, "refused", "%llu", (unsigned long long)d->refused);
 	ctl_add_field(o, "state-directory", d->conf.state_dir);
 	ctl_add_field(o, "version", KEYGATE_VERSION);
+	activation_status_fields(o);
 	ctl_end_line(o);
 	return 0;
 }

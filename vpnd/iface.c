@@ -36,8 +36,10 @@ int gate_reconcile(struct vpnd *d)
 	int ret;
 
 	ret = wg_get_device(&dev, d->conf.ifname);
-	if (ret == -ENODEV || ret == -ENOENT)
-		return 0; /* no interface: no peer can be on it */
+	/* No interface: no peer can be on it. A link that is there but
+	 * unreadable (its userspace WireGuard gone quiet) is an error. */
+	if ((ret == -ENODEV || ret == -ENOENT) && rtnl_link_index(d->conf.ifname) == -ENODEV)
+		return 0;
 	if (ret < 0) {
 		log_error("cannot read %s: %s", d->conf.ifname, wg_last_error());
 		return ret;

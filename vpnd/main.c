@@ -20,6 +20,7 @@ static const struct {
 	{"key", admin_main, "list and revoke owners' security keys"},
 	{"session", admin_main, "list, open and kill sessions"},
 	{"status", admin_main, "what the running gateway is doing"},
+	{"check", check_main, "name mail listeners reachable outside the tunnel"},
 };
 
 static void usage(FILE *f)

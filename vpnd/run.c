@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "atomicfile.h"
+#include "activation.h"
 #include "audit.h"
 #include "cli.h"
 #include "config.h"
@@ -208,6 +209,8 @@ static int start(struct vpnd *d)
 	if (d->signals == NULL)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
+	if ((ret = activation_open(d)) < 0)
+		return ret;
 	if ((ret = server_open(d)) < 0)
 		return ret;
 	vpnd_schedule(d);
@@ -221,6 +224,7 @@ static int start(struct vpnd *d)
 static void stop(struct vpnd *d)
 {
 	server_close(d);
+	activation_close(d);
 	if (d->reg != NULL)
 		gate_save_sessions(d);
 	loop_destroy(&d->loop);

@@ -3,7 +3,10 @@
  * The control socket: AF_UNIX stream, mode 0600 in a 0700 directory, and
  * only uid 0 (SO_PEERCRED) gets past accept. One request per connection,
  * capped at CTL_MAX_REQUEST bytes; whatever a client sends, the daemon
- * answers or hangs up, and goes on.
+ * answers or hangs up, and goes on. A client has CLIENT_TIMEOUT_S to send
+ * its request and, while its reply is written, to read more of it: one
+ * that goes quiet is hung up on, so silent connections cannot hold the
+ * MAX_CLIENTS slots and lock the admin out.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,11 +26,13 @@
 #include "strbuf.h"
 #include "vpnd.h"
 
-#define MAX_CLIENTS 32
+#define MAX_CLIENTS      32
+#define CLIENT_TIMEOUT_S 5
 
 struct client {
 	struct vpnd *d;
 	struct loop_source *src;
+	struct loop_source *timer; /* CLOCK_MONOTONIC: setting the wall clock moves nothing */
 	struct ucred cred;
 	char in[CTL_MAX_REQUEST + 2];
 	size_t in_len;
@@ -40,6 +45,7 @@ static void client_close(struct client *c)
 {
 	c->d->n_clients--;
 	loop_remove(c->d->loop, &c->src);
+	loop_remove(c->d->loop, &c->timer);
 	strbuf_finish(&c->out);
 	free(c);
 }
@@ -54,15 +60,30 @@ static void refuse(struct client *c, const char *why)
 	audit_event("refused", "uid", uid, "pid", pid, "reason", why, NULL);
 }
 
+static void client_deadline(struct client *c)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	loop_timer_set(c->timer, (uint64_t)now.tv_sec * NS_PER_SEC + (uint64_t)now.tv_nsec +
+					 CLIENT_TIMEOUT_S * NS_PER_SEC);
+}
+
 static int client_write(struct client *c, int fd)
 {
+	size_t start = c->out_off;
+
 	while (c->out_off < c->out.len) {
 		ssize_t n = write(fd, c->out.buf + c->out_off, c->out.len - c->out_off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN)
+		if (n < 0 && errno == EAGAIN) {
+			/* A slow reader gets its time again after each part it takes. */
+			if (c->out_off > start)
+				client_deadline(c);
 			return 0;
+		}
 		if (n < 0)
 			break; /* the client went away: nothing to do */
 		c->out_off += (size_t)n;
@@ -95,6 +116,7 @@ static void client_answer(struct client *c, int fd)
 		ctl_reply_error(&c->out, "out of memory");
 	}
 	c->writing = true;
+	client_deadline(c);
 	if (loop_modify_fd(c->d->loop, c->src, EPOLLOUT) < 0) {
 		client_close(c);
 		return;
@@ -139,6 +161,19 @@ static int client_cb(int fd, uint32_t events, void *data)
 	return 0;
 }
 
+static int client_timeout_cb(int fd, uint32_t events, void *data)
+{
+	struct client *c = data;
+
+	if (!c->writing)
+		refuse(c, "no request within the timeout");
+	else
+		log_info("control client (pid %d) stopped reading its reply; hung up",
+			 (int)c->cred.pid);
+	client_close(c);
+	return 0;
+}
+
 static int listener_cb(int lfd, uint32_t events, void *data)
 {
 	struct vpnd *d = data;
@@ -175,6 +210,14 @@ static int listener_cb(int lfd, uint32_t events, void *data)
 		return 0;
 	}
 	d->n_clients++;
+	/* The request must come within the timeout from here, however it
+	 * trickles in; without a timer the client is not served at all. */
+	c->timer = loop_add_timer(d->loop, CLOCK_MONOTONIC, client_timeout_cb, c);
+	if (c->timer == NULL) {
+		client_close(c);
+		return 0;
+	}
+	client_deadline(c);
 	return 0;
 }
 

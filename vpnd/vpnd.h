@@ -36,6 +36,7 @@ struct vpnd {
 	struct loop_source *signals;
 	struct loop_source *listener;
 	unsigned n_clients;
+	bool sweep; /* removing ended peers failed: retry gate_reconcile each second */
 	bool quit;
 	int64_t started_wall;
 	uint64_t refused; /* control requests refused */

@@ -31,6 +31,10 @@ expect 2 "--owner USER is required" phone
 expect 2 "no peer NAME given" --owner alice
 expect 2 "invalid peer name 'a b'" 'a b' --owner alice
 expect 2 "invalid owner 'al ice'" phone --owner 'al ice'
+# vpnd's rule: at most 32, starting with a letter or digit.
+expect 2 "invalid peer name '$(printf 'p%.0s' {1..33})': expected 1..32" \
+	"$(printf 'p%.0s' {1..33})" --owner alice
+expect 2 "invalid owner '.alice'" phone --owner .alice
 expect 2 "invalid --address '10.77.0.5/24'" phone --owner alice --address 10.77.0.5/24
 expect 2 "invalid --address 'nope'" phone --owner alice --address nope
 expect 2 "invalid --format 'jpeg'" phone --owner alice --format jpeg

@@ -21,6 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (req == NULL)
 			return 0;
 		if (ctl_request_parse(req, (const char *)data + 1, size - 1, err) == 0) {
+			/* The daemon's handlers index args[0]. */
+			if (req->nargs < 1)
+				__builtin_trap();
 			/* What parsed can be written again and parses the same. */
 			struct strbuf sb;
 			struct ctl_request *again = malloc(sizeof(*again));

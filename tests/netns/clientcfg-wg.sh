@@ -1,15 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
-# clientcfg's config text goes through the real wireguard-tools unchanged:
-# `wg-quick strip` keeps every line that wg(8) takes and drops only what
-# wg-quick itself handles (Address, DNS, MTU); `wg setconf` on a
-# wireguard-go interface takes the rest, and `wg showconf` gives back the
-# same keys, endpoint, allowed IPs and keepalive.
-#
-# GEN, when set, is a command that prints a config (the end-to-end test
-# passes clientcfg itself); by default clientcfg's renderer run on a sample.
-. "$(dirname "$0")/lib.sh"
-net_init
+# The config text clientcfg writes for a peer it registers with a running
+# vpnd goes through the real wireguard-tools unchanged: `wg-quick strip`
+# keeps every line that wg(8) takes and drops only what wg-quick itself
+# handles (Address, DNS, MTU); `wg setconf` on a wireguard-go interface
+# takes the rest, and `wg showconf` gives back the same keys, endpoint,
+# allowed IPs and keepalive. Shapes: IPv4 with every option, a dual-stack
+# gateway with an IPv6 phone address, a full tunnel, an IPv6 endpoint.
+. "$(dirname "$0")/vpnd-lib.sh"
+CLIENTCFG=${CLIENTCFG:-$BUILD/clientcfg/clientcfg}
+vpnd_setup
+# A dual-stack tunnel: the phone may get an IPv6 address too.
+sed -i -e 's|^Address = 10.77.0.1/24$|Address = 10.77.0.1/24, fd77::1/64|' "$CONF"
+grep -q '^Address = 10.77.0.1/24, fd77::1/64$' "$CONF" || fail "could not make $CONF dual-stack"
+vpnd_start
+must vpnd_cmd owner add alice
 ns_add phone
 ifname=$(wg_ifname phone)
 wggo_start phone "$ifname"
@@ -17,15 +22,13 @@ wggo_start phone "$ifname"
 # The wg-relevant lines, sorted, without ListenPort (wg shows the random one).
 wg_lines() { grep -E '^[A-Za-z]+ = ' | grep -v '^ListenPort = ' | sort; }
 
-check() { # shape
-	local shape=$1 conf="$NET_TMP/$ifname.conf" stripped want got
-	if [ -n "${GEN:-}" ]; then
-		$GEN >"$conf" || fail "$shape: GEN failed"
-	else
-		"$BUILD/tests/clientcfg/clientcfg-sample" conf "$shape" >"$conf" ||
-			fail "$shape: clientcfg-sample failed"
-	fi
-	chmod 600 "$conf"
+check() { # shape expected-line clientcfg-args...
+	local shape=$1 line=$2 conf stripped want got
+	conf="$NET_TMP/$shape.conf"
+	shift 2
+	"$CLIENTCFG" "$@" --owner alice --format conf -o "$conf" 2>"$NET_TMP/err" ||
+		fail "$shape: clientcfg $*: $(cat "$NET_TMP/err")"
+	grep -qxF -- "$line" "$conf" || fail "$shape: no line '$line' in: $(grep -v Key "$conf")"
 	stripped=$(wg-quick strip "$conf") || fail "$shape: wg-quick strip refused the config"
 	want=$(grep -v -E '^(Address|DNS|MTU) = ' "$conf")
 	[ "$(printf '%s\n' "$stripped" | sed -e '/^$/d')" = "$(printf '%s\n' "$want" | sed -e '/^$/d')" ] ||
@@ -39,11 +42,14 @@ check() { # shape
 	log "$shape: ok"
 }
 
-if [ -n "${GEN:-}" ]; then
-	check clientcfg
-else
-	for shape in v4 dual full; do
-		check "$shape"
-	done
-fi
-pass "wg-quick strip and wg setconf take the config unchanged"
+check v4 'AllowedIPs = 10.77.0.0/24, fd77::/64' \
+	phone-v4 -c "$CONF" --dns 10.77.0.1,example.org --keepalive 25 --mtu 1380
+check dual 'Address = fd77::5/128' phone-dual -c "$CONF" --address fd77::5
+check full 'AllowedIPs = 0.0.0.0/0, ::/0' phone-full -c "$CONF" --full-tunnel
+# An IPv6 endpoint in vpnd.conf comes out in brackets, as wg(8) wants it.
+sed -e 's|^Endpoint = .*|Endpoint = [2001:db8::1]:51820|' "$CONF" >"$NET_TMP/etc/v6.conf"
+check v6-endpoint 'Endpoint = [2001:db8::1]:51820' phone-v6ep -c "$NET_TMP/etc/v6.conf"
+# What vpnd.conf says is what the phone gets: the gateway's key and endpoint.
+grep -qxF "PublicKey = $GW_PUB" "$NET_TMP/v4.conf" || fail "the config lacks the gateway's key"
+grep -qxF "Endpoint = 192.0.2.1:51820" "$NET_TMP/v4.conf" || fail "the config lacks the endpoint"
+pass "wg-quick strip and wg setconf take clientcfg's config unchanged"

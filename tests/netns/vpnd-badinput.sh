@@ -33,7 +33,7 @@ def ask(data, shut=True):
     s.close()
     return out
 for req in [os.urandom(300), b"\x00\x01\x02\n", b"frobnicate now\n", b"peer add x owner=a owner=b\n",
-            b"peer add x owner=%zz\n", b"session open\n", b"peer show nobody\n", b"A" * 100000,
+            b"peer add x owner=%zz\n", b"owner=alice\n", b"session open\n", b"peer show nobody\n", b"A" * 100000,
             b"", b"peer add " + b"x" * 5000 + b"\n", b"status\n" * 3]:
     out = ask(req)
     if req == b"":
@@ -46,6 +46,30 @@ for req in [os.urandom(300), b"\x00\x01\x02\n", b"frobnicate now\n", b"peer add 
 PY
 must vpnd_cmd status >/dev/null
 kill -0 "$VPND_PID" || fail "vpnd died on garbage"
+
+# Silent clients, more than the 32 vpnd serves at once, must not lock the
+# admin out: vpnd hangs up on each within its 5 s timeout and answers again.
+python3 - "$NET_TMP/run/vpnd.sock" "$VPND" "$CONF" <<'PY' || fail "silent clients: $(tail -5 "$NET_TMP/vpnd.log")"
+import socket, subprocess, sys, time
+silent = []
+for _ in range(40):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    silent.append(s)
+time.sleep(0.5)
+start = time.monotonic()
+while subprocess.run([sys.argv[2], "status", "-c", sys.argv[3]], capture_output=True).returncode != 0:
+    assert time.monotonic() - start < 10, "vpnd still locked out after 10 s of silent clients"
+    time.sleep(0.2)
+for s in silent[:32]:
+    s.settimeout(2)
+    try:
+        assert s.recv(100) == b"", "a silent client got an answer"
+    except ConnectionResetError:
+        pass
+PY
+grep -q 'event=refused .*reason="no request within the timeout"' "$NET_TMP/vpnd.log" ||
+	fail "silent clients are not audited"
 grep -q 'event=refused' "$NET_TMP/vpnd.log" || fail "refused requests are not audited"
 
 # Usage errors exit 2, refusals 1 with one line.
@@ -55,6 +79,12 @@ vpnd_cmd peer show nobody 2>"$NET_TMP/err"; [ $? = 1 ] || fail "show of a missin
 [ "$(cat "$NET_TMP/err")" = "vpnd: no peer named 'nobody'" ] || fail "unclear: $(cat "$NET_TMP/err")"
 vpnd_cmd peer add x --owner alice --window 10x 2>"$NET_TMP/err"; [ $? = 1 ] || fail "bad window accepted"
 grep -q "invalid window '10x'" "$NET_TMP/err" || fail "unclear: $(cat "$NET_TMP/err")"
+# A peer add that fails leaves no new owner behind.
+vpnd_cmd peer add y --owner carol --address 10.77.0.2 2>"$NET_TMP/err"; [ $? = 1 ] || fail "a taken address was accepted"
+grep -q "address 10.77.0.2 is taken" "$NET_TMP/err" || fail "unclear: $(cat "$NET_TMP/err")"
+vpnd_cmd peer add y --owner carol --public-key "$LAPTOP_PUB" 2>/dev/null && fail "a taken key was accepted"
+vpnd_cmd owner list | grep -qw carol && fail "a failed peer add left owner carol behind"
+grep -q 'event=owner-add owner=carol' "$NET_TMP/vpnd.log" && fail "a failed peer add audited owner-add"
 
 # A truncated registry: vpnd refuses to start, names the file, keeps it.
 vpnd_stop TERM

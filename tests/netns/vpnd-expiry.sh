@@ -38,4 +38,24 @@ log "idle 4 s: peer gone ${took} s after the last handshake"
 [ "$(echo "$took >= 3.5 && $took < 5.5" | bc)" = 1 ] || fail "idle ended after $took s"
 grep -q 'event=session-end peer=laptop owner=alice reason=idle' "$NET_TMP/vpnd.log" ||
 	fail "no audit line for the idle end"
+
+# WireGuard unreachable at the deadline (its UAPI socket moved away): the
+# removal fails, and vpnd keeps trying until the peer is gone once the
+# socket is back; nothing else removes it.
+sock=/var/run/wireguard/$GWIF.sock
+must vpnd_cmd session open laptop --window 2s >/dev/null
+has_laptop || fail "session open: peer not on the interface"
+mv "$sock" "$sock.away"
+on_cleanup "rm -f $sock.away"
+wait_for 6 grep -q "cannot update peers on $GWIF" "$NET_TMP/vpnd.log" || {
+	mv "$sock.away" "$sock"
+	fail "vpnd did not try to remove the expired peer: $(tail -n 5 "$NET_TMP/vpnd.log")"
+}
+sleep 1.5
+mv "$sock.away" "$sock"
+has_laptop || fail "the peer went while WireGuard was unreachable (test broken)"
+wait_for 3 bash -c "! ip netns exec $(ns_name gw) wg show $GWIF peers | grep -q ." ||
+	fail "a peer whose removal failed stays on the interface"
+wait_for 2 grep -q "peers of ended sessions removed on retry" "$NET_TMP/vpnd.log" ||
+	fail "the retry is not logged: $(tail -n 8 "$NET_TMP/vpnd.log")"
 pass "window and idle expiry"

@@ -8,7 +8,7 @@ vpnd_start
 
 uri=$(vpnd_cmd peer add laptop --owner alice --public-key "$LAPTOP_PUB" --address 10.77.0.2) ||
 	fail "peer add failed"
-case $uri in keygate://192.0.2.1:51821\?gw=*\&code=*) ;; *) fail "peer add printed '$uri'" ;; esac
+case $uri in keygate://192.0.2.1:51821/\?gw=*\&code=*) ;; *) fail "peer add printed '$uri'" ;; esac
 [ -z "$(gw_peers)" ] || fail "an enrolled peer is on the interface before any session"
 can_ping laptop 10.77.0.1 && fail "traffic passes before a session"
 vpnd_cmd peer list | grep -q '^laptop  *alice  *laptop  *10.77.0.2  *enabled  *-' ||

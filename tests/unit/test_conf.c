@@ -19,6 +19,7 @@ static const char good[] = "# a comment\n"
 			   "ListenPort = 51000   # trailing comment\n"
 			   "PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
 			   "Endpoint = vpn.example.org:51000\n"
+			   "MailPorts = 587, 465\n"
 			   "[Sessions]\n"
 			   "window = 8h\n"
 			   "IDLE = off\n"
@@ -39,6 +40,9 @@ static void parses_good(void **state)
 	assert_int_equal(c.listen_port, 51000);
 	assert_int_equal(c.activation_port, CONF_DEFAULT_ACTIVATION_PORT);
 	assert_string_equal(c.endpoint_host, "vpn.example.org");
+	assert_int_equal(c.n_mail_ports, 2);
+	assert_int_equal(c.mail_ports[0], 587);
+	assert_int_equal(c.mail_ports[1], 465);
 	assert_int_equal(c.window, 8 * 3600);
 	assert_int_equal(c.idle, 0);
 	assert_string_equal(c.state_dir, "/tmp/x");
@@ -73,17 +77,19 @@ static void expect_error(int line, const char *replacement, const char *frag1, c
 
 static void names_line_and_value(void **state)
 {
-	expect_error(9, "Window = 10x", "invalid window '10x' at vpnd.conf:9",
+	expect_error(10, "Window = 10x", "invalid window '10x' at vpnd.conf:10",
 		     "expected a number with s, m, h or d");
 	expect_error(5, "ListenPort = 70000", "invalid listen port '70000' at vpnd.conf:5", NULL);
 	expect_error(4, "Address = 10.77.0.1", "invalid address '10.77.0.1' at vpnd.conf:4", NULL);
 	expect_error(7, "Endpoint = nohostport", "invalid endpoint 'nohostport'", NULL);
 	expect_error(3, "Nmae = wg7", "unknown key 'Nmae' at vpnd.conf:3", NULL);
-	expect_error(8, "[Session]", "invalid section '[Session]' at vpnd.conf:8", NULL);
-	expect_error(10, "Idle", "invalid line 'Idle' at vpnd.conf:10", NULL);
-	expect_error(10, "Window = 1h", "duplicate key 'Window' at vpnd.conf:10", NULL);
+	expect_error(9, "[Session]", "invalid section '[Session]' at vpnd.conf:9", NULL);
+	expect_error(11, "Idle", "invalid line 'Idle' at vpnd.conf:11", NULL);
+	expect_error(11, "Window = 1h", "duplicate key 'Window' at vpnd.conf:11", NULL);
 	expect_error(6, "PrivateKey = short", "invalid private key", NULL);
-	expect_error(12, "StateDirectory = relative", "absolute path", NULL);
+	expect_error(13, "StateDirectory = relative", "absolute path", NULL);
+	expect_error(8, "MailPorts = 587, 0", "invalid mail port '0' at vpnd.conf:8",
+		     "expected 1 to 65535");
 	expect_error(3, "# no name", "needs Name, Address and Endpoint", NULL);
 }
 

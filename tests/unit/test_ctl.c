@@ -41,9 +41,18 @@ static void request_round_trip(void **state)
 static void bad_requests(void **state)
 {
 	static const char *const bad[] = {
-		"",         "\n",           "peer add x owner=a owner=b", "peer owner=a add",
-		"a\tb\x01", "peer add %zz", "peer add x Owner=a",         "peer add x =a",
-		"p\xff",    "x y=%00%00",
+		"",
+		"\n",
+		"peer add x owner=a owner=b",
+		"peer owner=a add",
+		"a\tb\x01",
+		"peer add %zz",
+		"peer add x Owner=a",
+		"peer add x =a",
+		"p\xff",
+		"x y=%00%00",
+		"owner=alice",
+		"a=b c=d",
 	};
 	struct ctl_request *req = malloc(sizeof(*req));
 	char err[ERR_LEN], big[CTL_MAX_REQUEST + 10];

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: ISC */
+/* Options, messages and small helpers every subcommand uses. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "enroll.h"
+
+static int number(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+int enroll_opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const char *usage)
+{
+	static const struct option longopts[] = {
+		{"interface", required_argument, NULL, 'i'},
+		{"device", required_argument, NULL, 'd'},
+		{"auth-device", required_argument, NULL, 'a'},
+		{"pin-fd", required_argument, NULL, 'p'},
+		{"config-dir", required_argument, NULL, 'C'},
+		{"timeout", required_argument, NULL, 't'},
+		{"tries", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->ifname = ENROLL_DEFAULT_IF;
+	o->dir = ENROLL_DEFAULT_DIR;
+	o->pin_fd = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "i:d:a:p:C:t:n:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->ifname = optarg;
+			break;
+		case 'd':
+			o->device = optarg;
+			break;
+		case 'a':
+			o->auth_device = optarg;
+			break;
+		case 'C':
+			o->dir = optarg;
+			break;
+		case 'p':
+			if (number(optarg, 0, INT_MAX, &o->pin_fd) < 0)
+				goto bad_value;
+			break;
+		case 't':
+			if (number(optarg, 1, 60000, &o->timeout_ms) < 0)
+				goto bad_value;
+			break;
+		case 'n':
+			if (number(optarg, 1, 100, &o->tries) < 0)
+				goto bad_value;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	/* getopt has moved the positional arguments to the end. */
+	for (; optind < argc; optind++) {
+		if (o->n_args == max_args)
+			goto too_many;
+		o->args[o->n_args++] = argv[optind];
+	}
+	if (strlen(o->ifname) == 0 || strlen(o->ifname) > 15 || strchr(o->ifname, '/') != NULL) {
+		fprintf(stderr, "enroll: invalid interface name '%s'\n", o->ifname);
+		return 2;
+	}
+	return 0;
+bad_value:
+	fprintf(stderr, "enroll: invalid value '%s' for option %s\n", optarg, argv[optind - 1]);
+	return 2;
+too_many:
+	fprintf(stderr, "enroll: unexpected argument '%s'\n%s", argv[optind], usage);
+	return 2;
+}
+
+void enroll_duration(char *buf, size_t cap, uint64_t s)
+{
+	if (s >= 86400)
+		snprintf(buf, cap, "%llud%lluh", (unsigned long long)(s / 86400),
+			 (unsigned long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(buf, cap, "%lluh%02llum", (unsigned long long)(s / 3600),
+			 (unsigned long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(buf, cap, "%llum", (unsigned long long)(s / 60));
+	else
+		snprintf(buf, cap, "%llus", (unsigned long long)s);
+}
+
+int enroll_gateway(struct actclient_opts *ao, char *host, size_t cap, const struct enroll_state *st,
+		   const struct enroll_opts *o)
+{
+	memset(ao, 0, sizeof(*ao));
+	if (state_split_endpoint(st->gateway, host, cap, &ao->port) < 0) {
+		fprintf(stderr, "enroll: invalid gateway '%s' in the state file\n", st->gateway);
+		return -EINVAL;
+	}
+	ao->host = host;
+	ao->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 1000;
+	ao->tries = o->tries > 0 ? o->tries : 5;
+	return 0;
+}
+
+int enroll_refused(const char *what, int code, const struct proto_reply *rep,
+		   const struct enroll_key *k)
+{
+	char d[32];
+
+	switch (code) {
+	case PROTO_ERR_WRONG_PIN:
+		if (k != NULL && k->retries >= 0)
+			fprintf(stderr, "enroll: %s: wrong PIN (%d retries left)\n", what,
+				k->retries);
+		else
+			fprintf(stderr, "enroll: %s: wrong PIN\n", what);
+		return 1;
+	case PROTO_ERR_NO_ANSWER:
+		fprintf(stderr, "enroll: %s: the gateway is not answering (after %d tries)\n", what,
+			actclient_last_tries());
+		return 1;
+	case PROTO_ERR_CLOCK_SKEW:
+		if (rep != NULL && (rep->fields & PROTO_REP_SKEW)) {
+			enroll_duration(d, sizeof(d),
+					(uint64_t)(rep->skew < 0 ? -rep->skew : rep->skew));
+			fprintf(stderr,
+				"enroll: %s: this computer's clock is %s %s the gateway's; "
+				"fix the time (NTP)\n",
+				what, d, rep->skew < 0 ? "behind" : "ahead of");
+			return 1;
+		}
+		break;
+	default:
+		break;
+	}
+	fprintf(stderr, "enroll: %s: %s\n", what, proto_strerror(code));
+	return 1;
+}
+
+void enroll_clock_note(const struct proto_reply *rep)
+{
+	int64_t skew = (int64_t)time(NULL) - (int64_t)rep->gateway_time;
+	char d[32];
+
+	/* Not a refusal: session times come as "seconds left" and are right
+	 * whatever this clock says. But a clock that far off breaks TLS and
+	 * logs, and the gateway refuses at ten minutes. */
+	if (rep->gateway_time == 0 || (skew < 60 && skew > -60))
+		return;
+	enroll_duration(d, sizeof(d), (uint64_t)(skew < 0 ? -skew : skew));
+	fprintf(stderr, "enroll: note: this computer's clock is %s %s the gateway's\n", d,
+		skew < 0 ? "behind" : "ahead of");
+}

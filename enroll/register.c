@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * enroll register URI: a credential on the security key, a WireGuard key
+ * pair on this machine, both registered with the gateway under the
+ * one-time code, then IF.conf for wg-quick and IF.keygate beside it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "enroll.h"
+#include "outfile.h"
+#include "wgquick.h"
+
+static const char usage[] =
+	"usage: enroll register URI [--device DEV] [--pin-fd N] [--interface IF]\n"
+	"\n"
+	"Registers a security key and this machine with the gateway named in\n"
+	"URI (what 'vpnd peer add' printed) and writes /etc/wireguard/IF.conf.\n";
+
+struct ctx {
+	struct enroll_key key;
+	const char *pin;
+	const struct proto_uri *uri;
+	struct proto_cred cred;
+};
+
+static int prepare(void *arg, const struct proto_client *c, struct proto_request *req)
+{
+	struct ctx *x = arg;
+	uint8_t cdh[32];
+	int r;
+
+	proto_client_cdh(c, cdh, "enroll", NULL);
+	printf("Touch your security key to register it.\n");
+	fflush(stdout);
+	r = key_make_cred(&x->key, x->pin, x->uri->rp_id, "keygate", cdh, &x->cred);
+	if (r != PROTO_OK)
+		return r;
+	req->fields |= PROTO_REQ_CODE | PROTO_REQ_NEW_CRED;
+	memcpy(req->code, x->uri->code, PROTO_CODE_LEN);
+	req->cred = x->cred;
+	return 0;
+}
+
+/* "a, b" into the prefix list; 0 or -EINVAL. */
+static int prefixes(struct wgq_prefix *out, size_t max, size_t *n, const char *list)
+{
+	char item[64];
+	const char *p = list;
+
+	*n = 0;
+	while (*p != '\0') {
+		size_t len;
+
+		p += strspn(p, ", ");
+		len = strcspn(p, ",");
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == 0)
+			break;
+		if (len >= sizeof(item) || *n == max)
+			return -EINVAL;
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (wgq_prefix_parse(&out[(*n)++], item) < 0)
+			return -EINVAL;
+		p += len;
+		p += strcspn(p, ",");
+	}
+	return *n > 0 ? 0 : -EINVAL;
+}
+
+static int write_conf(const struct enroll_opts *o, const struct proto_reply *rep,
+		      const uint8_t sk[KEY_LEN])
+{
+	struct wgq_config c;
+	char path[512], text[WGQ_TEXT_MAX], err[200];
+	size_t len = 0;
+	int r = -EINVAL;
+
+	wgq_config_init(&c);
+	/* No PersistentKeepalive here: it would make wg-quick up start a
+	 * handshake before `enroll up` has set the session's PSK, and the
+	 * gateway ignores a second initiation within 20 ms, so the good one
+	 * would wait 5 s. enroll up sets the keepalive with the PSK. */
+	c.flags = WGQ_HAS_PRIVATE_KEY | WGQ_HAS_PEER;
+	snprintf(c.name, sizeof(c.name), "%s", rep->peer);
+	memcpy(c.private_key, sk, KEY_LEN);
+	memcpy(c.public_key, rep->gw_wg_key, KEY_LEN);
+	snprintf(c.endpoint, sizeof(c.endpoint), "%s", rep->wg_endpoint);
+	if (prefixes(c.addrs, WGQ_MAX_ADDRS, &c.n_addrs, rep->addresses) < 0 ||
+	    prefixes(c.allowedips, WGQ_MAX_ALLOWEDIPS, &c.n_allowedips, rep->allowed_ips) < 0) {
+		fprintf(stderr, "enroll: the gateway sent unusable addresses '%s' / '%s'\n",
+			rep->addresses, rep->allowed_ips);
+		goto fail;
+	}
+	if (wgq_format(&c, text, sizeof(text), &len, err, sizeof(err)) < 0) {
+		fprintf(stderr,
+			"enroll: the gateway's config does not make a wg-quick config: %s\n", err);
+		goto fail;
+	}
+	r = state_path(path, sizeof(path), o, "conf");
+	if (r == 0)
+		r = outfile_write_all(path, text, len, 0600, 0);
+	if (r < 0)
+		fprintf(stderr, "enroll: cannot write %s: %s\n", path, strerror(-r));
+fail:
+	sodium_memzero(text, sizeof(text));
+	wgq_config_finish(&c);
+	return r;
+}
+
+int register_main(int argc, char **argv)
+{
+	struct enroll_opts o;
+	struct proto_uri u;
+	struct ctx x;
+	struct enroll_state st;
+	struct actclient_opts ao = {0};
+	struct proto_target t = {.kind = PROTO_TARGET_KEY};
+	struct proto_reply rep;
+	char pin[ENROLL_PIN_MAX + 1] = "", conf[512], state[512];
+	uint8_t sk[KEY_LEN];
+	const char *why;
+	int r, ret = 1;
+
+	r = enroll_opts_parse(&o, argc, argv, 1, usage);
+	if (r != 0)
+		return r == 1 ? 0 : r;
+	if (o.n_args != 1) {
+		fprintf(stderr, "enroll: register needs the URI 'vpnd peer add' printed\n%s",
+			usage);
+		return 2;
+	}
+	if (proto_uri_parse(&u, o.args[0], &why) < 0) {
+		fprintf(stderr, "enroll: invalid enrollment URI: %s\n", why);
+		return 2;
+	}
+	memset(&x, 0, sizeof(x));
+	x.uri = &u;
+	if (state_path(conf, sizeof(conf), &o, "conf") < 0 ||
+	    state_path(state, sizeof(state), &o, "keygate") < 0)
+		return 2;
+	if (access(conf, F_OK) == 0 || access(state, F_OK) == 0) {
+		fprintf(stderr,
+			"enroll: %s is already set up (%s exists); pick another "
+			"--interface or remove it\n",
+			o.ifname, access(conf, F_OK) == 0 ? conf : state);
+		return 1;
+	}
+	r = key_open(&x.key, o.device);
+	if (r != PROTO_OK)
+		return 1;
+	if (key_wants_pin(&x.key)) {
+		if (pin_read(pin, &o, "your security key") != 0)
+			goto fail;
+		x.pin = pin;
+	}
+	key_generate_private(sk);
+	if (key_public(t.key, sk) < 0)
+		goto fail;
+	ao.host = u.host;
+	ao.port = u.port;
+	ao.timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : 1000;
+	ao.tries = o.tries > 0 ? o.tries : 5;
+	r = actclient_run(&ao, u.gw_pub, PROTO_OP_ENROLL, &t, sk, prepare, &x, &rep);
+	if (r == PROTO_OK && rep.status != PROTO_OK)
+		r = rep.status;
+	if (r != PROTO_OK) {
+		enroll_refused("register", r, &rep, &x.key);
+		goto fail;
+	}
+	memset(&st, 0, sizeof(st));
+	snprintf(st.gateway, sizeof(st.gateway), strchr(u.host, ':') != NULL ? "[%s]:%u" : "%s:%u",
+		 u.host, u.port);
+	memcpy(st.gw_key, u.gw_pub, KEY_LEN);
+	snprintf(st.rp_id, sizeof(st.rp_id), "%s",
+		 (rep.fields & PROTO_REP_RP_ID) ? rep.rp_id : u.rp_id);
+	snprintf(st.peer, sizeof(st.peer), "%s", rep.peer);
+	snprintf(st.owner, sizeof(st.owner), "%s", rep.owner);
+	st.creds[0].alg = x.cred.alg;
+	st.creds[0].id_len = x.cred.id_len;
+	memcpy(st.creds[0].id, x.cred.id, x.cred.id_len);
+	st.n_creds = 1;
+	if (!(rep.fields & PROTO_REP_PEER)) {
+		fprintf(stderr, "enroll: register: the gateway's answer names no peer\n");
+		goto fail;
+	}
+	if (rep.fields & PROTO_REP_PEER_KEY) {
+		/* The peer's key pair was made elsewhere (a phone): keep the
+		 * credential for `enroll activate`, forget our key pair. */
+		memcpy(st.peer_key, rep.peer_key, KEY_LEN);
+		st.device = false;
+		if (state_save(&st, &o, false) < 0)
+			goto fail;
+		printf("Registered your security key for %s (owner %s).\n"
+		       "Activate it with: enroll activate %s\n",
+		       st.peer, st.owner, st.peer);
+		ret = 0;
+		goto fail;
+	}
+	if (!(rep.fields & PROTO_REP_GW_WG_KEY) || !(rep.fields & PROTO_REP_WG_ENDPOINT) ||
+	    !(rep.fields & PROTO_REP_ADDRESSES) || !(rep.fields & PROTO_REP_ALLOWED_IPS)) {
+		fprintf(stderr, "enroll: register: the gateway's answer lacks the WireGuard "
+				"settings\n");
+		goto fail;
+	}
+	memcpy(st.peer_key, t.key, KEY_LEN);
+	st.device = true;
+	if (write_conf(&o, &rep, sk) < 0 || state_save(&st, &o, false) < 0)
+		goto fail;
+	printf("Registered %s (owner %s) with the gateway; wrote %s.\n"
+	       "Start a session with: enroll up %s\n",
+	       st.peer, st.owner, conf, o.ifname);
+	ret = 0;
+fail:
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(pin, sizeof(pin));
+	sodium_memzero(&u, sizeof(u));
+	key_close(&x.key);
+	return ret;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: ISC */
+/* enroll status [IF]: what the gateway says about this machine's session. */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "enroll.h"
+#include "tunnel.h"
+
+static const char usage[] = "usage: enroll status [IF]\n"
+			    "\n"
+			    "Says whether the session of IF (default wg0) is active, how long\n"
+			    "it has left, or why it ended.\n";
+
+void print_until(const char *who, uint64_t seconds_left);
+
+int status_main(int argc, char **argv)
+{
+	struct enroll_opts o;
+	struct enroll_state st;
+	struct actclient_opts ao;
+	struct proto_target t = {.kind = PROTO_TARGET_KEY};
+	struct proto_reply rep;
+	char host[PROTO_ENDPOINT_MAX + 1], d[32];
+	uint8_t sk[KEY_LEN];
+	int r;
+
+	r = enroll_opts_parse(&o, argc, argv, 1, usage);
+	if (r != 0)
+		return r == 1 ? 0 : r;
+	if (o.n_args == 1)
+		o.ifname = o.args[0];
+	if (state_load(&st, &o) < 0)
+		return 1;
+	if (!st.device) {
+		printf("%s: security key registered for %s (its key pair lives elsewhere)\n",
+		       o.ifname, st.peer);
+		return 0;
+	}
+	if (tunnel_private_key(&o, sk) < 0 || enroll_gateway(&ao, host, sizeof(host), &st, &o) < 0)
+		return 1;
+	memcpy(t.key, st.peer_key, KEY_LEN);
+	r = actclient_run(&ao, st.gw_key, PROTO_OP_STATUS, &t, sk, NULL, NULL, &rep);
+	sodium_memzero(sk, sizeof(sk));
+	if (r == PROTO_OK && rep.status != PROTO_OK)
+		r = rep.status;
+	if (r != PROTO_OK)
+		return enroll_refused("status", r, &rep, NULL);
+	enroll_clock_note(&rep);
+	if (rep.state == 1) {
+		print_until(st.peer, rep.seconds_left);
+		if (!tunnel_exists(&o))
+			printf("The tunnel %s is down here; 'enroll up %s' brings it up.\n",
+			       o.ifname, o.ifname);
+		return 0;
+	}
+	switch (rep.end_reason) {
+	case PROTO_END_NONE:
+		printf("%s is not active: never activated. Run 'enroll up %s'.\n", st.peer,
+		       o.ifname);
+		break;
+	case PROTO_END_IDLE:
+		enroll_duration(d, sizeof(d), rep.idle_seconds);
+		printf("%s is not active: the session ended after being idle for %s.\n", st.peer,
+		       d);
+		break;
+	default:
+		printf("%s is not active: %s.\n", st.peer,
+		       proto_end_reason_str(rep.end_reason) != NULL
+			       ? proto_end_reason_str(rep.end_reason)
+			       : "the session ended");
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+#
+# The keygate story in network namespaces, for people to watch:
+#   internet  a router between the others, and an outsider trying IMAP
+#   gateway   vpnd, wireguard-go, dovecot on the tunnel address only
+#   laptop    enroll with softkey (a software security key)
+#   phone     wireguard-go configured from a clientcfg QR code
+# Each step prints a heading, the commands and what they show. The demo
+# exits 0 only when every step behaved; it removes every namespace and
+# process it made, also on Ctrl-C. `--pause` waits for Enter between steps.
+TEST_NAME=demo
+. "$(dirname "$0")/netns/lib.sh"
+. "$SRC/tests/netns/dovecot.sh"
+. "$SRC/tests/netns/story.sh"
+
+PAUSE=0
+[ "${1:-}" = "--pause" ] && PAUSE=1
+WINDOW=${DEMO_WINDOW:-40s} # the demo's short session window
+STEP=0
+
+if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' N=$'\e[0m'; else B="" G="" R="" N=""; fi
+
+heading() {
+	STEP=$((STEP + 1))
+	if [ "$PAUSE" -eq 1 ] && [ "$STEP" -gt 1 ]; then
+		read -r -p "  (Enter for the next step) " _ </dev/tty
+	fi
+	printf '\n%s== Step %d: %s ==%s\n' "$B" "$STEP" "$*" "$N"
+}
+ok() { printf '   %s✔ %s%s\n' "$G" "$*" "$N"; }
+bad() {
+	printf '   %s✘ %s%s\n' "$R" "$*" "$N"
+	exit 1
+}
+
+# How a person would type a command: program names without build paths.
+typed() {
+	local w out=()
+	for w in "$@"; do
+		case $w in
+		/usr/bin/python3) ;;
+		"$BUILD"/* | "$SRC"/*) out+=("${w##*/}") ;;
+		*) out+=("$w") ;;
+		esac
+	done
+	printf '%s' "${out[*]}"
+}
+
+# show HOST CMD...: prints the command as a prompt, runs it in HOST, indents its output.
+show() {
+	local host=$1 rc
+	shift
+	printf '   %s%s#%s %s\n' "$B" "$host" "$N" "$(typed "$@")"
+	in_ns "$host" "$@" 2>&1 | sed 's/^/     /'
+	rc=${PIPESTATUS[0]}
+	return "$rc"
+}
+
+step_network() {
+	heading "four hosts: the internet, a gateway, a laptop, a phone"
+	story_network
+	show gateway ip -br addr
+	show laptop ping -c 1 -W 2 "$GW_PUB" >/dev/null || bad "the laptop cannot reach the gateway"
+	ok "the laptop reaches the gateway's public address $GW_PUB"
+}
+
+step_mail_server() {
+	heading "the gateway: a WireGuard interface and dovecot on its address only"
+	story_mail_server
+	show gateway ss -ltn
+	ok "dovecot serves IMAP 143/993 and POP3 110/995 on $TUN4 only; one message waits for alice"
+}
+
+step_check() {
+	heading "the admin checks that no mail port is reachable outside the tunnel"
+	show gateway "$(prog vpnd)" check --address "$TUN4" || bad "vpnd check found exposed mail ports"
+	ok "vpnd check: every mail listener is on the tunnel address"
+}
+
+step_outsider() {
+	heading "someone on the internet tries IMAP on the gateway"
+	show internet "$(mail_python)" "$SRC/tests/netns/mailclient.py" imap "$GW_PUB" \
+		--user alice --password-file /dev/null --timeout 2 &&
+		bad "the internet reached the mail server"
+	ok "refused: the mail server is not on the public address"
+}
+
+step_gateway() {
+	heading "the admin starts vpnd (every peer disabled until a key is touched)"
+	need vpnd init run peer "run the gateway (vpnd init, vpnd run)"
+	story_vpnd_paths
+	printf '   %sgateway#%s vpnd init -c vpnd.conf --interface %s --address %s/24 --endpoint %s:51820 --window %s\n' \
+		"$B" "$N" "$GW_IF" "$TUN4" "$GW_PUB" "$WINDOW"
+	story_vpnd_init --window "$WINDOW" --idle 30m 2>&1 | sed 's/^/     /'
+	[ "${PIPESTATUS[0]}" -eq 0 ] || bad "vpnd init failed"
+	story_vpnd_run
+	show gateway "$VPND" status -c "$CONF"
+	ok "vpnd runs; its WireGuard interface has no active peer"
+}
+
+step_laptop_refused() {
+	heading "before activation, IMAP from the laptop is refused"
+	show laptop "$(mail_python)" "$SRC/tests/netns/mailclient.py" imap "$TUN4" \
+		--user alice --password-file /dev/null --timeout 2
+	imap_refused laptop || bad "IMAP worked before activation"
+	ok "no tunnel, no mail"
+}
+
+step_laptop_register() {
+	heading "alice enrolls her laptop with her security key"
+	need softkey "--socket" "stand in for alice's security key"
+	need enroll register up activate "enroll the laptop (enroll register, up, activate)"
+	ENROLL=$(prog enroll)
+	story_softkey
+	LAPTOP_IF=$(wg_ifname laptop)
+	story_laptop_files "$LAPTOP_IF"
+	local uri
+	uri=$(vpnd_cmd peer add alice-laptop --owner alice) || bad "vpnd peer add failed"
+	printf '   %sgateway#%s vpnd peer add alice-laptop --owner alice\n     %s\n' "$B" "$N" "$uri"
+	show laptop "$ENROLL" register "$uri" --device "$KEYDEV" --interface "$LAPTOP_IF" ||
+		bad "enroll register failed"
+	ok "the laptop is enrolled: its WireGuard peer exists on the gateway, disabled"
+}
+
+step_laptop_up() {
+	heading "alice touches her key: enroll up"
+	show laptop "$ENROLL" up "$LAPTOP_IF" --device "$KEYDEV" || bad "enroll up failed"
+	local out
+	out=$(imap_from laptop) || bad "IMAP after activation: $out"
+	printf '   %slaptop#%s imap %s\n     %s\n' "$B" "$N" "$TUN4" "$out"
+	ok "IMAP LOGIN and the mailbox listing work through the tunnel"
+}
+
+step_phone() {
+	heading "alice's phone: a QR code, then activation with her key"
+	need clientcfg "make the phone's config and QR code"
+	local qr=$NET_TMP/phone.qr conf=$NET_TMP/phone.conf out
+	printf '   %sgateway#%s clientcfg -c vpnd.conf alice-phone --owner alice --format qr\n' "$B" "$N"
+	in_ns gateway "$(prog clientcfg)" -c "$CONF" alice-phone --owner alice --format qr -o "$qr" ||
+		bad "clientcfg failed"
+	cat "$qr"
+	# The phone's camera, here: the printed code back to an image, read by zbarimg.
+	{ "$(mail_python)" "$SRC/tests/netns/qrtext.py" "$qr" >"$NET_TMP/phone.pbm" &&
+		zbarimg --raw -q "$NET_TMP/phone.pbm" >"$conf" 2>/dev/null; } ||
+		bad "the printed QR code does not decode"
+	story_phone_import "$conf"
+	imap_refused phone || bad "the phone reached IMAP before activation"
+	ok "the phone imported the config from the QR code; IMAP is still refused"
+	show laptop "$ENROLL" activate alice-phone --device "$KEYDEV" || bad "enroll activate failed"
+	out=$(imap_from phone) || bad "IMAP from the phone after activation: $out"
+	printf '   %sphone#%s imap %s\n     %s\n' "$B" "$N" "$TUN4" "$out"
+	ok "the phone reads mail after its owner touched her key"
+}
+
+step_expiry() {
+	heading "the session window ($WINDOW in this demo) ends"
+	show gateway "$VPND" session list -c "$CONF"
+	local secs=${WINDOW%s}
+	wait_for $((secs + 40)) imap_refused laptop || bad "IMAP still works after the window"
+	show laptop "$ENROLL" status "$LAPTOP_IF"
+	imap_refused phone || bad "the phone still reaches IMAP after the window"
+	ok "the window is over: IMAP is refused from the laptop and the phone"
+}
+
+net_init
+printf '%skeygate demo%s: mail reachable only through a tunnel opened by a security key\n' "$B" "$N"
+step_network
+step_mail_server
+step_check
+step_outsider
+step_gateway
+step_laptop_refused
+step_laptop_register
+step_laptop_up
+step_phone
+step_expiry
+printf '\n%sEvery step behaved.%s\n' "$G" "$N"
+exit 0

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The activation protocol's decoders on untrusted bytes. The first byte
+ * picks what the rest is:
+ *   0  a datagram as vpnd receives it (framing, mac1, challenge, opening)
+ *   1  a datagram as enroll receives it in an exchange
+ *   2  a decrypted REQUEST payload (what decodes must encode back to itself)
+ *   3  a decrypted REPLY payload
+ *   4  an enrollment URI
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "proto.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct proto_gateway gw;
+static struct proto_client client;
+static bool ready;
+
+static void setup(void)
+{
+	uint8_t act[KEY_LEN];
+	struct proto_target t = {.kind = PROTO_TARGET_NAME, .name = "laptop"};
+	uint8_t hello[PROTO_HELLO_LEN];
+
+	if (ready)
+		return;
+	if (sodium_init() < 0)
+		abort();
+	memset(act, 0x21, sizeof(act));
+	act[0] &= 248;
+	act[31] = (act[31] & 127) | 64;
+	if (proto_gateway_init(&gw, act) < 0 ||
+	    proto_client_begin(&client, gw.pk, PROTO_OP_ACTIVATE, &t, hello) < 0)
+		abort();
+	memset(gw.challenge_secret, 0x33, 32);
+	ready = true;
+}
+
+static void gateway_side(const uint8_t *pkt, size_t len)
+{
+	static const uint8_t addr[18] = {[10] = 0xff, [11] = 0xff, [12] = 192, [15] = 1};
+	uint8_t out[PROTO_REPLY_MAX], commit[32];
+	struct proto_challenge ch;
+	struct proto_opened o;
+	int type = proto_packet_type(pkt, len);
+
+	/* The fuzzer cannot forge mac1; look at what follows it anyway. */
+	(void)proto_mac1_ok(pkt, len, &gw.macs);
+	if (type == PROTO_HELLO) {
+		proto_gw_challenge(&gw, out, pkt, 100, addr);
+		proto_gw_error(&gw, out, pkt, PROTO_ERR_RATE_LIMITED);
+	} else if (type == PROTO_REQUEST) {
+		proto_request_peek(pkt, commit, &ch);
+		(void)proto_challenge_check(&gw, &ch, 100, addr, commit);
+		if (proto_gw_open(&gw, pkt, NULL, NULL, &o) == 0)
+			abort(); /* nobody can seal to this key without it */
+		proto_opened_wipe(&o);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *buf = NULL;
+	struct proto_request req;
+	struct proto_reply rep;
+	struct proto_client c;
+	struct proto_uri u;
+	const char *why;
+	int code;
+
+	setup();
+	if (size < 1)
+		return 0;
+	switch (data[0]) {
+	case 0:
+		gateway_side(data + 1, size - 1);
+		break;
+	case 1:
+		c = client;
+		c.sent = size > 1 && (data[1] & 1);
+		(void)proto_client_receive(&c, data + 1, size - 1, &code, &rep);
+		break;
+	case 2:
+		/* What decodes is canonical: encoding it again gives the input. */
+		if (proto_request_decode(&req, data + 1, size - 1) == 0) {
+			buf = malloc(size - 1);
+			if (buf == NULL)
+				return 0;
+			if (proto_request_encode(buf, size - 1, &req) != 0 ||
+			    memcmp(buf, data + 1, size - 1) != 0)
+				abort();
+			free(buf);
+		}
+		break;
+	case 3:
+		(void)proto_reply_decode(&rep, data + 1, size - 1);
+		break;
+	case 4:
+		buf = malloc(size);
+		if (buf == NULL)
+			return 0;
+		memcpy(buf, data + 1, size - 1);
+		buf[size - 1] = '\0';
+		(void)proto_uri_parse(&u, (const char *)buf, &why);
+		free(buf);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}

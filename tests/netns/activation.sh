@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# The main path: register from the URI, nothing passes before `up`, a ping
+# and a TCP connection pass right after it, both ends agree on the keys,
+# each session gets another PSK, `down` ends it, `status` says why; a
+# backup key, a revoked key, a window that ends.
+. "$(dirname "$0")/activation-lib.sh"
+act_setup
+softkey_start key1 --pin "$PIN"
+
+uri=$(vpnd_cmd peer add laptop --owner alice --address 10.77.0.2) || fail "peer add failed"
+case $uri in keygate://192.0.2.1:51821/\?gw=*\&code=*) ;; *) fail "peer add printed '$uri'" ;; esac
+must enroll_as key1 "$PIN" -- register "$uri" >/dev/null
+[ -f "$WGDIR/$LIF.conf" ] || fail "register wrote no $LIF.conf"
+[ "$(stat -c %a "$WGDIR/$LIF.conf")" = 600 ] || fail "$LIF.conf is not mode 0600"
+# The same code again: refused, in one line.
+out=$(in_ns laptop "$ENROLL" register "$uri" --device "unix:$NET_TMP/key1.sock" --pin-fd 3 \
+	--config-dir "$WGDIR" --interface other 3<<<"$PIN" 2>&1) && fail "a used code worked"
+echo "$out" | grep -q "already used" || fail "unclear refusal of a used code: $out"
+
+# Before `up`: the peer is not on the gateway's interface, nothing passes.
+[ -z "$(gw_peers)" ] || fail "the peer is on the interface before up"
+must in_ns laptop wg-quick up "$WGDIR/$LIF.conf" 2>/dev/null
+can_ping laptop 10.77.0.1 && fail "a ping passed before up"
+must in_ns laptop wg-quick down "$WGDIR/$LIF.conf" 2>/dev/null
+# wireguard-go goes a moment after its link: wait, so that `up` finds no
+# half-gone interface and really starts from nothing.
+wait_for 5 sh -c "! test -S /var/run/wireguard/$LIF.sock" || fail "wireguard-go did not stop"
+
+start=$(date +%s.%N)
+out=$(enroll_as key1 "$PIN" -- up "$LIF") || fail "up failed"
+echo "$out" | grep -q "is active until" || fail "up said: $out"
+upped=$(date +%s.%N)
+# Usable at once: the first ping must not wait for WireGuard's 5 s retry.
+if ! in_ns laptop ping -n -c 1 -W 2 10.77.0.1 >/dev/null; then
+	in_ns laptop wg show "$LIF" >&2
+	in_ns gw wg show "$GWIF" >&2
+	in_ns laptop ping -n -c 3 10.77.0.1 >&2
+	fail "the first ping after up failed"
+fi
+log "up took $(echo "$upped - $start" | bc) s; the first ping came back" \
+	"$(echo "$(date +%s.%N) - $upped" | bc) s later"
+tcp_open laptop 10.77.0.1 1143 || fail "no TCP connection through the tunnel"
+
+# Both ends agree on keys.
+lpub=$(laptop_pub)
+gw_peers | grep -qxF "$lpub" || fail "the gateway's peer is not the laptop's key"
+psk1=$(gw_psk_of "$lpub")
+lpsk=$(in_ns laptop wg show "$LIF" preshared-keys | awk '{ print $2 }')
+[ -n "$psk1" ] && [ "$psk1" != "(none)" ] && [ "$psk1" = "$lpsk" ] ||
+	fail "PSKs differ or are missing: gateway '$psk1', laptop '$lpsk'"
+grep -q "$psk1" "$WGDIR/$LIF.conf" "$NET_TMP/vpnd.log" "$WGDIR/$LIF.keygate" &&
+	fail "the PSK was written to a file or a log"
+
+out=$(in_ns laptop "$ENROLL" status "$LIF" --config-dir "$WGDIR") || fail "status failed"
+echo "$out" | grep -q "is active until" || fail "status said: $out"
+
+# down ends the session at the gateway; status says so.
+must in_ns laptop "$ENROLL" down "$LIF" --config-dir "$WGDIR" >/dev/null
+[ -z "$(gw_peers)" ] || fail "down left the peer on the gateway's interface"
+out=$(in_ns laptop "$ENROLL" status "$LIF" --config-dir "$WGDIR") || fail "status failed"
+echo "$out" | grep -q "ended by enroll down" || fail "status after down said: $out"
+
+# A new session, a new PSK.
+must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
+wait_for 3 can_ping laptop 10.77.0.1 || fail "no ping after the second up"
+psk2=$(gw_psk_of "$lpub")
+[ -n "$psk2" ] && [ "$psk2" != "$psk1" ] || fail "the second session kept the PSK"
+
+# The admin ends it: status says why.
+must vpnd_cmd session kill laptop
+out=$(in_ns laptop "$ENROLL" status "$LIF" --config-dir "$WGDIR") || fail "status failed"
+echo "$out" | grep -q "ended by admin" || fail "status after kill said: $out"
+can_ping laptop 10.77.0.1 && fail "traffic passes after the admin ended the session"
+grep -q "event=session-open peer=laptop owner=alice by=key:" "$NET_TMP/vpnd.log" ||
+	fail "no audit line for the activation"
+# A backup key, authorised by the first; then the first is revoked: it is
+# refused, the backup still works.
+softkey_start key2 --pin "$PIN"
+must in_ns laptop "$ENROLL" add-key --device "unix:$NET_TMP/key2.sock" \
+	--auth-device "unix:$NET_TMP/key1.sock" --config-dir "$WGDIR" --interface "$LIF" \
+	--pin-fd 3 3<<<"$PIN
+$PIN" >/dev/null
+[ "$(vpnd_cmd key list alice --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
+	fail "add-key: alice does not have two keys: $(vpnd_cmd key list alice)"
+key1=$(vpnd_cmd key list alice --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+# Revoking a key ends the sessions it opened; status says so.
+must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
+must vpnd_cmd key revoke alice "$key1"
+out=$(in_ns laptop "$ENROLL" status "$LIF" --config-dir "$WGDIR") || fail "status failed"
+echo "$out" | grep -q "revoked by admin" || fail "status after the revocation said: $out"
+out=$(enroll_as key1 "$PIN" -- up "$LIF" 2>&1) && fail "a revoked key activated"
+echo "$out" | grep -q "revoked by the admin" || fail "unclear refusal of a revoked key: $out"
+must enroll_as key2 "$PIN" -- up "$LIF" >/dev/null
+wait_for 3 can_ping laptop 10.77.0.1 || fail "no ping with the backup key"
+
+must in_ns laptop "$ENROLL" down "$LIF" --config-dir "$WGDIR" >/dev/null
+
+# A peer with a short window and a shorter idle timeout (its own tunnel;
+# the first one is down, as both route to the gateway): status says which
+# ended the session.
+BIF=$(wg_ifname brief)
+on_cleanup "rm -f /var/run/wireguard/$BIF.sock /var/run/wireguard/$BIF.name"
+uri=$(vpnd_cmd peer add brief --owner alice --window 3s) || fail "peer add brief failed"
+must in_ns laptop "$ENROLL" register "$uri" --device "unix:$NET_TMP/key2.sock" --pin-fd 3 \
+	--config-dir "$WGDIR" --interface "$BIF" 3<<<"$PIN" >/dev/null
+must in_ns laptop "$ENROLL" up "$BIF" --device "unix:$NET_TMP/key2.sock" --pin-fd 3 \
+	--config-dir "$WGDIR" 3<<<"$PIN" >/dev/null
+sleep 4.5
+out=$(in_ns laptop "$ENROLL" status "$BIF" --config-dir "$WGDIR") || fail "status failed"
+echo "$out" | grep -q "window ended" || fail "status after the window said: $out"
+can_ping laptop 10.77.0.1 && fail "traffic passes after the window ended"
+in_ns laptop "$ENROLL" down "$BIF" --config-dir "$WGDIR" >/dev/null 2>&1
+
+IIF=$(wg_ifname idler)
+on_cleanup "rm -f /var/run/wireguard/$IIF.sock /var/run/wireguard/$IIF.name"
+uri=$(vpnd_cmd peer add idler --owner alice --idle 3s) || fail "peer add idler failed"
+must in_ns laptop "$ENROLL" register "$uri" --device "unix:$NET_TMP/key2.sock" --pin-fd 3 \
+	--config-dir "$WGDIR" --interface "$IIF" 3<<<"$PIN" >/dev/null
+must in_ns laptop "$ENROLL" up "$IIF" --device "unix:$NET_TMP/key2.sock" --pin-fd 3 \
+	--config-dir "$WGDIR" 3<<<"$PIN" >/dev/null
+wait_for 15 sh -c "ip netns exec $(ns_name laptop) $ENROLL status $IIF --config-dir $WGDIR |
+	grep -q 'idle for 3s'" || fail "status never said idle: $(in_ns laptop "$ENROLL" status "$IIF" \
+	--config-dir "$WGDIR")"
+in_ns laptop "$ENROLL" down "$IIF" --config-dir "$WGDIR" >/dev/null 2>&1
+pass "register, up (first ping at once, TCP), keys agree, PSK per session, down, status, add-key, revoke, window end, idle"

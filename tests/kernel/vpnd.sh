@@ -115,18 +115,28 @@ log "session open: peer on, ping; session kill: peer off, no ping"
 # --- expiry within a second of the deadline ----------------------------------
 # The deadline lies between t0 + 3 and t1 + 3: vpnd sets it while handling
 # the request and answers at once (the time to start the client, large on
-# a loaded host, comes before).
-t0=$(now)
-must vpnd_cmd session open laptop --window 3s >/dev/null
-t1=$(now)
-has_laptop || fail "session open --window 3s: peer not on the interface"
-sleep 2.5
-# Gone already is fine only if 2.9 s have passed by now (a loaded host).
-has_laptop || took=$(within "$t0" 2.9 99) || fail "a 3 s window ended after $took s"
-poll_gone 3 || fail "the peer outlived its 3 s window by 2 s"
-took=$(within "$t0" 2.9 99) || fail "the 3 s window ended after $took s"
-late=$(within "$t1" -1 4.0) || fail "the 3 s window ended $late s after session open returned"
-log "window 3 s: peer gone $took s after session open was called, $late s after it returned"
+# a loaded host, comes before). Early is a failure at once. Late by a
+# second or more may be the host starving qemu (the guest clock follows
+# the host's), so it counts only when it happens in 3 tries out of 3.
+expiry_try() {
+	local t0 t1 took
+	t0=$(now)
+	must vpnd_cmd session open laptop --window 3s >/dev/null
+	t1=$(now)
+	has_laptop || fail "session open --window 3s: peer not on the interface"
+	sleep 2.5
+	# Gone already is fine only if 2.9 s have passed by now.
+	has_laptop || took=$(within "$t0" 2.9 99) || fail "a 3 s window ended after $took s"
+	poll_gone 3 || fail "the peer outlived its 3 s window by 2 s"
+	took=$(within "$t0" 2.9 99) || fail "the 3 s window ended after $took s"
+	late=$(within "$t1" -1 4.0)
+}
+for try in 1 2 3; do
+	expiry_try && break
+	log "try $try: the 3 s window ended $late s after session open returned"
+	[ "$try" = 3 ] && fail "the 3 s window ended a second or more late 3 times out of 3"
+done
+log "window 3 s: peer gone $late s after session open returned"
 grep -q 'event=session-end peer=laptop owner=alice reason=expired' "$LOG" ||
 	fail "no audit line for the expiry"
 

@@ -8,9 +8,9 @@
 
 #include <sodium.h>
 
-#include "atomicfile.h"
 #include "keys.h"
 #include "log.h"
+#include "outfile.h"
 
 int keys_init(void)
 {
@@ -146,55 +146,17 @@ fail:
 
 int key_file_write(const char *path, const uint8_t key[KEY_LEN])
 {
-	char tmp[4096];
 	char line[KEY_B64_LEN + 2];
-	bool created = false;
-	int fd = -1, ret = 0;
 	size_t len;
-	ssize_t n;
+	int ret;
 
 	key_to_base64(line, key);
 	len = strlen(line);
 	line[len++] = '\n';
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp)) {
-		ret = -ENAMETOOLONG;
-		goto fail;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC); /* mkostemp makes the file 0600 */
-	if (fd < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	created = true;
-	if (fchmod(fd, 0600) < 0 || (n = write(fd, line, len)) < 0 || fsync(fd) < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	if ((size_t)n != len) {
-		ret = -EIO; /* a regular file takes 45 bytes in one write or fails */
-		goto fail;
-	}
-	ret = close(fd) < 0 ? -errno : 0;
-	fd = -1;
+	/* Temporary file 0600 from the start, fsync, rename, fsync the folder. */
+	ret = outfile_write_all(path, line, len, 0600, OUTFILE_REPLACE);
 	if (ret < 0)
-		goto fail;
-	if (rename(tmp, path) < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	created = false;
-	/* The new name is durable only once its directory is. */
-	ret = atomicfile_fsync_dir(path);
-	if (ret < 0)
-		goto fail;
-	sodium_memzero(line, sizeof(line));
-	return 0;
-fail:
-	log_error("cannot write key file %s: %s", path, strerror(-ret));
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		unlink(tmp);
+		log_error("cannot write key file %s: %s", path, strerror(-ret));
 	sodium_memzero(line, sizeof(line));
 	return ret;
 }

@@ -28,8 +28,8 @@
 #define BACKOFF_MAX_MS 30000
 #define STABLE_MS      60000 /* a child that lived this long resets the backoff */
 #define BATCH          16    /* child messages per wake-up */
-#define OPS_BURST      200   /* requests the monitor takes from the child ... */
-#define OPS_PER_SEC    100   /* ... whatever the child does */
+#define OPS_BURST      800   /* requests the monitor takes from the child ... */
+#define OPS_PER_SEC    400   /* ... whatever the child does: above its own global limit */
 
 extern char **environ;
 

@@ -254,8 +254,10 @@ int sandbox_child_enter(int dir_fd, int max_fd, bool *chrooted)
 		*chrooted = true;
 	}
 	close(dir_fd);
-	if (setrlimit(RLIMIT_NOFILE, &files) < 0 || setrlimit(RLIMIT_FSIZE, &zero) < 0 ||
-	    setrlimit(RLIMIT_NPROC, &zero) < 0 || setrlimit(RLIMIT_CORE, &zero) < 0)
+	/* No RLIMIT_FSIZE: stderr, where it logs, may be a file; the
+	 * seccomp list keeps it from opening any other. */
+	if (setrlimit(RLIMIT_NOFILE, &files) < 0 || setrlimit(RLIMIT_NPROC, &zero) < 0 ||
+	    setrlimit(RLIMIT_CORE, &zero) < 0)
 		return -errno;
 	if (caps_bound(0) < 0 && *chrooted)
 		return -EPERM;

@@ -66,8 +66,8 @@ static void random_target(struct proto_target *t)
 }
 
 /* One datagram of the kind k from s; its length. */
-static size_t make(struct src *s, unsigned k, const struct proto_uri *u,
-		   const struct proto_macs *m, uint8_t *pkt)
+static size_t make(struct src *s, unsigned k, const struct proto_uri *u, const struct proto_macs *m,
+		   uint8_t *pkt)
 {
 	struct proto_target t = {0};
 	struct proto_request req;
@@ -105,8 +105,8 @@ static size_t make(struct src *s, unsigned k, const struct proto_uri *u,
 			req.client_time = (uint64_t)time(NULL);
 			if (proto_client_request(&s->c, NULL, &req, pkt) == 0) {
 				if (k % 4 == 0) {
-					pkt[PROTO_REQUEST_LEN - 40 -
-					    randombytes_uniform(200)] ^= 0x5a;
+					pkt[PROTO_REQUEST_LEN - 40 - randombytes_uniform(200)] ^=
+						0x5a;
 					proto_macs_set(pkt, PROTO_REQUEST_LEN, m);
 				}
 				return PROTO_REQUEST_LEN;
@@ -176,7 +176,8 @@ int main(int argc, char **argv)
 	/* Paced in 10 ms ticks: a bounded count, never a burst that only
 	 * measures the kernel's queues. */
 	for (uint64_t tick = start; tick < end; tick += 10000000ULL) {
-		unsigned long due = (unsigned long)((tick - start + 10000000ULL) / 1000 * rate / 1000000);
+		unsigned long due =
+			(unsigned long)((tick - start + 10000000ULL) / 1000 * rate / 1000000);
 		uint64_t t;
 
 		while (sent < due) {

@@ -44,7 +44,7 @@ static struct {
 	uint64_t backoff_ms, started_ms;
 	uint64_t restarts, violations, ops_limited;
 	uint64_t ops_milli, ops_last_ms;
-	bool ready;
+	bool ready, stopping;
 	struct actmsg_init init;
 	struct actserver_stats base, cur, sum;
 } P = {.udp_fd = -1, .exe_fd = -1, .dir_fd = -1};
@@ -221,7 +221,7 @@ static void child_lost(const char *why)
 		else
 			snprintf(status, sizeof(status), "exit-%d", WEXITSTATUS(st));
 		snprintf(pid, sizeof(pid), "%d", (int)P.pid);
-		if (P.d->quit)
+		if (P.stopping)
 			goto out;
 		log_warn("the network child %s ended (%s, %s); restarting it", pid, why, status);
 		audit_event("netchild-restart", "pid", pid, "reason", why, "status", status, NULL);
@@ -236,7 +236,7 @@ out:
 	memset(&P.cur, 0, sizeof(P.cur));
 	P.pid = 0;
 	P.ready = false;
-	if (P.d->quit)
+	if (P.stopping)
 		return;
 	if (now_ms() - P.started_ms >= STABLE_MS)
 		P.backoff_ms = BACKOFF_MIN_MS;
@@ -384,6 +384,7 @@ int privsep_start(struct vpnd *d)
 
 void privsep_close(struct vpnd *d)
 {
+	P.stopping = true;
 	if (P.pid > 0 && P.d != NULL)
 		child_lost("stop");
 	if (P.timer != NULL && d->loop != NULL)

@@ -33,6 +33,7 @@ int enroll_opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args
 		{"config-dir", required_argument, NULL, 'C'},
 		{"timeout", required_argument, NULL, 't'},
 		{"tries", required_argument, NULL, 'n'},
+		{"peer", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -43,7 +44,7 @@ int enroll_opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args
 	o->dir = ENROLL_DEFAULT_DIR;
 	o->pin_fd = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:d:a:p:C:t:n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:d:a:p:C:t:n:P:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->ifname = optarg;
@@ -68,6 +69,11 @@ int enroll_opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args
 		case 'n':
 			if (number(optarg, 1, 100, &o->tries) < 0)
 				goto bad_value;
+			break;
+		case 'P':
+			if (!proto_name_valid(optarg, strlen(optarg)))
+				goto bad_value;
+			o->peer = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -27,6 +27,7 @@ struct enroll_opts {
 	int pin_fd;              /* --pin-fd, -1: the terminal */
 	int timeout_ms;          /* --timeout: per try */
 	int tries;
+	const char *peer;    /* status --peer: another peer of the owner */
 	const char *args[2]; /* positional arguments */
 	int n_args;
 };

@@ -8,10 +8,11 @@
 #include "enroll.h"
 #include "tunnel.h"
 
-static const char usage[] = "usage: enroll status [IF]\n"
+static const char usage[] = "usage: enroll status [IF] [--peer PEER]\n"
 			    "\n"
 			    "Says whether the session of IF (default wg0) is active, how long\n"
-			    "it has left, or why it ended.\n";
+			    "it has left, or why it ended. With --peer, the same for PEER,\n"
+			    "another peer of the same owner (a phone).\n";
 
 void print_until(const char *who, uint64_t seconds_left);
 
@@ -41,6 +42,12 @@ int status_main(int argc, char **argv)
 	if (tunnel_private_key(&o, sk) < 0 || enroll_gateway(&ao, host, sizeof(host), &st, &o) < 0)
 		return 1;
 	memcpy(t.key, st.peer_key, KEY_LEN);
+	/* Another peer: this machine's key proves it is of the same owner. */
+	if (o.peer != NULL) {
+		t.kind = PROTO_TARGET_NAME;
+		snprintf(t.name, sizeof(t.name), "%s", o.peer);
+		snprintf(st.peer, sizeof(st.peer), "%s", o.peer);
+	}
 	r = actclient_run(&ao, st.gw_key, PROTO_OP_STATUS, &t, sk, NULL, NULL, &rep);
 	sodium_memzero(sk, sizeof(sk));
 	if (r == PROTO_OK && rep.status != PROTO_OK)
@@ -50,15 +57,19 @@ int status_main(int argc, char **argv)
 	enroll_clock_note(&rep);
 	if (rep.state == 1) {
 		print_until(st.peer, rep.seconds_left);
-		if (!tunnel_exists(&o))
+		if (o.peer == NULL && !tunnel_exists(&o))
 			printf("The tunnel %s is down here; 'enroll up %s' brings it up.\n",
 			       o.ifname, o.ifname);
 		return 0;
 	}
 	switch (rep.end_reason) {
 	case PROTO_END_NONE:
-		printf("%s is not active: never activated. Run 'enroll up %s'.\n", st.peer,
-		       o.ifname);
+		if (o.peer != NULL)
+			printf("%s is not active: never activated. Run 'enroll activate %s'.\n",
+			       st.peer, st.peer);
+		else
+			printf("%s is not active: never activated. Run 'enroll up %s'.\n", st.peer,
+			       o.ifname);
 		break;
 	case PROTO_END_IDLE:
 		enroll_duration(d, sizeof(d), rep.idle_seconds);

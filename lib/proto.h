@@ -31,8 +31,9 @@
 #define PROTO_REPLY_MAX       PROTO_REQUEST_LEN
 #define PROTO_PAYLOAD_LEN     1052 /* request plaintext: CBOR and zero padding */
 #define PROTO_REPLY_PT_MAX    (PROTO_REPLY_MAX - 36 - 16 - PROTO_MAC_LEN)
-#define PROTO_CHALLENGE_LIFE  120 /* seconds */
-#define PROTO_MAX_SKEW        600 /* seconds, client wall clock vs gateway */
+#define PROTO_CHALLENGE_LIFE  120                 /* seconds */
+#define PROTO_MAX_SKEW        600                 /* seconds, client wall clock vs gateway */
+#define PROTO_TIME_MAX        (UINT64_C(1) << 40) /* client_time: int64_t math stays safe */
 #define PROTO_CODE_LEN        24
 #define PROTO_CODE_B64_LEN    32
 #define PROTO_NAME_MAX        32
@@ -347,7 +348,8 @@ int proto_client_receive(struct proto_client *c, const uint8_t *pkt, size_t len,
 void proto_client_cdh(const struct proto_client *c, uint8_t cdh[32], const char *purpose,
 		      const uint8_t *extra);
 /* Builds the REQUEST: fills req->op, nonce and target from c. static_sk is
- * the device's WireGuard private key, or NULL. */
+ * the device's WireGuard private key, or NULL. Once per exchange (-EINVAL
+ * after that): retransmit the same bytes, or begin a new exchange. */
 int proto_client_request(struct proto_client *c, const uint8_t *static_sk,
 			 struct proto_request *req, uint8_t out[PROTO_REQUEST_LEN]);
 void proto_client_finish(struct proto_client *c);

@@ -131,6 +131,8 @@ static bool request_shape_ok(const struct proto_request *r)
 
 	if (key && name)
 		return false;
+	if (r->client_time > PROTO_TIME_MAX)
+		return false;
 	if ((key && r->target.kind != PROTO_TARGET_KEY) ||
 	    (name && r->target.kind != PROTO_TARGET_NAME) ||
 	    (!key && !name && r->target.kind != PROTO_TARGET_NONE))
@@ -149,8 +151,9 @@ static bool request_shape_ok(const struct proto_request *r)
 	case PROTO_OP_ADD_KEY:
 		return (key || name) && as && !code && cred;
 	case PROTO_OP_DEACTIVATE:
-	case PROTO_OP_STATUS:
 		return key && !as && !code && !cred;
+	case PROTO_OP_STATUS: /* by name: another peer of the device's owner */
+		return (key || name) && !as && !code && !cred;
 	default:
 		return false;
 	}
@@ -438,7 +441,7 @@ static int decode_request_map(struct proto_request *r, const cbor_item_t *map)
 			r->fields |= PROTO_REQ_TARGET_NAME;
 			break;
 		case 5:
-			CHECK(get_uint(v, UINT64_MAX, &r->client_time));
+			CHECK(get_uint(v, PROTO_TIME_MAX, &r->client_time));
 			break;
 		case 6:
 			CHECK(get_bytes(v, 1, PROTO_CRED_ID_MAX, r->assertion.cred_id,

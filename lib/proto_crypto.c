@@ -303,7 +303,9 @@ int proto_client_request(struct proto_client *c, const uint8_t *static_sk,
 	struct keys k;
 	int r;
 
-	if (!c->have_challenge)
+	/* k1, k2 and kr come from this exchange's ephemeral and use the zero
+	 * nonce: a second, different request would reuse them. */
+	if (!c->have_challenge || c->sent)
 		return -EINVAL;
 	req->op = c->op;
 	memcpy(req->nonce, c->nonce, sizeof(c->nonce));

@@ -12,6 +12,7 @@
 
 #include "atomicfile.h"
 #include "duration.h"
+#include "log.h"
 #include "registry.h"
 #include "strbuf.h"
 
@@ -249,8 +250,14 @@ static int rf_code(struct rf_ctx *x, const char *hash)
 		return -EINVAL;
 	}
 	if (registry_peer_find(x->r, peer) == NULL) {
+		/* vpnd writes peers before codes, so a crash between the two
+		 * leaves the code of a removed peer behind. It can enroll
+		 * nothing: drop it rather than refuse to start. */
+		log_warn("%s:%u: dropping the enrollment code of unknown peer '%s'", x->name,
+			 x->line, peer);
+		x->r->dirty |= REG_CODES;
 		free(c);
-		return rf_fail(x, "code for unknown peer '%s'", peer);
+		return 0;
 	}
 	strcpy(c->peer, peer);
 	if (x->r->n_codes == x->r->cap_codes) {

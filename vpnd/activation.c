@@ -44,9 +44,14 @@ struct end_note {
 	uint64_t idle;
 };
 
+/* A slot holds the verifier of exactly one public key: the short id names
+ * a credential for people, but it is 32 bits of a hash of a credential ID
+ * that the client chooses, so it cannot name the cached key. */
 struct verifier_slot {
-	char cred_id[REG_CRED_ID_LEN + 1];
 	char owner[NAME_MAX_LEN + 1];
+	enum reg_alg alg;
+	uint8_t pubkey[REG_CRED_PK_MAX];
+	size_t pubkey_len;
 	struct assertion_verifier *v;
 };
 
@@ -98,7 +103,8 @@ static struct assertion_verifier *verifier_for(const struct reg_owner *o, const 
 	struct verifier_slot *s = &A.verifiers[slot_of(c->id, VERIFIER_MAX)];
 	struct assertion_key k = {.alg = c->alg == REG_EDDSA ? PROTO_COSE_EDDSA : PROTO_COSE_ES256};
 
-	if (s->v != NULL && strcmp(s->cred_id, c->id) == 0 && strcmp(s->owner, o->name) == 0)
+	if (s->v != NULL && strcmp(s->owner, o->name) == 0 && s->alg == c->alg &&
+	    s->pubkey_len == c->pubkey_len && memcmp(s->pubkey, c->pubkey, c->pubkey_len) == 0)
 		return s->v;
 	assertion_verifier_destroy(&s->v);
 	/* The registry may keep ES256 keys with their 0x04 prefix. */
@@ -111,8 +117,10 @@ static struct assertion_verifier *verifier_for(const struct reg_owner *o, const 
 	}
 	if (assertion_verifier_create(&s->v, &k) < 0)
 		return NULL;
-	snprintf(s->cred_id, sizeof(s->cred_id), "%s", c->id);
 	snprintf(s->owner, sizeof(s->owner), "%s", o->name);
+	s->alg = c->alg;
+	memcpy(s->pubkey, c->pubkey, c->pubkey_len);
+	s->pubkey_len = c->pubkey_len;
 	return s->v;
 }
 
@@ -403,7 +411,17 @@ static int op_add_key(const struct actmsg_op *o, const uint8_t src[18], struct p
 	return 0;
 }
 
-/* DEACTIVATE and STATUS: the device's own key, nothing else. */
+/* STATUS of another peer (a phone): asked by an enabled device of the same
+ * owner, which could activate it anyway. */
+static bool owner_device(const struct actmsg_op *o, const struct reg_peer *p)
+{
+	const struct reg_peer *dev = registry_peer_find_key(A.d->reg, o->static_pub);
+
+	return o->req.op == PROTO_OP_STATUS && dev != NULL && !dev->disabled &&
+	       dev->owner == p->owner;
+}
+
+/* DEACTIVATE and STATUS: the device's own key; STATUS also its owner's. */
 static int op_device(const struct actmsg_op *o, const uint8_t src[18], struct proto_reply *rep)
 {
 	const char *op = o->req.op == PROTO_OP_STATUS ? "status" : "deactivate";
@@ -413,7 +431,8 @@ static int op_device(const struct actmsg_op *o, const uint8_t src[18], struct pr
 
 	if (p == NULL || !p->has_key)
 		return refuse(rep, PROTO_ERR_NOT_ENROLLED, op, NULL, src);
-	if (!o->has_static || sodium_memcmp(o->static_pub, p->key, KEY_LEN) != 0)
+	if (!o->has_static ||
+	    (sodium_memcmp(o->static_pub, p->key, KEY_LEN) != 0 && !owner_device(o, p)))
 		return refuse(rep, PROTO_ERR_NOT_PERMITTED, op, p->name, src);
 	s = sessions_find(&A.d->sessions, p->name);
 	if (o->req.op == PROTO_OP_DEACTIVATE && s != NULL) {

@@ -78,7 +78,9 @@ static int load_registry(struct vpnd *d, struct registry **out, const struct con
 		registry_destroy(out);
 		return ret;
 	}
-	registry_codes_purge(*out, clock_wall());
+	/* Expired codes are kept a week past their expiry (hashed, useless):
+	 * their user then hears "expired", not "unknown or already used". */
+	registry_codes_purge(*out, clock_wall() - 7 * 24 * 3600);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 #include <openssl/core_names.h>
+#include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -171,6 +172,89 @@ static void test_eddsa(void **state)
 	check_alg(PROTO_COSE_EDDSA);
 }
 
+/* ECDSA's other valid signature (r, n - s): libfido2 takes it, so must we. */
+static void high_s(struct proto_assertion *a)
+{
+	const uint8_t *p = a->sig;
+	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)a->sig_len);
+	BIGNUM *n = NULL, *s2 = BN_new();
+	const BIGNUM *r0, *s0;
+	uint8_t *out = a->sig;
+	int len;
+
+	assert_non_null(sig);
+	assert_non_null(s2);
+	assert_true(
+		BN_hex2bn(&n, "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551") >
+		0);
+	ECDSA_SIG_get0(sig, &r0, &s0);
+	assert_int_equal(BN_sub(s2, n, s0), 1);
+	assert_int_equal(ECDSA_SIG_set0(sig, BN_dup(r0), s2), 1);
+	assert_true(i2d_ECDSA_SIG(sig, NULL) <= PROTO_SIG_MAX);
+	len = i2d_ECDSA_SIG(sig, &out);
+	assert_true(len > 0);
+	a->sig_len = (size_t)len;
+	ECDSA_SIG_free(sig);
+	BN_free(n);
+}
+
+/*
+ * The equivalence that lets vpnd skip fido_assert_verify: every way a valid
+ * assertion can be bent gets the same verdict from both paths (both() fails
+ * the test otherwise). Both end in OpenSSL's ECDSA and Ed25519 verify, so
+ * this mostly guards what differs: the rpIdHash, the message layout, the
+ * key import, the shape checks in front.
+ */
+static void differential(int alg)
+{
+	struct assertion_policy pol = {.rp_id = "keygate", .require_uv = false};
+	struct proto_assertion a, m;
+	struct signer s;
+	uint8_t cdh[32], c2[32];
+	uint32_t count = 0;
+
+	signer_init(&s, alg);
+	randombytes_buf(cdh, sizeof(cdh));
+	sign(&s, &a, "keygate", 0x05, 1, cdh);
+	assert_int_equal(both(&s.key, &pol, cdh, &a, &count), PROTO_OK);
+	/* Every single bit of the authenticator data, signature and cdh. */
+	for (size_t i = 0; i < 8 * (37 + a.sig_len + 32); i++) {
+		size_t byte = i / 8;
+
+		m = a;
+		memcpy(c2, cdh, 32);
+		if (byte < 37)
+			m.auth_data[byte] ^= (uint8_t)(1U << (i % 8));
+		else if (byte < 37 + a.sig_len)
+			m.sig[byte - 37] ^= (uint8_t)(1U << (i % 8));
+		else
+			c2[byte - 37 - a.sig_len] ^= (uint8_t)(1U << (i % 8));
+		assert_int_not_equal(both(&s.key, &pol, c2, &m, &count), PROTO_OK);
+	}
+	/* Truncated, and with a byte after the signature (not DER any more). */
+	for (m = a, m.sig_len = PROTO_SIG_MIN; m.sig_len < a.sig_len; m.sig_len++)
+		assert_int_not_equal(both(&s.key, &pol, cdh, &m, &count), PROTO_OK);
+	m = a;
+	m.sig[m.sig_len++] = 0;
+	assert_int_not_equal(both(&s.key, &pol, cdh, &m, &count), PROTO_OK);
+	/* Longer authenticator data, as with extensions but without ED. */
+	m = a;
+	m.auth_data_len = 38;
+	assert_int_equal(both(&s.key, &pol, cdh, &m, &count), PROTO_ERR_BAD_SIGNATURE);
+	if (alg == PROTO_COSE_ES256) {
+		m = a;
+		high_s(&m);
+		assert_int_equal(both(&s.key, &pol, cdh, &m, &count), PROTO_OK);
+	}
+	signer_finish(&s);
+}
+
+static void test_differential(void **state)
+{
+	differential(PROTO_COSE_ES256);
+	differential(PROTO_COSE_EDDSA);
+}
+
 static void test_bad_keys(void **state)
 {
 	struct assertion_key k = {.alg = PROTO_COSE_ES256, .pk_len = 64};
@@ -193,6 +277,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_es256),
 		cmocka_unit_test(test_eddsa),
+		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_bad_keys),
 	};
 

@@ -158,6 +158,12 @@ static void test_exchange_device(void **state)
 	fake_assertion(&req);
 	assert_int_equal(proto_client_request(&x.c, dev_sk, &req, x.req), 0);
 	assert_true(proto_mac1_ok(x.req, sizeof(x.req), &x.gw.macs));
+	/* A second request under the same one-time keys: refused. */
+	{
+		uint8_t again[PROTO_REQUEST_LEN];
+
+		assert_int_equal(proto_client_request(&x.c, dev_sk, &req, again), -EINVAL);
+	}
 
 	proto_request_peek(x.req, commit, &ch);
 	assert_int_equal(proto_challenge_check(&x.gw, &ch, 510, x.addr, commit), PROTO_OK);

@@ -61,8 +61,13 @@ static void test_request_shapes(void **state)
 	r.op = PROTO_OP_ACTIVATE; /* with a new credential: no */
 	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), -EINVAL);
 	sample_request(&r);
-	r.op = PROTO_OP_STATUS; /* by name: no */
+	r.op = PROTO_OP_DEACTIVATE; /* by name: no */
 	r.fields = PROTO_REQ_TARGET_NAME;
+	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), -EINVAL);
+	r.op = PROTO_OP_STATUS; /* by name: yes, another peer of the owner */
+	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), 0);
+	r.fields = 0; /* of nobody: no */
+	r.target.kind = PROTO_TARGET_NONE;
 	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), -EINVAL);
 	sample_request(&r);
 	strcpy(r.target.name, "Alice"); /* upper case */
@@ -75,6 +80,31 @@ static void test_request_shapes(void **state)
 	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), -EINVAL);
 	sample_request(&r);
 	r.assertion.sig_len = PROTO_SIG_MAX + 1;
+	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), -EINVAL);
+}
+
+/* A client_time past PROTO_TIME_MAX is refused both ways: the gateway
+ * subtracts its own clock from it in int64_t (2^63 used to overflow). */
+static void test_request_time_bound(void **state)
+{
+	/* 2^40 as CBOR: major 0, 8-byte argument. */
+	static const uint8_t at_max[] = {0x1b, 0, 0, 1, 0, 0, 0, 0, 0};
+	uint8_t buf[PROTO_PAYLOAD_LEN], *p;
+	struct proto_request r, d;
+
+	sample_request(&r);
+	r.client_time = PROTO_TIME_MAX;
+	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), 0);
+	assert_int_equal(proto_request_decode(&d, buf, sizeof(buf)), 0);
+	assert_true(d.client_time == PROTO_TIME_MAX);
+	p = memmem(buf, sizeof(buf), at_max, sizeof(at_max));
+	assert_non_null(p);
+	p[8] = 1; /* 2^40 + 1 */
+	assert_int_equal(proto_request_decode(&d, buf, sizeof(buf)), -EBADMSG);
+	p[3] = 0x80; /* 2^63 + 1 */
+	p[5] = 0;
+	assert_int_equal(proto_request_decode(&d, buf, sizeof(buf)), -EBADMSG);
+	r.client_time = PROTO_TIME_MAX + 1;
 	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), -EINVAL);
 }
 
@@ -331,11 +361,9 @@ static void test_uri(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request_roundtrip),
-		cmocka_unit_test(test_request_shapes),
-		cmocka_unit_test(test_request_strict),
-		cmocka_unit_test(test_reply_roundtrip),
-		cmocka_unit_test(test_uri),
+		cmocka_unit_test(test_request_roundtrip),  cmocka_unit_test(test_request_shapes),
+		cmocka_unit_test(test_request_time_bound), cmocka_unit_test(test_request_strict),
+		cmocka_unit_test(test_reply_roundtrip),    cmocka_unit_test(test_uri),
 	};
 
 	if (keys_init() < 0)

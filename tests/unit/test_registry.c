@@ -289,12 +289,43 @@ static void codes_and_addresses(void **state)
 	registry_destroy(&r);
 }
 
+/* A crash after the peers file is written and before the codes file leaves
+ * the code of a removed peer behind: the next start drops it and says so. */
+static void dangling_code(void **state)
+{
+	struct registry *r = new_registry(), *r2;
+	struct reg_owner *o;
+	struct reg_peer *p;
+	struct strbuf codes;
+	char code[ENROLLCODE_STR_LEN + 1], err[ERR_LEN];
+
+	assert_int_equal(registry_owner_add(r, "erin", &o), 0);
+	p = add_peer(r, "gone", o, NULL);
+	add_peer(r, "kept", o, NULL);
+	assert_int_equal(registry_code_create(r, p, 3600, code), 0);
+	strbuf_init(&codes);
+	registry_format(r, REG_CODES, &codes);
+	registry_peer_remove(r, p);
+
+	/* r2 is what the files hold: the peers file already without "gone". */
+	r2 = new_registry();
+	assert_int_equal(registry_owner_add(r2, "erin", &o), 0);
+	add_peer(r2, "kept", o, NULL);
+	r2->dirty = 0;
+	assert_int_equal(registry_parse(r2, REG_CODES, codes.buf, codes.len, "codes", err), 0);
+	assert_int_equal(r2->n_codes, 0);
+	assert_true(r2->dirty & REG_CODES); /* the next save drops it on disk too */
+	registry_destroy(&r2);
+	strbuf_finish(&codes);
+	registry_destroy(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),          cmocka_unit_test(corrupt_lines),
 		cmocka_unit_test(truncated),           cmocka_unit_test(atomic_write),
-		cmocka_unit_test(codes_and_addresses),
+		cmocka_unit_test(codes_and_addresses), cmocka_unit_test(dangling_code),
 	};
 
 	keys_init();

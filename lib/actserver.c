@@ -26,6 +26,7 @@ struct actserver {
 	struct replay_cache *replay;
 	struct ratelimit *rate;
 	struct actserver_stats stats;
+	uint64_t global_milli, global_last_ms; /* one token bucket for all */
 	size_t ring_next;
 	struct ring_entry ring[RING];
 };
@@ -51,6 +52,11 @@ int actserver_create(struct actserver **out, const uint8_t act_sk[KEY_LEN],
 		s->cfg.rate_burst = 20;
 	if (s->cfg.rate_per_sec == 0)
 		s->cfg.rate_per_sec = 5;
+	if (s->cfg.global_burst == 0)
+		s->cfg.global_burst = 400;
+	if (s->cfg.global_per_sec == 0)
+		s->cfg.global_per_sec = 200;
+	s->global_milli = (uint64_t)s->cfg.global_burst * 1000;
 	if (s->cfg.max_skew == 0)
 		s->cfg.max_skew = PROTO_MAX_SKEW;
 	r = proto_gateway_init(&s->gw, act_sk);
@@ -88,6 +94,27 @@ const uint8_t *actserver_public_key(const struct actserver *s)
 const struct actserver_stats *actserver_stats(const struct actserver *s)
 {
 	return &s->stats;
+}
+
+void actserver_note_socket_drops(struct actserver *s, uint64_t n)
+{
+	s->stats.drop_socket += n;
+}
+
+static bool global_allow(struct actserver *s, uint64_t now_ms)
+{
+	uint64_t cap = (uint64_t)s->cfg.global_burst * 1000;
+
+	if (now_ms > s->global_last_ms) {
+		uint64_t add = (now_ms - s->global_last_ms) * s->cfg.global_per_sec;
+
+		s->global_milli = add >= cap - s->global_milli ? cap : s->global_milli + add;
+		s->global_last_ms = now_ms;
+	}
+	if (s->global_milli < 1000)
+		return false;
+	s->global_milli -= 1000;
+	return true;
 }
 
 static void plain_error(struct actserver *s, const uint8_t *pkt, const struct sockaddr *src,
@@ -151,6 +178,13 @@ static void request(struct actserver *s, const uint8_t *pkt, const struct sockad
 			s->stats.drop_replay++;
 			plain_error(s, pkt, src, now_ms, PROTO_ERR_REPLAYED, out, outlen);
 		}
+		return;
+	}
+	/* The X25519 and what follows are the expensive part: however many
+	 * sources an attacker has, only so many a second get there. */
+	if (!global_allow(s, now_ms)) {
+		s->stats.drop_global++;
+		plain_error(s, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
 		return;
 	}
 	opened = proto_gw_open(&s->gw, pkt, s->cfg.ss, s->cfg.arg, &o);

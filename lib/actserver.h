@@ -22,7 +22,8 @@ struct actserver_stats {
 	uint64_t drop_malformed; /* length, version, type */
 	uint64_t drop_mac0;      /* blind garbage */
 	uint64_t drop_mac1;
-	uint64_t drop_rate;
+	uint64_t drop_rate;   /* this source over its limit */
+	uint64_t drop_global; /* all sources together over theirs */
 	uint64_t drop_challenge; /* bad tag, expired, from the future */
 	uint64_t drop_replay;
 	uint64_t drop_decrypt;
@@ -31,6 +32,10 @@ struct actserver_stats {
 	uint64_t retransmits;                     /* answered from the reply ring */
 	uint64_t requests;                        /* decrypted */
 	uint64_t replies[PROTO_ERR_WIRE_MAX + 1]; /* by status */
+	/* Datagrams the kernel dropped on a full receive buffer, before
+	 * `received` saw them (SO_RXQ_OVFL); the caller, who reads the
+	 * socket, adds them with actserver_note_socket_drops. */
+	uint64_t drop_socket;
 };
 
 /*
@@ -49,6 +54,10 @@ struct actserver_config {
 	size_t rate_buckets;   /* power of two; default 4096 */
 	uint32_t rate_burst;   /* default 20 */
 	uint32_t rate_per_sec; /* default 5 */
+	/* REQUESTs with a valid challenge, from all sources together, that
+	 * may go on to the X25519 and the operation. */
+	uint32_t global_burst;   /* default 400 */
+	uint32_t global_per_sec; /* default 200 */
 	unsigned max_skew;     /* seconds; default PROTO_MAX_SKEW */
 };
 
@@ -59,6 +68,7 @@ int actserver_create(struct actserver **s, const uint8_t act_sk[KEY_LEN],
 void actserver_destroy(struct actserver **s);
 const uint8_t *actserver_public_key(const struct actserver *s);
 const struct actserver_stats *actserver_stats(const struct actserver *s);
+void actserver_note_socket_drops(struct actserver *s, uint64_t n);
 
 /*
  * One datagram. now_ms: CLOCK_BOOTTIME in milliseconds; wall: unix

@@ -35,6 +35,7 @@ int ratelimit_create(struct ratelimit **rl, size_t buckets, uint32_t burst, uint
 	if (r == NULL)
 		return -ENOMEM;
 	r->mask = buckets - 1;
+	sodium_memzero(r->buckets, buckets * sizeof(struct bucket)); /* resident from the start */
 	r->burst_milli = (uint64_t)burst * 1000;
 	r->rate = rate;
 	randombytes_buf(r->key, sizeof(r->key));

@@ -35,6 +35,9 @@ int replay_create(struct replay_cache **rc, size_t slots)
 	if (c == NULL)
 		return -ENOMEM;
 	c->mask = slots - 1;
+	/* Touched now, so that its memory is resident from the start and the
+	 * footprint under a flood is the one at start. */
+	sodium_memzero(c->slots, slots * sizeof(struct slot));
 	*rc = c;
 	return 0;
 }

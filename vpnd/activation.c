@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The activation port. lib/actserver does everything up to a decrypted,
- * well-formed request; here each operation meets vpnd's registry, its
- * sessions and the interface. Every refusal is audited with its reason;
- * keys, PSKs, codes and assertions never reach a log.
+ * The activation operations, in the monitor. The network child
+ * (vpnd/netchild.c) does everything up to a decrypted, well-formed request
+ * and sends it here as an ACTMSG_OP (vpnd/privsep.c); here each operation
+ * meets vpnd's registry, its sessions and the interface, and every
+ * argument is checked again as if the child lied: the peer known and
+ * enabled, the credential its owner's and not locked, the assertion
+ * verified here against a challenge that is fresh and not used before,
+ * the counter growing. Every refusal is audited with its reason; keys,
+ * PSKs, codes and assertions never reach a log.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,11 +28,15 @@
 #include "clock.h"
 #include "ctl.h"
 #include "enrollcode.h"
+#include "lockout.h"
 #include "log.h"
+#include "privsep.h"
+#include "replay.h"
 
 #define RP_ID        PROTO_DEFAULT_RP_ID
 #define END_SLOTS    1024 /* remembered session ends, for STATUS */
 #define VERIFIER_MAX 4096 /* cached credential keys */
+#define USED_SLOTS   4096 /* challenges of verified assertions, for their lifetime */
 
 struct end_note {
 	char peer[NAME_MAX_LEN + 1];
@@ -48,19 +57,12 @@ struct verifier_slot {
 
 static struct {
 	struct vpnd *d;
-	struct actserver *srv;
-	struct loop_source *src;
-	int fd;
+	uint8_t act_pub[KEY_LEN];
+	struct replay_cache *used;
+	uint64_t locked_refusals;
 	struct end_note ends[END_SLOTS];
 	struct verifier_slot verifiers[VERIFIER_MAX];
-	/* DH(g, S) per peer key: the one X25519 of a peer that stays the same. */
-	struct {
-		uint8_t key[KEY_LEN];
-		uint8_t ss[32];
-		bool used;
-	} ss_cache[1024];
-	uint8_t act_sk[KEY_LEN];
-} A = {.fd = -1};
+} A;
 
 static size_t slot_of(const char *s, size_t n)
 {
@@ -96,25 +98,6 @@ static const struct end_note *end_of(const char *peer)
 	return strcmp(e->peer, peer) == 0 ? e : NULL;
 }
 
-static int ss_cached(void *arg, const uint8_t pub[KEY_LEN], uint8_t ss[32])
-{
-	size_t i = (size_t)(pub[0] | pub[1] << 8) % (sizeof(A.ss_cache) / sizeof(A.ss_cache[0]));
-
-	if (A.ss_cache[i].used && sodium_memcmp(A.ss_cache[i].key, pub, KEY_LEN) == 0) {
-		memcpy(ss, A.ss_cache[i].ss, 32);
-		return 0;
-	}
-	if (crypto_scalarmult(ss, A.act_sk, pub) != 0)
-		return -EINVAL;
-	/* Only keys of enrolled peers are worth keeping. */
-	if (registry_peer_find_key(A.d->reg, pub) != NULL) {
-		memcpy(A.ss_cache[i].key, pub, KEY_LEN);
-		memcpy(A.ss_cache[i].ss, ss, 32);
-		A.ss_cache[i].used = true;
-	}
-	return 0;
-}
-
 static struct assertion_verifier *verifier_for(const struct reg_owner *o, const struct reg_cred *c)
 {
 	struct verifier_slot *s = &A.verifiers[slot_of(c->id, VERIFIER_MAX)];
@@ -141,19 +124,21 @@ static struct assertion_verifier *verifier_for(const struct reg_owner *o, const 
 	return s->v;
 }
 
-static void addr_text(char *buf, size_t len, const struct sockaddr *sa)
+/* The source the child reports: for audit lines only, never trusted. */
+static void addr_text(char *buf, size_t len, const uint8_t src[18])
 {
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	char a[INET6_ADDRSTRLEN] = "?";
 
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, a, sizeof(a));
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, a, sizeof(a));
+	if (memcmp(src, mapped, 12) == 0)
+		inet_ntop(AF_INET, src + 12, a, sizeof(a));
+	else
+		inet_ntop(AF_INET6, src, a, sizeof(a));
 	snprintf(buf, len, "%s", a);
 }
 
 static int refuse(struct proto_reply *rep, enum proto_err code, const char *op, const char *peer,
-		  const struct sockaddr *src)
+		  const uint8_t src[18])
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -174,42 +159,83 @@ static struct reg_peer *target_peer(const struct proto_request *req)
 	return NULL;
 }
 
+/* The challenge the assertion signs: the child checked its tag, but a
+ * child that lies could offer an old one with an old assertion. Its time
+ * is our own boot clock's; a challenge whose assertion verified is spent. */
+static enum proto_err check_challenge(const struct proto_challenge *ch, uint64_t now)
+{
+	if (ch->time > now + 1)
+		return PROTO_ERR_CHALLENGE_BAD;
+	if (ch->time + PROTO_CHALLENGE_LIFE < now)
+		return PROTO_ERR_CHALLENGE_EXPIRED;
+	if (replay_contains(A.used, ch->tag, now))
+		return PROTO_ERR_REPLAYED;
+	return PROTO_OK;
+}
+
+static void audit_locked(const struct reg_owner *ow, const struct reg_cred *c)
+{
+	char fails[16], secs[16];
+
+	snprintf(fails, sizeof(fails), "%d", LOCKOUT_FAILS);
+	snprintf(secs, sizeof(secs), "%ds", LOCKOUT_TIME);
+	audit_event("key-locked", "owner", ow->name, "key", c->id, "failures", fails, "for", secs,
+		    NULL);
+}
+
 /* The assertion checks of docs/protocol.md 6.2, steps 2-4. */
-static enum proto_err check_assertion(const struct proto_opened *o, struct reg_peer *p,
+static enum proto_err check_assertion(const struct actmsg_op *op, struct reg_peer *p,
 				      const char *purpose, const uint8_t *extra,
 				      struct reg_cred **out)
 {
+	const struct proto_assertion *as = &op->req.assertion;
 	struct reg_owner *ow = p->owner;
-	struct reg_cred *c = registry_cred_find_credid(ow, o->req.assertion.cred_id,
-						       o->req.assertion.cred_id_len);
+	struct reg_cred *c = registry_cred_find_credid(ow, as->cred_id, as->cred_id_len);
 	struct assertion_policy pol = {.rp_id = RP_ID, .require_uv = ow->require_uv};
 	struct assertion_verifier *v;
+	uint64_t now = clock_boot_ns() / NS_PER_SEC;
 	enum proto_err e;
 	uint8_t cdh[32];
 	uint32_t count = 0;
 	char err[ERR_LEN];
 
+	if ((op->req.fields & PROTO_REQ_ASSERTION) == 0)
+		return PROTO_ERR_BAD_REQUEST;
 	if (c == NULL)
 		return PROTO_ERR_CREDENTIAL_UNKNOWN;
 	if (c->revoked)
 		return PROTO_ERR_CREDENTIAL_REVOKED;
+	if (lockout_locked(ow->name, c->id, now)) {
+		A.locked_refusals++;
+		return PROTO_ERR_RATE_LIMITED;
+	}
+	e = check_challenge(&op->challenge, now);
+	if (e != PROTO_OK)
+		return e;
 	v = verifier_for(ow, c);
 	if (v == NULL)
 		return PROTO_ERR_INTERNAL;
 	pol.stored_count = c->counter;
-	proto_client_data_hash(cdh, purpose, actserver_public_key(A.srv), &o->req.target,
-			       &o->challenge, extra);
-	e = assertion_check(v, &pol, cdh, &o->req.assertion, &count);
+	proto_client_data_hash(cdh, purpose, A.act_pub, &op->req.target, &op->challenge, extra);
+	e = assertion_check(v, &pol, cdh, as, &count);
 	if (e == PROTO_ERR_COUNTER_REGRESSED) {
-		char was[16], now[16];
+		char was[16], got[16];
 
 		snprintf(was, sizeof(was), "%u", c->counter);
-		snprintf(now, sizeof(now), "%u", count);
+		snprintf(got, sizeof(got), "%u", count);
 		audit_event("counter-regressed", "owner", ow->name, "key", c->id, "stored", was,
-			    "got", now, "flag", "possibly-cloned", NULL);
+			    "got", got, "flag", "possibly-cloned", NULL);
 	}
-	if (e != PROTO_OK)
+	if (e != PROTO_OK) {
+		if (lockout_fail(ow->name, c->id, now))
+			audit_locked(ow, c);
 		return e;
+	}
+	lockout_clear(ow->name, c->id);
+	/* Spent: refused should it come again, through any child. */
+	if (replay_insert(A.used, op->challenge.tag, op->challenge.time + PROTO_CHALLENGE_LIFE + 1,
+			  now) < 0)
+		return PROTO_ERR_RATE_LIMITED;
 	registry_cred_set_counter(A.d->reg, c, count);
 	vpnd_save_registry(A.d, err);
 	*out = c;
@@ -232,8 +258,7 @@ static void fill_session(struct proto_reply *rep, const struct reg_peer *p, cons
 	}
 }
 
-static int op_activate(const struct proto_opened *o, const struct sockaddr *src,
-		       struct proto_reply *rep)
+static int op_activate(const struct actmsg_op *o, const uint8_t src[18], struct proto_reply *rep)
 {
 	struct reg_peer *p = target_peer(&o->req);
 	struct vpnd_open vo = {.uid = (uid_t)-1};
@@ -307,8 +332,7 @@ static void fill_config(struct proto_reply *rep, const struct reg_peer *p)
 	snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", RP_ID);
 }
 
-static int op_enroll(const struct proto_opened *o, const struct sockaddr *src,
-		     struct proto_reply *rep)
+static int op_enroll(const struct actmsg_op *o, const uint8_t src[18], struct proto_reply *rep)
 {
 	char code[ENROLLCODE_STR_LEN + 1], err[ERR_LEN];
 	struct reg_peer *p = NULL;
@@ -355,8 +379,7 @@ static int op_enroll(const struct proto_opened *o, const struct sockaddr *src,
 	return 0;
 }
 
-static int op_add_key(const struct proto_opened *o, const struct sockaddr *src,
-		      struct proto_reply *rep)
+static int op_add_key(const struct actmsg_op *o, const uint8_t src[18], struct proto_reply *rep)
 {
 	struct reg_peer *p = target_peer(&o->req);
 	struct reg_cred *c = NULL, *nc = NULL;
@@ -390,7 +413,7 @@ static int op_add_key(const struct proto_opened *o, const struct sockaddr *src,
 
 /* STATUS of another peer (a phone): asked by an enabled device of the same
  * owner, which could activate it anyway. */
-static bool owner_device(const struct proto_opened *o, const struct reg_peer *p)
+static bool owner_device(const struct actmsg_op *o, const struct reg_peer *p)
 {
 	const struct reg_peer *dev = registry_peer_find_key(A.d->reg, o->static_pub);
 
@@ -399,8 +422,7 @@ static bool owner_device(const struct proto_opened *o, const struct reg_peer *p)
 }
 
 /* DEACTIVATE and STATUS: the device's own key; STATUS also its owner's. */
-static int op_device(const struct proto_opened *o, const struct sockaddr *src,
-		     struct proto_reply *rep)
+static int op_device(const struct actmsg_op *o, const uint8_t src[18], struct proto_reply *rep)
 {
 	const char *op = o->req.op == PROTO_OP_STATUS ? "status" : "deactivate";
 	struct reg_peer *p = target_peer(&o->req);
@@ -433,41 +455,56 @@ static int op_device(const struct proto_opened *o, const struct sockaddr *src,
 	return 0;
 }
 
-static int act_op(void *arg, const struct proto_opened *o, const struct sockaddr *src,
-		  struct proto_reply *rep)
+/* A new credential as the child passed it: an algorithm we verify and a
+ * key of that algorithm's size. */
+static bool cred_valid(const struct proto_request *q)
 {
+	const struct proto_cred *c = &q->cred;
+
+	if ((q->fields & PROTO_REQ_NEW_CRED) == 0 || c->id_len == 0)
+		return false;
+	if (c->alg == PROTO_COSE_ES256)
+		return c->pk_len == 64;
+	return c->alg == PROTO_COSE_EDDSA && c->pk_len == 32;
+}
+
+static bool key_zero(const uint8_t k[KEY_LEN])
+{
+	uint8_t z = 0;
+
+	for (size_t i = 0; i < KEY_LEN; i++)
+		z |= k[i];
+	return z == 0;
+}
+
+int activation_op(const struct actmsg_op *o, struct proto_reply *rep)
+{
+	const uint8_t *src = o->src;
+
+	rep->status = PROTO_OK;
+	/* What the child sent decoded strictly; what it means is checked
+	 * here again. */
+	if (o->has_static && key_zero(o->static_pub))
+		return refuse(rep, PROTO_ERR_BAD_REQUEST, "request", NULL, src);
+	if (o->req.op != PROTO_OP_ENROLL && o->req.target.kind == PROTO_TARGET_NONE)
+		return refuse(rep, PROTO_ERR_BAD_REQUEST, "request", NULL, src);
 	switch (o->req.op) {
 	case PROTO_OP_ACTIVATE:
 		return op_activate(o, src, rep);
 	case PROTO_OP_ENROLL:
+		if ((o->req.fields & PROTO_REQ_CODE) == 0 || !cred_valid(&o->req))
+			return refuse(rep, PROTO_ERR_BAD_REQUEST, "enroll", NULL, src);
 		return op_enroll(o, src, rep);
 	case PROTO_OP_ADD_KEY:
+		if (!cred_valid(&o->req))
+			return refuse(rep, PROTO_ERR_BAD_REQUEST, "add-key", NULL, src);
 		return op_add_key(o, src, rep);
-	default:
+	case PROTO_OP_DEACTIVATE:
+	case PROTO_OP_STATUS:
 		return op_device(o, src, rep);
+	default:
+		return refuse(rep, PROTO_ERR_BAD_REQUEST, "request", NULL, src);
 	}
-}
-
-static int readable(int fd, uint32_t events, void *data)
-{
-	uint8_t buf[PROTO_REQUEST_LEN + 1], out[PROTO_REPLY_MAX];
-	struct sockaddr_storage ss;
-
-	/* A bounded batch per wake-up: the loop's other sources get a turn. */
-	for (int i = 0; i < 64; i++) {
-		socklen_t sl = sizeof(ss);
-		ssize_t n =
-			recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
-		size_t olen = 0;
-
-		if (n < 0)
-			break;
-		actserver_packet(A.srv, buf, (size_t)n, (struct sockaddr *)&ss,
-				 clock_boot_ns() / 1000000, (uint64_t)clock_wall(), out, &olen);
-		if (olen > 0)
-			sendto(fd, out, olen, MSG_DONTWAIT, (struct sockaddr *)&ss, sl);
-	}
-	return 0;
 }
 
 static int bind_port(uint16_t port)
@@ -497,44 +534,36 @@ static int bind_port(uint16_t port)
 
 int activation_open(struct vpnd *d)
 {
-	struct actserver_config cfg = {.op = act_op, .ss = ss_cached};
-	int r;
+	uint8_t act_sk[KEY_LEN];
+	int fd, r;
 
 	A.d = d;
-	proto_activation_key(A.act_sk, d->private_key);
-	r = actserver_create(&A.srv, A.act_sk, &cfg);
+	lockout_init();
+	r = replay_create(&A.used, USED_SLOTS);
 	if (r < 0)
-		goto fail;
-	A.fd = bind_port(d->conf.activation_port);
-	if (A.fd < 0) {
-		r = A.fd;
+		return r;
+	proto_activation_key(act_sk, d->private_key);
+	crypto_scalarmult_base(A.act_pub, act_sk);
+	/* Bound here, while vpnd may still bind a port below 1024; the
+	 * network child only ever gets the socket. */
+	fd = bind_port(d->conf.activation_port);
+	if (fd < 0) {
 		log_error("cannot listen on UDP port %u for activations: %s",
-			  d->conf.activation_port, strerror(-r));
-		goto fail;
+			  d->conf.activation_port, strerror(-fd));
+		sodium_memzero(act_sk, sizeof(act_sk));
+		return fd;
 	}
-	A.src = loop_add_fd(d->loop, A.fd, EPOLLIN, readable, NULL);
-	if (A.src == NULL) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	return 0;
-fail:
-	activation_close(d);
+	r = privsep_open(d, fd, act_sk);
+	sodium_memzero(act_sk, sizeof(act_sk));
 	return r;
 }
 
 void activation_close(struct vpnd *d)
 {
-	if (A.src != NULL)
-		loop_remove(d->loop, &A.src);
-	if (A.fd >= 0)
-		close(A.fd);
-	A.fd = -1;
-	actserver_destroy(&A.srv);
+	privsep_close(d);
 	for (size_t i = 0; i < VERIFIER_MAX; i++)
 		assertion_verifier_destroy(&A.verifiers[i].v);
-	sodium_memzero(A.act_sk, sizeof(A.act_sk));
-	sodium_memzero(A.ss_cache, sizeof(A.ss_cache));
+	replay_destroy(&A.used);
 }
 
 void activation_public_key(const struct vpnd *d, uint8_t pub[KEY_LEN])
@@ -546,26 +575,21 @@ void activation_public_key(const struct vpnd *d, uint8_t pub[KEY_LEN])
 	sodium_memzero(sk, sizeof(sk));
 }
 
-const struct actserver_stats *activation_stats(void)
-{
-	return A.srv != NULL ? actserver_stats(A.srv) : NULL;
-}
-
 void activation_status_fields(struct strbuf *o)
 {
-	const struct actserver_stats *st = activation_stats();
+	const struct actserver_stats *st = privsep_stats();
 	uint64_t refused = 0;
 
-	if (st == NULL)
-		return;
 	for (int i = 1; i <= PROTO_ERR_WIRE_MAX; i++)
 		refused += st->replies[i];
 #define F(name, v) ctl_add_fieldf(o, name, "%llu", (unsigned long long)(v))
 	F("act-received", st->received);
+	F("act-drop-socket", st->drop_socket);
 	F("act-drop-malformed", st->drop_malformed);
 	F("act-drop-mac0", st->drop_mac0);
 	F("act-drop-mac1", st->drop_mac1);
 	F("act-drop-rate", st->drop_rate);
+	F("act-drop-global", st->drop_global);
 	F("act-drop-challenge", st->drop_challenge);
 	F("act-drop-replay", st->drop_replay);
 	F("act-drop-undecryptable", st->drop_decrypt);
@@ -575,5 +599,8 @@ void activation_status_fields(struct strbuf *o)
 	F("act-requests", st->requests);
 	F("act-ok", st->replies[PROTO_OK]);
 	F("act-refused", refused);
+	F("act-locked-refusals", A.locked_refusals);
+	F("act-keys-locked", lockout_count(clock_boot_ns() / NS_PER_SEC));
 #undef F
+	privsep_status_fields(o);
 }

@@ -51,6 +51,9 @@ int main(int argc, char **argv)
 		printf("vpnd %s\n", KEYGATE_VERSION);
 		return 0;
 	}
+	/* Not in the table: not for people (vpnd/netchild.c). */
+	if (strcmp(argv[1], "net-child") == 0)
+		return netchild_main(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);

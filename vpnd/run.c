@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "config.h"
 #include "log.h"
+#include "privsep.h"
 #include "session_file.h"
 #include "vpnd.h"
 
@@ -214,6 +215,10 @@ static int start(struct vpnd *d)
 	if ((ret = activation_open(d)) < 0)
 		return ret;
 	if ((ret = server_open(d)) < 0)
+		return ret;
+	/* Everything that needed root is done: from here on CAP_NET_ADMIN
+	 * only, and the network child (docs/privsep.md). */
+	if ((ret = privsep_start(d)) < 0)
 		return ret;
 	vpnd_schedule(d);
 	d->started_wall = clock_wall();

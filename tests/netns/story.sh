@@ -13,6 +13,7 @@
 TUN4=10.77.0.1
 GW_PUB=198.51.100.1
 SUBJECT=${SUBJECT:-"Welcome to keygate"}
+PIN=${PIN:-4711} # alice's security key PIN (softkey)
 STORY_MISSING_EXIT=${STORY_MISSING_EXIT:-1}
 
 # A built program: vpnd/vpnd, enroll/enroll, clientcfg/clientcfg, tests/softkey/softkey.
@@ -98,7 +99,7 @@ vpnd_cmd() { in_ns gateway "$VPND" "$@" -c "$CONF"; }
 story_softkey() {
 	KEYSOCK=$NET_TMP/alice-key.sock
 	KEYDEV=unix:$KEYSOCK
-	bg_ns laptop softkey "$(prog softkey)" --socket "$KEYSOCK" \
+	bg_ns laptop softkey "$(prog softkey)" --socket "$KEYSOCK" --pin "$PIN" \
 		--state "$NET_TMP/softkey.state" >/dev/null
 	wait_for 5 test -S "$KEYSOCK" || fail "softkey did not start: $(cat "$NET_TMP/softkey.log")"
 }

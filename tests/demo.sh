@@ -100,9 +100,14 @@ step_mail_server() {
 }
 
 step_check() {
-	heading "the admin checks that no mail port is reachable outside the tunnel"
+	heading "the admin checks the mail listeners and adds a firewall as a second wall"
 	show gateway "$(prog vpnd)" check --address "$TUN4" || bad "vpnd check found exposed mail ports"
 	ok "vpnd check: every mail listener is on the tunnel address"
+	printf '   %sgateway#%s nft -f keygate.nft   %s(contrib/nftables, KG_TUNNEL_IF = "%s")%s\n' \
+		"$B" "$N" "$B" "$GW_IF" "$N"
+	story_wall 2>&1 | sed 's/^/     /'
+	[ "${PIPESTATUS[0]}" -eq 0 ] || bad "nft refused contrib/nftables/keygate.nft"
+	ok "the second wall: mail ports answer on $GW_IF only (Linux would answer on any interface)"
 }
 
 step_outsider() {
@@ -111,7 +116,13 @@ step_outsider() {
 	show_imap internet "$GW_PUB"
 	rc=$?
 	[ "$rc" -eq 1 ] || bad "the internet reached the mail server (exit $rc)"
-	ok "refused: the mail server is not on the public address"
+	printf '   %sinternet#%s ip route add 10.77.0.0/24 via %s   %s(a neighbour of the gateway)%s\n' \
+		"$B" "$N" "$GW_PUB" "$B" "$N"
+	story_outsider_route || bad "cannot add the outsider's route"
+	show_imap internet "$TUN4"
+	rc=$?
+	[ "$rc" -eq 1 ] || bad "the internet reached the tunnel address (exit $rc)"
+	ok "refused on the public address, and on the tunnel address sent to the gateway"
 }
 
 step_gateway() {

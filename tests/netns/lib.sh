@@ -164,13 +164,15 @@ wggo_start() {
 		fail "wireguard-go made no link $ifname"
 }
 
-# wait_for SECONDS CMD...: polls every 0.1 s until CMD succeeds.
+# wait_for SECONDS CMD...: polls every 0.1 s until CMD succeeds, for at
+# most SECONDS of wall time (a slow CMD, a probe that times out, counts).
 wait_for() {
-	local limit=$1 i=0
+	local now=${EPOCHREALTIME/./} end
+	end=$((now + $1 * 1000000))
 	shift
 	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ "$i" -ge $((limit * 10)) ] && return 1
+		now=${EPOCHREALTIME/./}
+		[ "$now" -ge "$end" ] && return 1
 		sleep 0.1
 	done
 	return 0

@@ -158,6 +158,17 @@ int enroll_refused(const char *what, int code, const struct proto_reply *rep,
 			return 1;
 		}
 		break;
+	case PROTO_ERR_KEY_LOCKED:
+		if (rep != NULL && (rep->fields & PROTO_REP_SECONDS_LEFT)) {
+			uint64_t min = (rep->seconds_left + 59) / 60;
+
+			fprintf(stderr,
+				"enroll: %s: this security key is locked after repeated failed "
+				"attempts; try again in %llu minute%s or ask the admin\n",
+				what, (unsigned long long)min, min == 1 ? "" : "s");
+			return 1;
+		}
+		break;
 	default:
 		break;
 	}

@@ -213,7 +213,9 @@ static void request(struct actserver *s, const uint8_t *pkt, const struct sockad
 		rep.status = PROTO_ERR_CLOCK_SKEW;
 		rep.fields = PROTO_REP_SKEW;
 		rep.skew = (int64_t)o.req.client_time - (int64_t)wall;
-	} else if (s->cfg.op(s->cfg.arg, &o, src, &rep) < 0) {
+	} else if (s->cfg.op(s->cfg.arg, &o, src, &rep) < 0 || rep.status > PROTO_ERR_WIRE_MAX) {
+		/* The encoder takes codes up to 63, for clients of newer
+		 * gateways; this one sends only the codes it knows. */
 		memset(&rep, 0, sizeof(rep));
 		rep.gateway_time = wall;
 		rep.status = PROTO_ERR_INTERNAL;

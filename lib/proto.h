@@ -66,7 +66,10 @@ enum proto_op {
 	PROTO_OP_STATUS = 5,
 };
 
-/* Codes below 64 travel on the wire; 64 and up are the client's own. */
+/* Codes below 64 travel on the wire; 64 and up are the client's own.
+ * PROTO_ERR_WIRE_MAX is the highest this version sends; a client takes
+ * any status up to PROTO_ERR_SEND_MAX, so that a code added later reaches
+ * an older client as a refusal with a number (docs/protocol.md 8). */
 enum proto_err {
 	PROTO_OK = 0,
 	PROTO_ERR_BAD_REQUEST = 1,
@@ -89,7 +92,9 @@ enum proto_err {
 	PROTO_ERR_WRONG_TARGET = 18,
 	PROTO_ERR_NOT_PERMITTED = 19,
 	PROTO_ERR_INTERNAL = 20,
-	PROTO_ERR_WIRE_MAX = 20,
+	PROTO_ERR_KEY_LOCKED = 21,
+	PROTO_ERR_WIRE_MAX = 21,
+	PROTO_ERR_SEND_MAX = 63,
 	PROTO_ERR_WRONG_PIN = 64,
 	PROTO_ERR_PIN_BLOCKED = 65,
 	PROTO_ERR_NO_TOUCH = 66,
@@ -107,7 +112,8 @@ enum proto_end_reason {
 	PROTO_END_MAX = 5,
 };
 
-/* One line, no newline; "unknown error N" for codes outside the enum. */
+/* One line, no newline; for a code this version does not know, a line
+ * that names its number. */
 const char *proto_strerror(int code);
 /* Short names for audit lines and counters: "counter_regressed". */
 const char *proto_errname(int code);

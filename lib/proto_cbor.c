@@ -212,7 +212,7 @@ int proto_reply_encode(uint8_t *buf, size_t cap, size_t *outlen, const struct pr
 	size_t n, padded;
 	int r;
 
-	if (rep->status > PROTO_ERR_WIRE_MAX || rep->end_reason > PROTO_END_MAX)
+	if (rep->status > PROTO_ERR_SEND_MAX || rep->end_reason > PROTO_END_MAX)
 		return -EINVAL;
 	add(&b, 1, build_uint(rep->status));
 	add(&b, 2, build_uint(rep->gateway_time));
@@ -540,7 +540,8 @@ static int decode_reply_map(struct proto_reply *r, const cbor_item_t *map)
 
 		switch (cbor_get_int(p[i].key)) {
 		case 1:
-			CHECK(get_uint(v, PROTO_ERR_WIRE_MAX, &u));
+			/* Not WIRE_MAX: a newer gateway's code is still a refusal. */
+			CHECK(get_uint(v, PROTO_ERR_SEND_MAX, &u));
 			r->status = (uint8_t)u;
 			break;
 		case 2:

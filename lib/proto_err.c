@@ -50,6 +50,10 @@ static const struct err_desc errs[] = {
 	 "this operation needs the enrolled device itself", false},
 	{PROTO_ERR_INTERNAL, "internal", "the gateway failed to apply the session (see its log)",
 	 false},
+	{PROTO_ERR_KEY_LOCKED, "key_locked",
+	 "this security key is locked after repeated failed attempts; try again later or ask the "
+	 "admin",
+	 false},
 	{PROTO_ERR_WRONG_PIN, "wrong_pin", "wrong PIN", false},
 	{PROTO_ERR_PIN_BLOCKED, "pin_blocked", "the security key's PIN is blocked", false},
 	{PROTO_ERR_NO_TOUCH, "no_touch", "the security key was not touched in time", false},
@@ -67,12 +71,17 @@ static const struct err_desc *find(int code)
 
 const char *proto_strerror(int code)
 {
-	static _Thread_local char buf[32];
+	static _Thread_local char buf[96];
 	const struct err_desc *d = find(code);
 
 	if (d != NULL)
 		return d->text;
-	snprintf(buf, sizeof(buf), "unknown error %d", code);
+	if (code > PROTO_ERR_WIRE_MAX && code <= PROTO_ERR_SEND_MAX)
+		snprintf(buf, sizeof(buf),
+			 "the gateway refused with code %d, which this version does not know",
+			 code);
+	else
+		snprintf(buf, sizeof(buf), "unknown error %d", code);
 	return buf;
 }
 

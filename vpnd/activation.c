@@ -183,17 +183,18 @@ static void audit_locked(const struct reg_owner *ow, const struct reg_cred *c)
 		    NULL);
 }
 
-/* The assertion checks of docs/protocol.md 6.2, steps 2-4. */
+/* The assertion checks of docs/protocol.md 6.2, steps 2-4. A refusal for
+ * a locked credential tells, in rep, when it unlocks. */
 static enum proto_err check_assertion(const struct actmsg_op *op, struct reg_peer *p,
 				      const char *purpose, const uint8_t *extra,
-				      struct reg_cred **out)
+				      struct proto_reply *rep, struct reg_cred **out)
 {
 	const struct proto_assertion *as = &op->req.assertion;
 	struct reg_owner *ow = p->owner;
 	struct reg_cred *c = registry_cred_find_credid(ow, as->cred_id, as->cred_id_len);
 	struct assertion_policy pol = {.rp_id = RP_ID, .require_uv = ow->require_uv};
 	struct assertion_verifier *v;
-	uint64_t now = clock_boot_ns() / NS_PER_SEC;
+	uint64_t now = clock_boot_ns() / NS_PER_SEC, locked;
 	enum proto_err e;
 	uint8_t cdh[32];
 	uint32_t count = 0;
@@ -205,9 +206,12 @@ static enum proto_err check_assertion(const struct actmsg_op *op, struct reg_pee
 		return PROTO_ERR_CREDENTIAL_UNKNOWN;
 	if (c->revoked)
 		return PROTO_ERR_CREDENTIAL_REVOKED;
-	if (lockout_locked(ow->name, c->id, now)) {
+	locked = lockout_left(ow->name, c->id, now);
+	if (locked > 0) {
 		A.locked_refusals++;
-		return PROTO_ERR_RATE_LIMITED;
+		rep->fields |= PROTO_REP_SECONDS_LEFT;
+		rep->seconds_left = locked;
+		return PROTO_ERR_KEY_LOCKED;
 	}
 	e = check_challenge(&op->challenge, now);
 	if (e != PROTO_OK)
@@ -231,7 +235,7 @@ static enum proto_err check_assertion(const struct actmsg_op *op, struct reg_pee
 			audit_locked(ow, c);
 		return e;
 	}
-	lockout_clear(ow->name, c->id);
+	lockout_clear(ow->name, c->id, now);
 	/* Spent: refused should it come again, through any child. */
 	if (replay_insert(A.used, op->challenge.tag, op->challenge.time + PROTO_CHALLENGE_LIFE + 1,
 			  now) < 0)
@@ -279,7 +283,7 @@ static int op_activate(const struct actmsg_op *o, const uint8_t src[18], struct 
 	 * elsewhere it would be on the interface without one. */
 	if (p->kind == REG_LAPTOP && !own)
 		return refuse(rep, PROTO_ERR_NOT_PERMITTED, "activate", p->name, src);
-	e = check_assertion(o, p, "activate", NULL, &c);
+	e = check_assertion(o, p, "activate", NULL, rep, &c);
 	if (e != PROTO_OK)
 		return refuse(rep, e, "activate", p->name, src);
 	if (p->kind == REG_LAPTOP) {
@@ -390,7 +394,7 @@ static int op_add_key(const struct actmsg_op *o, const uint8_t src[18], struct p
 	if (p == NULL)
 		return refuse(rep, PROTO_ERR_NOT_ENROLLED, "add-key", NULL, src);
 	proto_cred_digest(digest, &o->req.cred);
-	e = check_assertion(o, p, "add-key", digest, &c);
+	e = check_assertion(o, p, "add-key", digest, rep, &c);
 	if (e != PROTO_OK)
 		return refuse(rep, e, "add-key", p->name, src);
 	if (p->owner->require_uv && !o->req.cred.uv)

@@ -64,7 +64,8 @@ static const char *const peer_cols[] = {"name",  "owner",   "kind", "address",
 					"state", "session", "left", NULL};
 static const char *const owner_cols[] = {"name",  "require-uv", "window", "idle",
 					 "peers", "keys",       NULL};
-static const char *const key_cols[] = {"owner", "id", "alg", "counter", "state", "added", NULL};
+static const char *const key_cols[] = {"owner", "id",    "alg",         "counter",
+				       "state", "added", "locked-left", NULL};
 static const char *const session_cols[] = {"name", "owner",   "address", "until",
 					   "left", "ends-by", "by",      NULL};
 
@@ -91,6 +92,8 @@ static const struct cmd cmds[] = {
 	{"key", "list", 0, 1, "[USER]", no_opts, OUT_TABLE, key_cols, "lists security keys"},
 	{"key", "revoke", 2, 2, "USER KEYID", no_opts, OUT_NONE, NULL,
 	 "revokes a security key; sessions it opened end"},
+	{"key", "unlock", 2, 2, "USER KEYID", no_opts, OUT_NONE, NULL,
+	 "ends the lockout of a key after repeated failed attempts"},
 	{"session", "list", 0, 0, "", no_opts, OUT_TABLE, session_cols, "lists live sessions"},
 	{"session", "kill", 1, 1, "NAME", no_opts, OUT_NONE, NULL, "ends a session at once"},
 	{"session", "open", 1, 1, "NAME [--window D]", window_opts, OUT_SHOW, NULL,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +11,26 @@
 
 /* Fields whose values are counts or seconds: numbers in JSON. */
 static const char *const numeric[] = {
-	"left",    "peers",  "owners",      "enabled",         "sessions", "keys",
-	"counter", "uptime", "listen-port", "activation-port", "refused",  NULL,
+	"left",    "peers",       "owners",       "enabled",           "sessions",
+	"keys",    "counter",     "uptime",       "listen-port",       "activation-port",
+	"refused", "locked-left", "netchild-pid", "netchild-restarts", "netchild-violations",
+	NULL,
 };
 
-static int is_numeric(const char *key, const char *v)
+static bool digits(const char *v)
 {
+	return v[0] != '\0' && strspn(v, "0123456789") == strlen(v);
+}
+
+/* Every act-* field of `vpnd status` is a counter. */
+static bool is_numeric(const char *key, const char *v)
+{
+	if (strncmp(key, "act-", 4) == 0)
+		return digits(v);
 	for (int i = 0; numeric[i] != NULL; i++)
 		if (strcmp(numeric[i], key) == 0)
-			return v[0] != '\0' && strspn(v, "0123456789") == strlen(v);
-	return 0;
+			return digits(v);
+	return false;
 }
 
 /* What people see in a table cell. */
@@ -27,7 +38,7 @@ static void cell(char *out, size_t len, const char *key, const char *v)
 {
 	if (v == NULL)
 		v = "-";
-	if (strcmp(key, "left") == 0 && strspn(v, "0123456789") == strlen(v) && v[0] != '\0')
+	if ((strcmp(key, "left") == 0 || strcmp(key, "locked-left") == 0) && digits(v))
 		duration_format_approx(out, len, strtoull(v, NULL, 10));
 	else
 		snprintf(out, len, "%s", v);

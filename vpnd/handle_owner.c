@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: ISC */
-/* owner add | list | show | set, key list | revoke */
+/* owner add | list | show | set, key list | revoke | unlock */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "duration.h"
 #include "handlers.h"
+#include "lockout.h"
 
 static void fmt_override(char *out, size_t len, int64_t v)
 {
@@ -126,9 +128,17 @@ int h_owner_set(struct hctx *h)
 	return hsave(h);
 }
 
+static uint64_t boot_seconds(void)
+{
+	return clock_boot_ns() / NS_PER_SEC;
+}
+
 static void key_records(struct hctx *h, const struct reg_owner *o)
 {
+	uint64_t now = boot_seconds();
+
 	for (const struct reg_cred *c = o->creds; c != NULL; c = c->next) {
+		uint64_t locked = lockout_left(o->name, c->id, now);
 		char t[32];
 
 		clock_format_utc(t, sizeof(t), c->added);
@@ -136,8 +146,15 @@ static void key_records(struct hctx *h, const struct reg_owner *o)
 		ctl_add_field(h->out, "id", c->id);
 		ctl_add_field(h->out, "alg", registry_alg_name(c->alg));
 		ctl_add_fieldf(h->out, "counter", "%u", c->counter);
-		ctl_add_field(h->out, "state", c->revoked ? "revoked" : "active");
+		ctl_add_field(h->out, "state",
+			      c->revoked   ? "revoked"
+			      : locked > 0 ? "locked"
+					   : "active");
 		ctl_add_field(h->out, "added", t);
+		if (locked > 0 && !c->revoked)
+			ctl_add_fieldf(h->out, "locked-left", "%llu", (unsigned long long)locked);
+		else
+			ctl_add_field(h->out, "locked-left", "-");
 		ctl_end_line(h->out);
 	}
 }
@@ -185,4 +202,27 @@ int h_key_revoke(struct hctx *h)
 			i++;
 	}
 	return ret;
+}
+
+/* Ends a lockout (vpnd/lockout.h) before its time, once the admin knows
+ * who made the failed attempts: the owner, not an attacker holding the
+ * credential ID. */
+int h_key_unlock(struct hctx *h)
+{
+	struct reg_owner *o;
+	struct reg_cred *c;
+	bool was;
+
+	if (hcheck(h, 2, 2, NULL) < 0 || (o = howner(h, 2)) == NULL)
+		return -1;
+	c = registry_cred_find(o, h->req->args[3]);
+	if (c == NULL)
+		return herr(h, "owner '%s' has no key '%s'", o->name, h->req->args[3]);
+	if (c->revoked)
+		return herr(h, "key '%s' of '%s' is revoked: unlocking cannot bring it back", c->id,
+			    o->name);
+	was = lockout_clear(o->name, c->id, boot_seconds());
+	audit_event("key-unlock", "owner", o->name, "key", c->id, "was",
+		    was ? "locked" : "unlocked", "by", h->by, NULL);
+	return 0;
 }

@@ -21,8 +21,9 @@ static const struct {
 	{"owner", "add", h_owner_add},       {"owner", "list", h_owner_list},
 	{"owner", "show", h_owner_show},     {"owner", "set", h_owner_set},
 	{"key", "list", h_key_list},         {"key", "revoke", h_key_revoke},
-	{"session", "list", h_session_list}, {"session", "kill", h_session_kill},
-	{"session", "open", h_session_open}, {"status", NULL, h_status},
+	{"key", "unlock", h_key_unlock},     {"session", "list", h_session_list},
+	{"session", "kill", h_session_kill}, {"session", "open", h_session_open},
+	{"status", NULL, h_status},
 };
 
 int herr(struct hctx *h, const char *fmt, ...)

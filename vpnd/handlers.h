@@ -46,6 +46,7 @@ int h_owner_show(struct hctx *h);
 int h_owner_set(struct hctx *h);
 int h_key_list(struct hctx *h);
 int h_key_revoke(struct hctx *h);
+int h_key_unlock(struct hctx *h);
 int h_session_list(struct hctx *h);
 int h_session_kill(struct hctx *h);
 int h_session_open(struct hctx *h);

@@ -44,11 +44,11 @@ static struct slot *find(const char *owner, const char *cred, uint64_t now, bool
 	return s;
 }
 
-bool lockout_locked(const char *owner, const char *cred, uint64_t now)
+uint64_t lockout_left(const char *owner, const char *cred, uint64_t now)
 {
 	struct slot *s = find(owner, cred, now, false);
 
-	return s != NULL && s->until > now;
+	return s != NULL && s->until > now ? s->until - now : 0;
 }
 
 bool lockout_fail(const char *owner, const char *cred, uint64_t now)
@@ -69,13 +69,14 @@ bool lockout_fail(const char *owner, const char *cred, uint64_t now)
 	return true;
 }
 
-void lockout_clear(const char *owner, const char *cred)
+bool lockout_clear(const char *owner, const char *cred, uint64_t now)
 {
-	struct slot *s = find(owner, cred, 0, false);
+	struct slot *s = find(owner, cred, now, false);
+	bool was = s != NULL && s->until > now;
 
-	/* Only reached for a credential that is not locked. */
 	if (s != NULL)
 		memset(s, 0, sizeof(*s));
+	return was;
 }
 
 unsigned lockout_count(uint64_t now)

@@ -5,7 +5,7 @@
  * In the monitor, in a table of fixed size (one slot per credential, by a
  * keyed hash), so what an attacker sends never grows it; a credential is
  * only tracked once the registry knows it. Kept in memory: a restart
- * clears it, as an admin may want.
+ * clears it, as does `vpnd key unlock`.
  */
 #ifndef VPND_LOCKOUT_H
 #define VPND_LOCKOUT_H
@@ -19,12 +19,14 @@
 #define LOCKOUT_SLOTS  1024
 
 void lockout_init(void);
-/* Is the credential locked at now (CLOCK_BOOTTIME seconds)? */
-bool lockout_locked(const char *owner, const char *cred, uint64_t now);
+/* Seconds the credential stays locked from now (CLOCK_BOOTTIME seconds);
+ * 0 when it is not locked. */
+uint64_t lockout_left(const char *owner, const char *cred, uint64_t now);
 /* Counts a failure; true when this one locks the credential. */
 bool lockout_fail(const char *owner, const char *cred, uint64_t now);
-/* A good assertion forgets the failures. */
-void lockout_clear(const char *owner, const char *cred);
+/* A good assertion forgets the failures; so does an admin's unlock.
+ * True when the credential was locked. */
+bool lockout_clear(const char *owner, const char *cred, uint64_t now);
 /* Credentials locked now; for `vpnd status`. */
 unsigned lockout_count(uint64_t now);
 

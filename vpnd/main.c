@@ -17,7 +17,7 @@ static const struct {
 	{"run", run_main, "run the gateway in the foreground"},
 	{"peer", admin_main, "add, list, show, remove, disable, enable peers"},
 	{"owner", admin_main, "add, list, show owners and set their policy"},
-	{"key", admin_main, "list and revoke owners' security keys"},
+	{"key", admin_main, "list, revoke and unlock owners' security keys"},
 	{"session", admin_main, "list, open and kill sessions"},
 	{"status", admin_main, "what the running gateway is doing"},
 	{"check", check_main, "name mail listeners reachable outside the tunnel"},

@@ -52,7 +52,17 @@ printf '%s\n' "$json" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 s = s[0] if isinstance(s, list) else s
-assert int(s["act-ok"]) == 3 and int(s["act-refused"]) == 4, s' || fail "not counted: $json"
+assert s["act-ok"] == 3 and s["act-refused"] == 4, s' || fail "not counted: $json"
+# Counters are JSON numbers, for scripts: every act-* field and the child's.
+printf '%s\n' "$json" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+counters = [k for k in s if k.startswith("act-")]
+counters += ["netchild-pid", "netchild-restarts", "netchild-violations"]
+assert len(counters) >= 20, counters
+bad = [(k, s[k]) for k in counters if type(s[k]) is not int]
+assert not bad, bad
+assert isinstance(s["netchild-user"], str)' || fail "status --json: counters are not numbers: $json"
 
 # An enrollment code past its expiry: made, then aged in the gateway's
 # state while vpnd is stopped (the one thing this test cannot wait for).

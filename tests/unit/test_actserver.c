@@ -30,6 +30,10 @@ static int fake_op(void *arg, const struct proto_opened *o, const struct sockadd
 	op_calls++;
 	if (op_result < 0)
 		return op_result;
+	if (op_result > 0) { /* a refusal with that code */
+		rep->status = (uint8_t)op_result;
+		return 0;
+	}
 	rep->status = PROTO_OK;
 	rep->fields = PROTO_REP_SECONDS_LEFT | PROTO_REP_STATE;
 	rep->seconds_left = 36000;
@@ -227,6 +231,23 @@ static void test_clock_skew_and_internal(void **state)
 	assert_int_equal(proto_client_receive(&c, out, n, &code, &rep), PROTO_REPLY);
 	assert_int_equal(rep.status, PROTO_ERR_INTERNAL);
 	assert_int_equal(op_calls, 1);
+	proto_client_finish(&c);
+
+	/* The encoder takes any code below 64 (for newer gateways), but this
+	 * one sends only what it knows, and counts it. */
+	op_result = PROTO_ERR_WIRE_MAX + 1;
+	make_request(f, &c, 5000, WALL, req);
+	actserver_packet(f->srv, req, sizeof(req), SRC(f), 6000, WALL, out, &n);
+	assert_int_equal(proto_client_receive(&c, out, n, &code, &rep), PROTO_REPLY);
+	assert_int_equal(rep.status, PROTO_ERR_INTERNAL);
+	assert_int_equal(actserver_stats(f->srv)->replies[PROTO_ERR_INTERNAL], 2);
+	proto_client_finish(&c);
+	op_result = PROTO_ERR_KEY_LOCKED;
+	make_request(f, &c, 5000, WALL, req);
+	actserver_packet(f->srv, req, sizeof(req), SRC(f), 6000, WALL, out, &n);
+	assert_int_equal(proto_client_receive(&c, out, n, &code, &rep), PROTO_REPLY);
+	assert_int_equal(rep.status, PROTO_ERR_KEY_LOCKED);
+	assert_int_equal(actserver_stats(f->srv)->replies[PROTO_ERR_KEY_LOCKED], 1);
 	proto_client_finish(&c);
 }
 

@@ -264,6 +264,22 @@ static void test_reply_roundtrip(void **state)
 	assert_int_equal(proto_reply_decode(&d, buf, n - 1), -EBADMSG);
 	r.status = 64; /* a client-only code cannot be sent */
 	assert_int_equal(proto_reply_encode(buf, sizeof(buf), &n, &r), -EINVAL);
+	/* A locked key: the code and, in key 3, the seconds until it unlocks. */
+	memset(&r, 0, sizeof(r));
+	r.status = PROTO_ERR_KEY_LOCKED;
+	r.fields = PROTO_REP_SECONDS_LEFT;
+	r.seconds_left = 840;
+	assert_int_equal(proto_reply_encode(buf, sizeof(buf), &n, &r), 0);
+	assert_int_equal(proto_reply_decode(&d, buf, n), 0);
+	assert_int_equal(d.status, PROTO_ERR_KEY_LOCKED);
+	assert_int_equal(d.seconds_left, 840);
+	assert_string_equal(proto_errname(d.status), "key_locked");
+	/* A code from a newer gateway still decodes: a refusal with a number. */
+	r.status = 40;
+	assert_int_equal(proto_reply_encode(buf, sizeof(buf), &n, &r), 0);
+	assert_int_equal(proto_reply_decode(&d, buf, n), 0);
+	assert_int_equal(d.status, 40);
+	assert_non_null(strstr(proto_strerror(40), "code 40"));
 }
 
 /* Replaces @G and @C in tmpl. */

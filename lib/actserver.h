@@ -22,8 +22,8 @@ struct actserver_stats {
 	uint64_t drop_malformed; /* length, version, type */
 	uint64_t drop_mac0;      /* blind garbage */
 	uint64_t drop_mac1;
-	uint64_t drop_rate;   /* this source over its limit */
-	uint64_t drop_global; /* all sources together over theirs */
+	uint64_t drop_rate;      /* this source over its limit */
+	uint64_t drop_global;    /* all sources together over theirs */
 	uint64_t drop_challenge; /* bad tag, expired, from the future */
 	uint64_t drop_replay;
 	uint64_t drop_decrypt;
@@ -58,7 +58,7 @@ struct actserver_config {
 	 * may go on to the X25519 and the operation. */
 	uint32_t global_burst;   /* default 400 */
 	uint32_t global_per_sec; /* default 200 */
-	unsigned max_skew;     /* seconds; default PROTO_MAX_SKEW */
+	unsigned max_skew;       /* seconds; default PROTO_MAX_SKEW */
 };
 
 struct actserver;

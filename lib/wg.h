@@ -53,11 +53,11 @@ struct wg_peer {
 		struct sockaddr addr;
 		struct sockaddr_in addr4;
 		struct sockaddr_in6 addr6;
-	} endpoint; /* sa_family 0: none */
+	} endpoint;                     /* sa_family 0: none */
 	struct timespec last_handshake; /* wall clock; zero: never */
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;
-	uint16_t keepalive; /* seconds; 0: off */
+	uint16_t keepalive;              /* seconds; 0: off */
 	struct wg_allowedip *allowedips; /* list, in the order given or read */
 	struct wg_peer *next;
 };
@@ -110,8 +110,7 @@ int wg_add_peer(const char *ifname, const struct wg_peer *peer);
 int wg_remove_peer(const char *ifname, const uint8_t public_key[KEY_LEN]);
 
 /* Finds a peer of a device read by wg_get_device, or NULL. */
-struct wg_peer *wg_device_find_peer(const struct wg_device *dev,
-				    const uint8_t public_key[KEY_LEN]);
+struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t public_key[KEY_LEN]);
 
 /* NULL-safe; wipes keys, frees peers and allowed IPs, sets *dev = NULL.
  * wg_peer_free frees one peer and its allowed IPs, not the peers after it. */

@@ -198,7 +198,8 @@ int wgq_validate(const struct wgq_config *c, char *err, size_t errlen)
 {
 	if (c->name[0] != '\0' && !wgq_name_valid(c->name)) {
 		set_err(err, errlen,
-			"invalid name '%s': expected 1..63 letters, digits, '.', '_', '-', '@' or '+'",
+			"invalid name '%s': expected 1..63 letters, digits, '.', '_', '-', '@' or "
+			"'+'",
 			c->name);
 		return -EINVAL;
 	}

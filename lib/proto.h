@@ -143,7 +143,7 @@ struct proto_challenge {
 	uint8_t tag[PROTO_TAG_LEN];
 };
 
-/* --- CBOR payloads (proto_cbor.c) --- */
+/* --- CBOR payloads (proto_cbor.c, proto_cbor_decode.c) --- */
 
 enum proto_req_field {
 	PROTO_REQ_TARGET_KEY = 1U << 0,

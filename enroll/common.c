@@ -102,6 +102,24 @@ too_many:
 	return 2;
 }
 
+int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc, char **argv,
+		       const char *usage, int *status)
+{
+	int r = enroll_opts_parse(o, argc, argv, 1, usage);
+
+	if (r != 0) {
+		*status = r == 1 ? 0 : r;
+		return -ECANCELED;
+	}
+	if (o->n_args == 1)
+		o->ifname = o->args[0];
+	if (state_load(st, o) < 0) {
+		*status = 1;
+		return -ECANCELED;
+	}
+	return 0;
+}
+
 void enroll_duration(char *buf, size_t cap, uint64_t s)
 {
 	if (s >= 86400)

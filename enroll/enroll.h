@@ -63,6 +63,11 @@ int state_save(const struct enroll_state *st, const struct enroll_opts *o, bool 
 int state_path(char *buf, size_t cap, const struct enroll_opts *o, const char *suffix);
 /* Host and port of "host:port" or "[v6]:port". */
 int state_split_endpoint(const char *ep, char *host, size_t cap, uint16_t *port);
+/* enroll_opts_parse for a command on one tunnel ([IF], default wg0), then
+ * its state. 0, or -ECANCELED when the command is over: *status is then
+ * its exit status (0 after --help). */
+int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc, char **argv,
+		       const char *usage, int *status);
 
 /* The PIN from --pin-fd (one line) or the terminal with echo off; never
  * from argv or the environment. 0, or 1 after a message. */

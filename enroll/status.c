@@ -25,15 +25,10 @@ int status_main(int argc, char **argv)
 	struct proto_reply rep;
 	char host[PROTO_ENDPOINT_MAX + 1], d[32];
 	uint8_t sk[KEY_LEN];
-	int r;
+	int r, status;
 
-	r = enroll_opts_parse(&o, argc, argv, 1, usage);
-	if (r != 0)
-		return r == 1 ? 0 : r;
-	if (o.n_args == 1)
-		o.ifname = o.args[0];
-	if (state_load(&st, &o) < 0)
-		return 1;
+	if (enroll_tunnel_load(&o, &st, argc, argv, usage, &status) < 0)
+		return status;
 	if (!st.device) {
 		printf("%s: security key registered for %s (its key pair lives elsewhere)\n",
 		       o.ifname, st.peer);

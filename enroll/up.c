@@ -99,15 +99,10 @@ int up_main(int argc, char **argv)
 	struct proto_target t = {.kind = PROTO_TARGET_KEY};
 	struct proto_reply rep;
 	uint8_t sk[KEY_LEN];
-	int r, ret = 1;
+	int ret = 1, status;
 
-	r = enroll_opts_parse(&o, argc, argv, 1, usage);
-	if (r != 0)
-		return r == 1 ? 0 : r;
-	if (o.n_args == 1)
-		o.ifname = o.args[0];
-	if (state_load(&st, &o) < 0)
-		return 1;
+	if (enroll_tunnel_load(&o, &st, argc, argv, usage, &status) < 0)
+		return status;
 	if (!st.device) {
 		fprintf(stderr,
 			"enroll: %s's key pair lives elsewhere; activate it with 'enroll "

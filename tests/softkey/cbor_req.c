@@ -227,58 +227,111 @@ static uint8_t trailing(const struct cbr *r)
 	return r->left == 0 ? CTAP2_OK : CTAP2_ERR_INVALID_CBOR;
 }
 
-uint8_t cbor_req_make_credential(const uint8_t *buf, size_t len, struct sk_mc_req *req)
+/* A whole request: one map of small unsigned keys and nothing after it.
+ * Calls fn for each known key, which must consume the value; skips the
+ * rest. */
+static uint8_t req_map(struct cbr *r, uint32_t *seen,
+		       uint8_t (*fn)(struct cbr *r, uint64_t key, void *arg), void *arg)
 {
-	struct cbr r = {buf, len};
-	struct user_arg user = {0};
-	uint32_t seen = 0;
 	uint64_t key;
 	bool known;
 	size_t n;
 
-	memset(req, 0, sizeof(*req));
-	options_init(&req->opt);
-	TRY(cbr_map(&r, &n));
+	TRY(cbr_map(r, &n));
 	for (size_t i = 0; i < n; i++) {
-		TRY(map_key(&r, &seen, &key, &known));
+		TRY(map_key(r, seen, &key, &known));
 		if (!known) {
-			TRY(cbr_skip(&r));
+			TRY(cbr_skip(r));
 			continue;
 		}
-		switch (key) {
-		case 1:
-			TRY(cdh_read(&r, req->cdh));
-			break;
-		case 2:
-			TRY(text_map(&r, rp_field, req->rp_id));
-			break;
-		case 3:
-			TRY(text_map(&r, user_field, &user));
-			break;
-		case 4:
-			TRY(alg_list(&r, req));
-			break;
-		case 5:
-			TRY(cred_list(&r, req->excl, &req->n_excl));
-			break;
-		case 7:
-			TRY(text_map(&r, opt_field, &req->opt));
-			break;
-		case 8:
-			TRY(pin_auth_read(&r, req->pin_auth, &req->pin_auth_len,
-					  &req->has_pin_auth));
-			break;
-		case 9:
-			TRY(protocol_read(&r, &req->pin_protocol));
-			break;
-		default: /* extensions (6) and newer keys */
-			TRY(cbr_skip(&r));
-			break;
-		}
+		TRY(fn(r, key, arg));
 	}
-	TRY(trailing(&r));
-	if ((seen & 0x1e) != 0x1e || req->rp_id[0] == '\0' || !user.has_id)
+	return trailing(r);
+}
+
+struct mc_ctx {
+	struct sk_mc_req *req;
+	struct user_arg user;
+};
+
+static uint8_t mc_field(struct cbr *r, uint64_t key, void *arg)
+{
+	struct mc_ctx *m = arg;
+
+	switch (key) {
+	case 1:
+		TRY(cdh_read(r, m->req->cdh));
+		break;
+	case 2:
+		TRY(text_map(r, rp_field, m->req->rp_id));
+		break;
+	case 3:
+		TRY(text_map(r, user_field, &m->user));
+		break;
+	case 4:
+		TRY(alg_list(r, m->req));
+		break;
+	case 5:
+		TRY(cred_list(r, m->req->excl, &m->req->n_excl));
+		break;
+	case 7:
+		TRY(text_map(r, opt_field, &m->req->opt));
+		break;
+	case 8:
+		TRY(pin_auth_read(r, m->req->pin_auth, &m->req->pin_auth_len,
+				  &m->req->has_pin_auth));
+		break;
+	case 9:
+		TRY(protocol_read(r, &m->req->pin_protocol));
+		break;
+	default: /* extensions (6) and newer keys */
+		TRY(cbr_skip(r));
+		break;
+	}
+	return CTAP2_OK;
+}
+
+uint8_t cbor_req_make_credential(const uint8_t *buf, size_t len, struct sk_mc_req *req)
+{
+	struct cbr r = {buf, len};
+	struct mc_ctx m = {.req = req};
+	uint32_t seen = 0;
+
+	memset(req, 0, sizeof(*req));
+	options_init(&req->opt);
+	TRY(req_map(&r, &seen, mc_field, &m));
+	if ((seen & 0x1e) != 0x1e || req->rp_id[0] == '\0' || !m.user.has_id)
 		return CTAP2_ERR_MISSING_PARAMETER;
+	return CTAP2_OK;
+}
+
+static uint8_t ga_field(struct cbr *r, uint64_t key, void *arg)
+{
+	struct sk_ga_req *req = arg;
+
+	switch (key) {
+	case 1:
+		TRY(cbr_text_copy(r, req->rp_id, SK_RPID_MAX));
+		break;
+	case 2:
+		TRY(cdh_read(r, req->cdh));
+		break;
+	case 3:
+		TRY(cred_list(r, req->allow, &req->n_allow));
+		break;
+	case 5:
+		TRY(text_map(r, opt_field, &req->opt));
+		break;
+	case 6:
+		TRY(pin_auth_read(r, req->pin_auth, &req->pin_auth_len, &req->has_pin_auth));
+		break;
+	case 7:
+		TRY(protocol_read(r, &req->pin_protocol));
+		break;
+	default:
+		TRY(cbr_skip(r));
+		break;
+	}
 	return CTAP2_OK;
 }
 
@@ -286,45 +339,10 @@ uint8_t cbor_req_get_assertion(const uint8_t *buf, size_t len, struct sk_ga_req 
 {
 	struct cbr r = {buf, len};
 	uint32_t seen = 0;
-	uint64_t key;
-	bool known;
-	size_t n;
 
 	memset(req, 0, sizeof(*req));
 	options_init(&req->opt);
-	TRY(cbr_map(&r, &n));
-	for (size_t i = 0; i < n; i++) {
-		TRY(map_key(&r, &seen, &key, &known));
-		if (!known) {
-			TRY(cbr_skip(&r));
-			continue;
-		}
-		switch (key) {
-		case 1:
-			TRY(cbr_text_copy(&r, req->rp_id, SK_RPID_MAX));
-			break;
-		case 2:
-			TRY(cdh_read(&r, req->cdh));
-			break;
-		case 3:
-			TRY(cred_list(&r, req->allow, &req->n_allow));
-			break;
-		case 5:
-			TRY(text_map(&r, opt_field, &req->opt));
-			break;
-		case 6:
-			TRY(pin_auth_read(&r, req->pin_auth, &req->pin_auth_len,
-					  &req->has_pin_auth));
-			break;
-		case 7:
-			TRY(protocol_read(&r, &req->pin_protocol));
-			break;
-		default:
-			TRY(cbr_skip(&r));
-			break;
-		}
-	}
-	TRY(trailing(&r));
+	TRY(req_map(&r, &seen, ga_field, req));
 	if ((seen & 0x6) != 0x6 || req->rp_id[0] == '\0')
 		return CTAP2_ERR_MISSING_PARAMETER;
 	return CTAP2_OK;
@@ -359,59 +377,55 @@ static uint8_t cose_ecdh_read(struct cbr *r, struct sk_cp_req *req)
 	return CTAP2_OK;
 }
 
+static uint8_t cp_field(struct cbr *r, uint64_t key, void *arg)
+{
+	struct sk_cp_req *req = arg;
+	uint64_t v;
+
+	switch (key) {
+	case 1:
+		TRY(protocol_read(r, &req->protocol));
+		break;
+	case 2:
+		TRY(cbr_uint(r, &v));
+		req->subcommand = v > 0 && v < 256 ? (int)v : 255;
+		break;
+	case 3:
+		TRY(cose_ecdh_read(r, req));
+		break;
+	case 4:
+		TRY(pin_auth_read(r, req->pin_auth, &req->pin_auth_len, &req->has_pin_auth));
+		break;
+	case 5:
+		TRY(cbr_bytes_copy(r, req->new_pin_enc, sizeof(req->new_pin_enc),
+				   &req->new_pin_len));
+		break;
+	case 6:
+		TRY(cbr_bytes_copy(r, req->pin_hash_enc, sizeof(req->pin_hash_enc),
+				   &req->pin_hash_len));
+		break;
+	case 9:
+		TRY(cbr_uint(r, &v));
+		req->permissions = v < 256 ? (unsigned)v : 0x100;
+		break;
+	case 10:
+		TRY(cbr_text_copy(r, req->rp_id, SK_RPID_MAX));
+		req->has_rp = true;
+		break;
+	default:
+		TRY(cbr_skip(r));
+		break;
+	}
+	return CTAP2_OK;
+}
+
 uint8_t cbor_req_client_pin(const uint8_t *buf, size_t len, struct sk_cp_req *req)
 {
 	struct cbr r = {buf, len};
 	uint32_t seen = 0;
-	uint64_t key, v;
-	bool known;
-	size_t n;
 
 	memset(req, 0, sizeof(*req));
-	TRY(cbr_map(&r, &n));
-	for (size_t i = 0; i < n; i++) {
-		TRY(map_key(&r, &seen, &key, &known));
-		if (!known) {
-			TRY(cbr_skip(&r));
-			continue;
-		}
-		switch (key) {
-		case 1:
-			TRY(protocol_read(&r, &req->protocol));
-			break;
-		case 2:
-			TRY(cbr_uint(&r, &v));
-			req->subcommand = v > 0 && v < 256 ? (int)v : 255;
-			break;
-		case 3:
-			TRY(cose_ecdh_read(&r, req));
-			break;
-		case 4:
-			TRY(pin_auth_read(&r, req->pin_auth, &req->pin_auth_len,
-					  &req->has_pin_auth));
-			break;
-		case 5:
-			TRY(cbr_bytes_copy(&r, req->new_pin_enc, sizeof(req->new_pin_enc),
-					   &req->new_pin_len));
-			break;
-		case 6:
-			TRY(cbr_bytes_copy(&r, req->pin_hash_enc, sizeof(req->pin_hash_enc),
-					   &req->pin_hash_len));
-			break;
-		case 9:
-			TRY(cbr_uint(&r, &v));
-			req->permissions = v < 256 ? (unsigned)v : 0x100;
-			break;
-		case 10:
-			TRY(cbr_text_copy(&r, req->rp_id, SK_RPID_MAX));
-			req->has_rp = true;
-			break;
-		default:
-			TRY(cbr_skip(&r));
-			break;
-		}
-	}
-	TRY(trailing(&r));
+	TRY(req_map(&r, &seen, cp_field, req));
 	if (req->subcommand == 0)
 		return CTAP2_ERR_MISSING_PARAMETER;
 	return CTAP2_OK;

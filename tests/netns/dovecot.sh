@@ -33,9 +33,14 @@ dovecot_setup() {
 	local name=$1 dir
 	if [ -z "$DOVECOT_ROOT" ]; then
 		# Traversable (not readable) by dovecot's unprivileged users.
-		DOVECOT_ROOT=$(mktemp -d /tmp/keygate-mail-XXXXXX) || fail "mktemp for dovecot"
-		chmod 0711 "$DOVECOT_ROOT"
-		on_cleanup "rm -rf '$DOVECOT_ROOT'"
+		# Named and handed to cleanup before it is made (an interrupt
+		# may come at any moment); outside NET_TMP, which is 0700.
+		DOVECOT_ROOT=/tmp/keygate-mail-$$-$RANDOM
+		on_cleanup 'rm -rf "$DOVECOT_ROOT"'
+		mkdir -m 0711 "$DOVECOT_ROOT" || {
+			DOVECOT_ROOT=""
+			fail "cannot make a dovecot dir under /tmp"
+		}
 	fi
 	dir=$(dovecot_dir "$name")
 	[ -d "$dir" ] && return 0

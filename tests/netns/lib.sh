@@ -61,7 +61,9 @@ must_not() {
 
 net_cleanup() {
 	local rc=$?
-	trap - EXIT INT TERM
+	trap - EXIT
+	# A second Ctrl-C must not cut the cleanup short.
+	trap '' INT TERM
 	local h ns pid
 	for h in "${NET_CLEANUP_HOOKS[@]}"; do
 		eval "$h" >/dev/null 2>&1 || true
@@ -84,10 +86,16 @@ net_init() {
 		log "needs root (network namespaces)"
 		exit 1
 	fi
-	NET_TMP=$(mktemp -d "/tmp/keygate-$TEST_NAME-XXXXXX")
 	trap net_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	# Named before it is made, so that an interrupt at any moment finds
+	# it for cleanup ($$ is unique among running processes).
+	NET_TMP=/tmp/keygate-$TEST_NAME-$$-$RANDOM
+	mkdir -m 0700 "$NET_TMP" || {
+		NET_TMP=""
+		fail "cannot make a temp dir under /tmp"
+	}
 }
 
 # A command to run at cleanup, before namespaces go.
@@ -98,8 +106,13 @@ ns_name() { printf 'kg%s-%s' "$RUN_ID" "$1"; }
 ns_add() {
 	local ns
 	ns=$(ns_name "$1")
-	ip netns add "$ns" || fail "cannot add namespace $ns"
+	# Listed before it exists: an interrupt may come at any moment. One
+	# that exists already is another run's, and stays.
 	NET_NAMESPACES+=("$ns")
+	ip netns add "$ns" || {
+		unset 'NET_NAMESPACES[-1]'
+		fail "cannot add namespace $ns"
+	}
 	ip -n "$ns" link set lo up
 }
 
@@ -128,9 +141,9 @@ veth_pair() {
 	ia=${ia:0:13}
 	ib="${ia}b"
 	ia="${ia}a"
-	ip link add "$ia" type veth peer name "$ib" || fail "cannot make veth $ia"
-	ip link set "$ia" netns "$(ns_name "$a")"
-	ip link set "$ib" netns "$(ns_name "$b")"
+	# Made inside the namespaces: none is ever left in the host's.
+	ip link add "$ia" netns "$(ns_name "$a")" type veth peer name "$ib" netns "$(ns_name "$b")" ||
+		fail "cannot make veth $ia"
 	in_ns "$a" ip addr add "$aip" dev "$ia"
 	in_ns "$b" ip addr add "$bip" dev "$ib"
 	in_ns "$a" ip link set "$ia" up
@@ -151,13 +164,15 @@ wggo_start() {
 		fail "wireguard-go made no link $ifname"
 }
 
-# wait_for SECONDS CMD...: polls every 0.1 s until CMD succeeds.
+# wait_for SECONDS CMD...: polls every 0.1 s until CMD succeeds, for at
+# most SECONDS of wall time (a slow CMD, a probe that times out, counts).
 wait_for() {
-	local limit=$1 i=0
+	local now=${EPOCHREALTIME/./} end
+	end=$((now + $1 * 1000000))
 	shift
 	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ "$i" -ge $((limit * 10)) ] && return 1
+		now=${EPOCHREALTIME/./}
+		[ "$now" -ge "$end" ] && return 1
 		sleep 0.1
 	done
 	return 0

@@ -13,6 +13,7 @@
 TUN4=10.77.0.1
 GW_PUB=198.51.100.1
 SUBJECT=${SUBJECT:-"Welcome to keygate"}
+PIN=${PIN:-4711} # alice's security key PIN (softkey)
 STORY_MISSING_EXIT=${STORY_MISSING_EXIT:-1}
 
 # A built program: vpnd/vpnd, enroll/enroll, clientcfg/clientcfg, tests/softkey/softkey.
@@ -70,6 +71,22 @@ story_mail_server() {
 	mail_deliver mail "$SUBJECT"
 }
 
+# The outsider next to the gateway (its provider's router, a neighbour on
+# the same link) routes the tunnel network to the gateway's public address.
+story_outsider_route() {
+	in_ns internet ip route add 10.77.0.0/24 via "$GW_PUB"
+}
+
+# The admin guide's second wall (contrib/nftables/keygate.nft) on the
+# gateway, for its WireGuard interface: Linux answers on any local address
+# whatever interface a packet came in on, so dovecot bound to the tunnel
+# address alone does not stop that outsider.
+story_wall() {
+	sed "s/^define KG_TUNNEL_IF = .*/define KG_TUNNEL_IF = \"$GW_IF\"/" \
+		"$SRC/contrib/nftables/keygate.nft" >"$NET_TMP/keygate.nft"
+	in_ns gateway nft -f "$NET_TMP/keygate.nft"
+}
+
 # Where vpnd and its config are: sets VPND and CONF.
 story_vpnd_paths() {
 	VPND=$(prog vpnd)
@@ -98,7 +115,7 @@ vpnd_cmd() { in_ns gateway "$VPND" "$@" -c "$CONF"; }
 story_softkey() {
 	KEYSOCK=$NET_TMP/alice-key.sock
 	KEYDEV=unix:$KEYSOCK
-	bg_ns laptop softkey "$(prog softkey)" --socket "$KEYSOCK" \
+	bg_ns laptop softkey "$(prog softkey)" --socket "$KEYSOCK" --pin "$PIN" \
 		--state "$NET_TMP/softkey.state" >/dev/null
 	wait_for 5 test -S "$KEYSOCK" || fail "softkey did not start: $(cat "$NET_TMP/softkey.log")"
 }
@@ -121,6 +138,7 @@ story_phone_import() {
 	for a in $(sed -n 's/^ *Address *= *//Ip' "$conf" | tr ',' ' '); do
 		in_ns phone ip addr add "$a" dev "$PHONE_IF" || fail "phone: cannot add address $a"
 	done
+	grep -viE '^ *(Address|DNS|MTU) *=' "$conf" >"$NET_TMP/phone.setconf"
 	in_ns phone ip link set "$PHONE_IF" up
 	for a in $(sed -n 's/^ *AllowedIPs *= *//Ip' "$conf" | tr ',' ' '); do
 		# A full tunnel would take the route to the endpoint too; the app
@@ -128,6 +146,13 @@ story_phone_import() {
 		case $a in 0.0.0.0/0 | ::/0) a=10.77.0.0/24 ;; esac
 		in_ns phone ip route replace "$a" dev "$PHONE_IF"
 	done
+}
+
+# The phone's owner switches its tunnel off and on in the app: WireGuard
+# forgets the handshakes that failed before (FACTS.md: else up to 5 s, or
+# 15 s after data went unanswered) and starts afresh.
+story_phone_toggle() {
+	in_ns phone wg setconf "$PHONE_IF" "$NET_TMP/phone.setconf"
 }
 
 # The mail client with its one-line verdict.

@@ -81,7 +81,8 @@ int addkey_main(int argc, char **argv)
 		return 1;
 	if (key_open(&x.nk, o.device) != PROTO_OK)
 		return 1;
-	if (key_open(&x.ok, o.auth_device) != PROTO_OK)
+	/* Not told which is the old key: the other one plugged in. */
+	if (key_open_other(&x.ok, o.auth_device, o.device) != PROTO_OK)
 		goto fail;
 	if (key_wants_pin(&x.nk)) {
 		if (pin_read(npin, &o, "the NEW security key") != 0)

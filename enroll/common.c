@@ -95,7 +95,10 @@ int enroll_opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args
 	}
 	return 0;
 bad_value:
-	fprintf(stderr, "enroll: invalid value '%s' for option %s\n", optarg, argv[optind - 1]);
+	/* Not argv[optind - 1]: getopt has permuted argv by now. */
+	for (const struct option *lo = longopts; lo->name != NULL; lo++)
+		if (lo->val == c)
+			fprintf(stderr, "enroll: invalid value '%s' for --%s\n", optarg, lo->name);
 	return 2;
 too_many:
 	fprintf(stderr, "enroll: unexpected argument '%s'\n%s", argv[optind], usage);

@@ -83,6 +83,8 @@ struct enroll_key {
 	int retries;
 };
 int key_open(struct enroll_key *k, const char *spec);
+/* Without a spec, the first key found that is not at path skip. */
+int key_open_other(struct enroll_key *k, const char *spec, const char *skip);
 void key_close(struct enroll_key *k);
 /* PIN needed for this key? (a FIDO2 key with a PIN set) */
 bool key_wants_pin(const struct enroll_key *k);

@@ -14,11 +14,16 @@
 
 int key_open(struct enroll_key *k, const char *spec)
 {
+	return key_open_other(k, spec, NULL);
+}
+
+int key_open_other(struct enroll_key *k, const char *spec, const char *skip)
+{
 	fido_dev_t *dev = NULL;
 
 	memset(k, 0, sizeof(*k));
 	k->retries = -1;
-	if (fidodev_open(&dev, spec) < 0)
+	if (fidodev_open_other(&dev, spec, skip) < 0)
 		return PROTO_ERR_NO_DEVICE;
 	k->dev = dev;
 	k->fido2 = fido_dev_is_fido2(dev);

@@ -33,6 +33,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	static char prog[32];
+
 	log_init("enroll", LOGL_INFO);
 	if (argc < 2) {
 		usage(stderr);
@@ -54,6 +56,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		fidodev_init();
+		/* getopt names its errors after argv[0]: "enroll up: ...". */
+		snprintf(prog, sizeof(prog), "enroll %s", commands[i].name);
+		argv[1] = prog;
 		return commands[i].main(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "enroll: unknown command '%s'\nTry 'enroll --help'.\n", argv[1]);

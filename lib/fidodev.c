@@ -108,10 +108,11 @@ void fidodev_init(void)
 	}
 }
 
-static int first_device(char **path)
+/* The first device found whose path is not skip (NULL: any). */
+static int first_device(char **path, const char *skip)
 {
 	fido_dev_info_t *list = NULL;
-	const char *p;
+	const char *p = NULL;
 	size_t n = 0;
 	int r = -ENODEV;
 
@@ -121,7 +122,15 @@ static int first_device(char **path)
 		log_error("no FIDO2 security key found; plug one in");
 		goto fail;
 	}
-	p = fido_dev_info_path(fido_dev_info_ptr(list, 0));
+	for (size_t i = 0; i < n && p == NULL; i++) {
+		p = fido_dev_info_path(fido_dev_info_ptr(list, i));
+		if (p != NULL && skip != NULL && strcmp(p, skip) == 0)
+			p = NULL;
+	}
+	if (p == NULL && skip != NULL) {
+		log_error("no FIDO2 security key found besides %s; plug one in", skip);
+		goto fail;
+	}
 	if (p == NULL || (*path = strdup(p)) == NULL) {
 		r = -ENOMEM;
 		goto fail;
@@ -132,7 +141,7 @@ fail:
 	return r;
 }
 
-int fidodev_open(fido_dev_t **dev, const char *spec)
+static int open_spec(fido_dev_t **dev, const char *spec, const char *skip)
 {
 	static const fido_dev_io_t sock_io = {
 		.open = sock_open,
@@ -148,7 +157,7 @@ int fidodev_open(fido_dev_t **dev, const char *spec)
 	*dev = NULL;
 	fidodev_init();
 	if (spec == NULL || spec[0] == '\0') {
-		if ((r = first_device(&found)) < 0)
+		if ((r = first_device(&found, skip)) < 0)
 			return r;
 		spec = found;
 	}
@@ -180,6 +189,16 @@ fail:
 	fido_dev_free(&d);
 	free(found);
 	return r;
+}
+
+int fidodev_open(fido_dev_t **dev, const char *spec)
+{
+	return open_spec(dev, spec, NULL);
+}
+
+int fidodev_open_other(fido_dev_t **dev, const char *spec, const char *skip)
+{
+	return open_spec(dev, spec, skip);
 }
 
 void fidodev_close(fido_dev_t **dev)

@@ -16,6 +16,9 @@
 /* Calls fido_init once; safe to call again. */
 void fidodev_init(void);
 int fidodev_open(fido_dev_t **dev, const char *spec);
+/* As fidodev_open, but a NULL or empty spec picks the first device found
+ * whose path is not skip: beside a key named by its path, the other one. */
+int fidodev_open_other(fido_dev_t **dev, const char *spec, const char *skip);
 /* NULL-safe; closes, frees, sets *dev = NULL. */
 void fidodev_close(fido_dev_t **dev);
 

@@ -248,14 +248,22 @@ out:
 int admin_main(int argc, char **argv)
 {
 	const char *w1 = argv[0], *w2 = argc > 1 ? argv[1] : NULL;
+	/* getopt names its errors after argv[0]: "vpnd peer add: ...". */
+	static char prog[64];
 
 	for (size_t i = 0; i < NCMDS; i++) {
 		if (strcmp(cmds[i].w1, w1) != 0)
 			continue;
-		if (cmds[i].w2 == NULL)
+		if (cmds[i].w2 == NULL) {
+			snprintf(prog, sizeof(prog), "vpnd %s", cmds[i].w1);
+			argv[0] = prog;
 			return run_cmd(&cmds[i], argc, argv);
-		if (w2 != NULL && strcmp(cmds[i].w2, w2) == 0)
+		}
+		if (w2 != NULL && strcmp(cmds[i].w2, w2) == 0) {
+			snprintf(prog, sizeof(prog), "vpnd %s %s", cmds[i].w1, cmds[i].w2);
+			argv[1] = prog;
 			return run_cmd(&cmds[i], argc - 1, argv + 1);
+		}
 	}
 	if (w2 != NULL && (strcmp(w2, "--help") == 0 || strcmp(w2, "-h") == 0)) {
 		admin_usage(stdout, w1);

@@ -33,6 +33,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	static char prog[32];
+
 	log_init("vpnd", LOGL_INFO);
 	if (keys_init() < 0) {
 		fprintf(stderr, "vpnd: cannot initialize libsodium\n");
@@ -54,9 +56,17 @@ int main(int argc, char **argv)
 	/* Not in the table: not for people (vpnd/netchild.c). */
 	if (strcmp(argv[1], "net-child") == 0)
 		return netchild_main(argc - 1, argv + 1);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		/* getopt names its errors after argv[0]: "vpnd init: ...", not
+		 * "init: ...". The admin commands name themselves (admin.c). */
+		if (commands[i].fn != admin_main) {
+			snprintf(prog, sizeof(prog), "vpnd %s", commands[i].name);
+			argv[1] = prog;
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "vpnd: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

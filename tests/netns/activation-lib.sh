@@ -14,9 +14,10 @@ SOFTKEY=${SOFTKEY:-$BUILD/tests/softkey/softkey}
 VPND_PID=""
 PIN=4711
 
-act_setup() {
+# The hosts without vpnd: a gateway with wireguard-go and a laptop on a link.
+act_hosts() {
 	local b
-	for b in "$VPND" "$ENROLL" "$SOFTKEY"; do
+	for b in "$VPND" "$ENROLL" "$SOFTKEY" "$@"; do
 		[ -x "$b" ] || fail "no $b: build first"
 	done
 	net_init
@@ -30,6 +31,10 @@ act_setup() {
 	CONF=$NET_TMP/etc/vpnd.conf
 	WGDIR=$NET_TMP/wireguard
 	mkdir -p "$WGDIR"
+}
+
+act_setup() {
+	act_hosts
 	GW_PUB=$(must "$VPND" init -c "$CONF" --interface "$GWIF" --address 10.77.0.1/24 \
 		--endpoint 192.0.2.1:51820 --state-dir "$NET_TMP/state" \
 		--control-socket "$NET_TMP/run/vpnd.sock") || fail "vpnd init failed"

@@ -8,20 +8,7 @@
 # line on stderr.
 . "$(dirname "$0")/activation-lib.sh"
 CLIENTCFG=${CLIENTCFG:-$BUILD/clientcfg/clientcfg}
-for b in "$VPND" "$ENROLL" "$SOFTKEY" "$CLIENTCFG"; do
-	[ -x "$b" ] || fail "no $b: build first"
-done
-net_init
-umask 077
-ns_add gw
-ns_add laptop
-veth_pair gw 192.0.2.1/24 laptop 192.0.2.2/24
-GWIF=$(wg_ifname gw)
-LIF=$(wg_ifname lap)
-wggo_start gw "$GWIF"
-CONF=$NET_TMP/etc/vpnd.conf
-WGDIR=$NET_TMP/wireguard
-mkdir -p "$WGDIR"
+act_hosts "$CLIENTCFG"
 on_cleanup act_teardown
 OUT=$NET_TMP/out
 ERR=$NET_TMP/err

@@ -8,8 +8,8 @@
 
 #include <openssl/evp.h>
 
-#include "actserver.h"
-#include "assertion.h"
+#include "netchild/actserver.h"
+#include "monitor/assertion.h"
 
 #define DEVICES 64
 #define RP      "keygate"

@@ -27,9 +27,9 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "actclient.h"
-#include "actserver.h"
-#include "assertion.h"
+#include "proto/actclient.h"
+#include "netchild/actserver.h"
+#include "monitor/assertion.h"
 #include "bench.h"
 
 struct device devs[DEVICES];

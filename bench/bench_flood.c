@@ -19,7 +19,7 @@
 
 #include <sodium.h>
 
-#include "actclient.h"
+#include "proto/actclient.h"
 #include "bench.h"
 
 #define BATCH 64

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "registry.h"
-#include "session.h"
-#include "session_file.h"
-#include "strbuf.h"
+#include "base/clock.h"
+#include "state/registry.h"
+#include "state/session.h"
+#include "state/session_file.h"
+#include "base/strbuf.h"
 
 #define PEERS    100000
 #define OWNERS   1000

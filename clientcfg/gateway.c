@@ -9,11 +9,11 @@
 
 #include <sodium.h>
 
-#include "ctl.h"
+#include "gateway/ctl.h"
 #include "gateway.h"
-#include "ipaddr.h"
-#include "log.h"
-#include "strbuf.h"
+#include "base/ipaddr.h"
+#include "base/log.h"
+#include "base/strbuf.h"
 
 static void prefix_from_ipaddr(struct wgq_prefix *p, const struct ipaddr *a)
 {

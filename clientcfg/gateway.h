@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf.h"
-#include "keys.h"
-#include "wgquick.h"
+#include "gateway/conf.h"
+#include "base/keys.h"
+#include "wg/wgquick.h"
 
 struct gateway {
 	char socket[PATH_MAX]; /* vpnd's control socket, from the config */

@@ -22,12 +22,12 @@
 
 #include "config.h"
 #include "gateway.h"
-#include "keys.h"
-#include "log.h"
-#include "outfile.h"
+#include "base/keys.h"
+#include "base/log.h"
+#include "base/outfile.h"
 #include "render.h"
-#include "text.h"
-#include "wgquick.h"
+#include "base/text.h"
+#include "wg/wgquick.h"
 
 struct opts {
 	const char *conf;

@@ -6,7 +6,7 @@
 #include <sodium.h>
 
 #include "render.h"
-#include "wgquick.h"
+#include "wg/wgquick.h"
 
 static const char *const names[] = {
 	[FMT_CONF] = "conf",

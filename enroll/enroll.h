@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "actclient.h"
-#include "proto.h"
+#include "proto/actclient.h"
+#include "proto/proto.h"
 
 #define ENROLL_DEFAULT_IF  "wg0"
 #define ENROLL_DEFAULT_DIR "/etc/wireguard"

@@ -10,7 +10,7 @@
 #include <sodium.h>
 
 #include "enroll.h"
-#include "fidodev.h"
+#include "fido/fidodev.h"
 
 int key_open(struct enroll_key *k, const char *spec)
 {

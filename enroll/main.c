@@ -5,9 +5,9 @@
 
 #include "config.h"
 #include "enroll.h"
-#include "fidodev.h"
-#include "keys.h"
-#include "log.h"
+#include "fido/fidodev.h"
+#include "base/keys.h"
+#include "base/log.h"
 
 static const struct {
 	const char *name;

@@ -13,8 +13,8 @@
 #include <sodium.h>
 
 #include "enroll.h"
-#include "outfile.h"
-#include "wgquick.h"
+#include "base/outfile.h"
+#include "wg/wgquick.h"
 
 static const char usage[] =
 	"usage: enroll register URI [--device DEV] [--pin-fd N] [--interface IF]\n"

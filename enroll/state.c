@@ -12,7 +12,7 @@
 #include <sodium.h>
 
 #include "enroll.h"
-#include "outfile.h"
+#include "base/outfile.h"
 
 int state_path(char *buf, size_t cap, const struct enroll_opts *o, const char *suffix)
 {

@@ -16,8 +16,8 @@
 #include <sodium.h>
 
 #include "tunnel.h"
-#include "wg.h"
-#include "wgquick.h"
+#include "wg/wg.h"
+#include "wg/wgquick.h"
 
 int tunnel_private_key(const struct enroll_opts *o, uint8_t sk[KEY_LEN])
 {

@@ -5,8 +5,8 @@
 
 #include "cli.h"
 #include "config.h"
-#include "keys.h"
-#include "log.h"
+#include "base/keys.h"
+#include "base/log.h"
 
 static const struct {
 	const char *name;

@@ -11,7 +11,7 @@
 
 #include <sys/socket.h>
 
-#include "exposure.h"
+#include "admin/exposure.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 
 #include <sodium.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
-#include "registry.h"
-#include "session_file.h"
-#include "strbuf.h"
+#include "base/keys.h"
+#include "state/registry.h"
+#include "state/session_file.h"
+#include "base/strbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

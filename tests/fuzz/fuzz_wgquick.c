@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wgquick.h"
+#include "wg/wgquick.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

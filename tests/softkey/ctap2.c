@@ -10,7 +10,7 @@
 
 #include "cbor_req.h"
 #include "cbor_write.h"
-#include "log.h"
+#include "base/log.h"
 #include "skcrypto.h"
 #include "softkey.h"
 

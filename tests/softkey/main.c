@@ -20,7 +20,7 @@
 
 #include <sodium.h>
 
-#include "log.h"
+#include "base/log.h"
 #include "skcrypto.h"
 #include "softkey.h"
 #include "state.h"

@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "log.h"
+#include "base/log.h"
 #include "state.h"
 
 void state_new(struct sk_state *st)

@@ -23,7 +23,7 @@
 
 #include <sodium.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 #define MAX_SOURCES 256
 

@@ -15,9 +15,9 @@
 
 #include <sodium.h>
 
-#include "keys.h"
-#include "log.h"
-#include "wg.h"
+#include "base/keys.h"
+#include "base/log.h"
+#include "wg/wg.h"
 #include "wgtool.h"
 
 static const struct wg_backend *forced;

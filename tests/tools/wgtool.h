@@ -4,7 +4,7 @@
 #ifndef KEYGATE_WGTOOL_H
 #define KEYGATE_WGTOOL_H
 
-#include "wg.h"
+#include "wg/wg.h"
 
 int wgtool_get_device(struct wg_device **dev, const char *ifname);
 int wgtool_set_device(const struct wg_device *dev);

@@ -16,8 +16,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "actclient.h"
-#include "actserver.h"
+#include "proto/actclient.h"
+#include "netchild/actserver.h"
 
 static int op_calls;
 static int op_result;

@@ -18,7 +18,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "assertion.h"
+#include "monitor/assertion.h"
 
 struct signer {
 	struct assertion_key key;

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
-#include "duration.h"
+#include "gateway/conf.h"
+#include "base/duration.h"
 
 static const char good[] = "# a comment\n"
 			   "[Interface]\n"

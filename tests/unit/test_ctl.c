@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "ctl.h"
+#include "gateway/ctl.h"
 
 static void request_round_trip(void **state)
 {

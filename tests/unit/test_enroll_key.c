@@ -16,9 +16,9 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "assertion.h"
+#include "monitor/assertion.h"
 #include "enroll.h"
-#include "fidodev.h"
+#include "fido/fidodev.h"
 #include "softkey_proc.h"
 
 static struct softkey_proc sp;

@@ -17,7 +17,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "exposure.h"
+#include "admin/exposure.h"
 
 static struct exposure_listener listener(const char *addr, uint16_t port, const char *proc)
 {

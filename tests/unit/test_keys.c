@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "keys.h"
+#include "base/keys.h"
 
 /* Runs `wg CMD` with input on stdin; returns its first output line. */
 static int run_wg(const char *cmd, const char *input, char *out, size_t outlen)

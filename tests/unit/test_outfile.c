@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "outfile.h"
+#include "base/outfile.h"
 
 static char dir[64];
 static char path[128];

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 #include "proto_vectors.h"
 
 static void vector_gateway(struct proto_gateway *gw)

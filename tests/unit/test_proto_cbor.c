@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 static void sample_request(struct proto_request *r)
 {

@@ -14,10 +14,10 @@
 
 #include <cmocka.h>
 
-#include "atomicfile.h"
-#include "keys.h"
-#include "registry.h"
-#include "strbuf.h"
+#include "base/atomicfile.h"
+#include "base/keys.h"
+#include "state/registry.h"
+#include "base/strbuf.h"
 
 static char dir[64];
 

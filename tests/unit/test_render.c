@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "render.h"
-#include "wgquick.h"
+#include "wg/wgquick.h"
 
 /* A realistic phone config: random keys, both address families, a long
  * host name. */

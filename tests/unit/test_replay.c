@@ -11,9 +11,9 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "keys.h"
-#include "ratelimit.h"
-#include "replay.h"
+#include "base/keys.h"
+#include "netchild/ratelimit.h"
+#include "common/replay.h"
 
 static void test_replay_single_use(void **state)
 {

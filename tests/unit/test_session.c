@@ -10,10 +10,10 @@
 
 #include <cmocka.h>
 
-#include "clock.h"
-#include "session.h"
-#include "session_file.h"
-#include "strbuf.h"
+#include "base/clock.h"
+#include "state/session.h"
+#include "state/session_file.h"
+#include "base/strbuf.h"
 
 #define S    NS_PER_SEC
 #define BOOT "01234567-89ab-cdef-0123-456789abcdef"

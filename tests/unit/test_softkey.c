@@ -18,7 +18,7 @@
 #include <sodium.h>
 
 #include "fido_util.h"
-#include "fidodev.h"
+#include "fido/fidodev.h"
 #include "softkey_proc.h"
 
 #define FLAG_UV 0x04

@@ -15,7 +15,7 @@
 #include <sodium.h>
 
 #include "fido_util.h"
-#include "fidodev.h"
+#include "fido/fidodev.h"
 #include "softkey_proc.h"
 
 static struct softkey_proc sp;

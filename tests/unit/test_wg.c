@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "wg.h"
+#include "wg/wg.h"
 
 static void expect_aip(const char *s, int family, const char *addr, unsigned int cidr)
 {

@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "rtnl.h"
-#include "wg.h"
+#include "monitor/rtnl.h"
+#include "wg/wg.h"
 
 static bool kernel_has_wireguard;
 

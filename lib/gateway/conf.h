@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * vpnd.conf: INI in the style of wg-quick (see vpnd.conf(5)). Keys are
+ * case-insensitive, '#' starts a comment, every error names file, line and
+ * value.
+ */
+#ifndef KEYGATE_CONF_H
+#define KEYGATE_CONF_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/ipaddr.h"
+#include "base/keys.h"
+#include "base/text.h"
+
+#define CONF_MAX_ADDRESSES           8
+#define CONF_MAX_MAIL_PORTS          16
+#define CONF_DEFAULT_STATE_DIR       "/var/lib/vpnd"
+#define CONF_DEFAULT_SOCKET_DIR      "/run/vpnd"
+#define CONF_DEFAULT_LISTEN_PORT     51820
+#define CONF_DEFAULT_ACTIVATION_PORT 51821
+#define CONF_DEFAULT_WINDOW          (10 * 3600)
+#define CONF_DEFAULT_IDLE            (30 * 60)
+#define CONF_MAX_SIZE                (64 * 1024)
+
+struct conf {
+	char path[PATH_MAX];
+	/* [Interface] */
+	char ifname[IFNAMSIZ];
+	struct ipaddr addresses[CONF_MAX_ADDRESSES];
+	int n_addresses;
+	uint16_t listen_port;
+	bool has_private_key; /* PrivateKey given inline */
+	uint8_t private_key[KEY_LEN];
+	char private_key_file[PATH_MAX];
+	char endpoint_host[256];
+	uint16_t endpoint_port;
+	uint16_t activation_port;
+	/* More ports than IMAP/POP3 that `vpnd check` wants on the tunnel only. */
+	uint16_t mail_ports[CONF_MAX_MAIL_PORTS];
+	int n_mail_ports;
+	/* [Sessions]: seconds; idle 0 is off */
+	uint64_t window;
+	uint64_t idle;
+	/* [Daemon] */
+	char state_dir[PATH_MAX];
+	char control_socket[PATH_MAX];
+	char audit_log[PATH_MAX]; /* empty: audit lines go to stderr only */
+};
+
+/* Parses a whole file's text; name is what messages call the file. On
+ * failure err holds one line and the return is -EINVAL. */
+int conf_parse(struct conf *c, const char *text, size_t len, const char *name, char err[ERR_LEN]);
+/* Reads and parses path; a missing or unreadable file is an error too. */
+int conf_load(struct conf *c, const char *path, char err[ERR_LEN]);
+/* The gateway's private key, inline or from PrivateKeyFile. */
+int conf_private_key(const struct conf *c, uint8_t key[KEY_LEN], char err[ERR_LEN]);
+/* Wipes the key. */
+void conf_finish(struct conf *c);
+/* Splits "HOST:PORT" or "[V6]:PORT"; 0 or -EINVAL. */
+int conf_parse_endpoint(const char *s, char *host, size_t hostlen, uint16_t *port);
+
+#endif

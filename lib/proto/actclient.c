@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "proto/actclient.h"
+#include "base/log.h"
+
+static _Thread_local int last_tries;
+
+int actclient_last_tries(void)
+{
+	return last_tries;
+}
+
+static int open_socket(const struct actclient_opts *o)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_ADDRCONFIG};
+	struct addrinfo *res = NULL, *ai;
+	char port[8];
+	int fd = -1, r;
+
+	snprintf(port, sizeof(port), "%u", o->port);
+	r = getaddrinfo(o->host, port, &hints, &res);
+	if (r != 0) {
+		log_error("cannot resolve gateway '%s': %s", o->host, gai_strerror(r));
+		return -EHOSTUNREACH;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		/* Connected: datagrams from anyone else never reach us. */
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		log_error("cannot reach gateway %s:%u: %s", o->host, o->port, strerror(errno));
+		return -EHOSTUNREACH;
+	}
+	return fd;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Sends pkt and waits for an answer of type want, up to tries times.
+ * Returns want, or 0 when none came; *advice keeps the last plain code.
+ */
+static int exchange(int fd, const struct actclient_opts *o, struct proto_client *c,
+		    const uint8_t *pkt, size_t len, int want, int *advice, struct proto_reply *rep)
+{
+	uint8_t buf[PROTO_REPLY_MAX + 1];
+
+	for (int t = 0; t < o->tries; t++) {
+		int64_t deadline = now_ms() + o->timeout_ms;
+
+		last_tries = t + 1;
+		if (send(fd, pkt, len, 0) < 0)
+			log_debug("send: %s", strerror(errno)); /* ICMP errors: retry */
+		for (;;) {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+			int64_t left = deadline - now_ms();
+			ssize_t n;
+			int type, code = 0;
+
+			if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+				break;
+			n = recv(fd, buf, sizeof(buf), 0);
+			if (n < 0)
+				continue;
+			type = proto_client_receive(c, buf, (size_t)n, &code, rep);
+			if (type == want)
+				return want;
+			if (type == PROTO_ERROR) {
+				*advice = code;
+				/* The gateway has spoken: waiting the rest of this
+				 * try out would only repeat it. */
+				if (code == PROTO_ERR_RATE_LIMITED)
+					break;
+			}
+		}
+	}
+	return 0;
+}
+
+int actclient_run(const struct actclient_opts *opts, const uint8_t gw_pub[KEY_LEN],
+		  enum proto_op op, const struct proto_target *target, const uint8_t *static_sk,
+		  actclient_prepare_fn prepare, void *arg, struct proto_reply *rep)
+{
+	struct actclient_opts o = *opts;
+	uint8_t hello[PROTO_HELLO_LEN], req_pkt[PROTO_REQUEST_LEN];
+	struct proto_request req;
+	struct proto_client c;
+	int fd, r, advice = 0;
+
+	if (o.timeout_ms <= 0)
+		o.timeout_ms = 1000;
+	if (o.tries <= 0)
+		o.tries = 5;
+	memset(&req, 0, sizeof(req));
+	fd = open_socket(&o);
+	if (fd < 0)
+		return fd;
+	r = proto_client_begin(&c, gw_pub, op, target, hello);
+	if (r < 0)
+		goto fail;
+	if (exchange(fd, &o, &c, hello, sizeof(hello), PROTO_CHALLENGE, &advice, rep) == 0) {
+		r = advice != 0 ? advice : PROTO_ERR_NO_ANSWER;
+		goto fail;
+	}
+	req.client_time = (uint64_t)time(NULL);
+	if (prepare != NULL) {
+		r = prepare(arg, &c, &req);
+		if (r != 0)
+			goto fail;
+	}
+	r = proto_client_request(&c, static_sk, &req, req_pkt);
+	if (r < 0)
+		goto fail;
+	advice = 0;
+	if (exchange(fd, &o, &c, req_pkt, sizeof(req_pkt), PROTO_REPLY, &advice, rep) == 0) {
+		r = advice != 0 ? advice : PROTO_ERR_NO_ANSWER;
+		goto fail;
+	}
+	r = PROTO_OK;
+fail:
+	close(fd);
+	proto_client_finish(&c);
+	sodium_memzero(&req, sizeof(req));
+	return r;
+}

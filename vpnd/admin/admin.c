@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The admin commands: each is a row of a table that says its words, its
+ * arguments, its options and how its reply is shown. Options may stand
+ * anywhere after the command words (GNU getopt permutes). The daemon is
+ * reached through the control socket named in CONF.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "admin/admin.h"
+#include "cli.h"
+#include "gateway/conf.h"
+#include "config.h"
+#include "gateway/ctl.h"
+#include "base/keys.h"
+
+enum out { OUT_NONE, OUT_TABLE, OUT_SHOW, OUT_URI };
+
+/* An option: its CLI name, and the request field it fills (flags fill
+ * a fixed value). */
+struct opt {
+	const char *name;
+	const char *field;
+	const char *flag_value; /* NULL: takes an argument */
+};
+
+struct cmd {
+	const char *w1, *w2;
+	int min_args, max_args;
+	const char *args_usage;
+	const struct opt *opts;
+	enum out out;
+	const char *const *cols;
+	const char *help;
+};
+
+static const struct opt peer_add_opts[] = {
+	{"owner", "owner", NULL},
+	{"address", "address", NULL},
+	{"window", "window", NULL},
+	{"idle", "idle", NULL},
+	{"public-key", "public-key", NULL},
+	{"mobile", "kind", "mobile"},
+	{"psk-file", "psk", NULL}, /* the file's key goes in the request */
+	{"existing-owner", "existing-owner", "yes"},
+	{"no-enroll", "enroll", "no"},
+	{0},
+};
+static const struct opt owner_set_opts[] = {
+	{"require-uv", "require-uv", NULL},
+	{"window", "window", NULL},
+	{"idle", "idle", NULL},
+	{0},
+};
+static const struct opt window_opts[] = {{"window", "window", NULL}, {0}};
+static const struct opt no_opts[] = {{0}};
+
+static const char *const peer_cols[] = {"name",  "owner",   "kind", "address",
+					"state", "session", "left", NULL};
+static const char *const owner_cols[] = {"name",  "require-uv", "window", "idle",
+					 "peers", "keys",       NULL};
+static const char *const key_cols[] = {"owner", "id",    "alg",         "counter",
+				       "state", "added", "locked-left", NULL};
+static const char *const session_cols[] = {"name", "owner",   "address", "until",
+					   "left", "ends-by", "by",      NULL};
+
+static const struct cmd cmds[] = {
+	{"peer", "add", 1, 1,
+	 "NAME --owner USER [--address IP] [--window D] [--idle D] "
+	 "[--public-key KEY] [--mobile [--psk-file FILE]] [--existing-owner] "
+	 "[--no-enroll]",
+	 peer_add_opts, OUT_URI, NULL, "adds a disabled peer; prints its one-time enrollment URI"},
+	{"peer", "list", 0, 0, "", no_opts, OUT_TABLE, peer_cols, "lists peers"},
+	{"peer", "show", 1, 1, "NAME", no_opts, OUT_SHOW, NULL, "shows a peer"},
+	{"peer", "remove", 1, 1, "NAME", no_opts, OUT_NONE, NULL,
+	 "ends its session and forgets the peer"},
+	{"peer", "disable", 1, 1, "NAME", no_opts, OUT_NONE, NULL,
+	 "ends its session and refuses new ones"},
+	{"peer", "enable", 1, 1, "NAME", no_opts, OUT_NONE, NULL, "allows sessions again"},
+	{"owner", "add", 1, 1, "USER", no_opts, OUT_NONE, NULL, "adds an owner"},
+	{"owner", "list", 0, 0, "", no_opts, OUT_TABLE, owner_cols, "lists owners"},
+	{"owner", "show", 1, 1, "USER", no_opts, OUT_SHOW, NULL, "shows an owner"},
+	{"owner", "set", 1, 1,
+	 "USER [--require-uv yes|no] [--window D|default] "
+	 "[--idle D|off|default]",
+	 owner_set_opts, OUT_NONE, NULL, "sets an owner's policy for new sessions"},
+	{"key", "list", 0, 1, "[USER]", no_opts, OUT_TABLE, key_cols, "lists security keys"},
+	{"key", "revoke", 2, 2, "USER KEYID", no_opts, OUT_NONE, NULL,
+	 "revokes a security key; sessions it opened end"},
+	{"key", "unlock", 2, 2, "USER KEYID", no_opts, OUT_NONE, NULL,
+	 "ends the lockout of a key after repeated failed attempts"},
+	{"session", "list", 0, 0, "", no_opts, OUT_TABLE, session_cols, "lists live sessions"},
+	{"session", "kill", 1, 1, "NAME", no_opts, OUT_NONE, NULL, "ends a session at once"},
+	{"session", "open", 1, 1, "NAME [--window D]", window_opts, OUT_SHOW, NULL,
+	 "opens a session without a security key (audited)"},
+	{"status", NULL, 0, 0, "", no_opts, OUT_SHOW, NULL, "what the running gateway is doing"},
+};
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void cmd_usage(FILE *f, const struct cmd *c)
+{
+	fprintf(f, "Usage: vpnd %s%s%s %s%s[-c CONF] [--json]\n", c->w1, c->w2 != NULL ? " " : "",
+		c->w2 != NULL ? c->w2 : "", c->args_usage, c->args_usage[0] != '\0' ? " " : "");
+	fprintf(f, "  %s\n", c->help);
+}
+
+void admin_usage(FILE *f, const char *group)
+{
+	for (size_t i = 0; i < NCMDS; i++)
+		if (strcmp(cmds[i].w1, group) == 0)
+			cmd_usage(f, &cmds[i]);
+	fprintf(f, "CONF defaults to %s. D is a number with s, m, h or d.\n", VPND_DEFAULT_CONF);
+}
+
+/* Reads a key file given with --psk-file into base64 for the request. */
+static int psk_from_file(const char *path, key_b64_t out)
+{
+	uint8_t k[KEY_LEN];
+
+	if (key_file_read(k, path) < 0)
+		return -1;
+	key_to_base64(out, k);
+	sodium_memzero(k, sizeof(k));
+	return 0;
+}
+
+static int show(const struct cmd *c, const struct ctl_reply *r, int json)
+{
+	if (json) {
+		out_json(stdout, r, c->out == OUT_TABLE);
+		return 0;
+	}
+	switch (c->out) {
+	case OUT_TABLE:
+		out_table(stdout, r, c->cols);
+		break;
+	case OUT_SHOW:
+		out_show(stdout, r);
+		break;
+	case OUT_URI: {
+		const char *uri = r->nrec > 0 ? ctl_record_get(&r->recs[0], "uri") : NULL;
+
+		if (uri != NULL)
+			printf("%s\n", uri);
+		break;
+	}
+	case OUT_NONE:
+		break;
+	}
+	return 0;
+}
+
+static int run_cmd(const struct cmd *c, int argc, char **argv)
+{
+	struct option lopts[16] = {
+		{"config", required_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+	};
+	const char *conf_path = VPND_DEFAULT_CONF, *vals[16] = {0};
+	struct ctl_reply reply = {0};
+	struct strbuf req;
+	struct conf conf;
+	char err[ERR_LEN];
+	key_b64_t psk = "";
+	int n = 3, json = 0, opt, ret = 1, nargs;
+
+	for (const struct opt *o = c->opts; o->name != NULL; o++, n++)
+		lopts[n] = (struct option){o->name,
+					   o->flag_value != NULL ? no_argument : required_argument,
+					   NULL, 256 + n};
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "c:h", lopts, NULL)) != -1) {
+		if (opt == 'c') {
+			conf_path = optarg;
+		} else if (opt == 'j') {
+			json = 1;
+		} else if (opt == 'h') {
+			cmd_usage(stdout, c);
+			return 0;
+		} else if (opt >= 256 + 3 && opt < 256 + n) {
+			const struct opt *o = &c->opts[opt - 256 - 3];
+
+			vals[opt - 256] = o->flag_value != NULL ? o->flag_value : optarg;
+		} else {
+			cmd_usage(stderr, c);
+			return 2;
+		}
+	}
+	nargs = argc - optind;
+	if (nargs < c->min_args || nargs > c->max_args) {
+		fprintf(stderr, "vpnd %s%s%s: expected %s\n", c->w1, c->w2 != NULL ? " " : "",
+			c->w2 != NULL ? c->w2 : "",
+			c->args_usage[0] != '\0' ? c->args_usage : "no arguments");
+		return 2;
+	}
+	if (conf_load(&conf, conf_path, err) < 0) {
+		fprintf(stderr, "vpnd: %s\n", err);
+		return 1;
+	}
+	strbuf_init(&req);
+	ctl_add_word(&req, c->w1);
+	if (c->w2 != NULL)
+		ctl_add_word(&req, c->w2);
+	for (int i = optind; i < argc; i++) {
+		if (strchr(argv[i], '=') != NULL || !text_is_token(argv[i], 256)) {
+			fprintf(stderr, "vpnd: invalid argument '%s'\n", argv[i]);
+			goto out;
+		}
+		ctl_add_word(&req, argv[i]);
+	}
+	for (int i = 3; i < n; i++) {
+		const struct opt *o = &c->opts[i - 3];
+
+		if (vals[i] == NULL)
+			continue;
+		if (strcmp(o->name, "psk-file") == 0) {
+			if (psk_from_file(vals[i], psk) < 0)
+				goto out;
+			ctl_add_field(&req, o->field, psk);
+		} else {
+			ctl_add_field(&req, o->field, vals[i]);
+		}
+	}
+	ctl_end_line(&req);
+	if (req.failed || ctl_call(conf.control_socket, req.buf, &reply, err) < 0) {
+		fprintf(stderr, "vpnd: %s\n", req.failed ? "out of memory" : err);
+		goto out;
+	}
+	if (reply.error != NULL) {
+		fprintf(stderr, "vpnd: %s\n", reply.error);
+		goto out;
+	}
+	ret = show(c, &reply, json);
+out:
+	sodium_memzero(psk, sizeof(psk));
+	ctl_reply_finish(&reply);
+	strbuf_finish(&req);
+	conf_finish(&conf);
+	return ret;
+}
+
+int admin_main(int argc, char **argv)
+{
+	const char *w1 = argv[0], *w2 = argc > 1 ? argv[1] : NULL;
+	/* getopt names its errors after argv[0]: "vpnd peer add: ...". */
+	static char prog[64];
+
+	for (size_t i = 0; i < NCMDS; i++) {
+		if (strcmp(cmds[i].w1, w1) != 0)
+			continue;
+		if (cmds[i].w2 == NULL) {
+			snprintf(prog, sizeof(prog), "vpnd %s", cmds[i].w1);
+			argv[0] = prog;
+			return run_cmd(&cmds[i], argc, argv);
+		}
+		if (w2 != NULL && strcmp(cmds[i].w2, w2) == 0) {
+			snprintf(prog, sizeof(prog), "vpnd %s %s", cmds[i].w1, cmds[i].w2);
+			argv[1] = prog;
+			return run_cmd(&cmds[i], argc - 1, argv + 1);
+		}
+	}
+	if (w2 != NULL && (strcmp(w2, "--help") == 0 || strcmp(w2, "-h") == 0)) {
+		admin_usage(stdout, w1);
+		return 0;
+	}
+	if (w2 != NULL)
+		fprintf(stderr, "vpnd %s: unknown subcommand '%s'\n", w1, w2);
+	admin_usage(stderr, w1);
+	return 2;
+}

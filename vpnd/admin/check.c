@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * vpnd check: exit 1 and name every IMAP/POP3 listener (and every port the
+ * conf adds) that is reachable on a non-tunnel address, with the setting
+ * that fixes it. Reads the kernel's socket table directly, so it works
+ * whether or not the daemon runs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "gateway/conf.h"
+#include "config.h"
+#include "admin/exposure.h"
+#include "base/log.h"
+
+#define CHECK_MAX_TUNNEL 16
+
+struct check_opts {
+	struct exposure_addr tunnel[CHECK_MAX_TUNNEL];
+	size_t ntunnel;
+	uint16_t ports[EXPOSURE_MAX_PORTS];
+	size_t nports;
+	int json, procfs;
+};
+
+static void check_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vpnd check [-c CONF] [--address CIDR]... [--port N]... [--json]\n"
+		"  Exits 1 naming every IMAP/POP3 listener (143, 993, 110, 995 and the\n"
+		"  conf's MailPorts) reachable on an address other than the tunnel's.\n"
+		"  -c CONF          read [Interface] Address and MailPorts (default %s)\n"
+		"  --address CIDR   a tunnel address (repeatable; replaces the conf's)\n"
+		"  --port N         one more mail port (repeatable)\n"
+		"  --json           machine-readable output\n"
+		"  --procfs         read /proc/net/tcp{,6} instead of sock_diag\n",
+		VPND_DEFAULT_CONF);
+}
+
+/* "10.77.0.1/24, fd77::1/64" */
+static int add_addresses(struct check_opts *o, const char *list, const char *where)
+{
+	char buf[512], *save = NULL;
+
+	if (strlen(list) >= sizeof(buf)) {
+		log_error("address list too long at %s", where);
+		return -EINVAL;
+	}
+	strcpy(buf, list);
+	for (char *t = strtok_r(buf, ", \t", &save); t != NULL; t = strtok_r(NULL, ", \t", &save)) {
+		if (o->ntunnel == CHECK_MAX_TUNNEL) {
+			log_error("too many tunnel addresses at %s", where);
+			return -E2BIG;
+		}
+		if (exposure_addr_parse(t, &o->tunnel[o->ntunnel]) < 0) {
+			log_error("invalid address '%s' at %s: expected an IP address or CIDR", t,
+				  where);
+			return -EINVAL;
+		}
+		o->ntunnel++;
+	}
+	return 0;
+}
+
+static int add_ports(struct check_opts *o, const char *list, const char *where)
+{
+	char buf[512], *save = NULL;
+
+	if (strlen(list) >= sizeof(buf)) {
+		log_error("port list too long at %s", where);
+		return -EINVAL;
+	}
+	strcpy(buf, list);
+	for (char *t = strtok_r(buf, ", \t", &save); t != NULL; t = strtok_r(NULL, ", \t", &save)) {
+		char *end;
+		unsigned long p;
+
+		errno = 0;
+		p = strtoul(t, &end, 10);
+		if (errno != 0 || *end != '\0' || t[0] < '0' || t[0] > '9' || p == 0 || p > 65535) {
+			log_error("invalid port '%s' at %s: expected 1 to 65535", t, where);
+			return -EINVAL;
+		}
+		if (o->nports == EXPOSURE_MAX_PORTS) {
+			log_error("too many ports at %s", where);
+			return -E2BIG;
+		}
+		o->ports[o->nports++] = (uint16_t)p;
+	}
+	return 0;
+}
+
+/* [Interface] Address and MailPorts of vpnd.conf. */
+static int read_conf(struct check_opts *o, const char *path, int want_addr)
+{
+	char err[ERR_LEN];
+	struct conf c;
+	int ret = conf_load(&c, path, err);
+
+	if (ret < 0) {
+		log_error("%s", err);
+		return ret;
+	}
+	for (int i = 0; want_addr && i < c.n_addresses && o->ntunnel < CHECK_MAX_TUNNEL; i++) {
+		struct exposure_addr *t = &o->tunnel[o->ntunnel++];
+
+		memset(t, 0, sizeof(*t));
+		t->family = c.addresses[i].family;
+		memcpy(t->addr, c.addresses[i].bytes, sizeof(t->addr));
+	}
+	for (int i = 0; i < c.n_mail_ports && o->nports < EXPOSURE_MAX_PORTS; i++)
+		o->ports[o->nports++] = c.mail_ports[i];
+	conf_finish(&c);
+	return 0;
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void report(const struct check_opts *o, const struct exposure_list *bad, size_t nmail)
+{
+	char line[512], ep[64];
+
+	if (o->json) {
+		printf("{\"ok\": %s, \"mail_listeners\": %zu, \"exposed\": [",
+		       bad->count == 0 ? "true" : "false", nmail);
+		for (size_t i = 0; i < bad->count; i++) {
+			exposure_format_endpoint(&bad->items[i], ep, sizeof(ep));
+			exposure_describe(&bad->items[i], o->tunnel, o->ntunnel, line,
+					  sizeof(line));
+			printf("%s{\"listen\": ", i == 0 ? "" : ", ");
+			json_string(ep);
+			printf(", \"port\": %u, \"process\": ", bad->items[i].port);
+			json_string(bad->items[i].proc);
+			printf(", \"fix\": ");
+			json_string(line);
+			putchar('}');
+		}
+		printf("]}\n");
+		return;
+	}
+	for (size_t i = 0; i < bad->count; i++) {
+		exposure_describe(&bad->items[i], o->tunnel, o->ntunnel, line, sizeof(line));
+		printf("%s\n", line);
+	}
+	if (bad->count == 0)
+		printf("ok: %zu mail listener%s, none reachable outside the tunnel\n", nmail,
+		       nmail == 1 ? "" : "s");
+}
+
+static int parse_args(struct check_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"conf", required_argument, NULL, 'c'},
+		{"address", required_argument, NULL, 'a'},
+		{"port", required_argument, NULL, 'p'},
+		{"json", no_argument, NULL, 'j'},
+		{"procfs", no_argument, NULL, 'P'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *conf = NULL;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'a':
+			if (add_addresses(o, optarg, "--address") < 0)
+				return 2;
+			break;
+		case 'p':
+			if (add_ports(o, optarg, "--port") < 0)
+				return 2;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'P':
+			o->procfs = 1;
+			break;
+		case 'h':
+			check_usage(stdout);
+			return 0;
+		default:
+			check_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		log_error("check: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	/* --address alone needs no conf; with -c the conf still adds MailPorts. */
+	if (o->ntunnel == 0 || conf != NULL)
+		if (read_conf(o, conf != NULL ? conf : VPND_DEFAULT_CONF, o->ntunnel == 0) < 0)
+			return 1;
+	return -1;
+}
+
+int check_main(int argc, char **argv)
+{
+	struct exposure_list all = {0}, bad = {0};
+	struct check_opts o = {0};
+	size_t nmail = 0;
+	int ret;
+
+	ret = parse_args(&o, argc, argv);
+	if (ret >= 0)
+		return ret;
+	ret = o.procfs ? exposure_read_procnet(&all, "/proc/net/tcp", "/proc/net/tcp6")
+		       : exposure_read(&all);
+	if (ret < 0) {
+		log_error("cannot read the listening sockets: %s", strerror(-ret));
+		goto fail;
+	}
+	for (size_t i = 0; i < all.count; i++)
+		if (exposure_classify(&all.items[i], o.tunnel, o.ntunnel, o.ports, o.nports) !=
+		    EXPOSURE_NOT_MAIL)
+			nmail++;
+	ret = exposure_find(&all, o.tunnel, o.ntunnel, o.ports, o.nports, &bad);
+	if (ret < 0) {
+		log_error("check: %s", strerror(-ret));
+		goto fail;
+	}
+	exposure_name_owners(&bad, "/proc");
+	report(&o, &bad, nmail);
+	fflush(stdout);
+	if (bad.count > 0)
+		log_error("%zu mail listener%s reachable outside the tunnel", bad.count,
+			  bad.count == 1 ? "" : "s");
+	ret = bad.count > 0 ? 1 : 0;
+fail:
+	exposure_list_finish(&all);
+	exposure_list_finish(&bad);
+	return ret < 0 ? 1 : ret;
+}

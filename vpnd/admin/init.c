@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: ISC */
+/* vpnd init: a first vpnd.conf and the gateway's key. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "base/atomicfile.h"
+#include "cli.h"
+#include "gateway/conf.h"
+#include "config.h"
+#include "base/duration.h"
+#include "base/strbuf.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vpnd init -c CONF --interface IF --address CIDR --endpoint HOST:PORT\n"
+		"                 [--listen-port N] [--activation-port N] [--window D] [--idle D]\n"
+		"                 [--state-dir DIR] [--control-socket PATH] [--force]\n"
+		"Writes CONF and the gateway key (IF.key beside CONF, mode 0600) and prints\n"
+		"the gateway's public key. An existing key is kept; an existing CONF only\n"
+		"with --force.\n");
+}
+
+static int bad(const char *what, const char *v, const char *hint)
+{
+	fprintf(stderr, "vpnd init: invalid %s '%s': %s\n", what, v, hint);
+	return 2;
+}
+
+struct init_opts {
+	const char *conf, *ifname, *address, *endpoint, *listen, *activation, *window, *idle;
+	const char *state_dir, *socket;
+	int force;
+};
+
+static int write_conf(const struct init_opts *o, const char *keyfile)
+{
+	struct strbuf sb;
+	char err[ERR_LEN];
+	struct conf check;
+	int ret;
+
+	strbuf_init(&sb);
+	strbuf_printf(&sb,
+		      "# vpnd.conf(5), written by vpnd init\n[Interface]\nName = %s\n"
+		      "Address = %s\nListenPort = %s\nPrivateKeyFile = %s\nEndpoint = %s\n"
+		      "ActivationPort = %s\n\n[Sessions]\nWindow = %s\nIdle = %s\n",
+		      o->ifname, o->address, o->listen, keyfile, o->endpoint, o->activation,
+		      o->window, o->idle);
+	if (o->state_dir != NULL || o->socket != NULL) {
+		strbuf_puts(&sb, "\n[Daemon]\n");
+		if (o->state_dir != NULL)
+			strbuf_printf(&sb, "StateDirectory = %s\n", o->state_dir);
+		if (o->socket != NULL)
+			strbuf_printf(&sb, "ControlSocket = %s\n", o->socket);
+	}
+	/* What we write must be what vpnd run reads. */
+	if (sb.failed || conf_parse(&check, sb.buf, sb.len, o->conf, err) < 0) {
+		fprintf(stderr, "vpnd init: %s\n", sb.failed ? "out of memory" : err);
+		strbuf_finish(&sb);
+		return 2;
+	}
+	conf_finish(&check);
+	ret = atomicfile_write(o->conf, sb.buf, sb.len, 0600);
+	strbuf_finish(&sb);
+	if (ret < 0) {
+		fprintf(stderr, "vpnd init: cannot write %s: %s\n", o->conf, strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+static int check_opts(struct init_opts *o)
+{
+	struct ipaddr a;
+	char host[256];
+	uint16_t port;
+	uint64_t s;
+
+	if (o->ifname == NULL || o->address == NULL || o->endpoint == NULL) {
+		fprintf(stderr, "vpnd init: --interface, --address and --endpoint are required\n");
+		return 2;
+	}
+	if (strlen(o->ifname) >= 16 || !text_is_token(o->ifname, 15) || strchr(o->ifname, '/'))
+		return bad("interface", o->ifname, "at most 15 characters, no '/'");
+	if (ipaddr_parse(&a, o->address, true) < 0)
+		return bad("address", o->address, "expected ADDRESS/PREFIX, as 10.77.0.1/24");
+	if (conf_parse_endpoint(o->endpoint, host, sizeof(host), &port) < 0)
+		return bad("endpoint", o->endpoint, "expected HOST:PORT");
+	if (conf_parse_endpoint(o->listen, host, sizeof(host), &port) == 0 ||
+	    strtoul(o->listen, NULL, 10) == 0 || strtoul(o->listen, NULL, 10) > 65535 ||
+	    strspn(o->listen, "0123456789") != strlen(o->listen))
+		return bad("listen port", o->listen, "expected 1 to 65535");
+	if (strtoul(o->activation, NULL, 10) == 0 || strtoul(o->activation, NULL, 10) > 65535 ||
+	    strspn(o->activation, "0123456789") != strlen(o->activation))
+		return bad("activation port", o->activation, "expected 1 to 65535");
+	if (duration_parse(&s, o->window) < 0)
+		return bad("window", o->window, DURATION_HINT);
+	if (strcmp(o->idle, "off") != 0 && duration_parse(&s, o->idle) < 0)
+		return bad("idle", o->idle, DURATION_HINT " (or off)");
+	return 0;
+}
+
+int init_main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"interface", required_argument, NULL, 'i'},
+		{"address", required_argument, NULL, 'a'},
+		{"endpoint", required_argument, NULL, 'e'},
+		{"listen-port", required_argument, NULL, 'l'},
+		{"activation-port", required_argument, NULL, 'p'},
+		{"window", required_argument, NULL, 'w'},
+		{"idle", required_argument, NULL, 'I'},
+		{"state-dir", required_argument, NULL, 's'},
+		{"control-socket", required_argument, NULL, 'S'},
+		{"force", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct init_opts o = {.conf = VPND_DEFAULT_CONF,
+			      .listen = "51820",
+			      .activation = "51821",
+			      .window = "10h",
+			      .idle = "30m"};
+	char dir[PATH_MAX], keyfile[PATH_MAX + 32];
+	uint8_t sk[KEY_LEN], pk[KEY_LEN];
+	key_b64_t b64;
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "c:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.conf = optarg;
+			break;
+		case 'i':
+			o.ifname = optarg;
+			break;
+		case 'a':
+			o.address = optarg;
+			break;
+		case 'e':
+			o.endpoint = optarg;
+			break;
+		case 'l':
+			o.listen = optarg;
+			break;
+		case 'p':
+			o.activation = optarg;
+			break;
+		case 'w':
+			o.window = optarg;
+			break;
+		case 'I':
+			o.idle = optarg;
+			break;
+		case 's':
+			o.state_dir = optarg;
+			break;
+		case 'S':
+			o.socket = optarg;
+			break;
+		case 'f':
+			o.force = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "vpnd init: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if ((ret = check_opts(&o)) != 0)
+		return ret;
+	if (!o.force && access(o.conf, F_OK) == 0) {
+		fprintf(stderr, "vpnd init: %s exists; use --force to replace it\n", o.conf);
+		return 1;
+	}
+	{
+		char tmp[PATH_MAX];
+
+		snprintf(tmp, sizeof(tmp), "%s", o.conf);
+		snprintf(dir, sizeof(dir), "%s", dirname(tmp));
+	}
+	snprintf(keyfile, sizeof(keyfile), "%s/%s.key", dir, o.ifname);
+	if (dir[0] != '/') {
+		fprintf(stderr, "vpnd init: give CONF as an absolute path, not '%s'\n", o.conf);
+		return 2;
+	}
+	if ((ret = atomicfile_mkdirs(dir, 0755)) < 0) {
+		fprintf(stderr, "vpnd init: cannot make %s: %s\n", dir, strerror(-ret));
+		return 1;
+	}
+	if (access(keyfile, F_OK) == 0) {
+		if (key_file_read(sk, keyfile) < 0)
+			return 1;
+		fprintf(stderr, "vpnd init: keeping the existing key %s\n", keyfile);
+	} else {
+		key_generate_private(sk);
+		if (key_file_write(keyfile, sk) < 0)
+			return 1;
+	}
+	ret = key_public(pk, sk);
+	sodium_memzero(sk, sizeof(sk));
+	if (ret < 0) {
+		fprintf(stderr, "vpnd init: the key in %s is not usable\n", keyfile);
+		return 1;
+	}
+	if ((ret = write_conf(&o, keyfile)) != 0)
+		return ret;
+	key_to_base64(b64, pk);
+	printf("%s\n", b64);
+	return 0;
+}

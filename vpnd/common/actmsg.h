@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The messages between vpnd's privileged monitor and its unprivileged
+ * network child (docs/privsep.md), one per SOCK_SEQPACKET datagram. A flat
+ * layout of fixed-width integers and length-prefixed byte strings, with no
+ * CBOR or other parser on the monitor's side: every length is checked
+ * against its field's cap before anything is copied, every enum against its
+ * range, every name against the wire's character set, and a message must
+ * end exactly where its last field does. What decodes here is only well
+ * formed; the monitor still checks what it means (peer known, credential
+ * the owner's, counter growing).
+ */
+#ifndef KEYGATE_ACTMSG_H
+#define KEYGATE_ACTMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netchild/actserver.h"
+#include "proto/proto.h"
+
+#define ACTMSG_MAX 2048 /* bytes in one message, either way */
+
+enum actmsg_type {
+	ACTMSG_INIT = 1,   /* monitor -> child: the key and the limits */
+	ACTMSG_READY = 2,  /* child -> monitor: sandboxed, serving */
+	ACTMSG_OP = 3,     /* child -> monitor: one decrypted request */
+	ACTMSG_RESULT = 4, /* monitor -> child: its reply */
+	ACTMSG_STATS = 5,  /* child -> monitor: the packet counters */
+};
+
+struct actmsg_init {
+	uint8_t act_sk[KEY_LEN];
+	uint32_t rate_burst, rate_per_sec;     /* per source */
+	uint32_t global_burst, global_per_sec; /* all sources: requests to decrypt */
+};
+
+struct actmsg_op {
+	uint32_t seq;
+	uint8_t src[18]; /* proto_addr_bytes: IPv6 (or v4-mapped) and port */
+	struct proto_challenge challenge;
+	bool has_static;
+	uint8_t static_pub[KEY_LEN];
+	struct proto_request req;
+};
+
+struct actmsg_result {
+	uint32_t seq;
+	struct proto_reply rep;
+};
+
+/* The type of a message, or -EBADMSG for an empty or unknown one. */
+int actmsg_type(const uint8_t *msg, size_t len);
+
+/* Encoders write at most ACTMSG_MAX bytes into buf and set *len. */
+int actmsg_encode_init(uint8_t *buf, size_t *len, const struct actmsg_init *m);
+int actmsg_encode_op(uint8_t *buf, size_t *len, const struct actmsg_op *m);
+int actmsg_encode_result(uint8_t *buf, size_t *len, const struct actmsg_result *m);
+int actmsg_encode_stats(uint8_t *buf, size_t *len, const struct actserver_stats *m);
+void actmsg_encode_ready(uint8_t *buf, size_t *len);
+
+/* Decoders: 0, or -EBADMSG for anything but one well-formed message of
+ * their type; the output is wiped on failure. */
+int actmsg_decode_init(struct actmsg_init *m, const uint8_t *msg, size_t len);
+int actmsg_decode_op(struct actmsg_op *m, const uint8_t *msg, size_t len);
+int actmsg_decode_result(struct actmsg_result *m, const uint8_t *msg, size_t len);
+int actmsg_decode_stats(struct actserver_stats *m, const uint8_t *msg, size_t len);
+
+#endif

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The interface side of sessions: peers go on the interface when a session
+ * opens and come off when it ends; one timer fires at the earliest
+ * deadline. Order matters for failing closed:
+ *  - ending by command: the sessions file is written first, then the peer
+ *    goes, so a crash in between cannot bring a killed session back;
+ *  - expiry: the peer goes first (the deadline is on disk already).
+ * When WireGuard refuses a removal the session is over all the same; the
+ * timer then sweeps the interface every second (gate_reconcile) until
+ * every peer without a session is gone.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "monitor/activation.h"
+#include "monitor/audit.h"
+#include "base/duration.h"
+#include "base/log.h"
+#include "state/session_file.h"
+#include "monitor/vpnd.h"
+#include "wg/wg.h"
+
+struct wg_peer *gate_peer_for_session(const struct session *s, bool remove)
+{
+	struct wg_peer *p = calloc(1, sizeof(*p));
+	struct wg_allowedip *a;
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p->public_key, s->key, KEY_LEN);
+	if (remove) {
+		p->flags = WGPEER_REMOVE_ME;
+		return p;
+	}
+	a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		free(p);
+		return NULL;
+	}
+	a->family = s->addr.family;
+	memcpy(&a->ip6, s->addr.bytes, s->addr.family == AF_INET ? 4 : 16);
+	a->cidr = s->addr.family == AF_INET ? 32 : 128;
+	p->allowedips = a;
+	p->flags = WGPEER_REPLACE_ALLOWEDIPS | WGPEER_HAS_PRESHARED_KEY;
+	if (s->has_psk)
+		memcpy(p->preshared_key, s->psk, KEY_LEN);
+	return p;
+}
+
+int gate_apply_peers(struct vpnd *d, struct wg_peer *list)
+{
+	struct wg_device dev = {0};
+	int ret;
+
+	if (list == NULL)
+		return 0;
+	strcpy(dev.name, d->conf.ifname);
+	dev.peers = list;
+	ret = wg_set_device(&dev);
+	if (ret < 0)
+		log_error("cannot update peers on %s: %s", d->conf.ifname, wg_last_error());
+	while (list != NULL) {
+		struct wg_peer *next = list->next;
+
+		wg_peer_free(&list);
+		list = next;
+	}
+	return ret;
+}
+
+int gate_save_sessions(struct vpnd *d)
+{
+	int ret = sessions_save(&d->sessions, d->sessions_path, d->boot_id);
+
+	if (ret < 0)
+		log_error("cannot write %s: %s", d->sessions_path, strerror(-ret));
+	return ret;
+}
+
+void vpnd_schedule(struct vpnd *d)
+{
+	uint64_t next = sessions_next_deadline(&d->sessions);
+
+	if (d->sweep && next > clock_boot_ns() + NS_PER_SEC)
+		next = clock_boot_ns() + NS_PER_SEC;
+
+	/* timerfd treats 0 as disarm; a deadline in the past fires at once. */
+	loop_timer_set(d->timer, next == SESSION_NEVER ? 0 : (next == 0 ? 1 : next));
+}
+
+uint64_t vpnd_peer_window(const struct vpnd *d, const struct reg_peer *p)
+{
+	if (p->window != REG_INHERIT)
+		return (uint64_t)p->window;
+	if (p->owner->window != REG_INHERIT)
+		return (uint64_t)p->owner->window;
+	return d->conf.window;
+}
+
+uint64_t vpnd_peer_idle(const struct vpnd *d, const struct reg_peer *p)
+{
+	if (p->idle != REG_INHERIT)
+		return (uint64_t)p->idle;
+	if (p->owner->idle != REG_INHERIT)
+		return (uint64_t)p->owner->idle;
+	return d->conf.idle;
+}
+
+static void audit_end(const struct session *s, const char *reason, const char *by)
+{
+	activation_note_end(s->name, reason, s->idle_ns / NS_PER_SEC);
+	audit_event("session-end", "peer", s->name, "owner", s->owner, "reason", reason, "by", by,
+		    NULL);
+}
+
+int vpnd_session_open(struct vpnd *d, struct reg_peer *p, const struct vpnd_open *o,
+		      struct session **out, char err[ERR_LEN])
+{
+	struct session_req req = {
+		.name = p->name,
+		.owner = p->owner->name,
+		.key = p->key,
+		.addr = p->addr,
+		.psk = o->psk != NULL ? o->psk : p->psk,
+		.window_ns = (o->window != 0 ? o->window : vpnd_peer_window(d, p)) * NS_PER_SEC,
+		.idle_ns = vpnd_peer_idle(d, p) * NS_PER_SEC,
+		.by = o->by,
+	};
+	uint64_t now = clock_boot_ns();
+	char until[32], window[24], uid[16];
+	struct session *s;
+	bool extended;
+	int ret;
+
+	if (p->disabled) {
+		text_err(err, "peer '%s' is disabled", p->name);
+		return -EPERM;
+	}
+	if (!p->has_key) {
+		text_err(err, "peer '%s' has no public key yet: it has not enrolled", p->name);
+		return -ENOKEY;
+	}
+	ret = sessions_open(&d->sessions, &req, now, clock_wall(), &s, &extended);
+	if (ret < 0) {
+		text_err(err, "cannot open a session for '%s': %s", p->name,
+			 ret == -EEXIST ? "another session has its key" : strerror(-ret));
+		return ret;
+	}
+	/* On disk before on the interface: a crash in between finds the
+	 * session at start and puts the peer back, or finds it over. */
+	gate_save_sessions(d);
+	ret = gate_apply_peers(d, gate_peer_for_session(s, false));
+	if (ret < 0) {
+		text_err(err, "cannot put peer '%s' on %s: %s", p->name, d->conf.ifname,
+			 wg_last_error());
+		sessions_remove(&d->sessions, s);
+		session_free(&s);
+		gate_save_sessions(d);
+		d->sweep = true; /* in case the peer went on before the error */
+		vpnd_schedule(d);
+		return ret;
+	}
+	clock_format_utc(until, sizeof(until), s->until_wall);
+	duration_format(window, sizeof(window), req.window_ns / NS_PER_SEC);
+	snprintf(uid, sizeof(uid), "%d", (int)o->uid);
+	audit_event(extended ? "session-extend" : "session-open", "peer", s->name, "owner",
+		    s->owner, "by", o->by, "uid", uid, "window", window, "until", until, NULL);
+	vpnd_schedule(d);
+	if (out != NULL)
+		*out = s;
+	return 0;
+}
+
+int vpnd_session_end(struct vpnd *d, struct session *s, const char *reason, const char *by)
+{
+	struct wg_peer *rm = gate_peer_for_session(s, true);
+	int ret;
+
+	sessions_remove(&d->sessions, s);
+	gate_save_sessions(d);
+	ret = gate_apply_peers(d, rm);
+	if (ret < 0)
+		d->sweep = true;
+	audit_end(s, reason, by);
+	session_free(&s);
+	vpnd_schedule(d);
+	return ret;
+}
+
+/* Reads the interface once and takes every session's newest handshake. */
+static void refresh_handshakes(struct vpnd *d, uint64_t now)
+{
+	struct wg_device *dev = NULL;
+	struct timespec wall;
+
+	if (wg_get_device(&dev, d->conf.ifname) < 0) {
+		/* Unmeasurable means idle: failing closed. */
+		log_warn("cannot read %s for handshakes: %s", d->conf.ifname, wg_last_error());
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &wall);
+	for (struct wg_peer *p = dev->peers; p != NULL; p = p->next) {
+		struct session *s = sessions_find_key(&d->sessions, p->public_key);
+
+		if (s != NULL)
+			sessions_note_handshake(&d->sessions, s, &p->last_handshake, now, &wall);
+	}
+	wg_device_free(&dev);
+}
+
+struct ended {
+	struct session *s;
+	bool idle;
+};
+
+int gate_timer_cb(int fd, uint32_t events, void *data)
+{
+	struct vpnd *d = data;
+	struct ended *ended = NULL;
+	struct wg_peer *rm = NULL;
+	struct session *s;
+	uint64_t ticks, now = clock_boot_ns();
+	bool refreshed = false;
+	size_t n = 0, cap = 0;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return -errno;
+	if (d->sweep && gate_reconcile(d) == 0) {
+		d->sweep = false;
+		log_info("%s: peers of ended sessions removed on retry", d->conf.ifname);
+	}
+	while ((s = sessions_first(&d->sessions)) != NULL && session_deadline(s) <= now) {
+		struct wg_peer *p;
+
+		if (!session_window_over(s, now) && !refreshed) {
+			/* Idle by what we knew: ask WireGuard once, for all. */
+			refresh_handshakes(d, now);
+			refreshed = true;
+			continue;
+		}
+		if (n == cap) {
+			struct ended *e =
+				realloc(ended, (cap = cap != 0 ? cap * 2 : 16) * sizeof(*e));
+
+			if (e == NULL)
+				break; /* the rest on the next round */
+			ended = e;
+		}
+		sessions_remove(&d->sessions, s);
+		ended[n].s = s;
+		ended[n++].idle = !session_window_over(s, now);
+		p = gate_peer_for_session(s, true);
+		if (p != NULL) {
+			p->next = rm;
+			rm = p;
+		}
+	}
+	if (n > 0) {
+		if (gate_apply_peers(d, rm) < 0)
+			d->sweep = true;
+		gate_save_sessions(d);
+		for (size_t i = 0; i < n; i++) {
+			audit_end(ended[i].s, ended[i].idle ? "idle" : "expired", "vpnd");
+			session_free(&ended[i].s);
+		}
+		if (n > 1)
+			log_info("%zu sessions ended in %.1f ms", n,
+				 (double)(clock_boot_ns() - now) / 1e6);
+		if (n > 100)
+			malloc_trim(0);
+	}
+	free(ended);
+	vpnd_schedule(d);
+	return 0;
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Bringing the interface to the state the sessions say, at start: first
+ * every peer without a live session goes (before anything else happens),
+ * then the interface is created or configured, then the peers of live
+ * sessions are put back (those that survived on the interface keep their
+ * WireGuard state, as they are updated, not re-added).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/audit.h"
+#include "base/log.h"
+#include "monitor/rtnl.h"
+#include "monitor/vpnd.h"
+#include "wg/wg.h"
+
+static void free_peers(struct wg_peer *list)
+{
+	while (list != NULL) {
+		struct wg_peer *next = list->next;
+
+		wg_peer_free(&list);
+		list = next;
+	}
+}
+
+int gate_reconcile(struct vpnd *d)
+{
+	struct wg_device *dev = NULL, set = {0};
+	struct wg_peer *rm = NULL;
+	unsigned removed = 0;
+	char n[16];
+	int ret;
+
+	ret = wg_get_device(&dev, d->conf.ifname);
+	/* No interface: no peer can be on it. A link that is there but
+	 * unreadable (its userspace WireGuard gone quiet) is an error. */
+	if ((ret == -ENODEV || ret == -ENOENT) && rtnl_link_index(d->conf.ifname) == -ENODEV)
+		return 0;
+	if (ret < 0) {
+		log_error("cannot read %s: %s", d->conf.ifname, wg_last_error());
+		return ret;
+	}
+	for (struct wg_peer *p = dev->peers; p != NULL; p = p->next) {
+		struct wg_peer *r;
+
+		if (sessions_find_key(&d->sessions, p->public_key) != NULL)
+			continue;
+		r = calloc(1, sizeof(*r));
+		if (r == NULL) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		memcpy(r->public_key, p->public_key, KEY_LEN);
+		r->flags = WGPEER_REMOVE_ME;
+		r->next = rm;
+		rm = r;
+		removed++;
+	}
+	if (rm != NULL) {
+		strcpy(set.name, d->conf.ifname);
+		set.peers = rm;
+		ret = wg_set_device(&set);
+		if (ret < 0) {
+			log_error("cannot remove stale peers from %s: %s", d->conf.ifname,
+				  wg_last_error());
+			goto out;
+		}
+		snprintf(n, sizeof(n), "%u", removed);
+		audit_event("reconcile", "interface", d->conf.ifname, "removed", n, NULL);
+	}
+	ret = 0;
+out:
+	free_peers(rm);
+	wg_device_free(&dev);
+	return ret;
+}
+
+static int restore_sessions(struct vpnd *d)
+{
+	struct wg_peer *list = NULL;
+
+	for (size_t i = 0; i < d->sessions.n; i++) {
+		struct wg_peer *p = gate_peer_for_session(d->sessions.heap[i], false);
+
+		if (p == NULL) {
+			free_peers(list);
+			return -ENOMEM;
+		}
+		p->next = list;
+		list = p;
+	}
+	return gate_apply_peers(d, list);
+}
+
+int gate_setup_interface(struct vpnd *d)
+{
+	const char *ifname = d->conf.ifname;
+	int ret;
+
+	if (wg_backend_for(ifname) == &wg_backend_netlink && rtnl_link_index(ifname) == -ENODEV) {
+		ret = rtnl_link_add_wireguard(ifname);
+		if (ret == -EOPNOTSUPP) {
+			log_error("%s: the kernel has no WireGuard and no userspace WireGuard "
+				  "serves it (start one, e.g. `wireguard-go %s`, first)",
+				  ifname, ifname);
+			return ret;
+		}
+		if (ret < 0 && ret != -EEXIST) {
+			log_error("cannot create %s: %s", ifname, wg_last_error());
+			return ret;
+		}
+		log_info("created WireGuard interface %s", ifname);
+	}
+	ret = wg_set_private_key_port(ifname, d->private_key, d->conf.listen_port);
+	if (ret < 0) {
+		log_error("cannot set the key and port of %s: %s", ifname, wg_last_error());
+		return ret;
+	}
+	for (int i = 0; i < d->conf.n_addresses; i++) {
+		const struct ipaddr *a = &d->conf.addresses[i];
+
+		ret = rtnl_addr_add(ifname, a->family, a->bytes, a->prefix);
+		if (ret < 0) {
+			log_error("cannot add an address to %s: %s", ifname, wg_last_error());
+			return ret;
+		}
+	}
+	ret = rtnl_link_up(ifname);
+	if (ret < 0) {
+		log_error("cannot bring %s up: %s", ifname, wg_last_error());
+		return ret;
+	}
+	return restore_sessions(d);
+}

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * vpnd run: load, fail closed, serve. The order at start is the promise
+ * of fail-closed: sessions are read (those over, or of another boot, are
+ * dropped), the peers on the interface without a live session are removed,
+ * and only then is the interface configured and the control socket opened.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "base/atomicfile.h"
+#include "monitor/activation.h"
+#include "monitor/audit.h"
+#include "cli.h"
+#include "config.h"
+#include "base/log.h"
+#include "monitor/privsep.h"
+#include "state/session_file.h"
+#include "monitor/vpnd.h"
+
+/* Ends the sessions the registry no longer allows: peer gone, disabled,
+ * or re-keyed. Before the interface is touched (live false) they are only
+ * dropped; reconciling then removes their peers. */
+static void prune_sessions(struct vpnd *d, bool live)
+{
+	for (size_t i = 0; i < d->sessions.n;) {
+		struct session *s = d->sessions.heap[i];
+		const struct reg_peer *p = registry_peer_find(d->reg, s->name);
+
+		if (p != NULL && !p->disabled && p->has_key && key_equal(p->key, s->key)) {
+			i++;
+			continue;
+		}
+		if (live) {
+			vpnd_session_end(d, s, "registry-changed", "vpnd");
+		} else {
+			sessions_remove(&d->sessions, s);
+			audit_event("session-end", "peer", s->name, "owner", s->owner, "reason",
+				    "registry-changed", "by", "vpnd", NULL);
+			session_free(&s);
+		}
+	}
+}
+
+int vpnd_save_registry(struct vpnd *d, char err[ERR_LEN])
+{
+	int ret = registry_save(d->reg);
+
+	if (ret < 0) {
+		text_err(err, "cannot write the registry in %s: %s", d->reg->dir, strerror(-ret));
+		log_error("%s", err);
+	}
+	return ret;
+}
+
+static int load_registry(struct vpnd *d, struct registry **out, const struct conf *c)
+{
+	char err[ERR_LEN];
+	int ret;
+
+	ret = registry_create(out, c->state_dir);
+	if (ret < 0)
+		return ret;
+	registry_set_networks(*out, c->addresses, c->n_addresses);
+	ret = registry_load(*out, err);
+	if (ret < 0) {
+		log_error("corrupt registry, refusing it: %s", err);
+		registry_destroy(out);
+		return ret;
+	}
+	/* Expired codes are kept a week past their expiry (hashed, useless):
+	 * their user then hears "expired", not "unknown or already used". */
+	registry_codes_purge(*out, clock_wall() - 7 * 24 * 3600);
+	return 0;
+}
+
+static void load_sessions(struct vpnd *d)
+{
+	char err[ERR_LEN], bad[PATH_MAX + 64];
+	size_t dropped = 0;
+	int ret;
+
+	ret = sessions_load(&d->sessions, d->sessions_path, d->boot_id, clock_boot_ns(), &dropped,
+			    err);
+	if (ret < 0) {
+		/* Unreadable sessions: all end, which is the safe side. */
+		sessions_finish(&d->sessions);
+		sessions_init(&d->sessions);
+		snprintf(bad, sizeof(bad), "%s.corrupt", d->sessions_path);
+		rename(d->sessions_path, bad);
+		log_error("%s; all sessions end (the file is kept as %s)", err, bad);
+		audit_event("sessions-corrupt", "file", d->sessions_path, NULL);
+	}
+	if (dropped > 0) {
+		char n[24];
+
+		snprintf(n, sizeof(n), "%zu", dropped);
+		log_info("%zu saved sessions are over (window ended or host rebooted)", dropped);
+		audit_event("sessions-ended-while-down", "count", n, NULL);
+	}
+}
+
+static void reload(struct vpnd *d)
+{
+	struct conf c;
+	struct registry *reg = NULL;
+	char err[ERR_LEN];
+
+	if (conf_load(&c, d->conf_path, err) < 0) {
+		log_error("reload: %s; keeping the running configuration", err);
+		return;
+	}
+	if (strcmp(c.ifname, d->conf.ifname) != 0 || strcmp(c.state_dir, d->conf.state_dir) != 0 ||
+	    strcmp(c.control_socket, d->conf.control_socket) != 0) {
+		log_warn("reload: Name, StateDirectory and ControlSocket change only with a "
+			 "restart; keeping the old ones");
+		strcpy(c.ifname, d->conf.ifname);
+		strcpy(c.state_dir, d->conf.state_dir);
+		strcpy(c.control_socket, d->conf.control_socket);
+	}
+	if (load_registry(d, &reg, &c) < 0) {
+		log_error("reload: keeping the running registry and configuration");
+		conf_finish(&c);
+		return;
+	}
+	conf_finish(&d->conf);
+	d->conf = c;
+	registry_destroy(&d->reg);
+	d->reg = reg;
+	if (audit_open(d->conf.audit_log) < 0)
+		log_warn("cannot open the audit log %s: %s", d->conf.audit_log, strerror(errno));
+	prune_sessions(d, true);
+	audit_event("reload", "config", d->conf_path, NULL);
+	log_info("reloaded %s and the registry (%zu peers)", d->conf_path, d->reg->n_peers);
+}
+
+static int signal_cb(int fd, uint32_t events, void *data)
+{
+	struct vpnd *d = data;
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	if (si.ssi_signo == SIGHUP)
+		reload(d);
+	else
+		d->quit = true;
+	return 0;
+}
+
+static int start(struct vpnd *d)
+{
+	char err[ERR_LEN];
+	struct stat st;
+	sigset_t set;
+	int ret;
+
+	if (conf_load(&d->conf, d->conf_path, err) < 0 ||
+	    conf_private_key(&d->conf, d->private_key, err) < 0) {
+		log_error("%s", err);
+		return -EINVAL;
+	}
+	if (key_public(d->public_key, d->private_key) < 0) {
+		log_error("the private key in %s is not usable", d->conf_path);
+		return -EINVAL;
+	}
+	if (clock_boot_id(d->boot_id) < 0) {
+		log_error("cannot read the boot id: %s", strerror(errno));
+		return -EIO;
+	}
+	ret = atomicfile_mkdirs(d->conf.state_dir, 0700);
+	if (ret < 0) {
+		log_error("cannot make %s: %s", d->conf.state_dir, strerror(-ret));
+		return ret;
+	}
+	if (stat(d->conf.state_dir, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warn("%s is readable by others (mode %04o); it should be 0700",
+			 d->conf.state_dir, (unsigned)(st.st_mode & 07777));
+	snprintf(d->sessions_path, sizeof(d->sessions_path), "%s/sessions", d->conf.state_dir);
+	if (load_registry(d, &d->reg, &d->conf) < 0)
+		return -EINVAL;
+	if (audit_open(d->conf.audit_log) < 0) {
+		log_error("cannot open the audit log %s: %s", d->conf.audit_log, strerror(errno));
+		return -errno;
+	}
+	load_sessions(d);
+	prune_sessions(d, false);
+	if ((ret = loop_create(&d->loop)) < 0)
+		return ret;
+	d->timer = loop_add_timer(d->loop, CLOCK_BOOTTIME, gate_timer_cb, d);
+	if (d->timer == NULL)
+		return -errno;
+	/* Fail closed before anything else. */
+	if ((ret = gate_reconcile(d)) < 0 || (ret = gate_setup_interface(d)) < 0)
+		return ret;
+	gate_save_sessions(d);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	d->signals = loop_add_signals(d->loop, &set, signal_cb, d);
+	if (d->signals == NULL)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	if ((ret = activation_open(d)) < 0)
+		return ret;
+	if ((ret = server_open(d)) < 0)
+		return ret;
+	/* Everything that needed root is done: from here on CAP_NET_ADMIN
+	 * only, and the network child (docs/privsep.md). */
+	if ((ret = privsep_start(d)) < 0)
+		return ret;
+	vpnd_schedule(d);
+	d->started_wall = clock_wall();
+	/* Loading and restoring at size leave freed heap behind: give it
+	 * back, vpnd may run for months. */
+	malloc_trim(0);
+	return 0;
+}
+
+static void stop(struct vpnd *d)
+{
+	server_close(d);
+	activation_close(d);
+	if (d->reg != NULL)
+		gate_save_sessions(d);
+	loop_destroy(&d->loop);
+	registry_destroy(&d->reg);
+	sessions_finish(&d->sessions);
+	conf_finish(&d->conf);
+	audit_close();
+	sodium_memzero(d->private_key, sizeof(d->private_key));
+}
+
+int run_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct vpnd *d = calloc(1, sizeof(*d));
+	const char *conf = VPND_DEFAULT_CONF;
+	int c, ret;
+
+	if (d == NULL)
+		return 1;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'v':
+			log_init("vpnd", LOGL_DEBUG);
+			break;
+		case 'h':
+			printf("Usage: vpnd run [-c CONF] [-v]\n\n"
+			       "Runs the gateway in the foreground; logs and audit lines go to "
+			       "stderr.\nSIGTERM ends it, SIGHUP reloads CONF and the registry.\n");
+			free(d);
+			return 0;
+		default:
+			free(d);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "vpnd run: unexpected argument '%s'\n", argv[optind]);
+		free(d);
+		return 2;
+	}
+	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf);
+	sessions_init(&d->sessions);
+	ret = start(d);
+	if (ret == 0) {
+		key_b64_t pk;
+
+		key_to_base64(pk, d->public_key);
+		log_info("serving %s (public key %s), %zu peers, %zu live sessions, control "
+			 "socket %s",
+			 d->conf.ifname, pk, d->reg->n_peers, d->sessions.n,
+			 d->conf.control_socket);
+		audit_event("start", "interface", d->conf.ifname, NULL);
+		while (!d->quit && (ret = loop_dispatch(d->loop, -1)) == 0)
+			;
+		audit_event("stop", "interface", d->conf.ifname, NULL);
+	}
+	stop(d);
+	free(d);
+	return ret == 0 ? 0 : 1;
+}

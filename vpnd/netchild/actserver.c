@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "netchild/actserver.h"
+#include "netchild/ratelimit.h"
+#include "common/replay.h"
+
+/* Replies kept for retransmitted requests: few, since a client retransmits
+ * within seconds, and fixed, since memory must not depend on traffic. */
+#define RING 64
+
+struct ring_entry {
+	uint8_t req_id[32];
+	uint64_t expires_ms;
+	size_t len;
+	uint8_t pkt[PROTO_REPLY_MAX];
+};
+
+struct actserver {
+	struct proto_gateway gw;
+	struct actserver_config cfg;
+	struct replay_cache *replay;
+	struct ratelimit *rate;
+	struct actserver_stats stats;
+	uint64_t global_milli, global_last_ms; /* one token bucket for all */
+	size_t ring_next;
+	struct ring_entry ring[RING];
+};
+
+int actserver_create(struct actserver **out, const uint8_t act_sk[KEY_LEN],
+		     const struct actserver_config *cfg)
+{
+	struct actserver *s = NULL;
+	int r = -ENOMEM;
+
+	*out = NULL;
+	if (cfg->op == NULL)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		goto fail;
+	s->cfg = *cfg;
+	if (s->cfg.replay_slots == 0)
+		s->cfg.replay_slots = 65536;
+	if (s->cfg.rate_buckets == 0)
+		s->cfg.rate_buckets = 4096;
+	if (s->cfg.rate_burst == 0)
+		s->cfg.rate_burst = 20;
+	if (s->cfg.rate_per_sec == 0)
+		s->cfg.rate_per_sec = 5;
+	if (s->cfg.global_burst == 0)
+		s->cfg.global_burst = 400;
+	if (s->cfg.global_per_sec == 0)
+		s->cfg.global_per_sec = 200;
+	s->global_milli = (uint64_t)s->cfg.global_burst * 1000;
+	if (s->cfg.max_skew == 0)
+		s->cfg.max_skew = PROTO_MAX_SKEW;
+	r = proto_gateway_init(&s->gw, act_sk);
+	if (r < 0)
+		goto fail;
+	r = replay_create(&s->replay, s->cfg.replay_slots);
+	if (r < 0)
+		goto fail;
+	r = ratelimit_create(&s->rate, s->cfg.rate_buckets, s->cfg.rate_burst, s->cfg.rate_per_sec);
+	if (r < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	actserver_destroy(&s);
+	return r;
+}
+
+void actserver_destroy(struct actserver **s)
+{
+	if (*s == NULL)
+		return;
+	replay_destroy(&(*s)->replay);
+	ratelimit_destroy(&(*s)->rate);
+	sodium_memzero(*s, sizeof(**s));
+	free(*s);
+	*s = NULL;
+}
+
+const uint8_t *actserver_public_key(const struct actserver *s)
+{
+	return s->gw.pk;
+}
+
+const struct actserver_stats *actserver_stats(const struct actserver *s)
+{
+	return &s->stats;
+}
+
+void actserver_note_socket_drops(struct actserver *s, uint64_t n)
+{
+	s->stats.drop_socket += n;
+}
+
+static bool global_allow(struct actserver *s, uint64_t now_ms)
+{
+	uint64_t cap = (uint64_t)s->cfg.global_burst * 1000;
+
+	if (now_ms > s->global_last_ms) {
+		uint64_t add = (now_ms - s->global_last_ms) * s->cfg.global_per_sec;
+
+		s->global_milli = add >= cap - s->global_milli ? cap : s->global_milli + add;
+		s->global_last_ms = now_ms;
+	}
+	if (s->global_milli < 1000)
+		return false;
+	s->global_milli -= 1000;
+	return true;
+}
+
+static void plain_error(struct actserver *s, const uint8_t *pkt, const struct sockaddr *src,
+			uint64_t now_ms, enum proto_err code, uint8_t *out, size_t *outlen)
+{
+	/* Errors in the clear are advice; one a second per source is plenty. */
+	if (!ratelimit_may_notify(s->rate, src, now_ms))
+		return;
+	proto_gw_error(&s->gw, out, pkt, code);
+	*outlen = PROTO_ERROR_LEN;
+}
+
+static struct ring_entry *ring_find(struct actserver *s, const uint8_t h[32], uint64_t now_ms)
+{
+	for (size_t i = 0; i < RING; i++)
+		if (s->ring[i].expires_ms > now_ms && sodium_memcmp(s->ring[i].req_id, h, 32) == 0)
+			return &s->ring[i];
+	return NULL;
+}
+
+static void ring_add(struct actserver *s, const uint8_t h[32], uint64_t now_ms, const uint8_t *pkt,
+		     size_t len)
+{
+	struct ring_entry *e = &s->ring[s->ring_next++ % RING];
+
+	memcpy(e->req_id, h, 32);
+	e->expires_ms = now_ms + PROTO_CHALLENGE_LIFE * 1000ULL;
+	e->len = len;
+	memcpy(e->pkt, pkt, len);
+}
+
+static void request(struct actserver *s, const uint8_t *pkt, const struct sockaddr *src,
+		    const uint8_t addr[18], uint64_t now_ms, uint64_t wall, uint8_t *out,
+		    size_t *outlen)
+{
+	uint64_t now = now_ms / 1000;
+	struct proto_opened o;
+	struct proto_reply rep;
+	struct ring_entry *e;
+	uint8_t h[32];
+	enum proto_err err;
+	int r, opened;
+
+	proto_request_peek(pkt, o.commit, &o.challenge);
+	err = proto_challenge_check(&s->gw, &o.challenge, now, addr, o.commit);
+	if (err != PROTO_OK) {
+		s->stats.drop_challenge++;
+		plain_error(s, pkt, src, now_ms, err, out, outlen);
+		return;
+	}
+	/* A challenge used before: the same bytes again mean the client lost
+	 * our reply; anything else is a replay. */
+	if (replay_contains(s->replay, o.challenge.tag, now)) {
+		proto_request_id(h, pkt);
+		e = ring_find(s, h, now_ms);
+		if (e != NULL) {
+			s->stats.retransmits++;
+			memcpy(out, e->pkt, e->len);
+			*outlen = e->len;
+		} else {
+			s->stats.drop_replay++;
+			plain_error(s, pkt, src, now_ms, PROTO_ERR_REPLAYED, out, outlen);
+		}
+		return;
+	}
+	/* The X25519 and what follows are the expensive part: however many
+	 * sources an attacker has, only so many a second get there. */
+	if (!global_allow(s, now_ms)) {
+		s->stats.drop_global++;
+		plain_error(s, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
+		return;
+	}
+	opened = proto_gw_open(&s->gw, pkt, s->cfg.ss, s->cfg.arg, &o);
+	if (opened == -EBADMSG) {
+		s->stats.drop_decrypt++;
+		return;
+	}
+	/* Only a request that decrypts takes a place in the cache: anyone
+	 * could otherwise fill it with challenges for made-up commitments. */
+	r = replay_insert(s->replay, o.challenge.tag, o.challenge.time + PROTO_CHALLENGE_LIFE + 1,
+			  now);
+	if (r < 0) {
+		s->stats.drop_busy++;
+		plain_error(s, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
+		proto_opened_wipe(&o);
+		return;
+	}
+	memcpy(h, o.req_id, sizeof(h));
+	s->stats.requests++;
+	memset(&rep, 0, sizeof(rep));
+	rep.gateway_time = wall;
+	if (opened < 0) {
+		rep.status = PROTO_ERR_BAD_REQUEST;
+	} else if (o.req.client_time + s->cfg.max_skew < wall ||
+		   o.req.client_time > wall + s->cfg.max_skew) {
+		rep.status = PROTO_ERR_CLOCK_SKEW;
+		rep.fields = PROTO_REP_SKEW;
+		rep.skew = (int64_t)o.req.client_time - (int64_t)wall;
+	} else if (s->cfg.op(s->cfg.arg, &o, src, &rep) < 0 || rep.status > PROTO_ERR_WIRE_MAX) {
+		/* The encoder takes codes up to 63, for clients of newer
+		 * gateways; this one sends only the codes it knows. */
+		memset(&rep, 0, sizeof(rep));
+		rep.gateway_time = wall;
+		rep.status = PROTO_ERR_INTERNAL;
+	}
+	if (proto_gw_reply(&s->gw, &o, &rep, out, outlen) < 0) {
+		memset(&rep, 0, sizeof(rep));
+		rep.gateway_time = wall;
+		rep.status = PROTO_ERR_INTERNAL;
+		if (proto_gw_reply(&s->gw, &o, &rep, out, outlen) < 0)
+			*outlen = 0;
+	}
+	if (*outlen > 0) {
+		s->stats.replies[rep.status]++;
+		ring_add(s, h, now_ms, out, *outlen);
+	}
+	sodium_memzero(&rep, sizeof(rep));
+	proto_opened_wipe(&o);
+}
+
+void actserver_packet(struct actserver *s, const uint8_t *pkt, size_t len,
+		      const struct sockaddr *src, uint64_t now_ms, uint64_t wall, uint8_t *out,
+		      size_t *outlen)
+{
+	uint8_t addr[18];
+	int type;
+
+	*outlen = 0;
+	s->stats.received++;
+	type = proto_packet_type(pkt, len);
+	if ((type != PROTO_HELLO && type != PROTO_REQUEST) || proto_addr_bytes(addr, src) < 0) {
+		s->stats.drop_malformed++;
+		return;
+	}
+	/* Blind garbage ends at mac0, one short SipHash; what passes it
+	 * (1 in 65536 of it, or a sender who knows our key) gets mac1. */
+	if (!proto_mac0_ok(pkt, len, &s->gw.macs)) {
+		s->stats.drop_mac0++;
+		return;
+	}
+	if (!proto_mac1_ok(pkt, len, &s->gw.macs)) {
+		s->stats.drop_mac1++;
+		return;
+	}
+	if (!ratelimit_allow(s->rate, src, now_ms)) {
+		s->stats.drop_rate++;
+		plain_error(s, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
+		return;
+	}
+	if (type == PROTO_HELLO) {
+		s->stats.hellos++;
+		proto_gw_challenge(&s->gw, out, pkt, now_ms / 1000, addr);
+		*outlen = PROTO_CHALLENGE_LEN;
+		return;
+	}
+	request(s, pkt, src, addr, now_ms, wall, out, outlen);
+}

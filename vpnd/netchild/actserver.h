@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The gateway's packet pipeline for the activation port (docs/protocol.md
+ * 7), without I/O: a datagram in, at most one datagram out, never larger.
+ * Length and header, mac1, per-source rate limit, HELLO → CHALLENGE; for a
+ * REQUEST the challenge, the replay cache and a ring of recent replies for
+ * retransmissions, decryption, the client's clock; then the operation is
+ * handed to the caller (vpnd: registry, sessions, interface), whose answer
+ * is sealed. Every drop and refusal is counted.
+ */
+#ifndef KEYGATE_ACTSERVER_H
+#define KEYGATE_ACTSERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "proto/proto.h"
+
+struct actserver_stats {
+	uint64_t received;
+	uint64_t drop_malformed; /* length, version, type */
+	uint64_t drop_mac0;      /* blind garbage */
+	uint64_t drop_mac1;
+	uint64_t drop_rate;      /* this source over its limit */
+	uint64_t drop_global;    /* all sources together over theirs */
+	uint64_t drop_challenge; /* bad tag, expired, from the future */
+	uint64_t drop_replay;
+	uint64_t drop_decrypt;
+	uint64_t drop_busy; /* replay cache full */
+	uint64_t hellos;
+	uint64_t retransmits;                     /* answered from the reply ring */
+	uint64_t requests;                        /* decrypted */
+	uint64_t replies[PROTO_ERR_WIRE_MAX + 1]; /* by status */
+	/* Datagrams the kernel dropped on a full receive buffer, before
+	 * `received` saw them (SO_RXQ_OVFL); the caller, who reads the
+	 * socket, adds them with actserver_note_socket_drops. */
+	uint64_t drop_socket;
+};
+
+/*
+ * The operation. Fill rep (status and fields; gateway_time is set already)
+ * and return 0; a negative return answers PROTO_ERR_INTERNAL. src is the
+ * datagram's source, for audit lines.
+ */
+typedef int (*actserver_op_fn)(void *arg, const struct proto_opened *o, const struct sockaddr *src,
+			       struct proto_reply *rep);
+
+struct actserver_config {
+	actserver_op_fn op;
+	proto_ss_fn ss; /* NULL: computed each time */
+	void *arg;
+	size_t replay_slots;   /* power of two; default 65536 */
+	size_t rate_buckets;   /* power of two; default 4096 */
+	uint32_t rate_burst;   /* default 20 */
+	uint32_t rate_per_sec; /* default 5 */
+	/* REQUESTs with a valid challenge, from all sources together, that
+	 * may go on to the X25519 and the operation. */
+	uint32_t global_burst;   /* default 400 */
+	uint32_t global_per_sec; /* default 200 */
+	unsigned max_skew;       /* seconds; default PROTO_MAX_SKEW */
+};
+
+struct actserver;
+
+int actserver_create(struct actserver **s, const uint8_t act_sk[KEY_LEN],
+		     const struct actserver_config *cfg);
+void actserver_destroy(struct actserver **s);
+const uint8_t *actserver_public_key(const struct actserver *s);
+const struct actserver_stats *actserver_stats(const struct actserver *s);
+void actserver_note_socket_drops(struct actserver *s, uint64_t n);
+
+/*
+ * One datagram. now_ms: CLOCK_BOOTTIME in milliseconds; wall: unix
+ * seconds. *outlen is 0 when nothing is to be sent.
+ */
+void actserver_packet(struct actserver *s, const uint8_t *pkt, size_t len,
+		      const struct sockaddr *src, uint64_t now_ms, uint64_t wall, uint8_t *out,
+		      size_t *outlen);
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "state/enrollcode.h"
+
+#define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
+
+void enrollcode_generate(char code[ENROLLCODE_STR_LEN + 1], uint8_t hash[ENROLLCODE_HASH_LEN])
+{
+	uint8_t raw[ENROLLCODE_BYTES];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(code, ENROLLCODE_STR_LEN + 1, raw, sizeof(raw), B64URL);
+	sodium_memzero(raw, sizeof(raw));
+	enrollcode_hash(hash, code);
+}
+
+int enrollcode_hash(uint8_t hash[ENROLLCODE_HASH_LEN], const char *code)
+{
+	static const char domain[] = "keygate enrollment code v1";
+	crypto_generichash_state st;
+
+	if (strlen(code) != ENROLLCODE_STR_LEN)
+		return -EINVAL;
+	for (const char *p = code; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return -EINVAL;
+	crypto_generichash_init(&st, NULL, 0, ENROLLCODE_HASH_LEN);
+	crypto_generichash_update(&st, (const unsigned char *)domain, sizeof(domain));
+	crypto_generichash_update(&st, (const unsigned char *)code, ENROLLCODE_STR_LEN);
+	crypto_generichash_final(&st, hash, ENROLLCODE_HASH_LEN);
+	return 0;
+}
+
+int enrollcode_uri(char *out, size_t len, const char *host, uint16_t port,
+		   const uint8_t gw_public_key[KEY_LEN], const char *code)
+{
+	char gw[sodium_base64_ENCODED_LEN(KEY_LEN, B64URL)];
+	bool v6 = strchr(host, ':') != NULL;
+	int n;
+
+	sodium_bin2base64(gw, sizeof(gw), gw_public_key, KEY_LEN, B64URL);
+	n = snprintf(out, len, "keygate://%s%s%s:%u?gw=%s&code=%s", v6 ? "[" : "", host,
+		     v6 ? "]" : "", port, gw, code);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The registry: owners, their security keys (credentials), their peers, and
+ * pending enrollment codes. It lives as three human-readable text files in
+ * the state directory (owners, peers, codes; see docs/registry.md), each
+ * replaced atomically. Loading is strict: a line that does not parse stops
+ * the load with its file and line number; nothing is ever dropped quietly.
+ *
+ * Durations are seconds; REG_INHERIT means "take the owner's, then the
+ * config's value". An idle of 0 means no idle timeout.
+ */
+#ifndef KEYGATE_REGISTRY_H
+#define KEYGATE_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state/enrollcode.h"
+#include "base/htab.h"
+#include "base/ipaddr.h"
+#include "base/keys.h"
+#include "base/text.h"
+
+#define REG_INHERIT     (-1)
+#define REG_CRED_ID_LEN 8            /* hex digits */
+#define REG_CRED_PK_MAX 65           /* ES256 x||y (64, or 65 with 0x04), EdDSA 32 */
+#define REG_CREDID_MAX  1024         /* bytes of FIDO credential ID */
+#define REG_FILE_MAX    (256U << 20) /* per file */
+
+enum reg_file { REG_OWNERS = 1U << 0, REG_PEERS = 1U << 1, REG_CODES = 1U << 2 };
+enum reg_kind { REG_LAPTOP, REG_MOBILE };
+enum reg_alg { REG_ES256, REG_EDDSA };
+
+struct reg_cred {
+	char id[REG_CRED_ID_LEN + 1]; /* short id for people: hash of the credential ID */
+	enum reg_alg alg;
+	uint8_t pubkey[REG_CRED_PK_MAX];
+	size_t pubkey_len;
+	uint8_t *credid;
+	size_t credid_len;
+	uint32_t counter;
+	bool revoked;
+	int64_t added; /* wall clock */
+	struct reg_cred *next;
+};
+
+struct reg_owner {
+	char name[NAME_MAX_LEN + 1];
+	bool require_uv;
+	int64_t window; /* REG_INHERIT or seconds */
+	int64_t idle;
+	struct reg_cred *creds;
+	unsigned n_peers;
+};
+
+struct reg_peer {
+	char name[NAME_MAX_LEN + 1];
+	struct reg_owner *owner;
+	bool has_key; /* false until `enroll register` brings it */
+	uint8_t key[KEY_LEN];
+	struct ipaddr addr;
+	enum reg_kind kind;
+	int64_t window;
+	int64_t idle;
+	bool disabled;
+	uint8_t *psk; /* mobile peers: a static preshared key, or NULL */
+	int64_t added;
+};
+
+struct reg_code {
+	uint8_t hash[ENROLLCODE_HASH_LEN];
+	char peer[NAME_MAX_LEN + 1];
+	int64_t expires; /* wall clock */
+};
+
+struct registry {
+	char dir[4096];
+	struct reg_owner **owners;
+	size_t n_owners, cap_owners;
+	struct reg_peer **peers;
+	size_t n_peers, cap_peers;
+	struct reg_code **codes;
+	size_t n_codes, cap_codes;
+	struct htab owner_by_name, peer_by_name, peer_by_key, peer_by_addr;
+	struct ipaddr nets[8]; /* the interface's own addresses and networks */
+	int n_nets;
+	uint64_t alloc_hint;
+	unsigned dirty; /* enum reg_file bits not yet saved */
+};
+
+int registry_create(struct registry **r, const char *dir);
+void registry_destroy(struct registry **r);
+/* Where addresses are allocated from (the first) and allowed (any). */
+void registry_set_networks(struct registry *r, const struct ipaddr *nets, int n);
+
+/* Reads the three files of r->dir; a missing file is an empty one. On
+ * failure err names file and line, and r is unchanged content-wise only if
+ * it was empty: load into a fresh registry and swap. */
+int registry_load(struct registry *r, char err[ERR_LEN]);
+/* Parses one file's text (what registry_load does per file). */
+int registry_parse(struct registry *r, enum reg_file which, const char *text, size_t len,
+		   const char *name, char err[ERR_LEN]);
+/* Writes each dirty file; 0 or -errno. */
+int registry_save(struct registry *r);
+/* The text of one file, as saved. */
+struct strbuf;
+void registry_format(const struct registry *r, enum reg_file which, struct strbuf *sb);
+
+struct reg_owner *registry_owner_find(const struct registry *r, const char *name);
+int registry_owner_add(struct registry *r, const char *name, struct reg_owner **out);
+void registry_owner_changed(struct registry *r);
+/* Removes an owner that has no peers and no credentials (undoing an
+ * owner_add whose peer could not be added); -EBUSY otherwise. */
+int registry_owner_remove(struct registry *r, struct reg_owner *o);
+
+struct reg_peer *registry_peer_find(const struct registry *r, const char *name);
+struct reg_peer *registry_peer_find_key(const struct registry *r, const uint8_t key[KEY_LEN]);
+/* Adds a copy of *p (name, owner, key, kind, overrides, psk); when
+ * p->addr.family is 0 an address is allocated. err says what is wrong:
+ * a taken name, key or address, or no free address. */
+int registry_peer_add(struct registry *r, const struct reg_peer *p, struct reg_peer **out,
+		      char err[ERR_LEN]);
+int registry_peer_set_key(struct registry *r, struct reg_peer *p, const uint8_t key[KEY_LEN]);
+void registry_peer_set_disabled(struct registry *r, struct reg_peer *p, bool disabled);
+/* Removes the peer, its pending codes, and frees it. */
+void registry_peer_remove(struct registry *r, struct reg_peer *p);
+/* Peers sorted by name; free the array (not the peers). */
+int registry_peers_sorted(const struct registry *r, struct reg_peer ***out);
+
+/* For the activation protocol: a new credential of an owner. */
+int registry_cred_add(struct registry *r, struct reg_owner *o, enum reg_alg alg,
+		      const uint8_t *pubkey, size_t pubkey_len, const uint8_t *credid,
+		      size_t credid_len, struct reg_cred **out);
+struct reg_cred *registry_cred_find(const struct reg_owner *o, const char *id);
+struct reg_cred *registry_cred_find_credid(const struct reg_owner *o, const uint8_t *credid,
+					   size_t len);
+/* Records a grown sign counter (the caller checked it grew). */
+void registry_cred_set_counter(struct registry *r, struct reg_cred *c, uint32_t counter);
+void registry_cred_revoke(struct registry *r, struct reg_cred *c);
+
+/* A new one-time code for a peer, valid ttl seconds; code gets the text. */
+int registry_code_create(struct registry *r, const struct reg_peer *p, int64_t ttl,
+			 char code[ENROLLCODE_STR_LEN + 1]);
+/* Finds an unexpired code, removes it (single use), returns its peer. */
+int registry_code_redeem(struct registry *r, const char *code, struct reg_peer **peer);
+void registry_codes_purge(struct registry *r, int64_t now);
+
+const char *registry_kind_name(enum reg_kind k);
+const char *registry_alg_name(enum reg_alg a);
+
+#endif

@@ -6,7 +6,7 @@
 #include <sodium.h>
 
 #include "render.h"
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 static const char *const names[] = {
 	[FMT_CONF] = "conf",

@@ -14,7 +14,7 @@
 
 #include "enroll.h"
 #include "base/outfile.h"
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 static const char usage[] =
 	"usage: enroll register URI [--device DEV] [--pin-fd N] [--interface IF]\n"

@@ -17,7 +17,7 @@
 
 #include "tunnel.h"
 #include "wg/wg.h"
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 int tunnel_private_key(const struct enroll_opts *o, uint8_t sk[KEY_LEN])
 {

@@ -15,7 +15,7 @@
 #include <sodium.h>
 
 #include "wg/wg.h"
-#include "wg/wg_uapi.h"
+#include "wg/uapi.h"
 
 static _Thread_local char wg_error[256];
 

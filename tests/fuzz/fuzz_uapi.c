@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "wg/wg_uapi.h"
+#include "wg/uapi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

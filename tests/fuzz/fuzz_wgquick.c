@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "render.h"
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 /* A realistic phone config: random keys, both address families, a long
  * host name. */

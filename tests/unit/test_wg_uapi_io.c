@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "wg/wg_uapi.h"
+#include "wg/uapi.h"
 
 static char dir[64];
 static char path[96];

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 /* Keys from `wg genkey` / `wg pubkey` runs; only their shape matters here. */
 #define PRIV "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="

@@ -17,7 +17,7 @@
 #include <linux/wireguard.h>
 #include <sodium.h>
 
-#include "wg/wg_netlink.h"
+#include "wg/wgnl.h"
 
 typedef int (*attr_fn)(const struct nlattr *a, void *data);
 

@@ -17,7 +17,7 @@
 
 #include <sodium.h>
 
-#include "wg/wg_uapi.h"
+#include "wg/uapi.h"
 
 static int64_t now_ms(void)
 {

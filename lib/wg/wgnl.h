@@ -10,8 +10,8 @@
  * Parsers take untrusted bytes and return 0 or -EBADMSG; they never read
  * past len.
  */
-#ifndef KEYGATE_WG_NETLINK_H
-#define KEYGATE_WG_NETLINK_H
+#ifndef KEYGATE_WGNL_H
+#define KEYGATE_WGNL_H
 
 #include <stdbool.h>
 #include <stddef.h>

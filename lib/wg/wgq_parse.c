@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The reader half of wgquick.h: text that may come from anywhere. */
+/* The reader half of wgq.h: text that may come from anywhere. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 #define LINE_MAX_LEN 4096
 

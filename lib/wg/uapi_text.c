@@ -17,7 +17,7 @@
 
 #include <sodium.h>
 
-#include "wg/wg_uapi.h"
+#include "wg/uapi.h"
 
 /* Room for the longest line of each kind, key and newline included. */
 #define LINE_DEVICE 96

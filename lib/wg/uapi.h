@@ -10,8 +10,8 @@
  * the unit tests and the fuzz target drive; the exchange half talks to a
  * socket with bounded waits. All return 0 or -errno and set wg_last_error().
  */
-#ifndef KEYGATE_WG_UAPI_H
-#define KEYGATE_WG_UAPI_H
+#ifndef KEYGATE_UAPI_H
+#define KEYGATE_UAPI_H
 
 #include <stddef.h>
 

@@ -9,7 +9,7 @@
 
 #include <sodium.h>
 
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 void wgq_config_init(struct wgq_config *c)
 {

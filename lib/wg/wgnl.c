@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The kernel backend: the generic netlink family "wireguard" through libmnl.
- * The messages themselves are built and parsed in wg_netlink_msg.c and
- * wg_netlink_parse.c; this file only talks to the kernel and turns its
+ * The messages themselves are built and parsed in wgnl_msg.c and
+ * wgnl_parse.c; this file only talks to the kernel and turns its
  * answers into one line for wg_last_error().
  */
 #include <errno.h>
@@ -16,7 +16,7 @@
 #include <linux/netlink.h>
 #include <sodium.h>
 
-#include "wg/wg_netlink.h"
+#include "wg/wgnl.h"
 
 /* No kernel answer takes this long; a silent socket must not hang vpnd. */
 #define NL_TIMEOUT_SEC 5

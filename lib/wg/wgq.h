@@ -14,8 +14,8 @@
  * The struct holds keys: wipe it with wgq_config_finish. Text made by
  * wgq_format holds them too: wipe it with sodium_memzero.
  */
-#ifndef KEYGATE_WGQUICK_H
-#define KEYGATE_WGQUICK_H
+#ifndef KEYGATE_WGQ_H
+#define KEYGATE_WGQ_H
 
 #include <netinet/in.h>
 #include <stdbool.h>

@@ -21,7 +21,7 @@
 
 int tunnel_private_key(const struct enroll_opts *o, uint8_t sk[KEY_LEN])
 {
-	char path[512], text[WGQ_TEXT_MAX], err[200];
+	char path[512], text[WGQ_TEXT_MAX], err[ERR_LEN];
 	struct wgq_config c;
 	size_t n;
 	FILE *f;
@@ -36,7 +36,7 @@ int tunnel_private_key(const struct enroll_opts *o, uint8_t sk[KEY_LEN])
 	}
 	n = fread(text, 1, sizeof(text), f);
 	fclose(f);
-	if (wgq_parse(&c, text, n, err, sizeof(err)) < 0) {
+	if (wgq_parse(&c, text, n, err) < 0) {
 		fprintf(stderr, "enroll: %s: %s\n", path, err);
 		goto fail;
 	}

@@ -42,6 +42,14 @@ void strbuf_reset(struct strbuf *sb)
 		sb->buf[0] = '\0';
 }
 
+void strbuf_truncate(struct strbuf *sb, size_t len)
+{
+	if (len >= sb->len)
+		return;
+	sodium_memzero(sb->buf + len, sb->len - len);
+	sb->len = len;
+}
+
 static int strbuf_grow(struct strbuf *sb, size_t more)
 {
 	size_t cap = sb->cap != 0 ? sb->cap : 256;

@@ -24,6 +24,8 @@ int strbuf_error(const struct strbuf *sb);
 /* Wipes the content (it may hold keys) and frees it. */
 void strbuf_finish(struct strbuf *sb);
 void strbuf_reset(struct strbuf *sb);
+/* Cuts the content to len bytes, wiping what goes; longer content only. */
+void strbuf_truncate(struct strbuf *sb, size_t len);
 void strbuf_add(struct strbuf *sb, const char *s, size_t len);
 void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,24 +37,8 @@ static int wait_ms(int64_t idle_deadline, int64_t total_deadline)
 	return left > 0 ? (int)left : 0;
 }
 
-int uapi_check_ifname(const char *ifname)
-{
-	/* strnlen: dev->name of a caller's struct need not hold a NUL. */
-	size_t len = ifname != NULL ? strnlen(ifname, IFNAMSIZ) : 0;
-	bool ok = len > 0 && len < IFNAMSIZ && strchr(ifname, '/') == NULL &&
-		  strcmp(ifname, ".") != 0 && strcmp(ifname, "..") != 0;
-
-	for (size_t i = 0; ok && i < len; i++)
-		ok = (unsigned char)ifname[i] > ' ' && (unsigned char)ifname[i] < 0x7f;
-	if (!ok) {
-		wg_set_error("invalid interface name '%.*s'", IFNAMSIZ,
-			     ifname != NULL ? ifname : "");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int uapi_connect(const char *ifname, const char *path, int *fd, int idle_timeout_ms)
+static int uapi_connect(const char *ifname, const char *path, int *fd, int idle_timeout_ms,
+			char err[ERR_LEN])
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int64_t deadline = now_ms() + idle_timeout_ms;
@@ -61,14 +46,14 @@ static int uapi_connect(const char *ifname, const char *path, int *fd, int idle_
 
 	*fd = -1;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		wg_set_error("%s: UAPI socket path too long: %s", ifname, path);
+		wg_err(err, "%s: UAPI socket path too long: %s", ifname, path);
 		return -ENAMETOOLONG;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0) {
 		ret = -errno;
-		wg_set_error("%s: cannot make a unix socket: %s", ifname, strerror(errno));
+		wg_err(err, "%s: cannot make a unix socket: %s", ifname, strerror(errno));
 		return ret;
 	}
 	/* A full backlog (a server that never accepts) gives EAGAIN. */
@@ -81,22 +66,21 @@ static int uapi_connect(const char *ifname, const char *path, int *fd, int idle_
 			continue;
 		}
 		if (errno == ENOENT)
-			wg_set_error("%s: no such WireGuard interface (no UAPI socket %s)", ifname,
-				     path);
+			wg_err(err, "%s: no such WireGuard interface (no UAPI socket %s)", ifname,
+			       path);
 		else if (errno == ECONNREFUSED)
-			wg_set_error(
-				"%s: UAPI socket %s refuses connections: the userspace WireGuard "
-				"behind it is gone",
-				ifname, path);
+			wg_err(err,
+			       "%s: UAPI socket %s refuses connections: the userspace WireGuard "
+			       "behind it is gone",
+			       ifname, path);
 		else if (errno == EAGAIN)
-			wg_set_error(
-				"%s: UAPI socket %s did not accept the connection within %d ms",
-				ifname, path, idle_timeout_ms);
+			wg_err(err, "%s: UAPI socket %s did not accept the connection within %d ms",
+			       ifname, path, idle_timeout_ms);
 		else if (errno == EACCES || errno == EPERM)
-			wg_set_error("%s: UAPI socket %s: permission denied (needs root)", ifname,
-				     path);
+			wg_err(err, "%s: UAPI socket %s: permission denied (needs root)", ifname,
+			       path);
 		else
-			wg_set_error("%s: UAPI socket %s: %s", ifname, path, strerror(errno));
+			wg_err(err, "%s: UAPI socket %s: %s", ifname, path, strerror(errno));
 		if (errno == ENOENT)
 			ret = -ENODEV;
 		else if (errno == EAGAIN)
@@ -108,35 +92,12 @@ static int uapi_connect(const char *ifname, const char *path, int *fd, int idle_
 	return 0;
 }
 
-/* Makes room for at least one more byte, without leaving copies of what
- * was read (it may hold the private key) in freed memory. */
-static int reply_grow(char **buf, size_t *cap, size_t len)
-{
-	size_t ncap = *cap == 0 ? 4096 : *cap * 2;
-	char *n;
-
-	if (ncap > UAPI_REPLY_MAX)
-		ncap = UAPI_REPLY_MAX;
-	if (ncap <= len)
-		return -EMSGSIZE;
-	n = malloc(ncap);
-	if (n == NULL)
-		return -ENOMEM;
-	if (*buf != NULL) {
-		memcpy(n, *buf, len);
-		sodium_memzero(*buf, *cap);
-		free(*buf);
-	}
-	*buf = n;
-	*cap = ncap;
-	return 0;
-}
-
 struct uapi_conn {
 	const char *ifname, *path;
 	int fd;
 	int idle_timeout_ms;
 	int64_t idle, total; /* deadlines, now_ms() clock */
+	char *err;           /* ERR_LEN bytes */
 };
 
 /*
@@ -161,17 +122,17 @@ static int uapi_wait(const struct uapi_conn *c, short events, short *revents)
 			break;
 		if (errno != EINTR) {
 			ret = -errno;
-			wg_set_error("%s: waiting on UAPI socket %s: %s", c->ifname, c->path,
-				     strerror(errno));
+			wg_err(c->err, "%s: waiting on UAPI socket %s: %s", c->ifname, c->path,
+			       strerror(errno));
 			return ret;
 		}
 	}
 	if (now_ms() < c->total)
-		wg_set_error("%s: UAPI socket %s did not answer within %d ms", c->ifname, c->path,
-			     c->idle_timeout_ms);
+		wg_err(c->err, "%s: UAPI socket %s did not answer within %d ms", c->ifname, c->path,
+		       c->idle_timeout_ms);
 	else
-		wg_set_error("%s: UAPI socket %s: exchange took longer than %d ms", c->ifname,
-			     c->path, UAPI_TOTAL_TIMEOUT_MS);
+		wg_err(c->err, "%s: UAPI socket %s: exchange took longer than %d ms", c->ifname,
+		       c->path, UAPI_TOTAL_TIMEOUT_MS);
 	return -ETIMEDOUT;
 }
 
@@ -197,8 +158,8 @@ static int uapi_send(struct uapi_conn *c, const char *req, size_t reqlen)
 			break;
 		if (n < 0) {
 			ret = -errno;
-			wg_set_error("%s: writing to UAPI socket %s: %s", c->ifname, c->path,
-				     strerror(errno));
+			wg_err(c->err, "%s: writing to UAPI socket %s: %s", c->ifname, c->path,
+			       strerror(errno));
 			return ret;
 		}
 		sent += (size_t)n;
@@ -207,107 +168,106 @@ static int uapi_send(struct uapi_conn *c, const char *req, size_t reqlen)
 	return 0;
 }
 
-/* Reads through the blank line that ends a reply, or to a hangup. *buf
- * holds *len bytes in *cap; the reply is the first *end of them. */
-static int uapi_recv(struct uapi_conn *c, char **buf, size_t *cap, size_t *len, size_t *end)
+/* Where the reply in r ends, or 0; scan is where new bytes may complete
+ * it (the end may straddle two reads). */
+static size_t reply_end_from(const struct strbuf *r, size_t scan)
 {
+	const char *p;
+
+	if (scan == 0)
+		return uapi_reply_end(r->buf, r->len);
+	p = memmem(r->buf + scan, r->len - scan, "\n\n", 2);
+	return p != NULL ? (size_t)(p - r->buf) + 2 : 0;
+}
+
+/* Reads through the blank line that ends a reply, or to a hangup; the
+ * reply is the first *end bytes of r. */
+static int uapi_recv(struct uapi_conn *c, struct strbuf *r, size_t *end)
+{
+	char chunk[16384];
 	short revents = 0;
-	size_t scan;
+	size_t room, scan;
 	ssize_t n;
-	int ret;
+	int ret = 0;
 
 	c->idle = now_ms() + c->idle_timeout_ms;
 	while (*end == 0) {
-		if (*len == *cap) {
-			ret = reply_grow(buf, cap, *len);
-			if (ret == -EMSGSIZE)
-				wg_set_error("%s: UAPI reply longer than %u bytes", c->ifname,
-					     UAPI_REPLY_MAX);
-			else if (ret < 0)
-				wg_set_error("%s: out of memory reading the UAPI reply", c->ifname);
-			if (ret < 0)
-				return ret;
+		room = r->max - r->len;
+		if (room == 0) {
+			wg_err(c->err, "%s: UAPI reply longer than %u bytes", c->ifname,
+			       UAPI_REPLY_MAX);
+			ret = -EMSGSIZE;
+			break;
 		}
 		ret = uapi_wait(c, POLLIN, &revents);
 		if (ret < 0)
-			return ret;
-		n = recv(c->fd, *buf + *len, *cap - *len, 0);
+			break;
+		n = recv(c->fd, chunk, room < sizeof(chunk) ? room : sizeof(chunk), 0);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0 && errno != ECONNRESET) {
 			ret = -errno;
-			wg_set_error("%s: reading UAPI socket %s: %s", c->ifname, c->path,
-				     strerror(errno));
-			return ret;
+			wg_err(c->err, "%s: reading UAPI socket %s: %s", c->ifname, c->path,
+			       strerror(errno));
+			break;
 		}
 		/* A reset is a hangup with our request unread. */
 		if (n <= 0) {
-			if (*len == 0) {
-				wg_set_error("%s: UAPI socket %s closed without a reply", c->ifname,
-					     c->path);
-				return -ECONNRESET;
+			if (r->len == 0) {
+				wg_err(c->err, "%s: UAPI socket %s closed without a reply",
+				       c->ifname, c->path);
+				ret = -ECONNRESET;
+				break;
 			}
-			*end = *len; /* the parser tells what is missing */
+			*end = r->len; /* the parser tells what is missing */
 			break;
 		}
-		/* Only the new bytes need a look; the end may straddle two reads. */
-		scan = *len > 0 ? *len - 1 : 0;
-		*len += (size_t)n;
-		if (scan == 0) {
-			*end = uapi_reply_end(*buf, *len);
-		} else {
-			const char *p = memmem(*buf + scan, *len - scan, "\n\n", 2);
-
-			*end = p != NULL ? (size_t)(p - *buf) + 2 : 0;
+		scan = r->len > 0 ? r->len - 1 : 0;
+		strbuf_add(r, chunk, (size_t)n);
+		ret = strbuf_error(r);
+		if (ret < 0) {
+			wg_err(c->err, "%s: out of memory reading the UAPI reply", c->ifname);
+			break;
 		}
+		*end = reply_end_from(r, scan);
 		c->idle = now_ms() + c->idle_timeout_ms;
 	}
-	return 0;
+	sodium_memzero(chunk, sizeof(chunk)); /* it may hold the private key */
+	return ret;
 }
 
 int uapi_exchange(const char *ifname, const char *path, const char *req, size_t reqlen,
-		  char **reply, size_t *replylen, int idle_timeout_ms)
+		  struct strbuf *reply, int idle_timeout_ms, char err[ERR_LEN])
 {
-	struct uapi_conn c = {.ifname = ifname, .path = path, .idle_timeout_ms = idle_timeout_ms};
-	size_t len = 0, cap = 0, end = 0;
-	char *buf = NULL;
+	struct uapi_conn c = {
+		.ifname = ifname, .path = path, .idle_timeout_ms = idle_timeout_ms, .err = err};
+	size_t end = 0;
 	int ret;
 
-	*reply = NULL;
-	*replylen = 0;
+	strbuf_init_max(reply, UAPI_REPLY_MAX);
 	c.total = now_ms() + UAPI_TOTAL_TIMEOUT_MS;
-	ret = uapi_connect(ifname, path, &c.fd, idle_timeout_ms);
+	ret = uapi_connect(ifname, path, &c.fd, idle_timeout_ms, err);
 	if (ret < 0)
 		return ret;
 	c.idle = now_ms() + idle_timeout_ms;
 	ret = uapi_send(&c, req, reqlen);
-	if (ret < 0)
-		goto fail;
-	ret = uapi_recv(&c, &buf, &cap, &len, &end);
-	if (ret < 0)
-		goto fail;
+	if (ret == 0)
+		ret = uapi_recv(&c, reply, &end);
 	close(c.fd);
-	*reply = buf;
-	*replylen = end;
-	/* Anything after the end was not asked for; it is wiped with the rest. */
-	if (end < len)
-		sodium_memzero(buf + end, len - end);
-	return 0;
-fail:
-	if (buf != NULL) {
-		sodium_memzero(buf, cap);
-		free(buf);
+	if (ret < 0) {
+		strbuf_finish(reply);
+		return ret;
 	}
-	if (c.fd >= 0)
-		close(c.fd);
-	return ret;
+	/* Anything after the end was not asked for. */
+	strbuf_truncate(reply, end);
+	return 0;
 }
 
-/* The backend can be called directly (lib/wg.h exports it), so it checks
+/* The backend can be called directly (wgipc.h exports it), so it checks
  * names itself: "../x" must not reach a socket outside UAPI_SOCKET_DIR. */
-static int uapi_path(char *out, size_t outlen, const char *ifname)
+static int uapi_path(char *out, size_t outlen, const char *ifname, char err[ERR_LEN])
 {
-	int ret = uapi_check_ifname(ifname);
+	int ret = wg_check_ifname(ifname, err);
 
 	if (ret < 0)
 		return ret;
@@ -315,50 +275,51 @@ static int uapi_path(char *out, size_t outlen, const char *ifname)
 	return 0;
 }
 
-static int uapi_get_device(struct wg_device **dev, const char *ifname)
+bool uapi_serves(const char *ifname)
+{
+	char path[sizeof(UAPI_SOCKET_DIR) + IFNAMSIZ + 8], err[ERR_LEN];
+	struct stat st;
+
+	return uapi_path(path, sizeof(path), ifname, err) == 0 && stat(path, &st) == 0 &&
+	       S_ISSOCK(st.st_mode);
+}
+
+int uapi_get_device(struct wg_device **dev, const char *ifname, char err[ERR_LEN])
 {
 	static const char req[] = "get=1\n\n";
 	char path[sizeof(UAPI_SOCKET_DIR) + IFNAMSIZ + 8];
-	char *reply = NULL;
-	size_t len = 0;
+	struct strbuf reply;
 	int ret;
 
 	*dev = NULL;
-	ret = uapi_path(path, sizeof(path), ifname);
+	ret = uapi_path(path, sizeof(path), ifname, err);
 	if (ret < 0)
 		return ret;
-	ret = uapi_exchange(ifname, path, req, sizeof(req) - 1, &reply, &len, UAPI_IDLE_TIMEOUT_MS);
-	if (ret < 0)
-		return ret;
-	ret = uapi_parse_get(dev, ifname, reply, len);
-	uapi_request_free(&reply, len);
+	ret = uapi_exchange(ifname, path, req, sizeof(req) - 1, &reply, UAPI_IDLE_TIMEOUT_MS, err);
+	if (ret == 0)
+		ret = uapi_parse_get(dev, ifname, reply.buf, reply.len, err);
+	strbuf_finish(&reply);
 	return ret;
 }
 
-static int uapi_set_device(const struct wg_device *dev)
+int uapi_set_device(const struct wg_device *dev, char err[ERR_LEN])
 {
 	char path[sizeof(UAPI_SOCKET_DIR) + IFNAMSIZ + 8];
-	char *req = NULL, *reply = NULL;
-	size_t reqlen = 0, len = 0;
+	struct strbuf req, reply;
 	int ret;
 
-	ret = uapi_path(path, sizeof(path), dev->name);
+	ret = uapi_path(path, sizeof(path), dev->name, err);
 	if (ret < 0)
 		return ret;
-	ret = uapi_request_set(&req, &reqlen, dev);
+	strbuf_init(&req);
+	ret = uapi_request_set(&req, dev, err);
+	if (ret == 0)
+		ret = uapi_exchange(dev->name, path, req.buf, req.len, &reply, UAPI_IDLE_TIMEOUT_MS,
+				    err);
+	strbuf_finish(&req);
 	if (ret < 0)
 		return ret;
-	ret = uapi_exchange(dev->name, path, req, reqlen, &reply, &len, UAPI_IDLE_TIMEOUT_MS);
-	uapi_request_free(&req, reqlen);
-	if (ret < 0)
-		return ret;
-	ret = uapi_parse_set(dev->name, reply, len);
-	uapi_request_free(&reply, len);
+	ret = uapi_parse_set(dev->name, reply.buf, reply.len, err);
+	strbuf_finish(&reply);
 	return ret;
 }
-
-const struct wg_backend wg_backend_uapi = {
-	.name = "userspace",
-	.get_device = uapi_get_device,
-	.set_device = uapi_set_device,
-};

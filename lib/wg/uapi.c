@@ -20,6 +20,9 @@
 
 #include "wg/uapi.h"
 
+/* UAPI_SOCKET_DIR/IF.sock */
+#define SOCK_PATH_LEN (sizeof(UAPI_SOCKET_DIR) + IFNAMSIZ + 8)
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -277,7 +280,7 @@ static int uapi_path(char *out, size_t outlen, const char *ifname, char err[ERR_
 
 bool uapi_serves(const char *ifname)
 {
-	char path[sizeof(UAPI_SOCKET_DIR) + IFNAMSIZ + 8], err[ERR_LEN];
+	char path[SOCK_PATH_LEN], err[ERR_LEN];
 	struct stat st;
 
 	return uapi_path(path, sizeof(path), ifname, err) == 0 && stat(path, &st) == 0 &&
@@ -287,7 +290,7 @@ bool uapi_serves(const char *ifname)
 int uapi_get_device(struct wg_device **dev, const char *ifname, char err[ERR_LEN])
 {
 	static const char req[] = "get=1\n\n";
-	char path[sizeof(UAPI_SOCKET_DIR) + IFNAMSIZ + 8];
+	char path[SOCK_PATH_LEN];
 	struct strbuf reply;
 	int ret;
 
@@ -304,7 +307,7 @@ int uapi_get_device(struct wg_device **dev, const char *ifname, char err[ERR_LEN
 
 int uapi_set_device(const struct wg_device *dev, char err[ERR_LEN])
 {
-	char path[sizeof(UAPI_SOCKET_DIR) + IFNAMSIZ + 8];
+	char path[SOCK_PATH_LEN];
 	struct strbuf req, reply;
 	int ret;
 

@@ -104,8 +104,8 @@ struct uapi_conn {
 };
 
 /*
- * Waits until fd is ready for events; 0 (with *revents), or -errno with the
- * error set. The total deadline is checked before each poll: a server that
+ * Waits until fd is ready for events; 0 (with *revents), or -errno with a
+ * line in c->err. The total deadline is checked before each poll: a server that
  * always has a byte ready would otherwise never let poll time out.
  */
 static int uapi_wait(const struct uapi_conn *c, short events, short *revents)

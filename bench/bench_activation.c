@@ -8,7 +8,7 @@
  *  3. garbage dropped at the mac1 check per second against a bare receive
  *     loop on the same socket: target >= 0.8, while real activations over
  *     the same socket keep succeeding.
- * The data plane call (wg_add_peer) is not part of it: it is an IPC to
+ * The data plane call (wgipc_add_peer) is not part of it: it is an IPC to
  * WireGuard, not protocol work.
  */
 #include <arpa/inet.h>

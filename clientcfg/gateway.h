@@ -14,7 +14,7 @@
 
 #include "gateway/conf.h"
 #include "base/keys.h"
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 struct gateway {
 	char socket[PATH_MAX]; /* vpnd's control socket, from the config */

@@ -27,7 +27,7 @@
 #include "base/outfile.h"
 #include "render.h"
 #include "base/text.h"
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 struct opts {
 	const char *conf;

@@ -6,7 +6,7 @@
 #include <sodium.h>
 
 #include "render.h"
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 static const char *const names[] = {
 	[FMT_CONF] = "conf",
@@ -87,7 +87,7 @@ int render_output(struct buf *out, const struct wgq_config *c, enum out_format f
 	size_t len = 0;
 	int ret;
 
-	ret = wgq_format(c, text, sizeof(text), &len, err, errlen);
+	ret = wgq_format(c, text, sizeof(text), &len, err);
 	if (ret < 0)
 		goto out;
 	if (fmt == FMT_CONF)

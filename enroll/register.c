@@ -14,7 +14,7 @@
 
 #include "enroll.h"
 #include "base/outfile.h"
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 static const char usage[] =
 	"usage: enroll register URI [--device DEV] [--pin-fd N] [--interface IF]\n"
@@ -79,7 +79,7 @@ static int write_conf(const struct enroll_opts *o, const struct proto_reply *rep
 		      const uint8_t sk[KEY_LEN])
 {
 	struct wgq_config c;
-	char path[512], text[WGQ_TEXT_MAX], err[200];
+	char path[512], text[WGQ_TEXT_MAX], err[ERR_LEN];
 	size_t len = 0;
 	int r = -EINVAL;
 
@@ -99,7 +99,7 @@ static int write_conf(const struct enroll_opts *o, const struct proto_reply *rep
 			rep->addresses, rep->allowed_ips);
 		goto fail;
 	}
-	if (wgq_format(&c, text, sizeof(text), &len, err, sizeof(err)) < 0) {
+	if (wgq_format(&c, text, sizeof(text), &len, err) < 0) {
 		fprintf(stderr,
 			"enroll: the gateway's config does not make a wg-quick config: %s\n", err);
 		goto fail;

@@ -16,12 +16,12 @@
 #include <sodium.h>
 
 #include "tunnel.h"
-#include "wg/wg.h"
-#include "wg/wgquick.h"
+#include "wg/wgipc.h"
+#include "wg/wgq.h"
 
 int tunnel_private_key(const struct enroll_opts *o, uint8_t sk[KEY_LEN])
 {
-	char path[512], text[WGQ_TEXT_MAX], err[200];
+	char path[512], text[WGQ_TEXT_MAX], err[ERR_LEN];
 	struct wgq_config c;
 	size_t n;
 	FILE *f;
@@ -36,7 +36,7 @@ int tunnel_private_key(const struct enroll_opts *o, uint8_t sk[KEY_LEN])
 	}
 	n = fread(text, 1, sizeof(text), f);
 	fclose(f);
-	if (wgq_parse(&c, text, n, err, sizeof(err)) < 0) {
+	if (wgq_parse(&c, text, n, err) < 0) {
 		fprintf(stderr, "enroll: %s: %s\n", path, err);
 		goto fail;
 	}
@@ -93,7 +93,8 @@ static int run(char *const argv[])
 bool tunnel_exists(const struct enroll_opts *o)
 {
 	struct wg_device *dev = NULL;
-	bool ok = wg_get_device(&dev, o->ifname) == 0;
+	char err[ERR_LEN];
+	bool ok = wgipc_get_device(&dev, o->ifname, err) == 0;
 
 	wg_device_free(&dev);
 	return ok;
@@ -152,11 +153,12 @@ int tunnel_set_psk(const struct enroll_opts *o, const uint8_t gw_wg_key[KEY_LEN]
 {
 	struct wg_device *dev = NULL;
 	struct wg_peer *p;
+	char err[ERR_LEN];
 	int r;
 
-	r = wg_get_device(&dev, o->ifname);
+	r = wgipc_get_device(&dev, o->ifname, err);
 	if (r < 0) {
-		fprintf(stderr, "enroll: %s\n", wg_last_error());
+		fprintf(stderr, "enroll: %s\n", err);
 		return r;
 	}
 	p = dev->peers;
@@ -177,12 +179,11 @@ int tunnel_set_psk(const struct enroll_opts *o, const uint8_t gw_wg_key[KEY_LEN]
 	/* Through NAT the gateway can only reach us while a mapping lives. */
 	p->keepalive = 25;
 	p->flags |= WGPEER_HAS_KEEPALIVE;
-	r = wg_remove_peer(o->ifname, p->public_key);
+	r = wgipc_remove_peer(o->ifname, p->public_key, err);
 	if (r == 0)
-		r = wg_add_peer(o->ifname, p);
+		r = wgipc_add_peer(o->ifname, p, err);
 	if (r < 0)
-		fprintf(stderr, "enroll: cannot set the session key on %s: %s\n", o->ifname,
-			wg_last_error());
+		fprintf(stderr, "enroll: cannot set the session key on %s: %s\n", o->ifname, err);
 	else
 		kick(p);
 	wg_device_free(&dev);

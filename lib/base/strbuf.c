@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,19 @@
 void strbuf_init(struct strbuf *sb)
 {
 	memset(sb, 0, sizeof(*sb));
+}
+
+void strbuf_init_max(struct strbuf *sb, size_t max)
+{
+	strbuf_init(sb);
+	sb->max = max;
+}
+
+int strbuf_error(const struct strbuf *sb)
+{
+	if (!sb->failed)
+		return 0;
+	return sb->full ? -ENOSPC : -ENOMEM;
 }
 
 void strbuf_finish(struct strbuf *sb)
@@ -28,6 +42,14 @@ void strbuf_reset(struct strbuf *sb)
 		sb->buf[0] = '\0';
 }
 
+void strbuf_truncate(struct strbuf *sb, size_t len)
+{
+	if (len >= sb->len)
+		return;
+	sodium_memzero(sb->buf + len, sb->len - len);
+	sb->len = len;
+}
+
 static int strbuf_grow(struct strbuf *sb, size_t more)
 {
 	size_t cap = sb->cap != 0 ? sb->cap : 256;
@@ -35,9 +57,15 @@ static int strbuf_grow(struct strbuf *sb, size_t more)
 
 	if (sb->failed || more > ((size_t)-1) / 4 - sb->len)
 		goto fail;
+	if (sb->max != 0 && more > sb->max - sb->len) {
+		sb->full = true;
+		goto fail;
+	}
 	while (cap < sb->len + more + 1)
 		cap *= 2;
-	if (cap == sb->cap)
+	if (sb->max != 0 && cap > sb->max + 1)
+		cap = sb->max + 1;
+	if (cap <= sb->cap)
 		return 0;
 	p = malloc(cap);
 	if (p == NULL)

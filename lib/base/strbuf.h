@@ -11,12 +11,21 @@ struct strbuf {
 	size_t len;
 	size_t cap;
 	bool failed; /* an allocation failed; the content is incomplete */
+	size_t max;  /* 0: no limit; else len never passes it */
+	bool full;   /* failed because max was reached */
 };
 
 void strbuf_init(struct strbuf *sb);
+/* For text with a size limit (a config file, a reply from another process):
+ * what would take the content past max bytes fails the buffer instead. */
+void strbuf_init_max(struct strbuf *sb, size_t max);
+/* 0, or why the content is incomplete: -ENOSPC (max) or -ENOMEM. */
+int strbuf_error(const struct strbuf *sb);
 /* Wipes the content (it may hold keys) and frees it. */
 void strbuf_finish(struct strbuf *sb);
 void strbuf_reset(struct strbuf *sb);
+/* Cuts the content to len bytes, wiping what goes; longer content only. */
+void strbuf_truncate(struct strbuf *sb, size_t len);
 void strbuf_add(struct strbuf *sb, const char *s, size_t len);
 void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The backend-independent half of lib/wg.h: choosing a backend, the
- * convenience calls built on wg_set_device, freeing, parsing allowed IPs
- * and the per-thread error line.
+ * The data model of wg.h: finding, freeing, parsing allowed IPs, checking
+ * interface names, and the one-line errors every backend writes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,127 +9,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <sodium.h>
 
 #include "wg/wg.h"
-#include "wg/wg_uapi.h"
 
-static _Thread_local char wg_error[256];
-
-const char *wg_last_error(void)
+void wg_err(char err[ERR_LEN], const char *fmt, ...)
 {
-	return wg_error[0] != '\0' ? wg_error : "no error";
-}
-
-void wg_set_error(const char *fmt, ...)
-{
+	int saved = errno; /* callers test errno after telling of it */
 	va_list ap;
-	int saved = errno;
 
 	va_start(ap, fmt);
-	vsnprintf(wg_error, sizeof(wg_error), fmt, ap);
+	vsnprintf(err, ERR_LEN, fmt, ap);
 	va_end(ap);
-	/* One line, always: a reply quoted into the message may hold one. */
-	wg_error[strcspn(wg_error, "\r\n")] = '\0';
-	/* And no terminal escapes from a UAPI reply in an admin's log. */
-	for (char *c = wg_error; *c != '\0'; c++) {
+	err[strcspn(err, "\r\n")] = '\0';
+	for (char *c = err; *c != '\0'; c++) {
 		if ((unsigned char)*c < ' ' || *c == 0x7f)
 			*c = '?';
 	}
 	errno = saved;
 }
 
-const struct wg_backend *wg_backend_for(const char *ifname)
+int wg_check_ifname(const char *ifname, char err[ERR_LEN])
 {
-	char path[sizeof(UAPI_SOCKET_DIR) + IFNAMSIZ + 8];
-	struct stat st;
+	/* strnlen: dev->name of a caller's struct need not hold a NUL. */
+	size_t len = ifname != NULL ? strnlen(ifname, IFNAMSIZ) : 0;
+	bool ok = len > 0 && len < IFNAMSIZ && strchr(ifname, '/') == NULL &&
+		  strcmp(ifname, ".") != 0 && strcmp(ifname, "..") != 0;
 
-	if (uapi_check_ifname(ifname) == 0) {
-		snprintf(path, sizeof(path), "%s/%s.sock", UAPI_SOCKET_DIR, ifname);
-		if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-			return &wg_backend_uapi;
-	}
-	return &wg_backend_netlink;
-}
-
-int wg_get_device(struct wg_device **dev, const char *ifname)
-{
-	int ret;
-
-	*dev = NULL;
-	ret = uapi_check_ifname(ifname);
-	if (ret < 0)
-		return ret;
-	return wg_backend_for(ifname)->get_device(dev, ifname);
-}
-
-int wg_set_device(const struct wg_device *dev)
-{
-	int ret = uapi_check_ifname(dev->name);
-
-	if (ret < 0)
-		return ret;
-	return wg_backend_for(dev->name)->set_device(dev);
-}
-
-static int wg_device_init(struct wg_device *dev, const char *ifname)
-{
-	memset(dev, 0, sizeof(*dev));
-	if (uapi_check_ifname(ifname) < 0)
+	for (size_t i = 0; ok && i < len; i++)
+		ok = (unsigned char)ifname[i] > ' ' && (unsigned char)ifname[i] < 0x7f;
+	if (!ok) {
+		wg_err(err, "invalid interface name '%.*s'", IFNAMSIZ,
+		       ifname != NULL ? ifname : "");
 		return -EINVAL;
-	memcpy(dev->name, ifname, strlen(ifname) + 1);
+	}
 	return 0;
-}
-
-int wg_set_private_key_port(const char *ifname, const uint8_t private_key[KEY_LEN],
-			    uint16_t listen_port)
-{
-	struct wg_device dev;
-	int ret = wg_device_init(&dev, ifname);
-
-	if (ret < 0)
-		return ret;
-	dev.flags = WGDEV_HAS_PRIVATE_KEY | WGDEV_HAS_LISTEN_PORT;
-	memcpy(dev.private_key, private_key, KEY_LEN);
-	dev.listen_port = listen_port;
-	ret = wg_set_device(&dev);
-	sodium_memzero(&dev, sizeof(dev));
-	return ret;
-}
-
-int wg_add_peer(const char *ifname, const struct wg_peer *peer)
-{
-	struct wg_device dev;
-	struct wg_peer p;
-	int ret = wg_device_init(&dev, ifname);
-
-	if (ret < 0)
-		return ret;
-	p = *peer;
-	p.next = NULL;
-	p.flags &= WGPEER_HAS_ENDPOINT | WGPEER_HAS_KEEPALIVE;
-	p.flags |= WGPEER_REPLACE_ALLOWEDIPS | WGPEER_HAS_PRESHARED_KEY;
-	dev.peers = &p;
-	ret = wg_set_device(&dev);
-	sodium_memzero(&p, sizeof(p));
-	return ret;
-}
-
-int wg_remove_peer(const char *ifname, const uint8_t public_key[KEY_LEN])
-{
-	struct wg_device dev;
-	struct wg_peer p;
-	int ret = wg_device_init(&dev, ifname);
-
-	if (ret < 0)
-		return ret;
-	memset(&p, 0, sizeof(p));
-	p.flags = WGPEER_REMOVE_ME;
-	memcpy(p.public_key, public_key, KEY_LEN);
-	dev.peers = &p;
-	return wg_set_device(&dev);
 }
 
 struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t public_key[KEY_LEN])

@@ -1,18 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Controlling a WireGuard interface. Two backends hide behind these
- * functions and are picked at run time per interface, as wireguard-tools
- * does: when the UAPI socket /var/run/wireguard/IF.sock exists, the
- * interface is served by a userspace implementation (wireguard-go,
- * boringtun) and is driven over that socket; otherwise it is a kernel
- * interface, driven over the generic-netlink family "wireguard".
- *
- * vpnd only adds and removes peers, sets pre-shared keys, its own key and
- * port, and reads handshake times; nothing here is on a packet path.
- *
- * All functions return 0 or -errno. On failure, wg_last_error() holds one
- * line naming the interface and the cause, for example
- * "wg0: no such WireGuard interface" or "wg0: malformed UAPI reply at line 3".
+ * A WireGuard device as the backends read and write it: a device holds
+ * peers, a peer holds allowed IPs, a flags mask says which fields are set
+ * (wireguard-tools containers.h). wgipc.h reads and changes a live
+ * interface through one of two backends, uapi.h (userspace) and wgnl.h
+ * (kernel); this module is what all of them share and depends on none.
  */
 #ifndef KEYGATE_WG_H
 #define KEYGATE_WG_H
@@ -25,6 +17,7 @@
 #include <time.h>
 
 #include "base/keys.h"
+#include "base/text.h"
 
 struct wg_allowedip {
 	uint16_t family; /* AF_INET or AF_INET6 */
@@ -79,37 +72,7 @@ struct wg_device {
 	struct wg_peer *peers; /* list */
 };
 
-/* What wg_get_device / wg_set_device run on; the tests and the
- * kernel-under-qemu harness call one directly. */
-struct wg_backend {
-	const char *name; /* "userspace" or "kernel" */
-	int (*get_device)(struct wg_device **dev, const char *ifname);
-	int (*set_device)(const struct wg_device *dev);
-};
-extern const struct wg_backend wg_backend_uapi;
-extern const struct wg_backend wg_backend_netlink;
-
-/* The backend that serves ifname now. */
-const struct wg_backend *wg_backend_for(const char *ifname);
-
-/* Reads the whole device; *dev is allocated, free it with wg_device_free. */
-int wg_get_device(struct wg_device **dev, const char *ifname);
-/* Applies dev->flags and each peer's flags; peers not listed are untouched
- * unless WGDEV_REPLACE_PEERS is set. */
-int wg_set_device(const struct wg_device *dev);
-
-/* Convenience calls that vpnd and enroll use. */
-int wg_set_private_key_port(const char *ifname, const uint8_t private_key[KEY_LEN],
-			    uint16_t listen_port);
-/* Adds the peer, or updates it; its allowed IPs are replaced by the given
- * ones; a preshared key (all zero = none) is always set; the endpoint and
- * keepalive only when their flags are set. Other peer flags and peer->next
- * are ignored. */
-int wg_add_peer(const char *ifname, const struct wg_peer *peer);
-/* Removing a peer that is not there succeeds. */
-int wg_remove_peer(const char *ifname, const uint8_t public_key[KEY_LEN]);
-
-/* Finds a peer of a device read by wg_get_device, or NULL. */
+/* Finds a peer of a device, or NULL. */
 struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t public_key[KEY_LEN]);
 
 /* NULL-safe; wipes keys, frees peers and allowed IPs, sets *dev = NULL.
@@ -120,12 +83,17 @@ void wg_peer_free(struct wg_peer **peer);
 /* Parses "10.0.0.2/32" or "fd00::2/128" (a bare address takes the full
  * prefix) into a new list node (free() it, or link it to a peer for
  * wg_peer_free); 0, -EINVAL or -ENOMEM.
- * Sets no error line: the caller knows what the string was. */
+ * No err: the caller knows what the string was. */
 int wg_allowedip_parse(struct wg_allowedip **out, const char *s);
 
-/* One line about the last failure in this thread. */
-const char *wg_last_error(void);
-/* Used by the backends to set it; printf-like. */
-void wg_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* 0, or -EINVAL with a line in err, for a name that cannot be an interface
+ * (empty, IFNAMSIZ or longer, spaces or control bytes) or that would lead
+ * out of a directory of sockets ("..", a '/'). */
+int wg_check_ifname(const char *ifname, char err[ERR_LEN]);
+
+/* text_err for the backends: the line may quote what another process sent,
+ * so it is cut at the first line break and other control bytes become '?'
+ * (no terminal escapes in an admin's log). */
+void wg_err(char err[ERR_LEN], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

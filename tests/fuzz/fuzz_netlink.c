@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wg/wg_netlink.h"
+#include "wg/wgnl.h"
 
 #define FAM 0x1a /* the corpus was made with this family id */
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "wg/wg_uapi.h"
+#include "wg/uapi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,27 +17,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *buf = (const char *)data;
 	struct wg_device *dev = NULL;
 	size_t end = uapi_reply_end(buf, size);
-	char *req = NULL;
-	size_t len = 0;
+	char err[ERR_LEN];
+	struct strbuf req;
 
 	if (end > size)
 		__builtin_trap();
-	if (uapi_parse_get(&dev, "fuzz0", buf, size) == 0) {
+	if (uapi_parse_get(&dev, "fuzz0", buf, size, err) == 0) {
 		if (dev == NULL || strcmp(dev->name, "fuzz0") != 0)
 			__builtin_trap();
 		dev->flags |= WGDEV_REPLACE_PEERS;
 		for (struct wg_peer *p = dev->peers; p != NULL; p = p->next)
 			p->flags |= WGPEER_REPLACE_ALLOWEDIPS;
-		if (uapi_request_set(&req, &len, dev) == 0) {
-			if (len < 8 || memcmp(req, "set=1\n", 6) != 0 ||
-			    uapi_reply_end(req, len) != len)
+		strbuf_init(&req);
+		if (uapi_request_set(&req, dev, err) == 0) {
+			if (req.len < 8 || memcmp(req.buf, "set=1\n", 6) != 0 ||
+			    uapi_reply_end(req.buf, req.len) != req.len)
 				__builtin_trap();
-			uapi_request_free(&req, len);
 		}
+		strbuf_finish(&req);
 		wg_device_free(&dev);
 	} else if (dev != NULL) {
 		__builtin_trap();
 	}
-	uapi_parse_set("fuzz0", buf, size);
+	uapi_parse_set("fuzz0", buf, size, err);
 	return 0;
 }

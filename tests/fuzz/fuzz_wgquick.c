@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,16 +15,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char a[WGQ_TEXT_MAX], b[WGQ_TEXT_MAX];
 	struct wgq_config c, d;
-	char err[256];
+	char err[ERR_LEN];
 	size_t alen = 0, blen = 0;
 
-	if (wgq_parse(&c, (const char *)data, size, err, sizeof(err)) < 0)
+	if (wgq_parse(&c, (const char *)data, size, err) < 0)
 		return 0;
-	if (wgq_format(&c, a, sizeof(a), &alen, err, sizeof(err)) < 0)
+	if (wgq_format(&c, a, sizeof(a), &alen, err) < 0)
 		abort();
-	if (wgq_parse(&d, a, alen, err, sizeof(err)) < 0)
+	if (wgq_parse(&d, a, alen, err) < 0)
 		abort();
-	if (wgq_format(&d, b, sizeof(b), &blen, err, sizeof(err)) < 0)
+	if (wgq_format(&d, b, sizeof(b), &blen, err) < 0)
 		abort();
 	if (alen != blen || memcmp(a, b, alen) != 0)
 		abort();

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 #
-# The WireGuard control library (lib/wg.h) against wireguard-go: two hosts,
+# The WireGuard control library (lib/wg/wgipc.h) against wireguard-go: two hosts,
 # each interface configured only through kg-wgtool. At every step the real
 # `wg show IF dump` must agree with what the library reads. Then the errors
 # a user meets: a missing interface, a dead, a silent and a babbling UAPI

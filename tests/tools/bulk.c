@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * kg-wgtool bulk IF N M: N random peers with M allowed IPs each, set in one
- * wg_set_device call (replacing all peers), read back and compared. Large
+ * wgipc_set_device call (replacing all peers), read back and compared. Large
  * devices are where a backend must split messages (kernel) or stream a
  * long reply (userspace).
  */
@@ -107,6 +107,7 @@ int bulk_main(const char *ifname, unsigned long n, unsigned long m)
 	struct wg_peer **tail;
 	struct timespec t0;
 	double set_ms, get_ms;
+	char err[ERR_LEN];
 	int ret = 1;
 
 	if (want == NULL)
@@ -138,14 +139,14 @@ int bulk_main(const char *ifname, unsigned long n, unsigned long m)
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (wgtool_set_device(want) < 0) {
-		ret = wgtool_failed();
+	if (wgtool_set_device(want, err) < 0) {
+		ret = wgtool_failed(err);
 		goto fail;
 	}
 	set_ms = ms_since(&t0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (wgtool_get_device(&got, ifname) < 0) {
-		ret = wgtool_failed();
+	if (wgtool_get_device(&got, ifname, err) < 0) {
+		ret = wgtool_failed(err);
 		goto fail;
 	}
 	get_ms = ms_since(&t0);

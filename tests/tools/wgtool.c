@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * kg-wgtool: drives lib/wg.h and nothing else, so that end-to-end tests
+ * kg-wgtool: drives lib/wg (wgipc.h) and nothing else, so that end-to-end tests
  * (wireguard-go in namespaces here, the kernel module under qemu) can check
  * the library against the real `wg` tool. Not installed.
  */
@@ -17,10 +17,9 @@
 
 #include "base/keys.h"
 #include "base/log.h"
-#include "wg/wg.h"
 #include "wgtool.h"
 
-static const struct wg_backend *forced;
+static const struct wgipc_backend *forced;
 
 static int usage(void)
 {
@@ -36,29 +35,29 @@ static int usage(void)
 	return 2;
 }
 
-int wgtool_failed(void)
+int wgtool_failed(const char *err)
 {
-	fprintf(stderr, "kg-wgtool: %s\n", wg_last_error());
+	fprintf(stderr, "kg-wgtool: %s\n", err);
 	return 1;
 }
 
-static const struct wg_backend *backend(const char *ifname)
+static const struct wgipc_backend *backend(const char *ifname)
 {
-	return forced != NULL ? forced : wg_backend_for(ifname);
+	return forced != NULL ? forced : wgipc_backend_for(ifname);
 }
 
-int wgtool_get_device(struct wg_device **dev, const char *ifname)
+int wgtool_get_device(struct wg_device **dev, const char *ifname, char err[ERR_LEN])
 {
 	if (forced != NULL)
-		return forced->get_device(dev, ifname);
-	return wg_get_device(dev, ifname);
+		return forced->get_device(dev, ifname, err);
+	return wgipc_get_device(dev, ifname, err);
 }
 
-int wgtool_set_device(const struct wg_device *dev)
+int wgtool_set_device(const struct wg_device *dev, char err[ERR_LEN])
 {
 	if (forced != NULL)
-		return forced->set_device(dev);
-	return wg_set_device(dev);
+		return forced->set_device(dev, err);
+	return wgipc_set_device(dev, err);
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -90,9 +89,10 @@ static void print_key(const uint8_t key[KEY_LEN], bool have)
 static int cmd_show(const char *ifname)
 {
 	struct wg_device *dev = NULL;
+	char err[ERR_LEN];
 
-	if (wgtool_get_device(&dev, ifname) < 0)
-		return wgtool_failed();
+	if (wgtool_get_device(&dev, ifname, err) < 0)
+		return wgtool_failed(err);
 	print_key(dev->private_key, dev->flags & WGDEV_HAS_PRIVATE_KEY);
 	print_key(dev->public_key, dev->flags & WGDEV_HAS_PRIVATE_KEY);
 	printf("%u\t", dev->listen_port);
@@ -139,6 +139,7 @@ static int cmd_set(const char *ifname, const char *keyfile, const char *port_s)
 {
 	struct wg_device dev = {0};
 	unsigned long port;
+	char err[ERR_LEN];
 	int ret;
 
 	if (parse_uint(port_s, 65535, &port) < 0) {
@@ -148,15 +149,15 @@ static int cmd_set(const char *ifname, const char *keyfile, const char *port_s)
 	if (key_file_read(dev.private_key, keyfile) < 0)
 		return 1;
 	if (forced == NULL) {
-		ret = wg_set_private_key_port(ifname, dev.private_key, (uint16_t)port);
+		ret = wgipc_set_private_key_port(ifname, dev.private_key, (uint16_t)port, err);
 	} else {
 		snprintf(dev.name, sizeof(dev.name), "%s", ifname);
 		dev.flags = WGDEV_HAS_PRIVATE_KEY | WGDEV_HAS_LISTEN_PORT;
 		dev.listen_port = (uint16_t)port;
-		ret = wgtool_set_device(&dev);
+		ret = wgtool_set_device(&dev, err);
 	}
 	sodium_memzero(&dev, sizeof(dev));
-	return ret < 0 ? wgtool_failed() : 0;
+	return ret < 0 ? wgtool_failed(err) : 0;
 }
 
 static int parse_endpoint(struct wg_peer *p, const char *s)
@@ -210,6 +211,7 @@ static int parse_allowedips(struct wg_peer *p, const char *list)
 static int cmd_add_peer(int argc, char **argv)
 {
 	struct wg_peer *p = calloc(1, sizeof(*p));
+	char err[ERR_LEN];
 	unsigned long n;
 	int ret = 2;
 
@@ -246,13 +248,13 @@ static int cmd_add_peer(int argc, char **argv)
 		}
 	}
 	if (forced == NULL) {
-		ret = wg_add_peer(argv[0], p) < 0 ? wgtool_failed() : 0;
+		ret = wgipc_add_peer(argv[0], p, err) < 0 ? wgtool_failed(err) : 0;
 	} else {
 		struct wg_device dev = {.peers = p};
 
 		snprintf(dev.name, sizeof(dev.name), "%s", argv[0]);
 		p->flags |= WGPEER_REPLACE_ALLOWEDIPS | WGPEER_HAS_PRESHARED_KEY;
-		ret = wgtool_set_device(&dev) < 0 ? wgtool_failed() : 0;
+		ret = wgtool_set_device(&dev, err) < 0 ? wgtool_failed(err) : 0;
 	}
 out:
 	if (ret == 2)
@@ -265,15 +267,16 @@ static int cmd_remove_peer(const char *ifname, const char *pub)
 {
 	struct wg_peer p = {.flags = WGPEER_REMOVE_ME};
 	struct wg_device dev = {.peers = &p};
+	char err[ERR_LEN];
 
 	if (key_from_base64(p.public_key, pub) < 0) {
 		fprintf(stderr, "kg-wgtool: invalid public key '%s'\n", pub);
 		return 2;
 	}
 	if (forced == NULL)
-		return wg_remove_peer(ifname, p.public_key) < 0 ? wgtool_failed() : 0;
+		return wgipc_remove_peer(ifname, p.public_key, err) < 0 ? wgtool_failed(err) : 0;
 	snprintf(dev.name, sizeof(dev.name), "%s", ifname);
-	return wgtool_set_device(&dev) < 0 ? wgtool_failed() : 0;
+	return wgtool_set_device(&dev, err) < 0 ? wgtool_failed(err) : 0;
 }
 
 int main(int argc, char **argv)
@@ -286,9 +289,9 @@ int main(int argc, char **argv)
 		return 1;
 	if (argc > 2 && strcmp(argv[1], "--backend") == 0) {
 		if (strcmp(argv[2], "kernel") == 0)
-			forced = &wg_backend_netlink;
+			forced = &wgipc_backend_netlink;
 		else if (strcmp(argv[2], "userspace") == 0)
-			forced = &wg_backend_uapi;
+			forced = &wgipc_backend_uapi;
 		else
 			return usage();
 		i = 3;

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "render.h"
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 /* A realistic phone config: random keys, both address families, a long
  * host name. */
@@ -45,7 +45,7 @@ static void config_text(const struct wgq_config *c, char *text)
 	size_t len;
 	char err[256];
 
-	assert_int_equal(wgq_format(c, text, WGQ_TEXT_MAX, &len, err, sizeof(err)), 0);
+	assert_int_equal(wgq_format(c, text, WGQ_TEXT_MAX, &len, err), 0);
 }
 
 /* Code points on a line, ANSI colour sequences left out. */

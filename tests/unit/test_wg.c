@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: ISC */
-/* The backend-independent part of lib/wg.h. */
+/* The data model (wg.h) and the choice of a backend (wgipc.h). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "wg/wg.h"
+#include "wg/wgipc.h"
 
 static void expect_aip(const char *s, int family, const char *addr, unsigned int cidr)
 {
@@ -102,15 +101,18 @@ static void test_bad_ifname(void **state)
 	};
 	struct wg_device *dev = (struct wg_device *)1;
 	uint8_t key[KEY_LEN] = {0};
+	char err[ERR_LEN];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(wg_get_device(&dev, bad[i]), -EINVAL);
+		assert_int_equal(wgipc_get_device(&dev, bad[i], err), -EINVAL);
 		assert_null(dev);
-		assert_non_null(strstr(wg_last_error(), "invalid interface name"));
-		assert_null(strchr(wg_last_error(), '\n'));
-		assert_int_equal(wg_remove_peer(bad[i], key), -EINVAL);
-		assert_ptr_equal(wg_backend_for(bad[i]), &wg_backend_netlink);
+		assert_non_null(strstr(err, "invalid interface name"));
+		assert_null(strchr(err, '\n'));
+		assert_int_equal(wgipc_remove_peer(bad[i], key, err), -EINVAL);
+		assert_int_equal(wg_check_ifname(bad[i], err), -EINVAL);
+		assert_ptr_equal(wgipc_backend_for(bad[i]), &wgipc_backend_netlink);
 	}
+	assert_int_equal(wg_check_ifname("wg0", err), 0);
 }
 
 /* The userspace backend, called directly, keeps to /var/run/wireguard. */
@@ -119,55 +121,48 @@ static void test_uapi_backend_names(void **state)
 	static const char *const bad[] = {"", "..", "../x", "a/b", "wg 0"};
 	struct wg_device *dev = (struct wg_device *)1;
 	struct wg_device set = {0};
+	char err[ERR_LEN];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(wg_backend_uapi.get_device(&dev, bad[i]), -EINVAL);
+		assert_int_equal(wgipc_backend_uapi.get_device(&dev, bad[i], err), -EINVAL);
 		assert_null(dev);
-		assert_non_null(strstr(wg_last_error(), "invalid interface name"));
+		assert_non_null(strstr(err, "invalid interface name"));
 		snprintf(set.name, sizeof(set.name), "%s", bad[i]);
-		assert_int_equal(wg_backend_uapi.set_device(&set), -EINVAL);
-		assert_non_null(strstr(wg_last_error(), "invalid interface name"));
+		assert_int_equal(wgipc_backend_uapi.set_device(&set, err), -EINVAL);
+		assert_non_null(strstr(err, "invalid interface name"));
 	}
 }
 
 static void test_backend_choice(void **state)
 {
 	/* No UAPI socket: the kernel is asked. */
-	assert_ptr_equal(wg_backend_for("kgnosuchif0"), &wg_backend_netlink);
-	assert_string_equal(wg_backend_uapi.name, "userspace");
-	assert_string_equal(wg_backend_netlink.name, "kernel");
+	assert_ptr_equal(wgipc_backend_for("kgnosuchif0"), &wgipc_backend_netlink);
+	assert_string_equal(wgipc_backend_uapi.name, "userspace");
+	assert_string_equal(wgipc_backend_netlink.name, "kernel");
 }
 
-static void *other_thread(void *arg)
+static void test_error_line(void **state)
 {
-	wg_set_error("thread %d", 2);
-	return (void *)(strcmp(wg_last_error(), "thread 2") == 0 ? arg : NULL);
-}
+	char err[ERR_LEN];
 
-static void test_error_per_thread(void **state)
-{
-	pthread_t t;
-	void *res = NULL;
-
-	wg_set_error("first line\nsecond line");
-	assert_string_equal(wg_last_error(), "first line");
-	assert_int_equal(pthread_create(&t, NULL, other_thread, (void *)1), 0);
-	assert_int_equal(pthread_join(t, &res), 0);
-	assert_ptr_equal(res, (void *)1);
-	assert_string_equal(wg_last_error(), "first line");
+	errno = EAGAIN;
+	wg_err(err, "first line\nsecond line");
+	assert_string_equal(err, "first line");
+	assert_int_equal(errno, EAGAIN);
 	/* A reply's terminal escapes do not reach the admin's terminal. */
-	wg_set_error("wg0: bad '%s' value", "\033[2Jx\ty\177");
-	assert_string_equal(wg_last_error(), "wg0: bad '?[2Jx?y?' value");
+	wg_err(err, "wg0: bad '%s' value", "\033[2Jx\ty\177");
+	assert_string_equal(err, "wg0: bad '?[2Jx?y?' value");
 }
 
 /* A caller's struct whose name fills all IFNAMSIZ bytes: refused, not overrun. */
 static void test_unterminated_name(void **state)
 {
 	struct wg_device dev = {0};
+	char err[ERR_LEN];
 
 	memset(dev.name, 'a', sizeof(dev.name));
-	assert_int_equal(wg_set_device(&dev), -EINVAL);
-	assert_string_equal(wg_last_error(), "invalid interface name 'aaaaaaaaaaaaaaaa'");
+	assert_int_equal(wgipc_set_device(&dev, err), -EINVAL);
+	assert_string_equal(err, "invalid interface name 'aaaaaaaaaaaaaaaa'");
 }
 
 int main(void)
@@ -175,7 +170,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_allowedip_parse),   cmocka_unit_test(test_allowedip_rejects),
 		cmocka_unit_test(test_free_null_safe),    cmocka_unit_test(test_bad_ifname),
-		cmocka_unit_test(test_backend_choice),    cmocka_unit_test(test_error_per_thread),
+		cmocka_unit_test(test_backend_choice),    cmocka_unit_test(test_error_line),
 		cmocka_unit_test(test_unterminated_name), cmocka_unit_test(test_uapi_backend_names),
 	};
 

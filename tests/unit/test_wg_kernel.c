@@ -20,9 +20,10 @@
 #include <cmocka.h>
 
 #include "monitor/rtnl.h"
-#include "wg/wg.h"
+#include "wg/wgnl.h"
 
 static bool kernel_has_wireguard;
+static char err[ERR_LEN]; /* the line of the last call that failed */
 
 /* The first line of `ip ARGS` in this namespace, or "" */
 static void ip_out(const char *args, char *out, size_t len)
@@ -59,7 +60,8 @@ static void test_link_index(void **state)
 	assert_true(rtnl_link_index("lo") > 0);
 	assert_true(rtnl_link_index("kgv0") > 0);
 	assert_int_equal(rtnl_link_index("kgnone0"), -ENODEV);
-	assert_string_equal(wg_last_error(), "kgnone0: no such interface");
+	assert_int_equal(rtnl_link_up("kgnone0", err), -ENODEV);
+	assert_string_equal(err, "kgnone0: no such interface");
 	assert_int_equal(rtnl_link_index("a-name-too-long-for-linux"), -EINVAL);
 }
 
@@ -71,56 +73,55 @@ static void test_addr_and_up(void **state)
 
 	inet_pton(AF_INET, "192.0.2.1", &a4);
 	inet_pton(AF_INET6, "fd77::1", &a6);
-	assert_int_equal(rtnl_addr_add("kgv0", AF_INET, &a4, 24), 0);
-	assert_int_equal(rtnl_addr_add("kgv0", AF_INET, &a4, 24), 0); /* already there */
-	assert_int_equal(rtnl_addr_add("kgv0", AF_INET6, &a6, 64), 0);
-	assert_int_equal(rtnl_addr_add("kgv0", AF_INET, &a4, 33), -EINVAL);
-	assert_int_equal(rtnl_addr_add("kgnone0", AF_INET, &a4, 24), -ENODEV);
+	assert_int_equal(rtnl_addr_add("kgv0", AF_INET, &a4, 24, err), 0);
+	assert_int_equal(rtnl_addr_add("kgv0", AF_INET, &a4, 24, err), 0); /* already there */
+	assert_int_equal(rtnl_addr_add("kgv0", AF_INET6, &a6, 64, err), 0);
+	assert_int_equal(rtnl_addr_add("kgv0", AF_INET, &a4, 33, err), -EINVAL);
+	assert_int_equal(rtnl_addr_add("kgnone0", AF_INET, &a4, 24, err), -ENODEV);
 	ip_out("-o addr show dev kgv0", out, sizeof(out));
 	assert_non_null(strstr(out, "inet 192.0.2.1/24"));
 	assert_non_null(strstr(out, "inet6 fd77::1/64"));
 
 	ip_out("-o link show kgv1", out, sizeof(out));
 	assert_null(strstr(out, ",UP"));
-	assert_int_equal(rtnl_link_up("kgv1"), 0);
+	assert_int_equal(rtnl_link_up("kgv1", err), 0);
 	ip_out("-o link show kgv1", out, sizeof(out));
 	assert_non_null(strstr(out, ",UP"));
 }
 
 static void test_wireguard_link(void **state)
 {
-	int ret = rtnl_link_add_wireguard("kgwg0");
+	int ret = rtnl_link_add_wireguard("kgwg0", err);
 
 	kernel_has_wireguard = ret == 0;
 	if (!kernel_has_wireguard) {
 		assert_int_equal(ret, -EOPNOTSUPP);
-		assert_string_equal(wg_last_error(), "kgwg0: kernel has no WireGuard (cannot "
-						     "create a link of kind wireguard)");
+		assert_string_equal(err, "kgwg0: kernel has no WireGuard (cannot "
+					 "create a link of kind wireguard)");
 		return;
 	}
 	assert_true(rtnl_link_index("kgwg0") > 0);
-	assert_int_equal(rtnl_link_add_wireguard("kgwg0"), -EEXIST);
-	assert_int_equal(rtnl_link_up("kgwg0"), 0);
+	assert_int_equal(rtnl_link_add_wireguard("kgwg0", err), -EEXIST);
+	assert_int_equal(rtnl_link_up("kgwg0", err), 0);
 }
 
 static void test_backend_errors(void **state)
 {
 	struct wg_device *dev = NULL;
-	int ret = wg_backend_netlink.get_device(&dev, "kgnone0");
+	int ret = wgnl_get_device(&dev, "kgnone0", err);
 
 	assert_null(dev);
 	if (!kernel_has_wireguard) {
 		assert_int_equal(ret, -ENOENT);
 		assert_string_equal(
-			wg_last_error(),
-			"kgnone0: kernel has no WireGuard (genetlink family not found)");
+			err, "kgnone0: kernel has no WireGuard (genetlink family not found)");
 		return;
 	}
 	assert_int_equal(ret, -ENODEV);
-	assert_string_equal(wg_last_error(), "kgnone0: no such interface");
+	assert_string_equal(err, "kgnone0: no such interface");
 	/* A link that is not WireGuard. */
-	assert_int_equal(wg_backend_netlink.get_device(&dev, "kgv0"), -EOPNOTSUPP);
-	assert_string_equal(wg_last_error(), "kgv0: not a WireGuard interface");
+	assert_int_equal(wgnl_get_device(&dev, "kgv0", err), -EOPNOTSUPP);
+	assert_string_equal(err, "kgv0: not a WireGuard interface");
 }
 
 /* 150 peers with 4 allowed IPs and one with 600: many messages each way. */
@@ -185,8 +186,8 @@ static void test_set_get_roundtrip(void **state)
 		return;
 	}
 	want = big_device();
-	assert_int_equal(wg_backend_netlink.set_device(want), 0);
-	assert_int_equal(wg_backend_netlink.get_device(&got, "kgwg0"), 0);
+	assert_int_equal(wgnl_set_device(want, err), 0);
+	assert_int_equal(wgnl_get_device(&got, "kgwg0", err), 0);
 	assert_string_equal(got->name, "kgwg0");
 	assert_int_equal(got->listen_port, 51820);
 	assert_memory_equal(got->private_key, want->private_key, KEY_LEN);
@@ -206,22 +207,22 @@ static void test_set_get_roundtrip(void **state)
 	memcpy(rm.public_key, want->peers->public_key, KEY_LEN);
 	rm.flags = WGPEER_REMOVE_ME;
 	del.peers = &rm;
-	assert_int_equal(wg_backend_netlink.set_device(&del), 0);
-	assert_int_equal(wg_backend_netlink.get_device(&got, "kgwg0"), 0);
+	assert_int_equal(wgnl_set_device(&del, err), 0);
+	assert_int_equal(wgnl_get_device(&got, "kgwg0", err), 0);
 	assert_null(wg_device_find_peer(got, want->peers->public_key));
 	assert_non_null(wg_device_find_peer(got, want->peers->next->public_key));
 	wg_device_free(&got);
 	wg_device_free(&want);
 
-	assert_int_equal(rtnl_link_del("kgwg0"), 0);
+	assert_int_equal(rtnl_link_del("kgwg0", err), 0);
 	assert_int_equal(rtnl_link_index("kgwg0"), -ENODEV);
 }
 
 static void test_link_del(void **state)
 {
-	assert_int_equal(rtnl_link_del("kgv0"), 0);
+	assert_int_equal(rtnl_link_del("kgv0", err), 0);
 	assert_int_equal(rtnl_link_index("kgv1"), -ENODEV); /* its veth peer went too */
-	assert_int_equal(rtnl_link_del("kgv0"), -ENODEV);
+	assert_int_equal(rtnl_link_del("kgv0", err), -ENODEV);
 }
 
 int main(void)

@@ -20,7 +20,7 @@
 #include <linux/netlink.h>
 #include <linux/wireguard.h>
 
-#include "wg/wg_netlink.h"
+#include "wg/wgnl.h"
 
 #define FAM 0x1a /* any family id the controller might hand out */
 

@@ -18,7 +18,7 @@
 #include <linux/netlink.h>
 #include <linux/wireguard.h>
 
-#include "wg/wg_netlink.h"
+#include "wg/wgnl.h"
 
 #define FAM      0x1a
 #define MSG_MAX  4096

@@ -15,13 +15,15 @@
 
 #include <cmocka.h>
 
-#include "wg/wg_uapi.h"
+#include "wg/uapi.h"
 
 #define K1 "0101010101010101010101010101010101010101010101010101010101010101"
 #define K2 "0202020202020202020202020202020202020202020202020202020202020202"
 #define K3 "0303030303030303030303030303030303030303030303030303030303030303"
 /* A clamped private key and its public key, as `wg pubkey` gives. */
 #define SK "f87d1ee3a78f1542690723dab6154329cbad4c6d7faf172113badf0fb039dd75"
+
+static char err[ERR_LEN]; /* the line of the last call that failed */
 
 static struct wg_allowedip *aip(const char *s)
 {
@@ -33,14 +35,14 @@ static struct wg_allowedip *aip(const char *s)
 
 static void build_expect(const struct wg_device *dev, const char *want)
 {
-	char *req = NULL;
-	size_t len = 0;
+	struct strbuf req;
 
-	assert_int_equal(uapi_request_set(&req, &len, dev), 0);
-	assert_int_equal(len, strlen(want));
-	assert_memory_equal(req, want, len);
-	uapi_request_free(&req, len);
-	assert_null(req);
+	strbuf_init(&req);
+	assert_int_equal(uapi_request_set(&req, dev, err), 0);
+	assert_int_equal(req.len, strlen(want));
+	assert_memory_equal(req.buf, want, req.len);
+	strbuf_finish(&req);
+	assert_null(req.buf);
 }
 
 static void test_build_empty(void **state)
@@ -115,23 +117,24 @@ static void test_build_rejects(void **state)
 	struct wg_device dev = {.name = "wg0"};
 	struct wg_allowedip a = {.family = AF_INET, .cidr = 33};
 	struct wg_peer p = {.allowedips = &a};
-	char *req = NULL;
-	size_t len = 0;
+	struct strbuf req;
 
 	dev.peers = &p;
-	assert_int_equal(uapi_request_set(&req, &len, &dev), -EINVAL);
-	assert_null(req);
-	assert_non_null(strstr(wg_last_error(), "wg0: invalid allowed IP"));
+	strbuf_init(&req);
+	assert_int_equal(uapi_request_set(&req, &dev, err), -EINVAL);
+	assert_non_null(strstr(err, "wg0: invalid allowed IP"));
+	strbuf_finish(&req);
 	a.cidr = 32;
 	p.flags = WGPEER_HAS_ENDPOINT;
 	p.endpoint.addr.sa_family = AF_UNIX;
-	assert_int_equal(uapi_request_set(&req, &len, &dev), -EINVAL);
-	assert_non_null(strstr(wg_last_error(), "wg0: peer endpoint"));
+	assert_int_equal(uapi_request_set(&req, &dev, err), -EINVAL);
+	assert_non_null(strstr(err, "wg0: peer endpoint"));
+	strbuf_finish(&req);
 }
 
 static int parse(struct wg_device **dev, const char *reply)
 {
-	return uapi_parse_get(dev, "wg0", reply, strlen(reply));
+	return uapi_parse_get(dev, "wg0", reply, strlen(reply), err);
 }
 
 static void test_parse_wireguard_go(void **state)
@@ -167,7 +170,7 @@ static void test_parse_wireguard_go(void **state)
 	uint8_t k[KEY_LEN], pub[KEY_LEN];
 	char ip[INET6_ADDRSTRLEN];
 
-	assert_int_equal(uapi_parse_get(&dev, "wg0", reply, sizeof(reply) - 1), 0);
+	assert_int_equal(uapi_parse_get(&dev, "wg0", reply, sizeof(reply) - 1, err), 0);
 	assert_string_equal(dev->name, "wg0");
 	assert_int_equal(dev->flags, WGDEV_HAS_PRIVATE_KEY | WGDEV_HAS_LISTEN_PORT);
 	assert_int_equal(key_from_hex(k, SK), 0);
@@ -259,9 +262,8 @@ static void expect_bad(const char *reply, const char *msg)
 	struct wg_device *dev = (struct wg_device *)1;
 	int ret = parse(&dev, reply);
 
-	if (ret != -EPROTO || dev != NULL || strstr(wg_last_error(), msg) == NULL)
-		fail_msg("reply '%s': got %d, '%s'; wanted -EPROTO and '%s'", reply, ret,
-			 wg_last_error(), msg);
+	if (ret != -EPROTO || dev != NULL || strstr(err, msg) == NULL)
+		fail_msg("reply '%s': got %d, '%s'; wanted -EPROTO and '%s'", reply, ret, err, msg);
 }
 
 static void test_parse_malformed(void **state)
@@ -316,13 +318,14 @@ static void test_parse_truncated(void **state)
 	expect_bad("listen_port=1\nerr", "truncated UAPI reply at line 2");
 	expect_bad("errno=0", "truncated UAPI reply at line 1");
 	/* A length that cuts a reply short is the same. */
-	assert_int_equal(uapi_parse_get(&dev, "wg0", "listen_port=1\nerrno=0\n\n", 10), -EPROTO);
+	assert_int_equal(uapi_parse_get(&dev, "wg0", "listen_port=1\nerrno=0\n\n", 10, err),
+			 -EPROTO);
 	assert_null(dev);
 }
 
 static int parse_set(const char *reply)
 {
-	return uapi_parse_set("wg1", reply, strlen(reply));
+	return uapi_parse_set("wg1", reply, strlen(reply), err);
 }
 
 static void test_parse_errno(void **state)
@@ -332,7 +335,7 @@ static void test_parse_errno(void **state)
 	/* wireguard-go sends -N, the spec N. */
 	assert_int_equal(parse(&dev, "errno=-22\n\n"), -EINVAL);
 	assert_null(dev);
-	assert_string_equal(wg_last_error(),
+	assert_string_equal(err,
 			    "wg0: the userspace WireGuard refused: errno=22 (Invalid argument)");
 	assert_int_equal(parse(&dev, "listen_port=1\nerrno=2\n\n"), -ENOENT);
 	assert_null(dev);
@@ -341,10 +344,10 @@ static void test_parse_errno(void **state)
 
 	assert_int_equal(parse_set("errno=0\n\n"), 0);
 	assert_int_equal(parse_set("errno=-1\n\n"), -EPERM);
-	assert_non_null(strstr(wg_last_error(), "wg1: the userspace WireGuard refused: errno=1"));
+	assert_non_null(strstr(err, "wg1: the userspace WireGuard refused: errno=1"));
 	assert_int_equal(parse_set("listen_port=1\nerrno=0\n\n"), -EPROTO);
 	assert_int_equal(parse_set("\n"), -EPROTO);
-	assert_string_equal(wg_last_error(), "wg1: truncated UAPI reply at line 2: no errno line");
+	assert_string_equal(err, "wg1: truncated UAPI reply at line 2: no errno line");
 	assert_int_equal(parse_set(""), -EPROTO);
 }
 

@@ -21,10 +21,11 @@
 
 #include <cmocka.h>
 
-#include "wg/wg_uapi.h"
+#include "wg/uapi.h"
 
 static char dir[64];
 static char path[96];
+static char err[ERR_LEN]; /* the line of the last call that failed */
 
 static int64_t mono_ms(void)
 {
@@ -130,79 +131,75 @@ static void reap(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-static int exchange(const char *req, char **reply, size_t *len, int timeout_ms)
+static int exchange(const char *req, struct strbuf *reply, int timeout_ms)
 {
-	return uapi_exchange("wgx", path, req, strlen(req), reply, len, timeout_ms);
+	return uapi_exchange("wgx", path, req, strlen(req), reply, timeout_ms, err);
 }
 
 static void test_missing(void **state)
 {
-	char *reply = NULL;
-	size_t len = 0;
+	struct strbuf reply;
 
-	assert_int_equal(exchange("get=1\n\n", &reply, &len, 300), -ENODEV);
-	assert_null(reply);
-	assert_non_null(strstr(wg_last_error(), "wgx: no such WireGuard interface"));
+	assert_int_equal(exchange("get=1\n\n", &reply, 300), -ENODEV);
+	assert_int_equal(reply.len, 0);
+	assert_null(reply.buf);
+	assert_non_null(strstr(err, "wgx: no such WireGuard interface"));
 }
 
 static void test_dead(void **state)
 {
-	char *reply = NULL;
-	size_t len = 0;
+	struct strbuf reply;
 
 	close(listener()); /* the file stays, nobody listens */
-	assert_int_equal(exchange("get=1\n\n", &reply, &len, 300), -ECONNREFUSED);
-	assert_non_null(strstr(wg_last_error(), "wgx: UAPI socket"));
-	assert_non_null(strstr(wg_last_error(), "refuses connections"));
+	assert_int_equal(exchange("get=1\n\n", &reply, 300), -ECONNREFUSED);
+	assert_non_null(strstr(err, "wgx: UAPI socket"));
+	assert_non_null(strstr(err, "refuses connections"));
 }
 
 static void test_silent(void **state)
 {
 	int fd = listener(); /* listens, never accepts nor answers */
-	char *reply = NULL;
-	size_t len = 0;
+	struct strbuf reply;
 	int64_t t0 = mono_ms();
 
-	assert_int_equal(exchange("get=1\n\n", &reply, &len, 300), -ETIMEDOUT);
+	assert_int_equal(exchange("get=1\n\n", &reply, 300), -ETIMEDOUT);
 	assert_true(mono_ms() - t0 < 2000);
 	assert_true(mono_ms() - t0 >= 290);
-	assert_non_null(strstr(wg_last_error(), "did not answer within 300 ms"));
+	assert_non_null(strstr(err, "did not answer within 300 ms"));
 	close(fd);
 }
 
 static void test_slow(void **state)
 {
 	pid_t pid = serve(SRV_SLOW);
-	char *reply = NULL;
-	size_t len = 0;
+	struct strbuf reply;
 
-	assert_int_equal(exchange("get=1\n\n", &reply, &len, 1000), 0);
-	assert_int_equal(len, 23);
-	assert_memory_equal(reply, "listen_port=7\nerrno=0\n\n", 23);
-	uapi_request_free(&reply, len);
+	assert_int_equal(exchange("get=1\n\n", &reply, 1000), 0);
+	assert_int_equal(reply.len, 23);
+	assert_memory_equal(reply.buf, "listen_port=7\nerrno=0\n\n", 23);
+	strbuf_finish(&reply);
 	reap(pid);
 }
 
 static void test_flood(void **state)
 {
 	pid_t pid = serve(SRV_FLOOD);
-	char *reply = NULL;
-	size_t len = 0;
+	struct strbuf reply;
 
-	assert_int_equal(exchange("get=1\n\n", &reply, &len, 2000), -EMSGSIZE);
-	assert_null(reply);
-	assert_non_null(strstr(wg_last_error(), "wgx: UAPI reply longer than 16777216 bytes"));
+	assert_int_equal(exchange("get=1\n\n", &reply, 2000), -EMSGSIZE);
+	assert_int_equal(reply.len, 0);
+	assert_null(reply.buf);
+	assert_non_null(strstr(err, "wgx: UAPI reply longer than 16777216 bytes"));
 	reap(pid);
 }
 
 static void test_hangup(void **state)
 {
 	pid_t pid = serve(SRV_HANGUP);
-	char *reply = NULL;
-	size_t len = 0;
+	struct strbuf reply;
 
-	assert_int_equal(exchange("get=1\n\n", &reply, &len, 1000), -ECONNRESET);
-	assert_non_null(strstr(wg_last_error(), "closed without a reply"));
+	assert_int_equal(exchange("get=1\n\n", &reply, 1000), -ECONNRESET);
+	assert_non_null(strstr(err, "closed without a reply"));
 	reap(pid);
 }
 
@@ -225,14 +222,14 @@ static void fill_request(char *req, size_t big)
 static void test_early_answer(void **state)
 {
 	size_t big = 8U << 20;
-	char *req = malloc(big + 1), *reply = NULL;
+	char *req = malloc(big + 1);
+	struct strbuf reply;
 	pid_t pid = serve(SRV_EARLY);
-	size_t len = 0;
 
 	fill_request(req, big);
-	assert_int_equal(exchange(req, &reply, &len, 1000), 0);
-	assert_int_equal(uapi_parse_set("wgx", reply, len), -EINVAL);
-	uapi_request_free(&reply, len);
+	assert_int_equal(exchange(req, &reply, 1000), 0);
+	assert_int_equal(uapi_parse_set("wgx", reply.buf, reply.len, err), -EINVAL);
+	strbuf_finish(&reply);
 	free(req);
 	reap(pid);
 }
@@ -241,16 +238,16 @@ static void test_early_answer(void **state)
 static void test_large_request(void **state)
 {
 	size_t big = 3U << 20;
-	char *req = malloc(big + 1), *reply = NULL;
+	char *req = malloc(big + 1);
+	struct strbuf reply;
 	pid_t pid;
-	size_t len = 0;
 
 	fill_request(req, big);
 	check_want = req;
 	pid = serve(SRV_CHECK);
-	assert_int_equal(exchange(req, &reply, &len, 2000), 0);
-	assert_int_equal(uapi_parse_set("wgx", reply, len), 0);
-	uapi_request_free(&reply, len);
+	assert_int_equal(exchange(req, &reply, 2000), 0);
+	assert_int_equal(uapi_parse_set("wgx", reply.buf, reply.len, err), 0);
+	strbuf_finish(&reply);
 	free(req);
 	reap(pid);
 }

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 /* Keys from `wg genkey` / `wg pubkey` runs; only their shape matters here. */
 #define PRIV "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
@@ -53,11 +53,11 @@ static void make_sample(struct wgq_config *c)
 static void test_format_exact(void **state)
 {
 	struct wgq_config c;
-	char buf[WGQ_TEXT_MAX], err[256];
+	char buf[WGQ_TEXT_MAX], err[ERR_LEN];
 	size_t len = 0;
 
 	make_sample(&c);
-	assert_int_equal(wgq_format(&c, buf, sizeof(buf), &len, err, sizeof(err)), 0);
+	assert_int_equal(wgq_format(&c, buf, sizeof(buf), &len, err), 0);
 	assert_string_equal(buf, sample);
 	assert_int_equal(len, strlen(sample));
 	wgq_config_finish(&c);
@@ -66,24 +66,24 @@ static void test_format_exact(void **state)
 static void test_format_minimal(void **state)
 {
 	struct wgq_config c;
-	char buf[WGQ_TEXT_MAX], err[256];
+	char buf[WGQ_TEXT_MAX], err[ERR_LEN];
 	size_t len = 0;
 
 	wgq_config_init(&c);
 	assert_int_equal(key_from_base64(c.private_key, PRIV), 0);
 	c.flags = WGQ_HAS_PRIVATE_KEY;
-	assert_int_equal(wgq_format(&c, buf, sizeof(buf), &len, err, sizeof(err)), 0);
+	assert_int_equal(wgq_format(&c, buf, sizeof(buf), &len, err), 0);
 	assert_string_equal(buf, "[Interface]\nPrivateKey = " PRIV "\n");
 }
 
 static void test_format_too_small(void **state)
 {
 	struct wgq_config c;
-	char buf[64], err[256];
+	char buf[64], err[ERR_LEN];
 	size_t len = 0;
 
 	make_sample(&c);
-	assert_int_equal(wgq_format(&c, buf, sizeof(buf), &len, err, sizeof(err)), -ENOSPC);
+	assert_int_equal(wgq_format(&c, buf, sizeof(buf), &len, err), -ENOSPC);
 	/* Nothing of the key may be left in a buffer the caller gives up on. */
 	for (size_t i = 0; i < sizeof(buf); i++)
 		assert_int_equal(buf[i], 0);
@@ -92,10 +92,10 @@ static void test_format_too_small(void **state)
 static void test_round_trip(void **state)
 {
 	struct wgq_config c, d;
-	char buf[WGQ_TEXT_MAX], err[256];
+	char buf[WGQ_TEXT_MAX], err[ERR_LEN];
 	size_t len = 0;
 
-	assert_int_equal(wgq_parse(&c, sample, strlen(sample), err, sizeof(err)), 0);
+	assert_int_equal(wgq_parse(&c, sample, strlen(sample), err), 0);
 	assert_string_equal(c.name, "alice-phone");
 	assert_int_equal(c.n_addrs, 2);
 	assert_int_equal(c.addrs[1].family, AF_INET6);
@@ -104,7 +104,7 @@ static void test_round_trip(void **state)
 	make_sample(&d);
 	assert_memory_equal(c.private_key, d.private_key, KEY_LEN);
 	assert_memory_equal(c.preshared_key, d.preshared_key, KEY_LEN);
-	assert_int_equal(wgq_format(&c, buf, sizeof(buf), &len, err, sizeof(err)), 0);
+	assert_int_equal(wgq_format(&c, buf, sizeof(buf), &len, err), 0);
 	assert_string_equal(buf, sample);
 }
 
@@ -120,9 +120,9 @@ static void test_parse_lenient_spelling(void **state)
 				   "persistentkeepalive = off\r\n"
 				   "allowedips = 0.0.0.0/0,::/0\r\n";
 	struct wgq_config c;
-	char err[256];
+	char err[ERR_LEN];
 
-	assert_int_equal(wgq_parse(&c, text, strlen(text), err, sizeof(err)), 0);
+	assert_int_equal(wgq_parse(&c, text, strlen(text), err), 0);
 	assert_int_equal(c.n_addrs, 2);
 	assert_int_equal(c.addrs[0].cidr, 32);
 	assert_int_equal(c.addrs[1].cidr, 128);
@@ -176,11 +176,11 @@ static void test_parse_errors(void **state)
 		{"", "no [Interface] section"},
 		{"[Interface]\nAddress = 10.0.0.1\n", "no PrivateKey in [Interface]"},
 	};
-	char err[256];
+	char err[ERR_LEN];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct wgq_config c;
-		int ret = wgq_parse(&c, cases[i].text, strlen(cases[i].text), err, sizeof(err));
+		int ret = wgq_parse(&c, cases[i].text, strlen(cases[i].text), err);
 
 		if (ret != -EINVAL || strncmp(err, cases[i].err, strlen(cases[i].err)) != 0)
 			fail_msg("case %zu: got %d '%s', want '%s'", i, ret, err, cases[i].err);
@@ -192,13 +192,13 @@ static void test_parse_errors(void **state)
 static void test_parse_nul_and_long_line(void **state)
 {
 	static const char text[] = "[Interface]\nPrivate\0Key = x\n";
-	char big[5000], err[256];
+	char big[5000], err[ERR_LEN];
 	struct wgq_config c;
 
-	assert_int_equal(wgq_parse(&c, text, sizeof(text) - 1, err, sizeof(err)), -EINVAL);
+	assert_int_equal(wgq_parse(&c, text, sizeof(text) - 1, err), -EINVAL);
 	assert_string_equal(err, "line 2: NUL byte in the text");
 	memset(big, 'a', sizeof(big));
-	assert_int_equal(wgq_parse(&c, big, sizeof(big), err, sizeof(err)), -EINVAL);
+	assert_int_equal(wgq_parse(&c, big, sizeof(big), err), -EINVAL);
 	assert_string_equal(err, "line 1: line longer than 4096 bytes");
 }
 

@@ -24,7 +24,7 @@
 #include "base/log.h"
 #include "state/session_file.h"
 #include "monitor/vpnd.h"
-#include "wg/wg.h"
+#include "wg/wgipc.h"
 
 struct wg_peer *gate_peer_for_session(const struct session *s, bool remove)
 {
@@ -53,7 +53,7 @@ struct wg_peer *gate_peer_for_session(const struct session *s, bool remove)
 	return p;
 }
 
-int gate_apply_peers(struct vpnd *d, struct wg_peer *list)
+int gate_apply_peers(struct vpnd *d, struct wg_peer *list, char err[ERR_LEN])
 {
 	struct wg_device dev = {0};
 	int ret;
@@ -62,9 +62,9 @@ int gate_apply_peers(struct vpnd *d, struct wg_peer *list)
 		return 0;
 	strcpy(dev.name, d->conf.ifname);
 	dev.peers = list;
-	ret = wg_set_device(&dev);
+	ret = wgipc_set_device(&dev, err);
 	if (ret < 0)
-		log_error("cannot update peers on %s: %s", d->conf.ifname, wg_last_error());
+		log_error("cannot update peers on %s: %s", d->conf.ifname, err);
 	while (list != NULL) {
 		struct wg_peer *next = list->next;
 
@@ -133,7 +133,7 @@ int vpnd_session_open(struct vpnd *d, struct reg_peer *p, const struct vpnd_open
 		.by = o->by,
 	};
 	uint64_t now = clock_boot_ns();
-	char until[32], window[24], uid[16];
+	char until[32], window[24], uid[16], wgerr[ERR_LEN];
 	struct session *s;
 	bool extended;
 	int ret;
@@ -155,10 +155,9 @@ int vpnd_session_open(struct vpnd *d, struct reg_peer *p, const struct vpnd_open
 	/* On disk before on the interface: a crash in between finds the
 	 * session at start and puts the peer back, or finds it over. */
 	gate_save_sessions(d);
-	ret = gate_apply_peers(d, gate_peer_for_session(s, false));
+	ret = gate_apply_peers(d, gate_peer_for_session(s, false), wgerr);
 	if (ret < 0) {
-		text_err(err, "cannot put peer '%s' on %s: %s", p->name, d->conf.ifname,
-			 wg_last_error());
+		text_err(err, "cannot put peer '%s' on %s: %s", p->name, d->conf.ifname, wgerr);
 		sessions_remove(&d->sessions, s);
 		session_free(&s);
 		gate_save_sessions(d);
@@ -180,11 +179,12 @@ int vpnd_session_open(struct vpnd *d, struct reg_peer *p, const struct vpnd_open
 int vpnd_session_end(struct vpnd *d, struct session *s, const char *reason, const char *by)
 {
 	struct wg_peer *rm = gate_peer_for_session(s, true);
+	char err[ERR_LEN];
 	int ret;
 
 	sessions_remove(&d->sessions, s);
 	gate_save_sessions(d);
-	ret = gate_apply_peers(d, rm);
+	ret = gate_apply_peers(d, rm, err);
 	if (ret < 0)
 		d->sweep = true;
 	audit_end(s, reason, by);
@@ -198,10 +198,11 @@ static void refresh_handshakes(struct vpnd *d, uint64_t now)
 {
 	struct wg_device *dev = NULL;
 	struct timespec wall;
+	char err[ERR_LEN];
 
-	if (wg_get_device(&dev, d->conf.ifname) < 0) {
+	if (wgipc_get_device(&dev, d->conf.ifname, err) < 0) {
 		/* Unmeasurable means idle: failing closed. */
-		log_warn("cannot read %s for handshakes: %s", d->conf.ifname, wg_last_error());
+		log_warn("cannot read %s for handshakes: %s", d->conf.ifname, err);
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &wall);
@@ -228,6 +229,7 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 	uint64_t ticks, now = clock_boot_ns();
 	bool refreshed = false;
 	size_t n = 0, cap = 0;
+	char err[ERR_LEN];
 
 	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return -errno;
@@ -262,7 +264,7 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 		}
 	}
 	if (n > 0) {
-		if (gate_apply_peers(d, rm) < 0)
+		if (gate_apply_peers(d, rm, err) < 0)
 			d->sweep = true;
 		gate_save_sessions(d);
 		for (size_t i = 0; i < n; i++) {

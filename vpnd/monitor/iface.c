@@ -15,7 +15,7 @@
 #include "base/log.h"
 #include "monitor/rtnl.h"
 #include "monitor/vpnd.h"
-#include "wg/wg.h"
+#include "wg/wgipc.h"
 
 static void free_peers(struct wg_peer *list)
 {
@@ -32,16 +32,16 @@ int gate_reconcile(struct vpnd *d)
 	struct wg_device *dev = NULL, set = {0};
 	struct wg_peer *rm = NULL;
 	unsigned removed = 0;
-	char n[16];
+	char n[16], err[ERR_LEN];
 	int ret;
 
-	ret = wg_get_device(&dev, d->conf.ifname);
+	ret = wgipc_get_device(&dev, d->conf.ifname, err);
 	/* No interface: no peer can be on it. A link that is there but
 	 * unreadable (its userspace WireGuard gone quiet) is an error. */
 	if ((ret == -ENODEV || ret == -ENOENT) && rtnl_link_index(d->conf.ifname) == -ENODEV)
 		return 0;
 	if (ret < 0) {
-		log_error("cannot read %s: %s", d->conf.ifname, wg_last_error());
+		log_error("cannot read %s: %s", d->conf.ifname, err);
 		return ret;
 	}
 	for (struct wg_peer *p = dev->peers; p != NULL; p = p->next) {
@@ -63,10 +63,9 @@ int gate_reconcile(struct vpnd *d)
 	if (rm != NULL) {
 		strcpy(set.name, d->conf.ifname);
 		set.peers = rm;
-		ret = wg_set_device(&set);
+		ret = wgipc_set_device(&set, err);
 		if (ret < 0) {
-			log_error("cannot remove stale peers from %s: %s", d->conf.ifname,
-				  wg_last_error());
+			log_error("cannot remove stale peers from %s: %s", d->conf.ifname, err);
 			goto out;
 		}
 		snprintf(n, sizeof(n), "%u", removed);
@@ -82,6 +81,7 @@ out:
 static int restore_sessions(struct vpnd *d)
 {
 	struct wg_peer *list = NULL;
+	char err[ERR_LEN];
 
 	for (size_t i = 0; i < d->sessions.n; i++) {
 		struct wg_peer *p = gate_peer_for_session(d->sessions.heap[i], false);
@@ -93,16 +93,18 @@ static int restore_sessions(struct vpnd *d)
 		p->next = list;
 		list = p;
 	}
-	return gate_apply_peers(d, list);
+	return gate_apply_peers(d, list, err);
 }
 
 int gate_setup_interface(struct vpnd *d)
 {
 	const char *ifname = d->conf.ifname;
+	char err[ERR_LEN];
 	int ret;
 
-	if (wg_backend_for(ifname) == &wg_backend_netlink && rtnl_link_index(ifname) == -ENODEV) {
-		ret = rtnl_link_add_wireguard(ifname);
+	if (wgipc_backend_for(ifname) == &wgipc_backend_netlink &&
+	    rtnl_link_index(ifname) == -ENODEV) {
+		ret = rtnl_link_add_wireguard(ifname, err);
 		if (ret == -EOPNOTSUPP) {
 			log_error("%s: the kernel has no WireGuard and no userspace WireGuard "
 				  "serves it (start one, e.g. `wireguard-go %s`, first)",
@@ -110,28 +112,28 @@ int gate_setup_interface(struct vpnd *d)
 			return ret;
 		}
 		if (ret < 0 && ret != -EEXIST) {
-			log_error("cannot create %s: %s", ifname, wg_last_error());
+			log_error("cannot create %s: %s", ifname, err);
 			return ret;
 		}
 		log_info("created WireGuard interface %s", ifname);
 	}
-	ret = wg_set_private_key_port(ifname, d->private_key, d->conf.listen_port);
+	ret = wgipc_set_private_key_port(ifname, d->private_key, d->conf.listen_port, err);
 	if (ret < 0) {
-		log_error("cannot set the key and port of %s: %s", ifname, wg_last_error());
+		log_error("cannot set the key and port of %s: %s", ifname, err);
 		return ret;
 	}
 	for (int i = 0; i < d->conf.n_addresses; i++) {
 		const struct ipaddr *a = &d->conf.addresses[i];
 
-		ret = rtnl_addr_add(ifname, a->family, a->bytes, a->prefix);
+		ret = rtnl_addr_add(ifname, a->family, a->bytes, a->prefix, err);
 		if (ret < 0) {
-			log_error("cannot add an address to %s: %s", ifname, wg_last_error());
+			log_error("cannot add an address to %s: %s", ifname, err);
 			return ret;
 		}
 	}
-	ret = rtnl_link_up(ifname);
+	ret = rtnl_link_up(ifname, err);
 	if (ret < 0) {
-		log_error("cannot bring %s up: %s", ifname, wg_last_error());
+		log_error("cannot bring %s up: %s", ifname, err);
 		return ret;
 	}
 	return restore_sessions(d);

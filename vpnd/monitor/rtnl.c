@@ -18,7 +18,6 @@
 #include <linux/rtnetlink.h>
 
 #include "monitor/rtnl.h"
-#include "wg/wg.h"
 
 #define RTNL_TIMEOUT_SEC 5
 #define RTNL_BUF_SIZE    8192
@@ -59,27 +58,35 @@ fail:
 	return ret;
 }
 
-static int name_ok(const char *ifname)
+static int name_ok(const char *ifname, char err[ERR_LEN])
 {
 	if (ifname == NULL || ifname[0] == '\0' || strnlen(ifname, IFNAMSIZ) >= IFNAMSIZ) {
-		wg_set_error("'%s': invalid interface name", ifname == NULL ? "" : ifname);
+		text_err(err, "'%s': invalid interface name", ifname == NULL ? "" : ifname);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-int rtnl_link_index(const char *ifname)
+/* rtnl_link_index with a line in err, for the calls that name a link. */
+static int link_index(const char *ifname, char err[ERR_LEN])
 {
 	unsigned int idx;
 
-	if (name_ok(ifname) < 0)
+	if (name_ok(ifname, err) < 0)
 		return -EINVAL;
 	idx = if_nametoindex(ifname);
 	if (idx == 0 || idx > INT32_MAX) {
-		wg_set_error("%s: no such interface", ifname);
+		text_err(err, "%s: no such interface", ifname);
 		return -ENODEV;
 	}
 	return (int)idx;
+}
+
+int rtnl_link_index(const char *ifname)
+{
+	char err[ERR_LEN];
+
+	return link_index(ifname, err);
 }
 
 static struct nlmsghdr *link_msg(void *buf, uint16_t type, uint16_t flags, int index)
@@ -95,27 +102,27 @@ static struct nlmsghdr *link_msg(void *buf, uint16_t type, uint16_t flags, int i
 	return nlh;
 }
 
-static void set_rtnl_error(const char *ifname, const char *what, int err)
+static void set_rtnl_error(const char *ifname, const char *what, int ret, char err[ERR_LEN])
 {
-	if (err == -EPERM)
-		wg_set_error("%s: %s needs CAP_NET_ADMIN", ifname, what);
-	else if (err == -ENODEV)
-		wg_set_error("%s: no such interface", ifname);
-	else if (err == -ETIMEDOUT)
-		wg_set_error("%s: %s: no answer from the kernel within %d s", ifname, what,
-			     RTNL_TIMEOUT_SEC);
+	if (ret == -EPERM)
+		text_err(err, "%s: %s needs CAP_NET_ADMIN", ifname, what);
+	else if (ret == -ENODEV)
+		text_err(err, "%s: no such interface", ifname);
+	else if (ret == -ETIMEDOUT)
+		text_err(err, "%s: %s: no answer from the kernel within %d s", ifname, what,
+			 RTNL_TIMEOUT_SEC);
 	else
-		wg_set_error("%s: %s failed: %s", ifname, what, strerror(-err));
+		text_err(err, "%s: %s failed: %s", ifname, what, strerror(-ret));
 }
 
-int rtnl_link_add_wireguard(const char *ifname)
+int rtnl_link_add_wireguard(const char *ifname, char err[ERR_LEN])
 {
 	uint8_t buf[RTNL_BUF_SIZE] = {0};
 	struct nlmsghdr *nlh;
 	struct nlattr *info;
 	int ret;
 
-	if (name_ok(ifname) < 0)
+	if (name_ok(ifname, err) < 0)
 		return -EINVAL;
 	nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
@@ -124,37 +131,38 @@ int rtnl_link_add_wireguard(const char *ifname)
 	mnl_attr_nest_end(nlh, info);
 	ret = rtnl_talk(nlh, buf, sizeof(buf));
 	if (ret == -EEXIST) {
-		wg_set_error("%s: an interface of that name exists already", ifname);
+		text_err(err, "%s: an interface of that name exists already", ifname);
 	} else if (ret == -EOPNOTSUPP) {
 		/* What rtnetlink says for a link kind it does not know. */
-		wg_set_error("%s: kernel has no WireGuard (cannot create a link of kind wireguard)",
-			     ifname);
+		text_err(err,
+			 "%s: kernel has no WireGuard (cannot create a link of kind wireguard)",
+			 ifname);
 	} else if (ret < 0) {
-		set_rtnl_error(ifname, "creating the WireGuard link", ret);
+		set_rtnl_error(ifname, "creating the WireGuard link", ret, err);
 	}
 	return ret;
 }
 
-int rtnl_link_del(const char *ifname)
+int rtnl_link_del(const char *ifname, char err[ERR_LEN])
 {
 	uint8_t buf[RTNL_BUF_SIZE] = {0};
-	int idx = rtnl_link_index(ifname);
+	int idx = link_index(ifname, err);
 	int ret;
 
 	if (idx < 0)
 		return idx;
 	ret = rtnl_talk(link_msg(buf, RTM_DELLINK, 0, idx), buf, sizeof(buf));
 	if (ret < 0)
-		set_rtnl_error(ifname, "deleting the link", ret);
+		set_rtnl_error(ifname, "deleting the link", ret, err);
 	return ret;
 }
 
-int rtnl_link_up(const char *ifname)
+int rtnl_link_up(const char *ifname, char err[ERR_LEN])
 {
 	uint8_t buf[RTNL_BUF_SIZE] = {0};
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
-	int idx = rtnl_link_index(ifname);
+	int idx = link_index(ifname, err);
 	int ret;
 
 	if (idx < 0)
@@ -165,11 +173,12 @@ int rtnl_link_up(const char *ifname)
 	ifi->ifi_change = IFF_UP;
 	ret = rtnl_talk(nlh, buf, sizeof(buf));
 	if (ret < 0)
-		set_rtnl_error(ifname, "bringing the link up", ret);
+		set_rtnl_error(ifname, "bringing the link up", ret, err);
 	return ret;
 }
 
-int rtnl_addr_add(const char *ifname, int family, const void *addr, uint8_t prefixlen)
+int rtnl_addr_add(const char *ifname, int family, const void *addr, uint8_t prefixlen,
+		  char err[ERR_LEN])
 {
 	uint8_t buf[RTNL_BUF_SIZE] = {0};
 	size_t alen = family == AF_INET ? 4 : 16;
@@ -178,11 +187,11 @@ int rtnl_addr_add(const char *ifname, int family, const void *addr, uint8_t pref
 	int idx, ret;
 
 	if ((family != AF_INET && family != AF_INET6) || addr == NULL || prefixlen > alen * 8) {
-		wg_set_error("%s: invalid address (family %d, prefix length %u)",
-			     ifname == NULL ? "" : ifname, family, prefixlen);
+		text_err(err, "%s: invalid address (family %d, prefix length %u)",
+			 ifname == NULL ? "" : ifname, family, prefixlen);
 		return -EINVAL;
 	}
-	idx = rtnl_link_index(ifname);
+	idx = link_index(ifname, err);
 	if (idx < 0)
 		return idx;
 	nlh = mnl_nlmsg_put_header(buf);
@@ -199,6 +208,6 @@ int rtnl_addr_add(const char *ifname, int family, const void *addr, uint8_t pref
 	if (ret == -EEXIST)
 		return 0;
 	if (ret < 0)
-		set_rtnl_error(ifname, "adding an address", ret);
+		set_rtnl_error(ifname, "adding an address", ret, err);
 	return ret;
 }

@@ -74,8 +74,9 @@ int gate_save_sessions(struct vpnd *d);
 struct wg_peer;
 /* The WireGuard peer of a session: to add (allowed IP, psk) or to remove. */
 struct wg_peer *gate_peer_for_session(const struct session *s, bool remove);
-/* Applies a list of peer changes in one call and frees the list. */
-int gate_apply_peers(struct vpnd *d, struct wg_peer *list);
+/* Applies a list of peer changes in one call and frees the list; a failure
+ * is logged, and WireGuard's line about it left in err. */
+int gate_apply_peers(struct vpnd *d, struct wg_peer *list, char err[ERR_LEN]);
 
 /* server.c: the control socket. */
 int server_open(struct vpnd *d);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Building and parsing the messages of the generic netlink family
- * "wireguard" (see wg_netlink.h). No sockets here: everything is bytes in,
+ * "wireguard" (see wgnl.h). No sockets here: everything is bytes in,
  * bytes out, so the tests and the fuzzer see exactly what the kernel sees.
  */
 #include <errno.h>
@@ -16,7 +16,7 @@
 #include <linux/wireguard.h>
 #include <sodium.h>
 
-#include "wg/wg_netlink.h"
+#include "wg/wgnl.h"
 
 static struct nlmsghdr *msg_start(void *buf, uint16_t type, uint16_t flags, uint32_t seq,
 				  uint8_t cmd, uint8_t version)

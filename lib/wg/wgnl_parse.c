@@ -17,7 +17,7 @@
 #include <linux/wireguard.h>
 #include <sodium.h>
 
-#include "wg/wg_netlink.h"
+#include "wg/wgnl.h"
 
 typedef int (*attr_fn)(const struct nlattr *a, void *data);
 
@@ -216,20 +216,6 @@ static int peer_attr(const struct nlattr *a, void *data)
 	}
 }
 
-static void peer_destroy(struct wg_peer *p)
-{
-	struct wg_allowedip *a, *next;
-
-	if (p == NULL)
-		return;
-	for (a = p->allowedips; a != NULL; a = next) {
-		next = a->next;
-		free(a);
-	}
-	sodium_memzero(p, sizeof(*p));
-	free(p);
-}
-
 /* A peer whose allowed IPs did not fit one message comes again at the start
  * of the next with its public key and the rest of its allowed IPs. */
 static int peer_entry(const struct nlattr *a, void *data)
@@ -256,7 +242,7 @@ static int peer_entry(const struct nlattr *a, void *data)
 			d->last_aip = pp.last_aip;
 			pp.peer->allowedips = NULL;
 		}
-		peer_destroy(pp.peer);
+		wg_peer_free(&pp.peer);
 		return 0;
 	}
 	if (d->last_peer == NULL)
@@ -267,7 +253,7 @@ static int peer_entry(const struct nlattr *a, void *data)
 	d->last_aip = pp.last_aip;
 	return 0;
 fail:
-	peer_destroy(pp.peer);
+	wg_peer_free(&pp.peer);
 	return ret;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The reader half of wgquick.h: text that may come from anywhere. */
+/* The reader half of wgq.h: text that may come from anywhere. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "wg/wgquick.h"
+#include "wg/wgq.h"
 
 #define LINE_MAX_LEN 4096
 
@@ -22,8 +22,7 @@ struct parser {
 	unsigned line;
 	bool seen_peer;
 	uint32_t seen; /* single keys met so far, one bit per key */
-	char *err;
-	size_t errlen;
+	char *err;     /* ERR_LEN bytes */
 };
 
 enum key_bit {
@@ -40,38 +39,21 @@ static int perr(struct parser *p, const char *fmt, ...) __attribute__((format(pr
 
 static int perr(struct parser *p, const char *fmt, ...)
 {
+	char msg[ERR_LEN];
 	va_list ap;
-	int n = 0;
 
-	if (p->err != NULL && p->errlen > 0) {
-		n = snprintf(p->err, p->errlen, "line %u: ", p->line);
-		if (n < 0 || (size_t)n >= p->errlen)
-			return -EINVAL;
-		va_start(ap, fmt);
-		vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	text_err(p->err, "line %u: %s", p->line, msg);
 	return -EINVAL;
 }
 
 /* An error about the whole text, not one line. */
-static int whole_err(char *err, size_t errlen, const char *msg)
+static int whole_err(char err[ERR_LEN], const char *msg)
 {
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s", msg);
+	text_err(err, "%s", msg);
 	return -EINVAL;
-}
-
-static char *trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		*--end = '\0';
-	return s;
 }
 
 /* 1..65535 in decimal, nothing else. */
@@ -104,7 +86,7 @@ static int parse_list(struct parser *p, const char *key, char *value,
 
 		if (comma != NULL)
 			*comma = '\0';
-		ret = fn(p, key, trim(item));
+		ret = fn(p, key, text_trim(item));
 		if (ret < 0)
 			return ret;
 		if (comma == NULL)
@@ -242,7 +224,7 @@ static int parse_comment(struct parser *p, const char *comment)
 	if (n >= sizeof(buf))
 		return perr(p, "keygate name too long (at most %d characters)", WGQ_NAME_MAX);
 	memcpy(buf, comment, n + 1);
-	name = trim(buf);
+	name = text_trim(buf);
 	if (p->c->name[0] != '\0')
 		return perr(p, "keygate name given twice");
 	if (!wgq_name_valid(name))
@@ -263,7 +245,7 @@ static int parse_line(struct parser *p, char *line)
 		if (whole && parse_comment(p, hash + 1) < 0)
 			return -EINVAL;
 	}
-	line = trim(line);
+	line = text_trim(line);
 	if (line[0] == '\0')
 		return 0;
 	if (line[0] == '[') {
@@ -287,8 +269,8 @@ static int parse_line(struct parser *p, char *line)
 	if (eq == NULL)
 		return perr(p, "expected 'Key = value' or a [section]");
 	*eq = '\0';
-	key = trim(line);
-	value = trim(eq + 1);
+	key = text_trim(line);
+	value = text_trim(eq + 1);
 	if (p->sec == SEC_NONE)
 		return perr(p, "'%s' outside a section", key);
 	if (value[0] == '\0')
@@ -296,16 +278,15 @@ static int parse_line(struct parser *p, char *line)
 	return p->sec == SEC_INTERFACE ? interface_kv(p, key, value) : peer_kv(p, key, value);
 }
 
-int wgq_parse(struct wgq_config *c, const char *text, size_t len, char *err, size_t errlen)
+int wgq_parse(struct wgq_config *c, const char *text, size_t len, char err[ERR_LEN])
 {
-	struct parser p = {.c = c, .err = err, .errlen = errlen};
+	struct parser p = {.c = c, .err = err};
 	char line[LINE_MAX_LEN + 1];
 	size_t pos = 0;
 	int ret = 0;
 
 	wgq_config_init(c);
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
+	err[0] = '\0';
 	while (pos < len && ret == 0) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
@@ -324,11 +305,11 @@ int wgq_parse(struct wgq_config *c, const char *text, size_t len, char *err, siz
 		pos += n + 1;
 	}
 	if (ret == 0 && p.sec == SEC_NONE)
-		ret = whole_err(err, errlen, "no [Interface] section");
+		ret = whole_err(err, "no [Interface] section");
 	if (ret == 0 && p.seen_peer && !(c->flags & WGQ_HAS_PEER))
-		ret = whole_err(err, errlen, "[Peer] without a PublicKey");
+		ret = whole_err(err, "[Peer] without a PublicKey");
 	if (ret == 0)
-		ret = wgq_validate(c, err, errlen);
+		ret = wgq_validate(c, err);
 	sodium_memzero(line, sizeof(line));
 	if (ret < 0)
 		wgq_config_finish(c);

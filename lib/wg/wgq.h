@@ -14,8 +14,8 @@
  * The struct holds keys: wipe it with wgq_config_finish. Text made by
  * wgq_format holds them too: wipe it with sodium_memzero.
  */
-#ifndef KEYGATE_WGQUICK_H
-#define KEYGATE_WGQUICK_H
+#ifndef KEYGATE_WGQ_H
+#define KEYGATE_WGQ_H
 
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "base/keys.h"
+#include "base/text.h"
 
 #define WGQ_MAX_ADDRS      8
 #define WGQ_MAX_DNS        8
@@ -86,15 +87,15 @@ void wgq_config_finish(struct wgq_config *c);
  * endpoint well formed; MTU 576..65535, ports and keepalive 1..65535.
  * 0 or -EINVAL with one line in err naming the field and the value.
  */
-int wgq_validate(const struct wgq_config *c, char *err, size_t errlen);
+int wgq_validate(const struct wgq_config *c, char err[ERR_LEN]);
 
 /*
  * Writes the text into buf (NUL-terminated), *len its length without the
  * NUL. Fields in a fixed order, `Key = value`, one blank line between the
- * sections, a final newline. 0, -EINVAL (see wgq_validate) or -ENOSPC.
+ * sections, a final newline. 0, -EINVAL (see wgq_validate), -ENOSPC or
+ * -ENOMEM, with one line in err; on failure buf is all zero.
  */
-int wgq_format(const struct wgq_config *c, char *buf, size_t size, size_t *len, char *err,
-	       size_t errlen);
+int wgq_format(const struct wgq_config *c, char *buf, size_t size, size_t *len, char err[ERR_LEN]);
 
 /*
  * Reads a config of the shape above: keys case-insensitive, `#` starts a
@@ -103,7 +104,7 @@ int wgq_format(const struct wgq_config *c, char *buf, size_t size, size_t *len, 
  * line in err, "line 4: invalid PublicKey 'abc'". Text need not end in NUL.
  * On failure c is wiped.
  */
-int wgq_parse(struct wgq_config *c, const char *text, size_t len, char *err, size_t errlen);
+int wgq_parse(struct wgq_config *c, const char *text, size_t len, char err[ERR_LEN]);
 
 /* "10.0.0.2/32", "fd00::2/128"; a bare address takes the full length.
  * 0 or -EINVAL. */

@@ -1,26 +1,33 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The kernel backend's messages, without sockets: building the generic
- * netlink requests of the "wireguard" family (linux/wireguard.h) and parsing
- * the replies. wg_backend_netlink (lib/wg.h) sends and receives them; the
- * unit tests check them byte by byte and the fuzzer feeds the parser.
+ * The kernel backend (wgipc.h): the generic netlink family "wireguard"
+ * (linux/wireguard.h) through libmnl. wgnl.c talks to the kernel; the
+ * messages are built (wgnl_msg.c) and parsed (wgnl_parse.c) without
+ * sockets, so the unit tests check them byte by byte and the fuzzer feeds
+ * the parser.
  *
- * Builders write one message into buf and return its length, or -errno
+ * The backend's calls return 0 or -errno and on failure leave one line in
+ * err. Builders write one message into buf and return its length, or -errno
  * (-EMSGSIZE when buf is too small, -EINVAL for a bad interface name).
  * Parsers take untrusted bytes and return 0 or -EBADMSG; they never read
  * past len.
  */
-#ifndef KEYGATE_WG_NETLINK_H
-#define KEYGATE_WG_NETLINK_H
+#ifndef KEYGATE_WGNL_H
+#define KEYGATE_WGNL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/text.h"
 #include "wg/wg.h"
 
 /* Big enough for any request we build, and what a reply buffer should be. */
 #define WGNL_BUF_SIZE 8192
+
+/* The backend's two calls. */
+int wgnl_get_device(struct wg_device **dev, const char *ifname, char err[ERR_LEN]);
+int wgnl_set_device(const struct wg_device *dev, char err[ERR_LEN]);
 
 /* CTRL_CMD_GETFAMILY for "wireguard" to the generic netlink controller. */
 int wgnl_build_getfamily(void *buf, size_t len, uint32_t seq);

@@ -2,14 +2,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "wg/wgquick.h"
+#include "base/strbuf.h"
+#include "wg/wgq.h"
 
 void wgq_config_init(struct wgq_config *c)
 {
@@ -180,36 +180,22 @@ void wgq_prefix_network(struct wgq_prefix *p)
 	}
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-int wgq_validate(const struct wgq_config *c, char *err, size_t errlen)
+int wgq_validate(const struct wgq_config *c, char err[ERR_LEN])
 {
 	if (c->name[0] != '\0' && !wgq_name_valid(c->name)) {
-		set_err(err, errlen,
-			"invalid name '%s': expected 1..63 letters, digits, '.', '_', '-', '@' or "
-			"'+'",
-			c->name);
+		text_err(err,
+			 "invalid name '%s': expected 1..63 letters, digits, '.', '_', '-', '@' or "
+			 "'+'",
+			 c->name);
 		return -EINVAL;
 	}
 	if (!(c->flags & WGQ_HAS_PRIVATE_KEY)) {
-		set_err(err, errlen, "no PrivateKey in [Interface]");
+		text_err(err, "no PrivateKey in [Interface]");
 		return -EINVAL;
 	}
 	if (c->n_addrs > WGQ_MAX_ADDRS || c->n_dns > WGQ_MAX_DNS ||
 	    c->n_allowedips > WGQ_MAX_ALLOWEDIPS) {
-		set_err(err, errlen, "too many addresses");
+		text_err(err, "too many addresses");
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < c->n_dns; i++) {
@@ -217,131 +203,112 @@ int wgq_validate(const struct wgq_config *c, char *err, size_t errlen)
 
 		if (inet_pton(AF_INET, c->dns[i], &a) != 1 &&
 		    inet_pton(AF_INET6, c->dns[i], &a) != 1 && !wgq_hostname_valid(c->dns[i])) {
-			set_err(err, errlen, "invalid DNS '%s': expected an IP address or a domain",
-				c->dns[i]);
+			text_err(err, "invalid DNS '%s': expected an IP address or a domain",
+				 c->dns[i]);
 			return -EINVAL;
 		}
 	}
 	if ((c->flags & WGQ_HAS_MTU) && c->mtu < 576) {
-		set_err(err, errlen, "invalid MTU '%u': expected 576..65535", c->mtu);
+		text_err(err, "invalid MTU '%u': expected 576..65535", c->mtu);
 		return -EINVAL;
 	}
 	if ((c->flags & WGQ_HAS_LISTEN_PORT) && c->listen_port == 0) {
-		set_err(err, errlen, "invalid ListenPort '0': expected 1..65535");
+		text_err(err, "invalid ListenPort '0': expected 1..65535");
 		return -EINVAL;
 	}
 	if (!(c->flags & WGQ_HAS_PEER)) {
 		if ((c->flags & (WGQ_HAS_PRESHARED_KEY | WGQ_HAS_KEEPALIVE)) ||
 		    c->endpoint[0] != '\0' || c->n_allowedips > 0) {
-			set_err(err, errlen, "[Peer] fields without a PublicKey");
+			text_err(err, "[Peer] fields without a PublicKey");
 			return -EINVAL;
 		}
 		return 0;
 	}
 	if (c->endpoint[0] != '\0' && !wgq_endpoint_valid(c->endpoint)) {
-		set_err(err, errlen, "invalid Endpoint '%s': expected HOST:PORT or [IPv6]:PORT",
-			c->endpoint);
+		text_err(err, "invalid Endpoint '%s': expected HOST:PORT or [IPv6]:PORT",
+			 c->endpoint);
 		return -EINVAL;
 	}
 	if ((c->flags & WGQ_HAS_KEEPALIVE) && c->keepalive == 0) {
-		set_err(err, errlen, "invalid PersistentKeepalive '0': expected 1..65535");
+		text_err(err, "invalid PersistentKeepalive '0': expected 1..65535");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-/* Appends to a bounded buffer; remembers overflow instead of failing early. */
-struct out {
-	char *buf;
-	size_t size, len;
-	bool full;
-};
-
-static void out_add(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void out_add(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->size - o->len) {
-		o->full = true;
-		return;
-	}
-	o->len += (size_t)n;
-}
-
-static void out_key(struct out *o, const char *name, const uint8_t key[KEY_LEN])
+static void out_key(struct strbuf *o, const char *name, const uint8_t key[KEY_LEN])
 {
 	key_b64_t b64;
 
 	key_to_base64(b64, key);
-	out_add(o, "%s = %s\n", name, b64);
+	strbuf_printf(o, "%s = %s\n", name, b64);
 	sodium_memzero(b64, sizeof(b64));
 }
 
-static void out_prefixes(struct out *o, const char *name, const struct wgq_prefix *p, size_t n)
+static void out_prefixes(struct strbuf *o, const char *name, const struct wgq_prefix *p, size_t n)
 {
 	char s[WGQ_PREFIX_STRLEN];
 
 	if (n == 0)
 		return;
-	out_add(o, "%s = ", name);
+	strbuf_printf(o, "%s = ", name);
 	for (size_t i = 0; i < n; i++) {
 		wgq_prefix_format(&p[i], s);
-		out_add(o, "%s%s", i > 0 ? ", " : "", s);
+		strbuf_printf(o, "%s%s", i > 0 ? ", " : "", s);
 	}
-	out_add(o, "\n");
+	strbuf_puts(o, "\n");
 }
 
-int wgq_format(const struct wgq_config *c, char *buf, size_t size, size_t *len, char *err,
-	       size_t errlen)
+int wgq_format(const struct wgq_config *c, char *buf, size_t size, size_t *len, char err[ERR_LEN])
 {
-	struct out o = {.buf = buf, .size = size};
+	struct strbuf o;
 	int ret;
 
 	if (size == 0)
 		return -ENOSPC;
 	buf[0] = '\0';
-	ret = wgq_validate(c, err, errlen);
+	ret = wgq_validate(c, err);
 	if (ret < 0)
 		return ret;
+	strbuf_init_max(&o, size - 1);
 	if (c->name[0] != '\0')
-		out_add(&o, "# keygate: %s\n", c->name);
-	out_add(&o, "[Interface]\n");
+		strbuf_printf(&o, "# keygate: %s\n", c->name);
+	strbuf_puts(&o, "[Interface]\n");
 	out_key(&o, "PrivateKey", c->private_key);
 	out_prefixes(&o, "Address", c->addrs, c->n_addrs);
 	if (c->n_dns > 0) {
-		out_add(&o, "DNS = ");
+		strbuf_puts(&o, "DNS = ");
 		for (size_t i = 0; i < c->n_dns; i++)
-			out_add(&o, "%s%s", i > 0 ? ", " : "", c->dns[i]);
-		out_add(&o, "\n");
+			strbuf_printf(&o, "%s%s", i > 0 ? ", " : "", c->dns[i]);
+		strbuf_puts(&o, "\n");
 	}
 	if (c->flags & WGQ_HAS_MTU)
-		out_add(&o, "MTU = %u\n", c->mtu);
+		strbuf_printf(&o, "MTU = %u\n", c->mtu);
 	if (c->flags & WGQ_HAS_LISTEN_PORT)
-		out_add(&o, "ListenPort = %u\n", c->listen_port);
+		strbuf_printf(&o, "ListenPort = %u\n", c->listen_port);
 	if (c->flags & WGQ_HAS_PEER) {
-		out_add(&o, "\n[Peer]\n");
+		strbuf_puts(&o, "\n[Peer]\n");
 		out_key(&o, "PublicKey", c->public_key);
 		if (c->flags & WGQ_HAS_PRESHARED_KEY)
 			out_key(&o, "PresharedKey", c->preshared_key);
 		if (c->endpoint[0] != '\0')
-			out_add(&o, "Endpoint = %s\n", c->endpoint);
+			strbuf_printf(&o, "Endpoint = %s\n", c->endpoint);
 		out_prefixes(&o, "AllowedIPs", c->allowedips, c->n_allowedips);
 		if (c->flags & WGQ_HAS_KEEPALIVE)
-			out_add(&o, "PersistentKeepalive = %u\n", c->keepalive);
+			strbuf_printf(&o, "PersistentKeepalive = %u\n", c->keepalive);
 	}
-	if (o.full) {
+	ret = strbuf_error(&o);
+	if (ret == 0) {
+		memcpy(buf, o.buf, o.len + 1);
+		*len = o.len;
+	} else {
+		/* The caller's buffer is all zero on failure, as it promises. */
 		sodium_memzero(buf, size);
-		set_err(err, errlen, "config longer than %zu bytes", size - 1);
-		return -ENOSPC;
+		if (ret == -ENOSPC)
+			text_err(err, "config longer than %zu bytes", size - 1);
+		else
+			text_err(err, "out of memory");
 	}
-	*len = o.len;
-	return 0;
+	strbuf_finish(&o); /* wipes the keys */
+	return ret;
 }

@@ -10,48 +10,21 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "wg/wg_uapi.h"
+#include "wg/uapi.h"
 
-/* Room for the longest line of each kind, key and newline included. */
-#define LINE_DEVICE 96
-#define LINE_PEER   96
-#define LINE_ENDPT  (16 + INET6_ADDRSTRLEN + IFNAMSIZ + 8)
-#define LINE_AIP    (16 + INET6_ADDRSTRLEN + 4)
-
-struct ubuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void ubuf_add(struct ubuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* The buffer is sized beforehand, so running out is a bug, not input. */
-static void ubuf_add(struct ubuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= b->cap - b->len)
-		abort();
-	b->len += (size_t)n;
-}
-
-static void ubuf_key(struct ubuf *b, const char *name, const uint8_t key[KEY_LEN])
+/* A key's hex form is a copy of the secret: wiped once it is in b. */
+static void request_key(struct strbuf *b, const char *name, const uint8_t key[KEY_LEN])
 {
 	key_hex_t hex;
 
 	key_to_hex(hex, key);
-	ubuf_add(b, "%s=%s\n", name, hex);
+	strbuf_printf(b, "%s=%s\n", name, hex);
 	sodium_memzero(hex, sizeof(hex));
 }
 
@@ -80,85 +53,69 @@ static int uapi_endpoint_format(char *out, size_t outlen, const struct wg_peer *
 	return 0;
 }
 
-int uapi_request_set(char **req, size_t *len, const struct wg_device *dev)
+static int request_peer(struct strbuf *b, const struct wg_peer *p, const char *ifname,
+			char err[ERR_LEN])
 {
-	struct ubuf b = {0};
-	char endpoint[LINE_ENDPT];
+	char endpoint[INET6_ADDRSTRLEN + IFNAMSIZ + 16], ip[INET6_ADDRSTRLEN];
 
-	*req = NULL;
-	*len = 0;
-	b.cap = 16 + 4 * LINE_DEVICE;
-	for (const struct wg_peer *p = dev->peers; p != NULL; p = p->next) {
-		b.cap += 7 * LINE_PEER + LINE_ENDPT;
-		for (const struct wg_allowedip *a = p->allowedips; a != NULL; a = a->next)
-			b.cap += LINE_AIP;
+	request_key(b, "public_key", p->public_key);
+	if (p->flags & WGPEER_REMOVE_ME) {
+		strbuf_puts(b, "remove=true\n");
+		return 0;
 	}
-	b.p = malloc(b.cap);
-	if (b.p == NULL) {
-		wg_set_error("%s: out of memory for a UAPI request", dev->name);
-		return -ENOMEM;
+	if (p->flags & WGPEER_UPDATE_ONLY)
+		strbuf_puts(b, "update_only=true\n");
+	if (p->flags & WGPEER_HAS_PRESHARED_KEY)
+		request_key(b, "preshared_key", p->preshared_key);
+	if (p->flags & WGPEER_HAS_ENDPOINT) {
+		if (uapi_endpoint_format(endpoint, sizeof(endpoint), p) < 0) {
+			wg_err(err, "%s: peer endpoint has address family %u, not IPv4 or IPv6",
+			       ifname, p->endpoint.addr.sa_family);
+			return -EINVAL;
+		}
+		strbuf_printf(b, "endpoint=%s\n", endpoint);
 	}
-	ubuf_add(&b, "set=1\n");
-	if (dev->flags & WGDEV_HAS_PRIVATE_KEY)
-		ubuf_key(&b, "private_key", dev->private_key);
-	if (dev->flags & WGDEV_HAS_LISTEN_PORT)
-		ubuf_add(&b, "listen_port=%u\n", dev->listen_port);
-	if (dev->flags & WGDEV_HAS_FWMARK)
-		ubuf_add(&b, "fwmark=%" PRIu32 "\n", dev->fwmark);
-	if (dev->flags & WGDEV_REPLACE_PEERS)
-		ubuf_add(&b, "replace_peers=true\n");
-	for (const struct wg_peer *p = dev->peers; p != NULL; p = p->next) {
-		ubuf_key(&b, "public_key", p->public_key);
-		if (p->flags & WGPEER_REMOVE_ME) {
-			ubuf_add(&b, "remove=true\n");
-			continue;
+	if (p->flags & WGPEER_HAS_KEEPALIVE)
+		strbuf_printf(b, "persistent_keepalive_interval=%u\n", p->keepalive);
+	if (p->flags & WGPEER_REPLACE_ALLOWEDIPS)
+		strbuf_puts(b, "replace_allowed_ips=true\n");
+	for (const struct wg_allowedip *a = p->allowedips; a != NULL; a = a->next) {
+		if ((a->family != AF_INET && a->family != AF_INET6) ||
+		    a->cidr > (a->family == AF_INET ? 32 : 128)) {
+			wg_err(err, "%s: invalid allowed IP (family %u, /%u)", ifname, a->family,
+			       a->cidr);
+			return -EINVAL;
 		}
-		if (p->flags & WGPEER_UPDATE_ONLY)
-			ubuf_add(&b, "update_only=true\n");
-		if (p->flags & WGPEER_HAS_PRESHARED_KEY)
-			ubuf_key(&b, "preshared_key", p->preshared_key);
-		if (p->flags & WGPEER_HAS_ENDPOINT) {
-			if (uapi_endpoint_format(endpoint, sizeof(endpoint), p) < 0) {
-				wg_set_error(
-					"%s: peer endpoint has address family %u, not IPv4 or IPv6",
-					dev->name, p->endpoint.addr.sa_family);
-				uapi_request_free(&b.p, b.cap);
-				return -EINVAL;
-			}
-			ubuf_add(&b, "endpoint=%s\n", endpoint);
-		}
-		if (p->flags & WGPEER_HAS_KEEPALIVE)
-			ubuf_add(&b, "persistent_keepalive_interval=%u\n", p->keepalive);
-		if (p->flags & WGPEER_REPLACE_ALLOWEDIPS)
-			ubuf_add(&b, "replace_allowed_ips=true\n");
-		for (const struct wg_allowedip *a = p->allowedips; a != NULL; a = a->next) {
-			char ip[INET6_ADDRSTRLEN];
-
-			if ((a->family != AF_INET && a->family != AF_INET6) ||
-			    a->cidr > (a->family == AF_INET ? 32 : 128)) {
-				wg_set_error("%s: invalid allowed IP (family %u, /%u)", dev->name,
-					     a->family, a->cidr);
-				uapi_request_free(&b.p, b.cap);
-				return -EINVAL;
-			}
-			inet_ntop(a->family, &a->ip6, ip, sizeof(ip));
-			ubuf_add(&b, "allowed_ip=%s/%u\n", ip, a->cidr);
-		}
+		inet_ntop(a->family, &a->ip6, ip, sizeof(ip));
+		strbuf_printf(b, "allowed_ip=%s/%u\n", ip, a->cidr);
 	}
-	ubuf_add(&b, "\n");
-	*req = b.p;
-	/* Beyond len nothing was written: wiping len bytes on free is enough. */
-	*len = b.len;
 	return 0;
 }
 
-void uapi_request_free(char **req, size_t len)
+int uapi_request_set(struct strbuf *req, const struct wg_device *dev, char err[ERR_LEN])
 {
-	if (req == NULL || *req == NULL)
-		return;
-	sodium_memzero(*req, len);
-	free(*req);
-	*req = NULL;
+	int ret;
+
+	strbuf_puts(req, "set=1\n");
+	if (dev->flags & WGDEV_HAS_PRIVATE_KEY)
+		request_key(req, "private_key", dev->private_key);
+	if (dev->flags & WGDEV_HAS_LISTEN_PORT)
+		strbuf_printf(req, "listen_port=%u\n", dev->listen_port);
+	if (dev->flags & WGDEV_HAS_FWMARK)
+		strbuf_printf(req, "fwmark=%" PRIu32 "\n", dev->fwmark);
+	if (dev->flags & WGDEV_REPLACE_PEERS)
+		strbuf_puts(req, "replace_peers=true\n");
+	for (const struct wg_peer *p = dev->peers; p != NULL; p = p->next) {
+		ret = request_peer(req, p, dev->name, err);
+		if (ret < 0)
+			return ret;
+	}
+	strbuf_puts(req, "\n");
+	if (strbuf_error(req) < 0) {
+		wg_err(err, "%s: out of memory for a UAPI request", dev->name);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 size_t uapi_reply_end(const char *buf, size_t len)
@@ -389,10 +346,10 @@ static int parse_line(struct parse_state *st, const char *key, const char *value
  * allowed). Returns the errno the server sent, as -|N|. line is scratch
  * space that the caller wipes: it may hold a key. */
 static int uapi_walk(struct parse_state *st, const char *ifname, const char *buf, size_t len,
-		     char line[LINE_MAX_LEN])
+		     char line[LINE_MAX_LEN], char err[ERR_LEN])
 {
 	size_t pos = 0, lineno = 0;
-	int err = 0, ret;
+	int srv_errno = 0, ret;
 	bool have_errno = false;
 
 	while (pos < len) {
@@ -402,7 +359,7 @@ static int uapi_walk(struct parse_state *st, const char *ifname, const char *buf
 
 		lineno++;
 		if (nl == NULL) {
-			wg_set_error("%s: truncated UAPI reply at line %zu", ifname, lineno);
+			wg_err(err, "%s: truncated UAPI reply at line %zu", ifname, lineno);
 			return -EPROTO;
 		}
 		llen = (size_t)(nl - (buf + pos));
@@ -410,21 +367,21 @@ static int uapi_walk(struct parse_state *st, const char *ifname, const char *buf
 			if (!have_errno)
 				break;
 			if (pos + 1 != len) {
-				wg_set_error(
-					"%s: malformed UAPI reply at line %zu: data after the end",
-					ifname, lineno + 1);
+				wg_err(err,
+				       "%s: malformed UAPI reply at line %zu: data after the end",
+				       ifname, lineno + 1);
 				return -EPROTO;
 			}
 			goto done;
 		}
 		if (have_errno) {
-			wg_set_error("%s: malformed UAPI reply at line %zu: data after errno",
-				     ifname, lineno);
+			wg_err(err, "%s: malformed UAPI reply at line %zu: data after errno",
+			       ifname, lineno);
 			return -EPROTO;
 		}
 		if (llen >= LINE_MAX_LEN || memchr(buf + pos, '\0', llen) != NULL ||
 		    (eq = memchr(buf + pos, '=', llen)) == NULL || eq == buf + pos) {
-			wg_set_error("%s: malformed UAPI reply at line %zu", ifname, lineno);
+			wg_err(err, "%s: malformed UAPI reply at line %zu", ifname, lineno);
 			return -EPROTO;
 		}
 		klen = (size_t)(eq - (buf + pos));
@@ -433,7 +390,7 @@ static int uapi_walk(struct parse_state *st, const char *ifname, const char *buf
 		line[klen] = '\0';
 		pos += llen + 1;
 		if (strcmp(line, "errno") == 0) {
-			ret = parse_errno(line + klen + 1, &err);
+			ret = parse_errno(line + klen + 1, &srv_errno);
 			have_errno = true;
 		} else if (st == NULL) {
 			ret = -EINVAL;
@@ -441,41 +398,43 @@ static int uapi_walk(struct parse_state *st, const char *ifname, const char *buf
 			ret = parse_line(st, line, line + klen + 1);
 		}
 		if (ret == -ENOMEM) {
-			wg_set_error("%s: out of memory reading the UAPI reply", ifname);
+			wg_err(err, "%s: out of memory reading the UAPI reply", ifname);
 			return ret;
 		}
 		if (ret < 0) {
-			wg_set_error("%s: malformed UAPI reply at line %zu: bad '%s' value", ifname,
-				     lineno, line);
+			wg_err(err, "%s: malformed UAPI reply at line %zu: bad '%s' value", ifname,
+			       lineno, line);
 			return -EPROTO;
 		}
 	}
 	if (!have_errno) {
-		wg_set_error("%s: truncated UAPI reply at line %zu: no errno line", ifname,
-			     lineno + 1);
+		wg_err(err, "%s: truncated UAPI reply at line %zu: no errno line", ifname,
+		       lineno + 1);
 		return -EPROTO;
 	}
 done:
-	if (err != 0) {
-		if (err > 4095)
-			err = EPROTO;
-		wg_set_error("%s: the userspace WireGuard refused: errno=%d (%s)", ifname, err,
-			     strerror(err));
-		return -err;
+	if (srv_errno != 0) {
+		if (srv_errno > 4095)
+			srv_errno = EPROTO;
+		wg_err(err, "%s: the userspace WireGuard refused: errno=%d (%s)", ifname, srv_errno,
+		       strerror(srv_errno));
+		return -srv_errno;
 	}
 	return 0;
 }
 
-static int uapi_parse(struct parse_state *st, const char *ifname, const char *buf, size_t len)
+static int uapi_parse(struct parse_state *st, const char *ifname, const char *buf, size_t len,
+		      char err[ERR_LEN])
 {
 	char line[LINE_MAX_LEN];
-	int ret = uapi_walk(st, ifname, buf, len, line);
+	int ret = uapi_walk(st, ifname, buf, len, line, err);
 
 	sodium_memzero(line, sizeof(line));
 	return ret;
 }
 
-int uapi_parse_get(struct wg_device **dev, const char *ifname, const char *buf, size_t len)
+int uapi_parse_get(struct wg_device **dev, const char *ifname, const char *buf, size_t len,
+		   char err[ERR_LEN])
 {
 	struct parse_state st = {0};
 	int ret;
@@ -483,12 +442,12 @@ int uapi_parse_get(struct wg_device **dev, const char *ifname, const char *buf, 
 	*dev = NULL;
 	st.dev = calloc(1, sizeof(*st.dev));
 	if (st.dev == NULL) {
-		wg_set_error("%s: out of memory reading the UAPI reply", ifname);
+		wg_err(err, "%s: out of memory reading the UAPI reply", ifname);
 		return -ENOMEM;
 	}
 	snprintf(st.dev->name, sizeof(st.dev->name), "%s", ifname);
 	st.peer_tail = &st.dev->peers;
-	ret = uapi_parse(&st, ifname, buf, len);
+	ret = uapi_parse(&st, ifname, buf, len, err);
 	if (ret < 0)
 		goto fail;
 	*dev = st.dev;
@@ -498,7 +457,7 @@ fail:
 	return ret;
 }
 
-int uapi_parse_set(const char *ifname, const char *buf, size_t len)
+int uapi_parse_set(const char *ifname, const char *buf, size_t len, char err[ERR_LEN])
 {
-	return uapi_parse(NULL, ifname, buf, len);
+	return uapi_parse(NULL, ifname, buf, len, err);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The kernel backend: the generic netlink family "wireguard" through libmnl.
- * The messages themselves are built and parsed in wg_netlink_msg.c and
- * wg_netlink_parse.c; this file only talks to the kernel and turns its
- * answers into one line for wg_last_error().
+ * The messages themselves are built and parsed in wgnl_msg.c and
+ * wgnl_parse.c; this file only talks to the kernel and turns its
+ * answers into one line in err.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 #include <linux/netlink.h>
 #include <sodium.h>
 
-#include "wg/wg_netlink.h"
+#include "wg/wgnl.h"
 
 /* No kernel answer takes this long; a silent socket must not hang vpnd. */
 #define NL_TIMEOUT_SEC 5
@@ -44,27 +44,27 @@ static void nl_close(struct nl *nl)
 	nl->buf = NULL;
 }
 
-static void set_nl_error(const char *ifname, const char *what, int err)
+static void set_nl_error(const char *ifname, const char *what, int ret, char err[ERR_LEN])
 {
-	switch (err) {
+	switch (ret) {
 	case -ENODEV:
-		wg_set_error("%s: no such interface", ifname);
+		wg_err(err, "%s: no such interface", ifname);
 		break;
 	case -EPERM:
-		wg_set_error("%s: %s needs CAP_NET_ADMIN", ifname, what);
+		wg_err(err, "%s: %s needs CAP_NET_ADMIN", ifname, what);
 		break;
 	case -EOPNOTSUPP:
-		wg_set_error("%s: not a WireGuard interface", ifname);
+		wg_err(err, "%s: not a WireGuard interface", ifname);
 		break;
 	case -EAGAIN:
-		wg_set_error("%s: %s: no answer from the kernel within %d s", ifname, what,
-			     NL_TIMEOUT_SEC);
+		wg_err(err, "%s: %s: no answer from the kernel within %d s", ifname, what,
+		       NL_TIMEOUT_SEC);
 		break;
 	case -EBADMSG:
-		wg_set_error("%s: %s: malformed netlink reply", ifname, what);
+		wg_err(err, "%s: %s: malformed netlink reply", ifname, what);
 		break;
 	default:
-		wg_set_error("%s: %s: netlink error: %s", ifname, what, strerror(-err));
+		wg_err(err, "%s: %s: netlink error: %s", ifname, what, strerror(-ret));
 		break;
 	}
 }
@@ -104,7 +104,7 @@ static int nl_resolve_family(struct nl *nl)
 	return ret;
 }
 
-static int nl_open(struct nl *nl, const char *ifname)
+static int nl_open(struct nl *nl, const char *ifname, char err[ERR_LEN])
 {
 	struct timeval tv = {.tv_sec = NL_TIMEOUT_SEC};
 	int ret;
@@ -112,6 +112,7 @@ static int nl_open(struct nl *nl, const char *ifname)
 	memset(nl, 0, sizeof(*nl));
 	nl->buf = malloc(NL_RECV_SIZE);
 	if (nl->buf == NULL) {
+		wg_err(err, "%s: out of memory", ifname);
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -120,19 +121,19 @@ static int nl_open(struct nl *nl, const char *ifname)
 	    setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
 		ret = -errno;
-		wg_set_error("%s: cannot open a generic netlink socket: %s", ifname,
-			     strerror(errno));
+		wg_err(err, "%s: cannot open a generic netlink socket: %s", ifname,
+		       strerror(errno));
 		goto fail;
 	}
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = (uint32_t)time(NULL);
 	ret = nl_resolve_family(nl);
 	if (ret == -ENOENT) {
-		wg_set_error("%s: kernel has no WireGuard (genetlink family not found)", ifname);
+		wg_err(err, "%s: kernel has no WireGuard (genetlink family not found)", ifname);
 		goto fail;
 	}
 	if (ret < 0) {
-		set_nl_error(ifname, "resolving the genetlink family", ret);
+		set_nl_error(ifname, "resolving the genetlink family", ret, err);
 		goto fail;
 	}
 	return 0;
@@ -174,33 +175,33 @@ fail:
 	return ret;
 }
 
-static int netlink_get_device(struct wg_device **dev, const char *ifname)
+int wgnl_get_device(struct wg_device **dev, const char *ifname, char err[ERR_LEN])
 {
 	struct nl nl;
 	int ret, tries = 0;
 
 	*dev = NULL;
 	if (ifname == NULL || ifname[0] == '\0' || strnlen(ifname, IFNAMSIZ) >= IFNAMSIZ) {
-		wg_set_error("'%s': invalid interface name", ifname == NULL ? "" : ifname);
+		wg_err(err, "'%s': invalid interface name", ifname == NULL ? "" : ifname);
 		return -EINVAL;
 	}
-	ret = nl_open(&nl, ifname);
+	ret = nl_open(&nl, ifname, err);
 	if (ret < 0)
 		return ret;
 	do
 		ret = dump_once(&nl, dev, ifname);
 	while (ret == 1 && ++tries < DUMP_TRIES);
 	if (ret == 1) {
-		wg_set_error("%s: the device kept changing during %d dumps", ifname, DUMP_TRIES);
+		wg_err(err, "%s: the device kept changing during %d dumps", ifname, DUMP_TRIES);
 		ret = -EAGAIN;
 	} else if (ret < 0) {
-		set_nl_error(ifname, "reading the device", ret);
+		set_nl_error(ifname, "reading the device", ret, err);
 	}
 	nl_close(&nl);
 	return ret;
 }
 
-static int netlink_set_device(const struct wg_device *dev)
+int wgnl_set_device(const struct wg_device *dev, char err[ERR_LEN])
 {
 	struct wgnl_set_cursor c;
 	uint8_t *msg = NULL;
@@ -209,15 +210,16 @@ static int netlink_set_device(const struct wg_device *dev)
 	int ret;
 
 	if (dev->name[0] == '\0' || strnlen(dev->name, IFNAMSIZ) >= IFNAMSIZ) {
-		wg_set_error("'%.*s': invalid interface name", IFNAMSIZ, dev->name);
+		wg_err(err, "'%.*s': invalid interface name", IFNAMSIZ, dev->name);
 		return -EINVAL;
 	}
-	ret = nl_open(&nl, dev->name);
+	ret = nl_open(&nl, dev->name, err);
 	if (ret < 0)
 		return ret;
 	/* Page-sized messages, as wg(8) sends; larger devices are split. */
 	msg = malloc(MNL_SOCKET_BUFFER_SIZE);
 	if (msg == NULL) {
+		wg_err(err, "%s: out of memory", dev->name);
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -225,8 +227,7 @@ static int netlink_set_device(const struct wg_device *dev)
 	for (;;) {
 		ret = wgnl_build_set_device(&c, msg, MNL_SOCKET_BUFFER_SIZE, nl.family, ++nl.seq);
 		if (ret == -EINVAL) {
-			wg_set_error("%s: invalid endpoint or allowed IP in the request",
-				     dev->name);
+			wg_err(err, "%s: invalid endpoint or allowed IP in the request", dev->name);
 			goto fail;
 		}
 		if (ret <= 0)
@@ -240,7 +241,7 @@ static int netlink_set_device(const struct wg_device *dev)
 			break;
 	}
 	if (ret < 0)
-		set_nl_error(dev->name, "changing the device", ret);
+		set_nl_error(dev->name, "changing the device", ret, err);
 fail:
 	if (msg != NULL)
 		sodium_memzero(msg, MNL_SOCKET_BUFFER_SIZE);
@@ -248,9 +249,3 @@ fail:
 	nl_close(&nl);
 	return ret < 0 ? ret : 0;
 }
-
-const struct wg_backend wg_backend_netlink = {
-	.name = "kernel",
-	.get_device = netlink_get_device,
-	.set_device = netlink_set_device,
-};

@@ -22,10 +22,10 @@
 
 #include "config.h"
 #include "gateway.h"
+#include "output.h"
 #include "base/keys.h"
 #include "base/log.h"
 #include "base/outfile.h"
-#include "render.h"
 #include "base/text.h"
 #include "wg/wgquick.h"
 
@@ -35,7 +35,7 @@ struct opts {
 	const char *owner;
 	const char *output; /* NULL or "-": stdout */
 	bool has_format;
-	enum out_format format;
+	enum output_format format;
 	bool force;
 	bool full_tunnel;
 	/* What the user asked for, checked; the config is built from it. */
@@ -193,7 +193,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			ret = parse_address(o, optarg);
 			break;
 		case 'f':
-			if (format_parse(optarg, &o->format) < 0)
+			if (output_format_parse(optarg, &o->format) < 0)
 				return usage_error(
 					"invalid --format '%s': expected conf, qr, png or svg",
 					optarg);
@@ -271,12 +271,12 @@ static int settle_output(struct opts *o, struct outfile *out)
 	int ret;
 
 	/* Unless told: by the file's extension, else a QR code for a terminal. */
-	if (!o->has_format && (is_stdout(o) || format_from_path(o->output, &o->format) < 0))
+	if (!o->has_format && (is_stdout(o) || output_format_from_path(o->output, &o->format) < 0))
 		o->format = is_stdout(o) && isatty(STDOUT_FILENO) ? FMT_QR : FMT_CONF;
 	if (is_stdout(o)) {
 		if ((o->format == FMT_PNG || o->format == FMT_SVG) && isatty(STDOUT_FILENO)) {
 			log_error("not writing a %s image to a terminal: use -o FILE",
-				  format_name(o->format));
+				  output_format_name(o->format));
 			return 1;
 		}
 		return 0;
@@ -334,12 +334,12 @@ static void build_config(struct wgq_config *c, const struct opts *o, const struc
 	}
 }
 
-static int write_stdout(const struct buf *b)
+static int write_stdout(const struct strbuf *b)
 {
 	size_t off = 0;
 
 	while (off < b->len) {
-		ssize_t n = write(STDOUT_FILENO, b->data + off, b->len - off);
+		ssize_t n = write(STDOUT_FILENO, b->buf + off, b->len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -351,16 +351,17 @@ static int write_stdout(const struct buf *b)
 }
 
 /* A QR code wider than the terminal is unreadable; say so, it is still written. */
-static void check_terminal_width(const struct opts *o, const struct buf *b)
+static void check_terminal_width(const struct opts *o, const struct strbuf *b)
 {
 	struct winsize ws;
-	const char *nl = memchr(b->data, '\n', b->len);
+	const char *nl = b->len > 0 ? memchr(b->buf, '\n', b->len) : NULL;
 	size_t cols = 0;
 
 	if (o->format != FMT_QR || !is_stdout(o) || nl == NULL ||
 	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0)
 		return;
-	for (const unsigned char *q = b->data; q < (const unsigned char *)nl; q++)
+	for (const unsigned char *q = (const unsigned char *)b->buf; q < (const unsigned char *)nl;
+	     q++)
 		cols += (*q & 0xc0) != 0x80 && *q != 0x1b;
 	/* The colour codes counted a few; a rough width is enough to warn. */
 	if (cols > (size_t)ws.ws_col + 12)
@@ -373,13 +374,14 @@ static int run(struct opts *o)
 	struct gateway gw;
 	struct phone_peer peer = {.name = o->name, .owner = o->owner};
 	struct wgq_config c;
-	struct buf b = {0};
+	struct strbuf b;
 	uint8_t sk[KEY_LEN];
 	bool registered = false;
-	char err[512];
+	char err[ERR_LEN];
 	int ret;
 
 	wgq_config_init(&c);
+	strbuf_init(&b);
 	if (settle_output(o, &out) != 0)
 		return 1;
 	ret = gateway_load(&gw, o->conf);
@@ -408,14 +410,13 @@ static int run(struct opts *o)
 		goto fail;
 	registered = true;
 	build_config(&c, o, &gw, &peer, sk);
-	ret = render_output(&b, &c, o->format, is_stdout(o) && isatty(STDOUT_FILENO), err,
-			    sizeof(err));
+	ret = output_render(&b, &c, o->format, is_stdout(o) && isatty(STDOUT_FILENO), err);
 	if (ret < 0) {
 		log_error("%s", err);
 		goto fail;
 	}
 	if (out.tmp != NULL) {
-		ret = outfile_write(&out, b.data, b.len);
+		ret = outfile_write(&out, b.buf, b.len);
 		if (ret == 0)
 			ret = outfile_commit(&out);
 	} else {
@@ -436,7 +437,7 @@ fail:
 			  "remove %s'",
 			  o->name, o->name);
 	outfile_abort(&out);
-	buf_free(&b);
+	strbuf_finish(&b);
 	wgq_config_finish(&c);
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(&peer, sizeof(peer));

@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "admin/admin.h"
+#include "admin/out.h"
 #include "cli.h"
 #include "gateway/conf.h"
 #include "config.h"

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "admin/exposure.h"
 #include "base/log.h"
+#include "base/strbuf.h"
 
 #define CHECK_MAX_TUNNEL 16
 
@@ -118,44 +119,41 @@ static int read_conf(struct check_opts *o, const char *path, int want_addr)
 	return 0;
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static void report(const struct check_opts *o, const struct exposure_list *bad, size_t nmail)
+static int report_json(const struct check_opts *o, const struct exposure_list *bad, size_t nmail)
 {
 	char line[512], ep[64];
+	struct strbuf sb;
+	int ret = 0;
 
-	if (o->json) {
-		printf("{\"ok\": %s, \"mail_listeners\": %zu, \"exposed\": [",
-		       bad->count == 0 ? "true" : "false", nmail);
-		for (size_t i = 0; i < bad->count; i++) {
-			exposure_format_endpoint(&bad->items[i], ep, sizeof(ep));
-			exposure_describe(&bad->items[i], o->tunnel, o->ntunnel, line,
-					  sizeof(line));
-			printf("%s{\"listen\": ", i == 0 ? "" : ", ");
-			json_string(ep);
-			printf(", \"port\": %u, \"process\": ", bad->items[i].port);
-			json_string(bad->items[i].proc);
-			printf(", \"fix\": ");
-			json_string(line);
-			putchar('}');
-		}
-		printf("]}\n");
-		return;
+	strbuf_init(&sb);
+	strbuf_printf(&sb, "{\"ok\": %s, \"mail_listeners\": %zu, \"exposed\": [",
+		      bad->count == 0 ? "true" : "false", nmail);
+	for (size_t i = 0; i < bad->count; i++) {
+		exposure_format_endpoint(&bad->items[i], ep, sizeof(ep));
+		exposure_describe(&bad->items[i], o->tunnel, o->ntunnel, line, sizeof(line));
+		strbuf_printf(&sb, "%s{\"listen\": ", i == 0 ? "" : ", ");
+		strbuf_json_ascii(&sb, ep);
+		strbuf_printf(&sb, ", \"port\": %u, \"process\": ", bad->items[i].port);
+		strbuf_json_ascii(&sb, bad->items[i].proc);
+		strbuf_puts(&sb, ", \"fix\": ");
+		strbuf_json_ascii(&sb, line);
+		strbuf_puts(&sb, "}");
 	}
+	strbuf_puts(&sb, "]}\n");
+	if (sb.failed)
+		ret = -ENOMEM;
+	else
+		fputs(sb.buf, stdout);
+	strbuf_finish(&sb);
+	return ret;
+}
+
+static int report(const struct check_opts *o, const struct exposure_list *bad, size_t nmail)
+{
+	char line[512];
+
+	if (o->json)
+		return report_json(o, bad, nmail);
 	for (size_t i = 0; i < bad->count; i++) {
 		exposure_describe(&bad->items[i], o->tunnel, o->ntunnel, line, sizeof(line));
 		printf("%s\n", line);
@@ -163,6 +161,7 @@ static void report(const struct check_opts *o, const struct exposure_list *bad, 
 	if (bad->count == 0)
 		printf("ok: %zu mail listener%s, none reachable outside the tunnel\n", nmail,
 		       nmail == 1 ? "" : "s");
+	return 0;
 }
 
 static int parse_args(struct check_opts *o, int argc, char **argv)
@@ -244,7 +243,11 @@ int check_main(int argc, char **argv)
 		goto fail;
 	}
 	exposure_name_owners(&bad, "/proc");
-	report(&o, &bad, nmail);
+	ret = report(&o, &bad, nmail);
+	if (ret < 0) {
+		log_error("check: %s", strerror(-ret));
+		goto fail;
+	}
 	fflush(stdout);
 	if (bad.count > 0)
 		log_error("%zu mail listener%s reachable outside the tunnel", bad.count,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/duration.h"
 #include "enroll.h"
 
 static int number(const char *s, int min, int max, int *out)
@@ -123,20 +124,6 @@ int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc,
 	return 0;
 }
 
-void enroll_duration(char *buf, size_t cap, uint64_t s)
-{
-	if (s >= 86400)
-		snprintf(buf, cap, "%llud%lluh", (unsigned long long)(s / 86400),
-			 (unsigned long long)(s % 86400 / 3600));
-	else if (s >= 3600)
-		snprintf(buf, cap, "%lluh%02llum", (unsigned long long)(s / 3600),
-			 (unsigned long long)(s % 3600 / 60));
-	else if (s >= 60)
-		snprintf(buf, cap, "%llum", (unsigned long long)(s / 60));
-	else
-		snprintf(buf, cap, "%llus", (unsigned long long)s);
-}
-
 int enroll_gateway(struct actclient_opts *ao, char *host, size_t cap, const struct enroll_state *st,
 		   const struct enroll_opts *o)
 {
@@ -170,8 +157,8 @@ int enroll_refused(const char *what, int code, const struct proto_reply *rep,
 		return 1;
 	case PROTO_ERR_CLOCK_SKEW:
 		if (rep != NULL && (rep->fields & PROTO_REP_SKEW)) {
-			enroll_duration(d, sizeof(d),
-					(uint64_t)(rep->skew < 0 ? -rep->skew : rep->skew));
+			duration_format_minutes(d, sizeof(d),
+						(uint64_t)(rep->skew < 0 ? -rep->skew : rep->skew));
 			fprintf(stderr,
 				"enroll: %s: this computer's clock is %s %s the gateway's; "
 				"fix the time (NTP)\n",
@@ -207,7 +194,7 @@ void enroll_clock_note(const struct proto_reply *rep)
 	 * logs, and the gateway refuses at ten minutes. */
 	if (rep->gateway_time == 0 || (skew < 60 && skew > -60))
 		return;
-	enroll_duration(d, sizeof(d), (uint64_t)(skew < 0 ? -skew : skew));
+	duration_format_minutes(d, sizeof(d), (uint64_t)(skew < 0 ? -skew : skew));
 	fprintf(stderr, "enroll: note: this computer's clock is %s %s the gateway's\n", d,
 		skew < 0 ? "behind" : "ahead of");
 }

@@ -102,8 +102,6 @@ int enroll_gateway(struct actclient_opts *ao, char *host, size_t cap, const stru
 		   const struct enroll_opts *o);
 /* A note on stderr when this clock is more than a minute off the gateway's. */
 void enroll_clock_note(const struct proto_reply *rep);
-/* "9h12m" and the like. */
-void enroll_duration(char *buf, size_t cap, uint64_t seconds);
 
 int register_main(int argc, char **argv);
 int up_main(int argc, char **argv);

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "base/duration.h"
 #include "enroll.h"
 #include "tunnel.h"
 
@@ -67,7 +68,7 @@ int status_main(int argc, char **argv)
 			       o.ifname);
 		break;
 	case PROTO_END_IDLE:
-		enroll_duration(d, sizeof(d), rep.idle_seconds);
+		duration_format_minutes(d, sizeof(d), rep.idle_seconds);
 		printf("%s is not active: the session ended after being idle for %s.\n", st.peer,
 		       d);
 		break;

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "base/duration.h"
 #include "enroll.h"
 #include "tunnel.h"
 
@@ -88,7 +89,7 @@ void print_until(const char *who, uint64_t seconds_left)
 
 	localtime_r(&end, &tm);
 	strftime(when, sizeof(when), seconds_left >= 86400 ? "%a %H:%M" : "%H:%M", &tm);
-	enroll_duration(left, sizeof(left), seconds_left);
+	duration_format_minutes(left, sizeof(left), seconds_left);
 	printf("%s is active until %s (%s left).\n", who, when, left);
 }
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,7 @@ static int strbuf_grow(struct strbuf *sb, size_t more)
 	return 0;
 fail:
 	sb->failed = true;
-	return -1;
+	return -ENOMEM;
 }
 
 void strbuf_add(struct strbuf *sb, const char *s, size_t len)

@@ -138,6 +138,7 @@ static int cmd_show(const char *ifname)
 static int cmd_set(const char *ifname, const char *keyfile, const char *port_s)
 {
 	struct wg_device dev = {0};
+	char err[ERR_LEN];
 	unsigned long port;
 	int ret;
 
@@ -145,8 +146,10 @@ static int cmd_set(const char *ifname, const char *keyfile, const char *port_s)
 		fprintf(stderr, "kg-wgtool: invalid port '%s'\n", port_s);
 		return 2;
 	}
-	if (key_file_read(dev.private_key, keyfile) < 0)
+	if (key_file_read(dev.private_key, keyfile, err) < 0) {
+		log_error("%s", err);
 		return 1;
+	}
 	if (forced == NULL) {
 		ret = wg_set_private_key_port(ifname, dev.private_key, (uint16_t)port);
 	} else {
@@ -210,6 +213,7 @@ static int parse_allowedips(struct wg_peer *p, const char *list)
 static int cmd_add_peer(int argc, char **argv)
 {
 	struct wg_peer *p = calloc(1, sizeof(*p));
+	char err[ERR_LEN];
 	unsigned long n;
 	int ret = 2;
 
@@ -230,7 +234,8 @@ static int cmd_add_peer(int argc, char **argv)
 				goto out;
 			}
 		} else if (strcmp(argv[i], "--psk") == 0) {
-			if (key_file_read(p->preshared_key, argv[++i]) < 0) {
+			if (key_file_read(p->preshared_key, argv[++i], err) < 0) {
+				log_error("%s", err);
 				ret = 1;
 				goto out;
 			}

@@ -118,15 +118,15 @@ void admin_usage(FILE *f, const char *group)
 }
 
 /* Reads a key file given with --psk-file into base64 for the request. */
-static int psk_from_file(const char *path, key_b64_t out)
+static int psk_from_file(const char *path, key_b64_t out, char err[ERR_LEN])
 {
 	uint8_t k[KEY_LEN];
+	int ret = key_file_read(k, path, err);
 
-	if (key_file_read(k, path) < 0)
-		return -1;
-	key_to_base64(out, k);
+	if (ret == 0)
+		key_to_base64(out, k);
 	sodium_memzero(k, sizeof(k));
-	return 0;
+	return ret;
 }
 
 static int show(const struct cmd *c, const struct ctl_reply *r, int json)
@@ -220,8 +220,10 @@ static int run_cmd(const struct cmd *c, int argc, char **argv)
 		if (vals[i] == NULL)
 			continue;
 		if (strcmp(o->name, "psk-file") == 0) {
-			if (psk_from_file(vals[i], psk) < 0)
+			if (psk_from_file(vals[i], psk, err) < 0) {
+				fprintf(stderr, "vpnd: %s\n", err);
 				goto out;
+			}
 			ctl_add_field(&req, o->field, psk);
 		} else {
 			ctl_add_field(&req, o->field, vals[i]);

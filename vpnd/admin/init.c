@@ -131,7 +131,7 @@ int init_main(int argc, char **argv)
 			      .activation = "51821",
 			      .window = "10h",
 			      .idle = "30m"};
-	char dir[PATH_MAX], keyfile[PATH_MAX + 32];
+	char dir[PATH_MAX], keyfile[PATH_MAX + 32], err[ERR_LEN];
 	uint8_t sk[KEY_LEN], pk[KEY_LEN];
 	key_b64_t b64;
 	int c, ret;
@@ -206,13 +206,19 @@ int init_main(int argc, char **argv)
 		return 1;
 	}
 	if (access(keyfile, F_OK) == 0) {
-		if (key_file_read(sk, keyfile) < 0)
+		if (key_file_read(sk, keyfile, err) < 0) {
+			fprintf(stderr, "vpnd: %s\n", err);
 			return 1;
+		}
 		fprintf(stderr, "vpnd init: keeping the existing key %s\n", keyfile);
 	} else {
 		key_generate_private(sk);
-		if (key_file_write(keyfile, sk) < 0)
+		ret = key_file_write(keyfile, sk, err);
+		if (ret < 0) {
+			sodium_memzero(sk, sizeof(sk));
+			fprintf(stderr, "vpnd: %s\n", err);
 			return 1;
+		}
 	}
 	ret = key_public(pk, sk);
 	sodium_memzero(sk, sizeof(sk));

@@ -90,12 +90,13 @@ static void *client(void *arg)
 	struct rig_device *d = &rig->devs[1];
 	struct proto_target t = {.kind = PROTO_TARGET_KEY};
 	struct proto_reply rep;
+	char err[ERR_LEN];
 
 	memcpy(t.key, d->pub, KEY_LEN);
 	while (!atomic_load(&stop_client)) {
 		double t0 = bench_now_s();
 		int r = actclient_run(&o, actserver_public_key(rig->srv), PROTO_OP_ACTIVATE, &t,
-				      d->sk, sign_prepare, d, &rep);
+				      d->sk, sign_prepare, d, &rep, err);
 
 		legit_tried++;
 		if (r == PROTO_OK && rep.status == PROTO_OK && (rep.fields & PROTO_REP_PSK)) {

@@ -62,6 +62,7 @@ static void usage(FILE *f)
 	fputs(usage_text, f);
 }
 
+/* The usage errors print themselves and return -EINVAL; main exits 2. */
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
@@ -73,10 +74,10 @@ static int usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'clientcfg --help'.\n");
-	return 2;
+	return -EINVAL;
 }
 
-/* Splits a comma list and hands each trimmed item to add; 0 or 2. */
+/* Splits a comma list and hands each trimmed item to add; 0 or -EINVAL. */
 static int each_item(const char *list, const char *opt, struct wgq_config *c,
 		     int (*add)(struct wgq_config *c, const char *item))
 {
@@ -99,7 +100,7 @@ static int each_item(const char *list, const char *opt, struct wgq_config *c,
 		item[n] = '\0';
 		if (add(c, item) < 0) {
 			fprintf(stderr, "clientcfg: invalid %s entry '%s'\n", opt, item);
-			return 2;
+			return -EINVAL;
 		}
 		p += strcspn(p, ",");
 		if (*p == '\0')
@@ -142,7 +143,7 @@ static int parse_number(const char *s, const char *opt, unsigned min, uint16_t *
 	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || v < min || v > 65535) {
 		fprintf(stderr, "clientcfg: invalid %s '%s': expected a number %u..65535\n", opt, s,
 			min);
-		return 2;
+		return -EINVAL;
 	}
 	*out = (uint16_t)v;
 	return 0;
@@ -158,7 +159,7 @@ static int parse_address(struct opts *o, const char *s)
 	return 0;
 }
 
-/* 0 to go on, or the exit code. */
+/* 0, or -EINVAL after a usage message. */
 static int parse_args(struct opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -238,7 +239,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			exit(0);
 		default:
 			fprintf(stderr, "Try 'clientcfg --help'.\n");
-			return 2;
+			return -EINVAL;
 		}
 	}
 	if (ret != 0)
@@ -265,7 +266,8 @@ static bool is_stdout(const struct opts *o)
 	return o->output == NULL || strcmp(o->output, "-") == 0;
 }
 
-/* Settles the format and checks the output target; 0 or the exit code. */
+/* Settles the format and checks the output target; 0, or -errno after a
+ * message. */
 static int settle_output(struct opts *o, struct outfile *out)
 {
 	int ret;
@@ -277,7 +279,7 @@ static int settle_output(struct opts *o, struct outfile *out)
 		if ((o->format == FMT_PNG || o->format == FMT_SVG) && isatty(STDOUT_FILENO)) {
 			log_error("not writing a %s image to a terminal: use -o FILE",
 				  output_format_name(o->format));
-			return 1;
+			return -EINVAL;
 		}
 		return 0;
 	}
@@ -286,7 +288,7 @@ static int settle_output(struct opts *o, struct outfile *out)
 		log_error("%s: already exists (use --force to replace it)", o->output);
 	else if (ret < 0)
 		log_error("%s: %s", o->output, strerror(-ret));
-	return ret < 0 ? 1 : 0;
+	return ret;
 }
 
 static bool in_network(const struct gateway *gw, const struct wgq_prefix *a)
@@ -382,7 +384,7 @@ static int run(struct opts *o)
 
 	wgq_config_init(&c);
 	strbuf_init(&b);
-	if (settle_output(o, &out) != 0)
+	if (settle_output(o, &out) < 0)
 		return 1;
 	ret = gateway_load(&gw, o->conf);
 	if (ret < 0)
@@ -451,9 +453,8 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	log_init("clientcfg", LOGL_INFO);
-	ret = parse_args(&o, argc, argv);
-	if (ret != 0)
-		return ret;
+	if (parse_args(&o, argc, argv) < 0)
+		return 2;
 	if (keys_init() < 0) {
 		log_error("libsodium failed to initialise");
 		return 1;

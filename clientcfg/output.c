@@ -75,7 +75,9 @@ static int output_qr(struct strbuf *out, const char *text, enum output_format fm
 			 "terminal; use --format png or svg",
 			 q.size, TERM_COLUMNS);
 	} else if (ret == 0) {
-		ret = render_term(out, &q, render_term_quiet(q.size), ansi);
+		ret = render_term_quiet(q.size);
+		if (ret >= 0)
+			ret = render_term(out, &q, ret, ansi);
 	}
 	qr_finish(&q);
 	return ret;

@@ -18,7 +18,7 @@
 #define PNG_SCALE      8 /* pixels per module: phone cameras read it from a screen */
 
 /* The quiet zone that fits a symbol of size modules in TERM_COLUMNS, up to
- * 4; -1 when not even TERM_MIN_QUIET fits. */
+ * 4; -ERANGE when not even TERM_MIN_QUIET fits. */
 int render_term_quiet(int size);
 /*
  * UTF-8 half blocks, two module rows per line, light modules drawn as

@@ -16,7 +16,7 @@ int render_term_quiet(int size)
 	int quiet = (TERM_COLUMNS - size) / 2;
 
 	if (quiet < TERM_MIN_QUIET)
-		return -1;
+		return -ERANGE;
 	return quiet > 4 ? 4 : quiet;
 }
 

@@ -129,11 +129,11 @@ static int psk_from_file(const char *path, key_b64_t out, char err[ERR_LEN])
 	return ret;
 }
 
-static int show(const struct cmd *c, const struct ctl_reply *r, int json)
+static void show(const struct cmd *c, const struct ctl_reply *r, int json)
 {
 	if (json) {
 		out_json(stdout, r, c->out == OUT_TABLE);
-		return 0;
+		return;
 	}
 	switch (c->out) {
 	case OUT_TABLE:
@@ -152,7 +152,6 @@ static int show(const struct cmd *c, const struct ctl_reply *r, int json)
 	case OUT_NONE:
 		break;
 	}
-	return 0;
 }
 
 static int run_cmd(const struct cmd *c, int argc, char **argv)
@@ -238,7 +237,8 @@ static int run_cmd(const struct cmd *c, int argc, char **argv)
 		fprintf(stderr, "vpnd: %s\n", reply.error);
 		goto out;
 	}
-	ret = show(c, &reply, json);
+	show(c, &reply, json);
+	ret = 0;
 out:
 	sodium_memzero(psk, sizeof(psk));
 	ctl_reply_finish(&reply);

@@ -164,7 +164,9 @@ static int report(const struct check_opts *o, const struct exposure_list *bad, s
 	return 0;
 }
 
-static int parse_args(struct check_opts *o, int argc, char **argv)
+/* 0 to go on, or -ECANCELED when the command is over (after --help or a
+ * message): *status is then its exit status. */
+static int parse_args(struct check_opts *o, int argc, char **argv, int *status)
 {
 	static const struct option longopts[] = {
 		{"conf", required_argument, NULL, 'c'},
@@ -186,11 +188,11 @@ static int parse_args(struct check_opts *o, int argc, char **argv)
 			break;
 		case 'a':
 			if (add_addresses(o, optarg, "--address") < 0)
-				return 2;
+				goto usage;
 			break;
 		case 'p':
 			if (add_ports(o, optarg, "--port") < 0)
-				return 2;
+				goto usage;
 			break;
 		case 'j':
 			o->json = 1;
@@ -200,21 +202,28 @@ static int parse_args(struct check_opts *o, int argc, char **argv)
 			break;
 		case 'h':
 			check_usage(stdout);
-			return 0;
+			*status = 0;
+			return -ECANCELED;
 		default:
 			check_usage(stderr);
-			return 2;
+			goto usage;
 		}
 	}
 	if (optind != argc) {
 		log_error("check: unexpected argument '%s'", argv[optind]);
-		return 2;
+		goto usage;
 	}
 	/* --address alone needs no conf; with -c the conf still adds MailPorts. */
-	if (o->ntunnel == 0 || conf != NULL)
-		if (read_conf(o, conf != NULL ? conf : VPND_DEFAULT_CONF, o->ntunnel == 0) < 0)
-			return 1;
-	return -1;
+	if (o->ntunnel == 0 || conf != NULL) {
+		if (read_conf(o, conf != NULL ? conf : VPND_DEFAULT_CONF, o->ntunnel == 0) < 0) {
+			*status = 1;
+			return -ECANCELED;
+		}
+	}
+	return 0;
+usage:
+	*status = 2;
+	return -ECANCELED;
 }
 
 int check_main(int argc, char **argv)
@@ -222,11 +231,10 @@ int check_main(int argc, char **argv)
 	struct exposure_list all = {0}, bad = {0};
 	struct check_opts o = {0};
 	size_t nmail = 0;
-	int ret;
+	int ret, status;
 
-	ret = parse_args(&o, argc, argv);
-	if (ret >= 0)
-		return ret;
+	if (parse_args(&o, argc, argv, &status) < 0)
+		return status;
 	ret = o.procfs ? exposure_read_procnet(&all, "/proc/net/tcp", "/proc/net/tcp6")
 		       : exposure_read(&all);
 	if (ret < 0) {

@@ -100,7 +100,7 @@ static void make_state(const char *dir, const struct ipaddr *net)
 	if (registry_save(r) < 0 || clock_boot_id(boot) < 0)
 		exit(1);
 	snprintf(path, sizeof(path), "%s/sessions", dir);
-	sessions_save(&ss, path, boot);
+	session_file_save(&ss, path, boot);
 	sessions_finish(&ss);
 	registry_destroy(&r);
 }
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/sessions", dir);
 	clock_boot_id(boot);
 	t0 = bench_now_s();
-	if (sessions_load(&ss, path, boot, clock_boot_ns(), &dropped, err) < 0) {
+	if (session_file_load(&ss, path, boot, clock_boot_ns(), &dropped, err) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}

@@ -13,7 +13,7 @@
 #include "base/atomicfile.h"
 #include "base/outfile.h"
 
-/* lib/outfile does the temporary file, the syncs and the rename for
+/* base/outfile does the temporary file, the syncs and the rename for
  * clientcfg's outputs too: one implementation of the crash-safe write. */
 int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode)
 {

@@ -12,155 +12,21 @@
  * WireGuard, not protocol work.
  */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "proto/actclient.h"
-#include "netchild/actserver.h"
-#include "monitor/assertion.h"
 #include "bench.h"
+#include "bench_flood.h"
+#include "rig.h"
 
-struct device devs[DEVICES];
-struct actserver *srv;
-static uint64_t activations_ok;
-
-double now_s(void)
+static double verify_rate(struct rig *rig)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-uint64_t boot_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu % (int)sysconf(_SC_NPROCESSORS_ONLN), &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static void device_init(struct device *d)
-{
-	uint8_t pub[65];
-	size_t n = 0;
-
-	key_generate_private(d->sk);
-	if (key_public(d->pub, d->sk) < 0)
-		abort();
-	d->ec = EVP_EC_gen("P-256");
-	if (d->ec == NULL ||
-	    EVP_PKEY_get_octet_string_param(d->ec, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pub,
-					    sizeof(pub), &n) != 1 ||
-	    n != 65)
-		abort();
-	d->key.alg = PROTO_COSE_ES256;
-	memcpy(d->key.pk, pub + 1, 64);
-	d->key.pk_len = 64;
-	if (assertion_verifier_create(&d->verifier, &d->key) < 0)
-		abort();
-}
-
-/* What a security key does: authData || cdh, signed. */
-void device_sign(struct device *d, const uint8_t cdh[32], struct proto_assertion *a)
-{
-	uint8_t msg[69];
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	size_t n = sizeof(a->sig);
-	uint32_t c = ++d->count;
-
-	crypto_hash_sha256(a->auth_data, (const uint8_t *)RP, strlen(RP));
-	a->auth_data[32] = 0x05;
-	a->auth_data[33] = (uint8_t)(c >> 24);
-	a->auth_data[34] = (uint8_t)(c >> 16);
-	a->auth_data[35] = (uint8_t)(c >> 8);
-	a->auth_data[36] = (uint8_t)c;
-	a->auth_data_len = 37;
-	memcpy(msg, a->auth_data, 37);
-	memcpy(msg + 37, cdh, 32);
-	if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, d->ec) != 1 ||
-	    EVP_DigestSign(ctx, a->sig, &n, msg, sizeof(msg)) != 1)
-		abort();
-	a->sig_len = n;
-	a->cred_id_len = 1;
-	a->cred_id[0] = (uint8_t)(d - devs);
-	EVP_MD_CTX_free(ctx);
-}
-
-/* As vpnd keeps it: DH(g, S) per enrolled key, found by the key's first
- * bytes (vpnd/activation.c). */
-static int bench_ss(void *arg, const uint8_t pub[KEY_LEN], uint8_t ss[32])
-{
-	struct device *d = &devs[pub[0] % DEVICES];
-
-	if (d->ss_cached && sodium_memcmp(d->pub, pub, KEY_LEN) == 0) {
-		memcpy(ss, d->ss, 32);
-		return 0;
-	}
-	return crypto_scalarmult(ss, (const uint8_t *)arg, pub) == 0 ? 0 : -EINVAL;
-}
-
-/* vpnd's ACTIVATE, without the registry's storage and the interface. */
-static int bench_op(void *arg, const struct proto_opened *o, const struct sockaddr *src,
-		    struct proto_reply *rep)
-{
-	struct assertion_policy pol = {.rp_id = RP, .require_uv = true};
-	uint8_t cdh[32];
-	struct device *d;
-	uint32_t count;
-
-	if (o->req.op != PROTO_OP_ACTIVATE || o->req.assertion.cred_id[0] >= DEVICES) {
-		rep->status = PROTO_ERR_NOT_ENROLLED;
-		return 0;
-	}
-	d = &devs[o->req.assertion.cred_id[0]];
-	pol.stored_count = d->stored;
-	proto_client_data_hash(cdh, "activate", actserver_public_key(srv), &o->req.target,
-			       &o->challenge, NULL);
-	rep->status = assertion_check(d->verifier, &pol, cdh, &o->req.assertion, &count);
-	if (rep->status != PROTO_OK)
-		return 0;
-	d->stored = count;
-	rep->fields = PROTO_REP_PSK | PROTO_REP_SECONDS_LEFT | PROTO_REP_STATE;
-	key_generate_preshared(rep->psk);
-	rep->seconds_left = 36000;
-	rep->state = 1;
-	activations_ok++;
-	return 0;
-}
-
-static double verify_rate(void)
-{
-	struct device *d = &devs[0];
+	struct rig_device *d = &rig->devs[0];
 	uint8_t msg[69] = {1}, sig[80];
 	size_t n = sizeof(sig);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -170,7 +36,7 @@ static double verify_rate(void)
 	if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, d->ec) != 1 ||
 	    EVP_DigestSign(ctx, sig, &n, msg, sizeof(msg)) != 1)
 		abort();
-	t0 = cpu_s();
+	t0 = bench_cpu_s();
 	do {
 		for (int i = 0; i < 200; i++) {
 			EVP_MD_CTX_reset(ctx);
@@ -179,7 +45,7 @@ static double verify_rate(void)
 				abort();
 		}
 		iters += 200;
-		t = cpu_s() - t0;
+		t = bench_cpu_s() - t0;
 	} while (t < 2.0);
 	EVP_MD_CTX_free(ctx);
 	return (double)iters / t;
@@ -202,9 +68,9 @@ struct act {
 	size_t len;
 };
 
-static void act_begin(struct act *a, int i)
+static void act_begin(struct rig *rig, struct act *a, int i)
 {
-	struct device *d = &devs[i % DEVICES];
+	struct rig_device *d = &rig->devs[i % DEVICES];
 	struct proto_target t = {.kind = PROTO_TARGET_KEY};
 
 	/* A /64 of its own per activation: the rate limit is not measured. */
@@ -216,21 +82,21 @@ static void act_begin(struct act *a, int i)
 	a->src.sin6_addr.s6_addr[5] = (uint8_t)i;
 	a->src.sin6_addr.s6_addr[6] = (uint8_t)(i >> 16);
 	memcpy(t.key, d->pub, KEY_LEN);
-	if (proto_client_begin(&a->c, actserver_public_key(srv), PROTO_OP_ACTIVATE, &t, a->hello) <
-	    0)
+	if (proto_client_begin(&a->c, actserver_public_key(rig->srv), PROTO_OP_ACTIVATE, &t,
+			       a->hello) < 0)
 		abort();
 }
 
-static void gw(struct act *a, const uint8_t *pkt, size_t len)
+static void gw(struct rig *rig, struct act *a, const uint8_t *pkt, size_t len)
 {
-	actserver_packet(srv, pkt, len, (struct sockaddr *)&a->src, boot_ms(), (uint64_t)time(NULL),
-			 a->out, &a->len);
+	actserver_packet(rig->srv, pkt, len, (struct sockaddr *)&a->src, bench_boot_ms(),
+			 (uint64_t)time(NULL), a->out, &a->len);
 }
 
 /* The challenge in, the security key's part, the request out. */
-static void act_request(struct act *a, int i)
+static void act_request(struct rig *rig, struct act *a, int i)
 {
-	struct device *d = &devs[i % DEVICES];
+	struct rig_device *d = &rig->devs[i % DEVICES];
 	struct proto_request r = {.client_time = (uint64_t)time(NULL)};
 	struct proto_reply rep;
 	uint8_t cdh[32];
@@ -240,7 +106,7 @@ static void act_request(struct act *a, int i)
 		abort();
 	proto_client_cdh(&a->c, cdh, NULL, NULL);
 	r.fields = PROTO_REQ_ASSERTION;
-	device_sign(d, cdh, &r.assertion);
+	rig_device_sign(d, cdh, &r.assertion);
 	if (proto_client_request(&a->c, d->sk, &r, a->req) < 0)
 		abort();
 }
@@ -264,50 +130,50 @@ static void act_end(struct act *a)
  */
 #define RATE_BATCH 32
 
-static double activation_rate(int n)
+static double activation_rate(struct rig *rig, int n)
 {
 	struct act *acts = calloc(RATE_BATCH, sizeof(*acts));
-	uint64_t before = activations_ok;
+	uint64_t before = rig->activations_ok;
 	double c0, spent = 0;
 
 	n -= n % RATE_BATCH;
 	for (int b = 0; b < n; b += RATE_BATCH) {
 		for (int i = 0; i < RATE_BATCH; i++)
-			act_begin(&acts[i], b + i);
-		c0 = cpu_s();
+			act_begin(rig, &acts[i], b + i);
+		c0 = bench_cpu_s();
 		for (int i = 0; i < RATE_BATCH; i++)
-			gw(&acts[i], acts[i].hello, sizeof(acts[i].hello));
-		spent += cpu_s() - c0;
+			gw(rig, &acts[i], acts[i].hello, sizeof(acts[i].hello));
+		spent += bench_cpu_s() - c0;
 		for (int i = 0; i < RATE_BATCH; i++)
-			act_request(&acts[i], b + i);
-		c0 = cpu_s();
+			act_request(rig, &acts[i], b + i);
+		c0 = bench_cpu_s();
 		for (int i = 0; i < RATE_BATCH; i++)
-			gw(&acts[i], acts[i].req, sizeof(acts[i].req));
-		spent += cpu_s() - c0;
+			gw(rig, &acts[i], acts[i].req, sizeof(acts[i].req));
+		spent += bench_cpu_s() - c0;
 		for (int i = 0; i < RATE_BATCH; i++)
 			act_end(&acts[i]);
 	}
-	if (activations_ok - before != (uint64_t)n)
+	if (rig->activations_ok - before != (uint64_t)n)
 		abort();
 	free(acts);
 	return n / spent;
 }
 
 /* The latency: one activation at a time, wall clock, HELLO + REQUEST. */
-static void activation_latency(int n, double *median_us, double *p99_us)
+static void activation_latency(struct rig *rig, int n, double *median_us, double *p99_us)
 {
 	double *lat = calloc((size_t)n, sizeof(double)), t0;
 	struct act a;
 
 	for (int i = 0; i < n; i++) {
-		act_begin(&a, n + i);
-		t0 = now_s();
-		gw(&a, a.hello, sizeof(a.hello));
-		lat[i] = now_s() - t0;
-		act_request(&a, n + i);
-		t0 = now_s();
-		gw(&a, a.req, sizeof(a.req));
-		lat[i] += now_s() - t0;
+		act_begin(rig, &a, n + i);
+		t0 = bench_now_s();
+		gw(rig, &a, a.hello, sizeof(a.hello));
+		lat[i] = bench_now_s() - t0;
+		act_request(rig, &a, n + i);
+		t0 = bench_now_s();
+		gw(rig, &a, a.req, sizeof(a.req));
+		lat[i] += bench_now_s() - t0;
 		act_end(&a);
 	}
 	qsort(lat, (size_t)n, sizeof(double), cmp_double);
@@ -318,44 +184,22 @@ static void activation_latency(int n, double *median_us, double *p99_us)
 
 int main(int argc, char **argv)
 {
-	struct actserver_config cfg = {.op = bench_op, .ss = bench_ss};
-	uint8_t wg[KEY_LEN], act[KEY_LEN];
+	struct rig *rig = NULL;
 	double vr, ar, med, p99, med2;
 	int n = argc > 1 ? atoi(argv[1]) : 3000;
+	int ret;
 
 	if (keys_init() < 0)
 		return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	pin(0);
-	key_generate_private(wg);
-	proto_activation_key(act, wg);
-	cfg.arg = act; /* bench_ss computes DH(g, S) with it */
-	if (actserver_create(&srv, act, &cfg) < 0)
+	bench_pin(0);
+	if (rig_create(&rig) < 0)
 		return 1;
-	for (int i = 0; i < DEVICES; i++) {
-		struct device d;
-
-		/* One device per slot of the ss cache, as vpnd's would hold them. */
-		for (;;) {
-			device_init(&d);
-			if (devs[d.pub[0] % DEVICES].ec == NULL)
-				break;
-			EVP_PKEY_free(d.ec);
-			assertion_verifier_destroy(&d.verifier);
-		}
-		devs[d.pub[0] % DEVICES] = d;
-	}
-	for (int i = 0; i < DEVICES; i++) {
-		if (crypto_scalarmult(devs[i].ss, act, devs[i].pub) != 0)
-			return 1;
-		devs[i].ss_cached = true;
-	}
-
-	vr = verify_rate();
-	ar = activation_rate(n);
-	activation_latency(n, &med, &p99);
+	vr = verify_rate(rig);
+	ar = activation_rate(rig, n);
+	activation_latency(rig, n, &med, &p99);
 	/* Once more after the warm-up of the first run, and keep the better. */
-	med2 = verify_rate();
+	med2 = verify_rate(rig);
 	vr = vr > med2 ? vr : med2;
 	printf("ecdsa_p256_verify_per_sec %.0f (OpenSSL EVP, thread CPU time)\n", vr);
 	printf("activations_per_sec %.0f (n=%d, one core, thread CPU time)\n", ar, n);
@@ -363,5 +207,7 @@ int main(int argc, char **argv)
 	       ar / vr >= 0.5 ? "met" : "NOT met");
 	printf("activation_latency_us median %.1f p99 %.1f (wall clock, HELLO + REQUEST)\n", med,
 	       p99);
-	return flood_bench(argc > 2 ? atof(argv[2]) : 3.0) < 0 ? 1 : 0;
+	ret = bench_flood_run(rig, argc > 2 ? atof(argv[2]) : 3.0);
+	rig_destroy(&rig);
+	return ret < 0 ? 1 : 0;
 }

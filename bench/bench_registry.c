@@ -16,19 +16,12 @@
 #include "state/session.h"
 #include "state/session_file.h"
 #include "base/strbuf.h"
+#include "bench.h"
 
 #define PEERS    100000
 #define OWNERS   1000
 #define SESSIONS 20000
 #define RUNS     5
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double cpu_s(void)
 {
@@ -107,7 +100,7 @@ static void make_state(const char *dir, const struct ipaddr *net)
 	if (registry_save(r) < 0 || clock_boot_id(boot) < 0)
 		exit(1);
 	snprintf(path, sizeof(path), "%s/sessions", dir);
-	sessions_save(&ss, path, boot);
+	session_file_save(&ss, path, boot);
 	sessions_finish(&ss);
 	registry_destroy(&r);
 }
@@ -143,13 +136,13 @@ int main(int argc, char **argv)
 		}
 		registry_create(&r, dir);
 		registry_set_networks(r, &net, 1);
-		t0 = now_s();
+		t0 = bench_now_s();
 		c0 = cpu_s();
 		if (registry_load(r, err) < 0) {
 			fprintf(stderr, "%s\n", err);
 			return 1;
 		}
-		t[i] = now_s() - t0;
+		t[i] = bench_now_s() - t0;
 		c[i] = cpu_s() - c0;
 		if (i == 0)
 			kb = rss_kb();
@@ -162,16 +155,16 @@ int main(int argc, char **argv)
 	sessions_init(&ss);
 	snprintf(path, sizeof(path), "%s/sessions", dir);
 	clock_boot_id(boot);
-	t0 = now_s();
-	if (sessions_load(&ss, path, boot, clock_boot_ns(), &dropped, err) < 0) {
+	t0 = bench_now_s();
+	if (session_file_load(&ss, path, boot, clock_boot_ns(), &dropped, err) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	printf("sessions-load-20k %.3f s\n", now_s() - t0);
+	printf("sessions-load-20k %.3f s\n", bench_now_s() - t0);
 	printf("process-rss-after-loads %.1f MB\n", (double)rss_kb() / 1024);
 	/* 10,000 share one deadline: pop them all as the timer does. */
 	when = session_deadline(sessions_first(&ss));
-	t0 = now_s();
+	t0 = bench_now_s();
 	while (sessions_first(&ss) != NULL && session_deadline(sessions_first(&ss)) <= when) {
 		struct session *s = sessions_first(&ss);
 
@@ -179,7 +172,7 @@ int main(int argc, char **argv)
 		session_free(&s);
 		ended++;
 	}
-	printf("expire-10k-bookkeeping %.4f s (%zu sessions)\n", now_s() - t0, ended);
+	printf("expire-10k-bookkeeping %.4f s (%zu sessions)\n", bench_now_s() - t0, ended);
 	sessions_finish(&ss);
 	registry_destroy(&r);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * What clientcfg needs from vpnd: the gateway's public key, endpoint and
- * tunnel network from its config (lib/conf), and the registration of a new
- * phone peer through the running daemon's control socket (lib/ctl). Each
- * function logs one line saying what failed and returns 0 or -errno.
+ * tunnel network from its config (gateway/conf.h), and the registration of
+ * a new phone peer through the running daemon's control socket
+ * (gateway/ctl.h). Each function logs one line saying what failed and
+ * returns 0 or -errno.
  */
 #ifndef CLIENTCFG_GATEWAY_H
 #define CLIENTCFG_GATEWAY_H

@@ -22,10 +22,10 @@
 
 #include "config.h"
 #include "gateway.h"
+#include "output.h"
 #include "base/keys.h"
 #include "base/log.h"
 #include "base/outfile.h"
-#include "render.h"
 #include "base/text.h"
 #include "wg/wgq.h"
 
@@ -35,7 +35,7 @@ struct opts {
 	const char *owner;
 	const char *output; /* NULL or "-": stdout */
 	bool has_format;
-	enum out_format format;
+	enum output_format format;
 	bool force;
 	bool full_tunnel;
 	/* What the user asked for, checked; the config is built from it. */
@@ -62,6 +62,7 @@ static void usage(FILE *f)
 	fputs(usage_text, f);
 }
 
+/* The usage errors print themselves and return -EINVAL; main exits 2. */
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
@@ -73,10 +74,10 @@ static int usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'clientcfg --help'.\n");
-	return 2;
+	return -EINVAL;
 }
 
-/* Splits a comma list and hands each trimmed item to add; 0 or 2. */
+/* Splits a comma list and hands each trimmed item to add; 0 or -EINVAL. */
 static int each_item(const char *list, const char *opt, struct wgq_config *c,
 		     int (*add)(struct wgq_config *c, const char *item))
 {
@@ -99,7 +100,7 @@ static int each_item(const char *list, const char *opt, struct wgq_config *c,
 		item[n] = '\0';
 		if (add(c, item) < 0) {
 			fprintf(stderr, "clientcfg: invalid %s entry '%s'\n", opt, item);
-			return 2;
+			return -EINVAL;
 		}
 		p += strcspn(p, ",");
 		if (*p == '\0')
@@ -142,7 +143,7 @@ static int parse_number(const char *s, const char *opt, unsigned min, uint16_t *
 	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || v < min || v > 65535) {
 		fprintf(stderr, "clientcfg: invalid %s '%s': expected a number %u..65535\n", opt, s,
 			min);
-		return 2;
+		return -EINVAL;
 	}
 	*out = (uint16_t)v;
 	return 0;
@@ -158,7 +159,7 @@ static int parse_address(struct opts *o, const char *s)
 	return 0;
 }
 
-/* 0 to go on, or the exit code. */
+/* 0, or -EINVAL after a usage message. */
 static int parse_args(struct opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -193,7 +194,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			ret = parse_address(o, optarg);
 			break;
 		case 'f':
-			if (format_parse(optarg, &o->format) < 0)
+			if (output_format_parse(optarg, &o->format) < 0)
 				return usage_error(
 					"invalid --format '%s': expected conf, qr, png or svg",
 					optarg);
@@ -238,7 +239,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			exit(0);
 		default:
 			fprintf(stderr, "Try 'clientcfg --help'.\n");
-			return 2;
+			return -EINVAL;
 		}
 	}
 	if (ret != 0)
@@ -265,19 +266,20 @@ static bool is_stdout(const struct opts *o)
 	return o->output == NULL || strcmp(o->output, "-") == 0;
 }
 
-/* Settles the format and checks the output target; 0 or the exit code. */
+/* Settles the format and checks the output target; 0, or -errno after a
+ * message. */
 static int settle_output(struct opts *o, struct outfile *out)
 {
 	int ret;
 
 	/* Unless told: by the file's extension, else a QR code for a terminal. */
-	if (!o->has_format && (is_stdout(o) || format_from_path(o->output, &o->format) < 0))
+	if (!o->has_format && (is_stdout(o) || output_format_from_path(o->output, &o->format) < 0))
 		o->format = is_stdout(o) && isatty(STDOUT_FILENO) ? FMT_QR : FMT_CONF;
 	if (is_stdout(o)) {
 		if ((o->format == FMT_PNG || o->format == FMT_SVG) && isatty(STDOUT_FILENO)) {
 			log_error("not writing a %s image to a terminal: use -o FILE",
-				  format_name(o->format));
-			return 1;
+				  output_format_name(o->format));
+			return -EINVAL;
 		}
 		return 0;
 	}
@@ -286,7 +288,7 @@ static int settle_output(struct opts *o, struct outfile *out)
 		log_error("%s: already exists (use --force to replace it)", o->output);
 	else if (ret < 0)
 		log_error("%s: %s", o->output, strerror(-ret));
-	return ret < 0 ? 1 : 0;
+	return ret;
 }
 
 static bool in_network(const struct gateway *gw, const struct wgq_prefix *a)
@@ -334,12 +336,12 @@ static void build_config(struct wgq_config *c, const struct opts *o, const struc
 	}
 }
 
-static int write_stdout(const struct buf *b)
+static int write_stdout(const struct strbuf *b)
 {
 	size_t off = 0;
 
 	while (off < b->len) {
-		ssize_t n = write(STDOUT_FILENO, b->data + off, b->len - off);
+		ssize_t n = write(STDOUT_FILENO, b->buf + off, b->len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -351,16 +353,17 @@ static int write_stdout(const struct buf *b)
 }
 
 /* A QR code wider than the terminal is unreadable; say so, it is still written. */
-static void check_terminal_width(const struct opts *o, const struct buf *b)
+static void check_terminal_width(const struct opts *o, const struct strbuf *b)
 {
 	struct winsize ws;
-	const char *nl = memchr(b->data, '\n', b->len);
+	const char *nl = b->len > 0 ? memchr(b->buf, '\n', b->len) : NULL;
 	size_t cols = 0;
 
 	if (o->format != FMT_QR || !is_stdout(o) || nl == NULL ||
 	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0)
 		return;
-	for (const unsigned char *q = b->data; q < (const unsigned char *)nl; q++)
+	for (const unsigned char *q = (const unsigned char *)b->buf; q < (const unsigned char *)nl;
+	     q++)
 		cols += (*q & 0xc0) != 0x80 && *q != 0x1b;
 	/* The colour codes counted a few; a rough width is enough to warn. */
 	if (cols > (size_t)ws.ws_col + 12)
@@ -373,14 +376,15 @@ static int run(struct opts *o)
 	struct gateway gw;
 	struct phone_peer peer = {.name = o->name, .owner = o->owner};
 	struct wgq_config c;
-	struct buf b = {0};
+	struct strbuf b;
 	uint8_t sk[KEY_LEN];
 	bool registered = false;
-	char err[512];
+	char err[ERR_LEN];
 	int ret;
 
 	wgq_config_init(&c);
-	if (settle_output(o, &out) != 0)
+	strbuf_init(&b);
+	if (settle_output(o, &out) < 0)
 		return 1;
 	ret = gateway_load(&gw, o->conf);
 	if (ret < 0)
@@ -408,14 +412,13 @@ static int run(struct opts *o)
 		goto fail;
 	registered = true;
 	build_config(&c, o, &gw, &peer, sk);
-	ret = render_output(&b, &c, o->format, is_stdout(o) && isatty(STDOUT_FILENO), err,
-			    sizeof(err));
+	ret = output_render(&b, &c, o->format, is_stdout(o) && isatty(STDOUT_FILENO), err);
 	if (ret < 0) {
 		log_error("%s", err);
 		goto fail;
 	}
 	if (out.tmp != NULL) {
-		ret = outfile_write(&out, b.data, b.len);
+		ret = outfile_write(&out, b.buf, b.len);
 		if (ret == 0)
 			ret = outfile_commit(&out);
 	} else {
@@ -436,7 +439,7 @@ fail:
 			  "remove %s'",
 			  o->name, o->name);
 	outfile_abort(&out);
-	buf_free(&b);
+	strbuf_finish(&b);
 	wgq_config_finish(&c);
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(&peer, sizeof(peer));
@@ -450,9 +453,8 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	log_init("clientcfg", LOGL_INFO);
-	ret = parse_args(&o, argc, argv);
-	if (ret != 0)
-		return ret;
+	if (parse_args(&o, argc, argv) < 0)
+		return 2;
 	if (keys_init() < 0) {
 		log_error("libsodium failed to initialise");
 		return 1;

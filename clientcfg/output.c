@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "output.h"
 #include "render.h"
 #include "wg/wgq.h"
 
@@ -15,18 +16,18 @@ static const char *const names[] = {
 	[FMT_SVG] = "svg",
 };
 
-int format_parse(const char *s, enum out_format *fmt)
+int output_format_parse(const char *s, enum output_format *fmt)
 {
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strcmp(s, names[i]) == 0) {
-			*fmt = (enum out_format)i;
+			*fmt = (enum output_format)i;
 			return 0;
 		}
 	}
 	return -EINVAL;
 }
 
-int format_from_path(const char *path, enum out_format *fmt)
+int output_format_from_path(const char *path, enum output_format *fmt)
 {
 	const char *dot = strrchr(path, '.');
 
@@ -43,13 +44,13 @@ int format_from_path(const char *path, enum out_format *fmt)
 	return 0;
 }
 
-const char *format_name(enum out_format fmt)
+const char *output_format_name(enum output_format fmt)
 {
 	return (unsigned)fmt < sizeof(names) / sizeof(names[0]) ? names[fmt] : "?";
 }
 
-static int render_qr(struct buf *out, const char *text, enum out_format fmt, bool ansi, char *err,
-		     size_t errlen)
+static int output_qr(struct strbuf *out, const char *text, enum output_format fmt, bool ansi,
+		     char err[ERR_LEN])
 {
 	struct qr q;
 	int ret;
@@ -61,27 +62,29 @@ static int render_qr(struct buf *out, const char *text, enum out_format fmt, boo
 			ret = fmt == FMT_PNG ? render_png(out, &q, PNG_SCALE, IMAGE_QUIET)
 					     : render_svg(out, &q, PNG_SCALE, IMAGE_QUIET);
 		if (ret == -EMSGSIZE)
-			snprintf(err, errlen, "the config is too long for a QR code");
+			text_err(err, "the config is too long for a QR code");
 		qr_finish(&q);
 		return ret;
 	}
 	/* A terminal: M when it fits in 80 columns, else L. */
 	ret = qr_encode(&q, text, QR_ECLEVEL_M, QR_ECLEVEL_L, TERM_COLUMNS - 2 * TERM_MIN_QUIET);
 	if (ret == -EMSGSIZE) {
-		snprintf(err, errlen,
+		text_err(err,
 			 "the QR code for this config is %d modules wide and does not fit a "
 			 "%d-column "
 			 "terminal; use --format png or svg",
 			 q.size, TERM_COLUMNS);
 	} else if (ret == 0) {
-		ret = render_term(out, &q, term_quiet(q.size), ansi);
+		ret = render_term_quiet(q.size);
+		if (ret >= 0)
+			ret = render_term(out, &q, ret, ansi);
 	}
 	qr_finish(&q);
 	return ret;
 }
 
-int render_output(struct buf *out, const struct wgq_config *c, enum out_format fmt, bool ansi,
-		  char *err, size_t errlen)
+int output_render(struct strbuf *out, const struct wgq_config *c, enum output_format fmt, bool ansi,
+		  char err[ERR_LEN])
 {
 	char text[WGQ_TEXT_MAX];
 	size_t len = 0;
@@ -90,12 +93,14 @@ int render_output(struct buf *out, const struct wgq_config *c, enum out_format f
 	ret = wgq_format(c, text, sizeof(text), &len, err);
 	if (ret < 0)
 		goto out;
-	if (fmt == FMT_CONF)
-		ret = buf_add(out, text, len);
-	else
-		ret = render_qr(out, text, fmt, ansi, err, errlen);
+	if (fmt == FMT_CONF) {
+		strbuf_add(out, text, len);
+		ret = out->failed ? -ENOMEM : 0;
+	} else {
+		ret = output_qr(out, text, fmt, ansi, err);
+	}
 	if (ret == -ENOMEM)
-		snprintf(err, errlen, "out of memory");
+		text_err(err, "out of memory");
 out:
 	sodium_memzero(text, sizeof(text));
 	return ret;

@@ -5,22 +5,7 @@
 
 #include <sodium.h>
 
-#include "render.h"
-
-const char *qr_level_name(QRecLevel level)
-{
-	switch (level) {
-	case QR_ECLEVEL_L:
-		return "L";
-	case QR_ECLEVEL_M:
-		return "M";
-	case QR_ECLEVEL_Q:
-		return "Q";
-	case QR_ECLEVEL_H:
-		return "H";
-	}
-	return "?";
-}
+#include "qr.h"
 
 static void code_free(QRcode *code)
 {

@@ -10,18 +10,12 @@
 /* Far more than any phone needs; keeps width * height sane. */
 #define PNG_MAX_SIDE 8192
 
-struct sink {
-	struct buf *out;
-	int err;
-};
-
 static void sink_write(png_structp png, png_bytep data, size_t len)
 {
-	struct sink *s = png_get_io_ptr(png);
+	struct strbuf *out = png_get_io_ptr(png);
 
-	if (s->err == 0)
-		s->err = buf_add(s->out, data, len);
-	if (s->err != 0)
+	strbuf_add(out, (const char *)data, len);
+	if (out->failed)
 		png_error(png, "out of memory");
 }
 
@@ -57,9 +51,8 @@ static void fill_row(unsigned char *row, size_t rowbytes, const struct qr *q, in
 	}
 }
 
-int render_png(struct buf *out, const struct qr *q, int scale, int quiet)
+int render_png(struct strbuf *out, const struct qr *q, int scale, int quiet)
 {
-	struct sink sink = {.out = out};
 	png_structp png = NULL;
 	png_infop info = NULL;
 	unsigned char *row = NULL;
@@ -79,10 +72,10 @@ int render_png(struct buf *out, const struct qr *q, int scale, int quiet)
 		goto fail;
 	}
 	if (setjmp(png_jmpbuf(png))) {
-		ret = sink.err != 0 ? sink.err : -EIO;
+		ret = out->failed ? -ENOMEM : -EIO;
 		goto fail;
 	}
-	png_set_write_fn(png, &sink, sink_write, sink_flush);
+	png_set_write_fn(png, out, sink_write, sink_flush);
 	png_set_IHDR(png, info, (png_uint_32)side, (png_uint_32)side, 1, PNG_COLOR_TYPE_GRAY,
 		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(png, info);

@@ -11,12 +11,12 @@ static const char *const cell[4] = {
 	"\xe2\x96\x88", /* both light */
 };
 
-int term_quiet(int size)
+int render_term_quiet(int size)
 {
 	int quiet = (TERM_COLUMNS - size) / 2;
 
 	if (quiet < TERM_MIN_QUIET)
-		return -1;
+		return -ERANGE;
 	return quiet > 4 ? 4 : quiet;
 }
 
@@ -34,23 +34,21 @@ static int light(const struct qr *q, int quiet, int x, int y)
 	return !q->dark[(size_t)y * (size_t)q->size + (size_t)x];
 }
 
-int render_term(struct buf *out, const struct qr *q, int quiet, bool ansi)
+int render_term(struct strbuf *out, const struct qr *q, int quiet, bool ansi)
 {
 	int full = q->size + 2 * quiet;
-	int ret = 0;
 
 	if (quiet < 0)
 		return -EINVAL;
-	for (int y = 0; y < full && ret == 0; y += 2) {
+	for (int y = 0; y < full; y += 2) {
 		if (ansi)
-			ret = buf_printf(out, "\x1b[40;97m");
-		for (int x = 0; x < full && ret == 0; x++) {
+			strbuf_puts(out, "\x1b[40;97m");
+		for (int x = 0; x < full; x++) {
 			int c = light(q, quiet, x, y) << 1 | light(q, quiet, x, y + 1);
 
-			ret = buf_printf(out, "%s", cell[c]);
+			strbuf_puts(out, cell[c]);
 		}
-		if (ret == 0)
-			ret = buf_printf(out, ansi ? "\x1b[0m\n" : "\n");
+		strbuf_puts(out, ansi ? "\x1b[0m\n" : "\n");
 	}
-	return ret;
+	return out->failed ? -ENOMEM : 0;
 }

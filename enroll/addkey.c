@@ -4,12 +4,15 @@
  * a key already registered signs for exactly that credential (its digest
  * is in the clientDataHash), all within one challenge.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "cli.h"
 #include "enroll.h"
+#include "pin.h"
 #include "tunnel.h"
 
 static const char usage[] =
@@ -59,15 +62,15 @@ int addkey_main(int argc, char **argv)
 	struct proto_target t = {0};
 	struct proto_reply rep;
 	struct ctx x;
-	char host[PROTO_ENDPOINT_MAX + 1], npin[ENROLL_PIN_MAX + 1] = "",
-								 opin[ENROLL_PIN_MAX + 1] = "";
+	char host[PROTO_ENDPOINT_MAX + 1],
+		npin[ENROLL_PIN_MAX + 1] = "", opin[ENROLL_PIN_MAX + 1] = "", err[ERR_LEN];
 	uint8_t sk[KEY_LEN];
 	bool device = false;
 	int r, ret = 1;
 
 	r = enroll_opts_parse(&o, argc, argv, 0, usage);
-	if (r != 0)
-		return r == 1 ? 0 : r;
+	if (r < 0)
+		return r == -ECANCELED ? 0 : 2;
 	if (state_load(&st, &o) < 0)
 		return 1;
 	if (st.n_creds == ENROLL_MAX_CREDS) {
@@ -79,18 +82,22 @@ int addkey_main(int argc, char **argv)
 	x.st = &st;
 	if (enroll_gateway(&ao, host, sizeof(host), &st, &o) < 0)
 		return 1;
-	if (key_open(&x.nk, o.device) != PROTO_OK)
+	if (key_open(&x.nk, o.device, err) < 0) {
+		fprintf(stderr, "enroll: %s\n", err);
 		return 1;
+	}
 	/* Not told which is the old key: the other one plugged in. */
-	if (key_open_other(&x.ok, o.auth_device, o.device) != PROTO_OK)
+	if (key_open_other(&x.ok, o.auth_device, o.device, err) < 0) {
+		fprintf(stderr, "enroll: %s\n", err);
 		goto fail;
+	}
 	if (key_wants_pin(&x.nk)) {
-		if (pin_read(npin, &o, "the NEW security key") != 0)
+		if (pin_read(npin, &o, "the NEW security key") < 0)
 			goto fail;
 		x.npin = npin;
 	}
 	if (key_wants_pin(&x.ok)) {
-		if (pin_read(opin, &o, "the security key registered before") != 0)
+		if (pin_read(opin, &o, "the security key registered before") < 0)
 			goto fail;
 		x.opin = opin;
 	}
@@ -103,11 +110,11 @@ int addkey_main(int argc, char **argv)
 		snprintf(t.name, sizeof(t.name), "%s", st.peer);
 	}
 	r = actclient_run(&ao, st.gw_key, PROTO_OP_ADD_KEY, &t, device ? sk : NULL, prepare, &x,
-			  &rep);
+			  &rep, err);
 	if (r == PROTO_OK && rep.status != PROTO_OK)
 		r = rep.status;
 	if (r != PROTO_OK) {
-		enroll_refused("add-key", r, &rep, &x.ok);
+		enroll_refused("add-key", r, &rep, &x.ok, err);
 		goto fail;
 	}
 	st.creds[st.n_creds].alg = x.cred.alg;

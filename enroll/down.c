@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "cli.h"
 #include "enroll.h"
 #include "tunnel.h"
 
@@ -20,7 +21,7 @@ int down_main(int argc, char **argv)
 	struct actclient_opts ao;
 	struct proto_target t = {.kind = PROTO_TARGET_KEY};
 	struct proto_reply rep;
-	char host[PROTO_ENDPOINT_MAX + 1];
+	char host[PROTO_ENDPOINT_MAX + 1], err[ERR_LEN];
 	uint8_t sk[KEY_LEN];
 	int r, ret = 0, status;
 
@@ -33,13 +34,13 @@ int down_main(int argc, char **argv)
 	if (tunnel_private_key(&o, sk) < 0 || enroll_gateway(&ao, host, sizeof(host), &st, &o) < 0)
 		return 1;
 	memcpy(t.key, st.peer_key, KEY_LEN);
-	r = actclient_run(&ao, st.gw_key, PROTO_OP_DEACTIVATE, &t, sk, NULL, NULL, &rep);
+	r = actclient_run(&ao, st.gw_key, PROTO_OP_DEACTIVATE, &t, sk, NULL, NULL, &rep, err);
 	if (r == PROTO_OK && rep.status != PROTO_OK)
 		r = rep.status;
 	/* The tunnel comes down here whatever the gateway said: that much is
 	 * ours to decide. */
 	if (r != PROTO_OK) {
-		enroll_refused("down: ending the session at the gateway", r, &rep, NULL);
+		enroll_refused("down: ending the session at the gateway", r, &rep, NULL, err);
 		ret = 1;
 	}
 	if (tunnel_exists(&o) && tunnel_wg_quick(&o, "down") < 0)

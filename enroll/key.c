@@ -1,34 +1,38 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The security key through libfido2: a credential for the gateway's rp ID
- * and assertions over the protocol's clientDataHash. Errors become the
- * protocol's client-side codes so that enroll explains them in one line.
+ * and assertions over the protocol's clientDataHash. What the key says
+ * becomes the protocol's client-side codes so that enroll explains it in
+ * one line.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <fido.h>
 #include <sodium.h>
 
-#include "enroll.h"
 #include "fido/fidodev.h"
+#include "key.h"
 
-int key_open(struct enroll_key *k, const char *spec)
+int key_open(struct enroll_key *k, const char *spec, char err[ERR_LEN])
 {
-	return key_open_other(k, spec, NULL);
+	return key_open_other(k, spec, NULL, err);
 }
 
-int key_open_other(struct enroll_key *k, const char *spec, const char *skip)
+int key_open_other(struct enroll_key *k, const char *spec, const char *skip, char err[ERR_LEN])
 {
 	fido_dev_t *dev = NULL;
+	int ret;
 
 	memset(k, 0, sizeof(*k));
 	k->retries = -1;
-	if (fidodev_open_other(&dev, spec, skip) < 0)
-		return PROTO_ERR_NO_DEVICE;
+	ret = fidodev_open_other(&dev, spec, skip, err);
+	if (ret < 0)
+		return ret;
 	k->dev = dev;
 	k->fido2 = fido_dev_is_fido2(dev);
 	k->has_pin = k->fido2 && fido_dev_has_pin(dev);
-	return PROTO_OK;
+	return 0;
 }
 
 void key_close(struct enroll_key *k)
@@ -121,13 +125,13 @@ int key_make_cred(struct enroll_key *k, const char *pin, const char *rp_id, cons
 }
 
 /* libfido2 1.12 hands out the authenticator data as a CBOR byte string;
- * the protocol carries the raw bytes. */
+ * the protocol carries the raw bytes. 0 or -EBADMSG. */
 static int authdata_raw(const uint8_t *cbor, size_t len, const uint8_t **raw, size_t *rlen)
 {
 	size_t hdr, n;
 
 	if (len < 1 || (cbor[0] >> 5) != 2)
-		return -1;
+		return -EBADMSG;
 	if ((cbor[0] & 0x1f) < 24) {
 		hdr = 1;
 		n = cbor[0] & 0x1f;
@@ -138,10 +142,10 @@ static int authdata_raw(const uint8_t *cbor, size_t len, const uint8_t **raw, si
 		hdr = 3;
 		n = (size_t)cbor[1] << 8 | cbor[2];
 	} else {
-		return -1;
+		return -EBADMSG;
 	}
 	if (hdr + n != len)
-		return -1;
+		return -EBADMSG;
 	*raw = cbor + hdr;
 	*rlen = n;
 	return 0;

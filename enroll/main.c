@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "enroll.h"
+#include "cli.h"
 #include "fido/fidodev.h"
 #include "base/keys.h"
 #include "base/log.h"

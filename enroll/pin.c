@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "enroll.h"
+#include "pin.h"
 
 /* Reads up to a newline; 0, or -EINVAL for an empty or too long line. */
 static int read_line(int fd, char pin[ENROLL_PIN_MAX + 1])
@@ -51,7 +52,7 @@ int pin_read(char pin[ENROLL_PIN_MAX + 1], const struct enroll_opts *o, const ch
 				"enroll: no PIN on file descriptor %d (one line, 1-%d "
 				"characters)\n",
 				o->pin_fd, ENROLL_PIN_MAX);
-			return 1;
+			return r;
 		}
 		return 0;
 	}
@@ -59,13 +60,13 @@ int pin_read(char pin[ENROLL_PIN_MAX + 1], const struct enroll_opts *o, const ch
 	if (fd < 0) {
 		fprintf(stderr, "enroll: the security key needs its PIN: no terminal to ask on; "
 				"use --pin-fd N\n");
-		return 1;
+		return -ENOTTY;
 	}
 	dprintf(fd, "PIN for %s: ", what);
 	if (tcgetattr(fd, &old) < 0) {
 		close(fd);
 		fprintf(stderr, "enroll: cannot turn the terminal's echo off\n");
-		return 1;
+		return -EIO;
 	}
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
@@ -76,7 +77,7 @@ int pin_read(char pin[ENROLL_PIN_MAX + 1], const struct enroll_opts *o, const ch
 	close(fd);
 	if (r < 0) {
 		fprintf(stderr, "enroll: no PIN given\n");
-		return 1;
+		return r;
 	}
 	return 0;
 }

@@ -12,7 +12,9 @@
 
 #include <sodium.h>
 
+#include "cli.h"
 #include "enroll.h"
+#include "pin.h"
 #include "base/outfile.h"
 #include "wg/wgq.h"
 
@@ -126,19 +128,19 @@ int register_main(int argc, char **argv)
 	struct proto_reply rep;
 	char pin[ENROLL_PIN_MAX + 1] = "", conf[512], state[512];
 	uint8_t sk[KEY_LEN];
-	const char *why;
+	char err[ERR_LEN];
 	int r, ret = 1;
 
 	r = enroll_opts_parse(&o, argc, argv, 1, usage);
-	if (r != 0)
-		return r == 1 ? 0 : r;
+	if (r < 0)
+		return r == -ECANCELED ? 0 : 2;
 	if (o.n_args != 1) {
 		fprintf(stderr, "enroll: register needs the URI 'vpnd peer add' printed\n%s",
 			usage);
 		return 2;
 	}
-	if (proto_uri_parse(&u, o.args[0], &why) < 0) {
-		fprintf(stderr, "enroll: invalid enrollment URI: %s\n", why);
+	if (proto_uri_parse(&u, o.args[0], err) < 0) {
+		fprintf(stderr, "enroll: invalid enrollment URI: %s\n", err);
 		return 2;
 	}
 	memset(&x, 0, sizeof(x));
@@ -153,11 +155,12 @@ int register_main(int argc, char **argv)
 			o.ifname, access(conf, F_OK) == 0 ? conf : state);
 		return 1;
 	}
-	r = key_open(&x.key, o.device);
-	if (r != PROTO_OK)
+	if (key_open(&x.key, o.device, err) < 0) {
+		fprintf(stderr, "enroll: %s\n", err);
 		return 1;
+	}
 	if (key_wants_pin(&x.key)) {
-		if (pin_read(pin, &o, "your security key") != 0)
+		if (pin_read(pin, &o, "your security key") < 0)
 			goto fail;
 		x.pin = pin;
 	}
@@ -168,11 +171,11 @@ int register_main(int argc, char **argv)
 	ao.port = u.port;
 	ao.timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : 1000;
 	ao.tries = o.tries > 0 ? o.tries : 5;
-	r = actclient_run(&ao, u.gw_pub, PROTO_OP_ENROLL, &t, sk, prepare, &x, &rep);
+	r = actclient_run(&ao, u.gw_pub, PROTO_OP_ENROLL, &t, sk, prepare, &x, &rep, err);
 	if (r == PROTO_OK && rep.status != PROTO_OK)
 		r = rep.status;
 	if (r != PROTO_OK) {
-		enroll_refused("register", r, &rep, &x.key);
+		enroll_refused("register", r, &rep, &x.key, err);
 		goto fail;
 	}
 	memset(&st, 0, sizeof(st));

@@ -11,8 +11,9 @@
 
 #include <sodium.h>
 
-#include "enroll.h"
 #include "base/outfile.h"
+#include "enroll.h"
+#include "state.h"
 
 int state_path(char *buf, size_t cap, const struct enroll_opts *o, const char *suffix)
 {

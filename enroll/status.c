@@ -5,6 +5,8 @@
 
 #include <sodium.h>
 
+#include "base/duration.h"
+#include "cli.h"
 #include "enroll.h"
 #include "tunnel.h"
 
@@ -14,8 +16,6 @@ static const char usage[] = "usage: enroll status [IF] [--peer PEER]\n"
 			    "it has left, or why it ended. With --peer, the same for PEER,\n"
 			    "another peer of the same owner (a phone).\n";
 
-void print_until(const char *who, uint64_t seconds_left);
-
 int status_main(int argc, char **argv)
 {
 	struct enroll_opts o;
@@ -23,7 +23,7 @@ int status_main(int argc, char **argv)
 	struct actclient_opts ao;
 	struct proto_target t = {.kind = PROTO_TARGET_KEY};
 	struct proto_reply rep;
-	char host[PROTO_ENDPOINT_MAX + 1], d[32];
+	char host[PROTO_ENDPOINT_MAX + 1], d[32], err[ERR_LEN];
 	uint8_t sk[KEY_LEN];
 	int r, status;
 
@@ -43,15 +43,17 @@ int status_main(int argc, char **argv)
 		snprintf(t.name, sizeof(t.name), "%s", o.peer);
 		snprintf(st.peer, sizeof(st.peer), "%s", o.peer);
 	}
-	r = actclient_run(&ao, st.gw_key, PROTO_OP_STATUS, &t, sk, NULL, NULL, &rep);
+	r = actclient_run(&ao, st.gw_key, PROTO_OP_STATUS, &t, sk, NULL, NULL, &rep, err);
 	sodium_memzero(sk, sizeof(sk));
 	if (r == PROTO_OK && rep.status != PROTO_OK)
 		r = rep.status;
-	if (r != PROTO_OK)
-		return enroll_refused("status", r, &rep, NULL);
+	if (r != PROTO_OK) {
+		enroll_refused("status", r, &rep, NULL, err);
+		return 1;
+	}
 	enroll_clock_note(&rep);
 	if (rep.state == 1) {
-		print_until(st.peer, rep.seconds_left);
+		enroll_print_until(st.peer, rep.seconds_left);
 		if (o.peer == NULL && !tunnel_exists(&o))
 			printf("The tunnel %s is down here; 'enroll up %s' brings it up.\n",
 			       o.ifname, o.ifname);
@@ -67,7 +69,7 @@ int status_main(int argc, char **argv)
 			       o.ifname);
 		break;
 	case PROTO_END_IDLE:
-		enroll_duration(d, sizeof(d), rep.idle_seconds);
+		duration_format_minutes(d, sizeof(d), rep.idle_seconds);
 		printf("%s is not active: the session ended after being idle for %s.\n", st.peer,
 		       d);
 		break;

@@ -3,6 +3,9 @@
 #ifndef KEYGATE_ENROLL_TUNNEL_H
 #define KEYGATE_ENROLL_TUNNEL_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "enroll.h"
 
 int tunnel_private_key(const struct enroll_opts *o, uint8_t sk[KEY_LEN]);

@@ -13,30 +13,7 @@
 #include "base/atomicfile.h"
 #include "base/outfile.h"
 
-int atomicfile_fsync_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd, ret = 0;
-
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else if ((size_t)(slash - path) < sizeof(dir))
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	else
-		return -ENAMETOOLONG;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* lib/outfile does the temporary file, the syncs and the rename for
+/* base/outfile does the temporary file, the syncs and the rename for
  * clientcfg's outputs too: one implementation of the crash-safe write. */
 int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode)
 {

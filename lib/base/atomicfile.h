@@ -26,8 +26,5 @@ void atomicfile_unmap(const char *data, size_t len);
 /* Makes dir (and its parents) with the given mode when missing; an existing
  * dir keeps its mode. 0 or -errno. */
 int atomicfile_mkdirs(const char *dir, mode_t mode);
-/* fsyncs the directory holding path: a rename into it is durable only
- * then. 0 or -errno. */
-int atomicfile_fsync_dir(const char *path);
 
 #endif

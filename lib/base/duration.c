@@ -63,3 +63,17 @@ void duration_format_approx(char *out, size_t len, uint64_t s)
 	else
 		snprintf(out, len, "%llus", sec);
 }
+
+void duration_format_minutes(char *out, size_t len, uint64_t s)
+{
+	unsigned long long d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60;
+
+	if (d > 0)
+		snprintf(out, len, "%llud%lluh", d, h);
+	else if (h > 0)
+		snprintf(out, len, "%lluh%02llum", h, m);
+	else if (m > 0)
+		snprintf(out, len, "%llum", m);
+	else
+		snprintf(out, len, "%llus", (unsigned long long)s);
+}

@@ -19,5 +19,8 @@ int duration_parse(uint64_t *seconds, const char *s);
 void duration_format(char *out, size_t len, uint64_t seconds);
 /* Rounded for people: "9h59m", "4m3s", "12s". */
 void duration_format_approx(char *out, size_t len, uint64_t seconds);
+/* Rounded down to whole minutes past the first: "1d2h", "2h05m", "11m",
+ * "42s" (enroll's session times and clock skews). */
+void duration_format_minutes(char *out, size_t len, uint64_t seconds);
 
 #endif

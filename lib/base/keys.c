@@ -14,7 +14,7 @@
 
 int keys_init(void)
 {
-	return sodium_init() < 0 ? -1 : 0;
+	return sodium_init() < 0 ? -EIO : 0;
 }
 
 void key_generate_private(uint8_t sk[KEY_LEN])
@@ -94,7 +94,7 @@ bool key_equal(const uint8_t a[KEY_LEN], const uint8_t b[KEY_LEN])
 	return sodium_memcmp(a, b, KEY_LEN) == 0;
 }
 
-int key_file_read(uint8_t key[KEY_LEN], const char *path)
+int key_file_read(uint8_t key[KEY_LEN], const char *path, char err[ERR_LEN])
 {
 	char buf[KEY_B64_LEN + 8];
 	struct stat st;
@@ -105,17 +105,17 @@ int key_file_read(uint8_t key[KEY_LEN], const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		ret = -errno;
-		log_error("cannot open key file %s: %s", path, strerror(errno));
+		text_err(err, "cannot open key file %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
-		log_error("cannot read key file %s: %s", path, strerror(errno));
+		text_err(err, "cannot read key file %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		ret = -EINVAL;
-		log_error("key file %s is not a regular file", path);
+		text_err(err, "key file %s is not a regular file", path);
 		goto fail;
 	}
 	if ((st.st_mode & 077) != 0)
@@ -125,7 +125,7 @@ int key_file_read(uint8_t key[KEY_LEN], const char *path)
 	if (n < 0) {
 		ret = -errno;
 		n = 0;
-		log_error("cannot read key file %s: %s", path, strerror(-ret));
+		text_err(err, "cannot read key file %s: %s", path, strerror(-ret));
 		goto fail;
 	}
 	buf[n] = '\0';
@@ -136,7 +136,7 @@ int key_file_read(uint8_t key[KEY_LEN], const char *path)
 		buf[--n] = '\0';
 	ret = key_from_base64(key, buf);
 	if (ret < 0)
-		log_error("key in %s is not 32 bytes of base64", path);
+		text_err(err, "key in %s is not 32 bytes of base64", path);
 fail:
 	if (fd >= 0)
 		close(fd);
@@ -144,7 +144,7 @@ fail:
 	return ret;
 }
 
-int key_file_write(const char *path, const uint8_t key[KEY_LEN])
+int key_file_write(const char *path, const uint8_t key[KEY_LEN], char err[ERR_LEN])
 {
 	char line[KEY_B64_LEN + 2];
 	size_t len;
@@ -156,7 +156,7 @@ int key_file_write(const char *path, const uint8_t key[KEY_LEN])
 	/* Temporary file 0600 from the start, fsync, rename, fsync the folder. */
 	ret = outfile_write_all(path, line, len, 0600, OUTFILE_REPLACE);
 	if (ret < 0)
-		log_error("cannot write key file %s: %s", path, strerror(-ret));
+		text_err(err, "cannot write key file %s: %s", path, strerror(-ret));
 	sodium_memzero(line, sizeof(line));
 	return ret;
 }

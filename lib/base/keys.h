@@ -11,14 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KEY_LEN	   32
+#include "base/text.h"
+
+#define KEY_LEN     32
 #define KEY_B64_LEN 44 /* without the NUL */
 #define KEY_HEX_LEN 64 /* without the NUL */
 
 typedef char key_b64_t[KEY_B64_LEN + 1];
 typedef char key_hex_t[KEY_HEX_LEN + 1];
 
-/* Calls sodium_init(); returns 0 or -1. Every program calls it first. */
+/* Calls sodium_init(); 0, or -EIO when libsodium cannot start. Every
+ * program calls it first. */
 int keys_init(void);
 
 /* A clamped private key, as `wg genkey` makes. */
@@ -40,12 +43,12 @@ bool key_is_zero(const uint8_t key[KEY_LEN]);
 bool key_equal(const uint8_t a[KEY_LEN], const uint8_t b[KEY_LEN]);
 
 /*
- * Key files hold one base64 key and a newline. Reading warns when the file is
- * readable by group or others. Errors are logged with the path and returned as
- * -errno (-EINVAL for a file that is not one key).
+ * Key files hold one base64 key and a newline. Reading warns (on stderr)
+ * when the file is readable by group or others. Errors are -errno (-EINVAL
+ * for a file that is not one key) with err naming the path.
  */
-int key_file_read(uint8_t key[KEY_LEN], const char *path);
+int key_file_read(uint8_t key[KEY_LEN], const char *path, char err[ERR_LEN]);
 /* Written with mode 0600 through a temporary file and rename. */
-int key_file_write(const char *path, const uint8_t key[KEY_LEN]);
+int key_file_write(const char *path, const uint8_t key[KEY_LEN], char err[ERR_LEN]);
 
 #endif

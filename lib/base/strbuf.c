@@ -81,7 +81,7 @@ static int strbuf_grow(struct strbuf *sb, size_t more)
 	return 0;
 fail:
 	sb->failed = true;
-	return -1;
+	return -ENOMEM;
 }
 
 void strbuf_add(struct strbuf *sb, const char *s, size_t len)
@@ -114,7 +114,7 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
-void strbuf_json_string(struct strbuf *sb, const char *s)
+static void strbuf_json(struct strbuf *sb, const char *s, bool ascii)
 {
 	strbuf_add(sb, "\"", 1);
 	for (; *s != '\0'; s++) {
@@ -122,10 +122,20 @@ void strbuf_json_string(struct strbuf *sb, const char *s)
 
 		if (c == '"' || c == '\\')
 			strbuf_printf(sb, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
+		else if (c < 0x20 || c == 0x7f || (ascii && c > 0x7f))
 			strbuf_printf(sb, "\\u%04x", c);
 		else
 			strbuf_add(sb, s, 1);
 	}
 	strbuf_add(sb, "\"", 1);
+}
+
+void strbuf_json_string(struct strbuf *sb, const char *s)
+{
+	strbuf_json(sb, s, false);
+}
+
+void strbuf_json_ascii(struct strbuf *sb, const char *s)
+{
+	strbuf_json(sb, s, true);
 }

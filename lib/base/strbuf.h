@@ -31,5 +31,8 @@ void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A JSON string literal, quotes included. */
 void strbuf_json_string(struct strbuf *sb, const char *s);
+/* The same with every byte past 0x7e escaped too, so that text from the
+ * system (process names), which need not be UTF-8, still makes valid JSON. */
+void strbuf_json_ascii(struct strbuf *sb, const char *s);
 
 #endif

@@ -75,7 +75,7 @@ bool text_is_token(const char *s, size_t max)
 	return n > 0;
 }
 
-void text_err(char *err, const char *fmt, ...)
+void text_err(char err[ERR_LEN], const char *fmt, ...)
 {
 	va_list ap;
 

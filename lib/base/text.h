@@ -25,6 +25,6 @@ char *text_trim(char *s);
 bool text_is_token(const char *s, size_t max);
 
 /* Fills an ERR_LEN buffer with one line, cut to fit. */
-void text_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void text_err(char err[ERR_LEN], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

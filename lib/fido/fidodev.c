@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,40 +12,57 @@
 #include <unistd.h>
 
 #include "fido/fidodev.h"
-#include "base/log.h"
 
 #define UNIX_PREFIX "unix:"
+#define FD_PREFIX   "fd:"
 #define REPORT_LEN  64
 
 struct sock_handle {
 	int fd;
 };
 
-/* Why the last sock_open failed; libfido2 only says FIDO_ERR_INTERNAL. */
-static int sock_open_errno;
-
-/* libfido2 hands the whole spec to open; the prefix is ours to strip. */
-static void *sock_open(const char *spec)
+/* The softkey's socket at path, connected; 0 or -errno. */
+static int sock_connect(const char *path, int *out)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	const char *path = spec + strlen(UNIX_PREFIX);
-	struct sock_handle *h;
+	int fd, ret;
 
-	sock_open_errno = 0;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		sock_open_errno = ENAMETOOLONG;
-		return NULL;
-	}
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((h = malloc(sizeof(*h))) == NULL) {
-		sock_open_errno = ENOMEM;
-		return NULL;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
 	}
-	h->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (h->fd < 0 || connect(h->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		sock_open_errno = errno;
-		if (h->fd >= 0)
-			close(h->fd);
+	*out = fd;
+	return 0;
+}
+
+/*
+ * libfido2's open hook is handed the path given to fido_dev_open and
+ * nothing else, and can only fail as a whole. So open_spec connects the
+ * socket itself, where a failure can be told apart, and hands it over in
+ * that path as "fd:N"; the hook keeps a copy, whose close is libfido2's.
+ */
+static void *sock_open(const char *path)
+{
+	struct sock_handle *h;
+	char *end;
+	long fd;
+
+	if (strncmp(path, FD_PREFIX, strlen(FD_PREFIX)) != 0)
+		return NULL;
+	fd = strtol(path + strlen(FD_PREFIX), &end, 10);
+	if (*end != '\0' || fd < 0 || fd > INT_MAX)
+		return NULL;
+	if ((h = malloc(sizeof(*h))) == NULL)
+		return NULL;
+	h->fd = fcntl((int)fd, F_DUPFD_CLOEXEC, 0);
+	if (h->fd < 0) {
 		free(h);
 		return NULL;
 	}
@@ -59,7 +79,8 @@ static void sock_close(void *handle)
 	free(h);
 }
 
-/* One report per message; ms < 0 blocks. Anything but 64 bytes is an error. */
+/* One report per message; ms < 0 blocks. Anything but 64 bytes is an
+ * error, which libfido2's I/O hooks return as -1. */
 static int sock_read(void *handle, unsigned char *buf, size_t len, int ms)
 {
 	struct sock_handle *h = handle;
@@ -109,17 +130,19 @@ void fidodev_init(void)
 }
 
 /* The first device found whose path is not skip (NULL: any). */
-static int first_device(char **path, const char *skip)
+static int first_device(char **path, const char *skip, char err[ERR_LEN])
 {
 	fido_dev_info_t *list = NULL;
 	const char *p = NULL;
 	size_t n = 0;
 	int r = -ENODEV;
 
-	if ((list = fido_dev_info_new(16)) == NULL)
+	if ((list = fido_dev_info_new(16)) == NULL) {
+		text_err(err, "out of memory");
 		return -ENOMEM;
+	}
 	if (fido_dev_info_manifest(list, 16, &n) != FIDO_OK || n == 0) {
-		log_error("no FIDO2 security key found; plug one in");
+		text_err(err, "no FIDO2 security key found; plug one in");
 		goto fail;
 	}
 	for (size_t i = 0; i < n && p == NULL; i++) {
@@ -128,10 +151,11 @@ static int first_device(char **path, const char *skip)
 			p = NULL;
 	}
 	if (p == NULL && skip != NULL) {
-		log_error("no FIDO2 security key found besides %s; plug one in", skip);
+		text_err(err, "no FIDO2 security key found besides %s; plug one in", skip);
 		goto fail;
 	}
 	if (p == NULL || (*path = strdup(p)) == NULL) {
+		text_err(err, "out of memory");
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -141,7 +165,7 @@ fail:
 	return r;
 }
 
-static int open_spec(fido_dev_t **dev, const char *spec, const char *skip)
+static int open_spec(fido_dev_t **dev, const char *spec, const char *skip, char err[ERR_LEN])
 {
 	static const fido_dev_io_t sock_io = {
 		.open = sock_open,
@@ -149,36 +173,41 @@ static int open_spec(fido_dev_t **dev, const char *spec, const char *skip)
 		.read = sock_read,
 		.write = sock_write,
 	};
-	char *found = NULL;
+	char *found = NULL, io_path[32];
 	fido_dev_t *d = NULL;
 	bool is_unix;
-	int fr, r;
+	int fr, r, fd = -1;
 
 	*dev = NULL;
 	fidodev_init();
 	if (spec == NULL || spec[0] == '\0') {
-		if ((r = first_device(&found, skip)) < 0)
+		if ((r = first_device(&found, skip, err)) < 0)
 			return r;
 		spec = found;
 	}
 	if ((d = fido_dev_new()) == NULL) {
+		text_err(err, "out of memory");
 		r = -ENOMEM;
 		goto fail;
 	}
 	is_unix = strncmp(spec, UNIX_PREFIX, strlen(UNIX_PREFIX)) == 0;
-	if (is_unix && (fr = fido_dev_set_io_functions(d, &sock_io)) != FIDO_OK) {
-		log_error("cannot use softkey I/O: %s", fido_strerr(fr));
-		r = -EIO;
-		goto fail;
+	if (is_unix) {
+		r = sock_connect(spec + strlen(UNIX_PREFIX), &fd);
+		if (r < 0) {
+			text_err(err, "cannot connect to softkey at '%s': %s",
+				 spec + strlen(UNIX_PREFIX), strerror(-r));
+			goto fail;
+		}
+		if ((fr = fido_dev_set_io_functions(d, &sock_io)) != FIDO_OK) {
+			text_err(err, "cannot use softkey I/O: %s", fido_strerr(fr));
+			r = -EIO;
+			goto fail;
+		}
+		snprintf(io_path, sizeof(io_path), FD_PREFIX "%d", fd);
 	}
-	if ((fr = fido_dev_open(d, spec)) != FIDO_OK && is_unix && sock_open_errno != 0) {
-		log_error("cannot connect to softkey at '%s': %s", spec + strlen(UNIX_PREFIX),
-			  strerror(sock_open_errno));
-		r = -sock_open_errno;
-		goto fail;
-	}
+	fr = fido_dev_open(d, is_unix ? io_path : spec);
 	if (fr != FIDO_OK) {
-		log_error("cannot open security key '%s': %s", spec, fido_strerr(fr));
+		text_err(err, "cannot open security key '%s': %s", spec, fido_strerr(fr));
 		r = -ENODEV;
 		goto fail;
 	}
@@ -186,19 +215,21 @@ static int open_spec(fido_dev_t **dev, const char *spec, const char *skip)
 	d = NULL;
 	r = 0;
 fail:
+	if (fd >= 0)
+		close(fd);
 	fido_dev_free(&d);
 	free(found);
 	return r;
 }
 
-int fidodev_open(fido_dev_t **dev, const char *spec)
+int fidodev_open(fido_dev_t **dev, const char *spec, char err[ERR_LEN])
 {
-	return open_spec(dev, spec, NULL);
+	return open_spec(dev, spec, NULL, err);
 }
 
-int fidodev_open_other(fido_dev_t **dev, const char *spec, const char *skip)
+int fidodev_open_other(fido_dev_t **dev, const char *spec, const char *skip, char err[ERR_LEN])
 {
-	return open_spec(dev, spec, skip);
+	return open_spec(dev, spec, skip, err);
 }
 
 void fidodev_close(fido_dev_t **dev)

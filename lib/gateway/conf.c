@@ -293,8 +293,11 @@ int conf_parse(struct conf *c, const char *text, size_t len, const char *name, c
 	}
 	if (c->control_socket[0] == '\0' &&
 	    (size_t)snprintf(c->control_socket, sizeof(c->control_socket), "%s/%s.sock",
-			     CONF_DEFAULT_SOCKET_DIR, c->ifname) >= sizeof(c->control_socket))
-		return -ENAMETOOLONG;
+			     CONF_DEFAULT_SOCKET_DIR, c->ifname) >= sizeof(c->control_socket)) {
+		text_err(err, "%s: the default control socket path is too long", name);
+		ret = -ENAMETOOLONG;
+		goto fail;
+	}
 	if (strlen(c->control_socket) >= 108) {
 		text_err(err, "%s: control socket path '%s' is longer than 107 bytes", name,
 			 c->control_socket);
@@ -335,11 +338,8 @@ int conf_private_key(const struct conf *c, uint8_t key[KEY_LEN], char err[ERR_LE
 		memcpy(key, c->private_key, KEY_LEN);
 		return 0;
 	}
-	if (key_file_read(key, c->private_key_file) < 0) {
-		text_err(err, "cannot read the private key from %s", c->private_key_file);
-		return -EINVAL;
-	}
-	return 0;
+	/* Its message names the file and what is wrong with it. */
+	return key_file_read(key, c->private_key_file, err);
 }
 
 void conf_finish(struct conf *c)

@@ -57,7 +57,8 @@ struct conf {
 int conf_parse(struct conf *c, const char *text, size_t len, const char *name, char err[ERR_LEN]);
 /* Reads and parses path; a missing or unreadable file is an error too. */
 int conf_load(struct conf *c, const char *path, char err[ERR_LEN]);
-/* The gateway's private key, inline or from PrivateKeyFile. */
+/* The gateway's private key, inline or from PrivateKeyFile; 0 or -errno
+ * with err naming the key file and what is wrong with it. */
 int conf_private_key(const struct conf *c, uint8_t key[KEY_LEN], char err[ERR_LEN]);
 /* Wipes the key. */
 void conf_finish(struct conf *c);

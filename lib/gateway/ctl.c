@@ -39,7 +39,7 @@ static int hexval(char c)
 		return c - 'A' + 10;
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
-	return -1;
+	return -EINVAL;
 }
 
 /* Decodes in place; "%00" alone is the empty string, elsewhere it is an error. */
@@ -54,7 +54,7 @@ static int decode(char *s)
 	}
 	while (*in != '\0') {
 		if (*in == '%') {
-			int hi = hexval(in[1]), lo = hi < 0 ? -1 : hexval(in[2]);
+			int hi = hexval(in[1]), lo = hi < 0 ? hi : hexval(in[2]);
 
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -EINVAL;

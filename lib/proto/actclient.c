@@ -12,14 +12,7 @@
 #include "proto/actclient.h"
 #include "base/log.h"
 
-static _Thread_local int last_tries;
-
-int actclient_last_tries(void)
-{
-	return last_tries;
-}
-
-static int open_socket(const struct actclient_opts *o)
+static int open_socket(const struct actclient_opts *o, char err[ERR_LEN])
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_ADDRCONFIG};
 	struct addrinfo *res = NULL, *ai;
@@ -29,7 +22,7 @@ static int open_socket(const struct actclient_opts *o)
 	snprintf(port, sizeof(port), "%u", o->port);
 	r = getaddrinfo(o->host, port, &hints, &res);
 	if (r != 0) {
-		log_error("cannot resolve gateway '%s': %s", o->host, gai_strerror(r));
+		text_err(err, "cannot resolve gateway '%s': %s", o->host, gai_strerror(r));
 		return -EHOSTUNREACH;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -44,7 +37,7 @@ static int open_socket(const struct actclient_opts *o)
 	}
 	freeaddrinfo(res);
 	if (fd < 0) {
-		log_error("cannot reach gateway %s:%u: %s", o->host, o->port, strerror(errno));
+		text_err(err, "cannot reach gateway %s:%u: %s", o->host, o->port, strerror(errno));
 		return -EHOSTUNREACH;
 	}
 	return fd;
@@ -60,7 +53,8 @@ static int64_t now_ms(void)
 
 /*
  * Sends pkt and waits for an answer of type want, up to tries times.
- * Returns want, or 0 when none came; *advice keeps the last plain code.
+ * Returns want, or 0 when none came after all of them; *advice keeps the
+ * last plain code.
  */
 static int exchange(int fd, const struct actclient_opts *o, struct proto_client *c,
 		    const uint8_t *pkt, size_t len, int want, int *advice, struct proto_reply *rep)
@@ -70,7 +64,6 @@ static int exchange(int fd, const struct actclient_opts *o, struct proto_client 
 	for (int t = 0; t < o->tries; t++) {
 		int64_t deadline = now_ms() + o->timeout_ms;
 
-		last_tries = t + 1;
 		if (send(fd, pkt, len, 0) < 0)
 			log_debug("send: %s", strerror(errno)); /* ICMP errors: retry */
 		for (;;) {
@@ -101,7 +94,8 @@ static int exchange(int fd, const struct actclient_opts *o, struct proto_client 
 
 int actclient_run(const struct actclient_opts *opts, const uint8_t gw_pub[KEY_LEN],
 		  enum proto_op op, const struct proto_target *target, const uint8_t *static_sk,
-		  actclient_prepare_fn prepare, void *arg, struct proto_reply *rep)
+		  actclient_prepare_fn prepare, void *arg, struct proto_reply *rep,
+		  char err[ERR_LEN])
 {
 	struct actclient_opts o = *opts;
 	uint8_t hello[PROTO_HELLO_LEN], req_pkt[PROTO_REQUEST_LEN];
@@ -114,7 +108,8 @@ int actclient_run(const struct actclient_opts *opts, const uint8_t gw_pub[KEY_LE
 	if (o.tries <= 0)
 		o.tries = 5;
 	memset(&req, 0, sizeof(req));
-	fd = open_socket(&o);
+	err[0] = '\0';
+	fd = open_socket(&o, err);
 	if (fd < 0)
 		return fd;
 	r = proto_client_begin(&c, gw_pub, op, target, hello);
@@ -140,6 +135,8 @@ int actclient_run(const struct actclient_opts *opts, const uint8_t gw_pub[KEY_LE
 	}
 	r = PROTO_OK;
 fail:
+	if (r == PROTO_ERR_NO_ANSWER)
+		text_err(err, "%s (after %d tries)", proto_strerror(r), o.tries);
 	close(fd);
 	proto_client_finish(&c);
 	sodium_memzero(&req, sizeof(req));

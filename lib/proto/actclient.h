@@ -33,13 +33,13 @@ typedef int (*actclient_prepare_fn)(void *arg, const struct proto_client *c,
  * One exchange. Returns PROTO_OK with *rep filled (rep->status says what
  * the gateway decided), or why there is no reply: PROTO_ERR_NO_ANSWER, an
  * advisory plain code, what prepare returned, or -errno for a local failure
- * (a name that does not resolve: -EHOSTUNREACH; *why says it).
+ * (a name that does not resolve: -EHOSTUNREACH). For no answer and for a
+ * gateway that cannot be reached, err says so in a line of its own ("the
+ * gateway is not answering (after 5 tries)"); otherwise it is empty.
  */
 int actclient_run(const struct actclient_opts *o, const uint8_t gw_pub[KEY_LEN], enum proto_op op,
 		  const struct proto_target *target, const uint8_t *static_sk,
-		  actclient_prepare_fn prepare, void *arg, struct proto_reply *rep);
-
-/* For a caller's message: the number of tries actually made last time. */
-int actclient_last_tries(void);
+		  actclient_prepare_fn prepare, void *arg, struct proto_reply *rep,
+		  char err[ERR_LEN]);
 
 #endif

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "base/keys.h"
+#include "base/text.h"
 
 #define PROTO_VERSION         1
 #define PROTO_HDR_LEN         4
@@ -370,8 +371,8 @@ struct proto_uri {
 	char rp_id[PROTO_RP_ID_MAX + 1]; /* PROTO_DEFAULT_RP_ID when absent */
 	char name[PROTO_NAME_MAX + 1];   /* "" when absent */
 };
-/* -EINVAL with a one-line reason in *why (static string). */
-int proto_uri_parse(struct proto_uri *u, const char *s, const char **why);
+/* 0, or -EINVAL with the reason in err. */
+int proto_uri_parse(struct proto_uri *u, const char *s, char err[ERR_LEN]);
 /* host may be an IPv6 literal without brackets; rp_id and name may be NULL. */
 int proto_uri_format(char *out, size_t cap, const char *host, uint16_t port,
 		     const uint8_t gw_pub[KEY_LEN], const uint8_t code[PROTO_CODE_LEN],

@@ -28,62 +28,63 @@ static bool text_ok(const char *s, const char *extra)
 	return true;
 }
 
-static bool get_uint(const cbor_item_t *v, uint64_t max, uint64_t *out)
+/* Each get_ takes a value of its one type and range: 0 or -EBADMSG. */
+static int get_uint(const cbor_item_t *v, uint64_t max, uint64_t *out)
 {
 	if (!cbor_isa_uint(v) || cbor_get_int(v) > max)
-		return false;
+		return -EBADMSG;
 	*out = cbor_get_int(v);
-	return true;
+	return 0;
 }
 
-static bool get_int(const cbor_item_t *v, int64_t min, int64_t max, int64_t *out)
+static int get_int(const cbor_item_t *v, int64_t min, int64_t max, int64_t *out)
 {
 	uint64_t u;
 	int64_t x;
 
 	if (!cbor_isa_uint(v) && !cbor_isa_negint(v))
-		return false;
+		return -EBADMSG;
 	u = cbor_get_int(v);
 	if (cbor_isa_uint(v) && u <= INT64_MAX)
 		x = (int64_t)u;
 	else if (cbor_isa_negint(v) && u <= INT64_MAX)
 		x = -1 - (int64_t)u;
 	else
-		return false;
+		return -EBADMSG;
 	if (x < min || x > max)
-		return false;
+		return -EBADMSG;
 	*out = x;
-	return true;
+	return 0;
 }
 
-static bool get_bytes(const cbor_item_t *v, size_t min, size_t max, uint8_t *out, size_t *len)
+static int get_bytes(const cbor_item_t *v, size_t min, size_t max, uint8_t *out, size_t *len)
 {
 	size_t n;
 
 	if (!cbor_isa_bytestring(v) || !cbor_bytestring_is_definite(v))
-		return false;
+		return -EBADMSG;
 	n = cbor_bytestring_length(v);
 	if (n < min || n > max)
-		return false;
+		return -EBADMSG;
 	memcpy(out, cbor_bytestring_handle(v), n);
 	if (len != NULL)
 		*len = n;
-	return true;
+	return 0;
 }
 
 /* A text string into a NUL-terminated buffer of max+1 bytes. */
-static bool get_text(const cbor_item_t *v, size_t max, char *out)
+static int get_text(const cbor_item_t *v, size_t max, char *out)
 {
 	size_t n;
 
 	if (!cbor_isa_string(v) || !cbor_string_is_definite(v))
-		return false;
+		return -EBADMSG;
 	n = cbor_string_length(v);
 	if (n < 1 || n > max || memchr(cbor_string_handle(v), '\0', n) != NULL)
-		return false;
+		return -EBADMSG;
 	memcpy(out, cbor_string_handle(v), n);
 	out[n] = '\0';
-	return true;
+	return 0;
 }
 
 /* One head: major type and argument; 0 or -EBADMSG. Only definite
@@ -194,64 +195,64 @@ static int decode_request_map(struct proto_request *r, const cbor_item_t *map)
 
 		switch (cbor_get_int(p[i].key)) {
 		case 1:
-			CHECK(get_uint(v, PROTO_OP_STATUS, &u) && u >= 1);
+			CHECK(get_uint(v, PROTO_OP_STATUS, &u) == 0 && u >= 1);
 			r->op = (uint8_t)u;
 			break;
 		case 2:
-			CHECK(get_bytes(v, 32, 32, r->nonce, NULL));
+			CHECK(get_bytes(v, 32, 32, r->nonce, NULL) == 0);
 			break;
 		case 3:
-			CHECK(get_bytes(v, KEY_LEN, KEY_LEN, r->target.key, NULL));
+			CHECK(get_bytes(v, KEY_LEN, KEY_LEN, r->target.key, NULL) == 0);
 			r->target.kind = PROTO_TARGET_KEY;
 			r->fields |= PROTO_REQ_TARGET_KEY;
 			break;
 		case 4:
-			CHECK(get_text(v, PROTO_NAME_MAX, r->target.name));
+			CHECK(get_text(v, PROTO_NAME_MAX, r->target.name) == 0);
 			r->target.kind = PROTO_TARGET_NAME;
 			r->fields |= PROTO_REQ_TARGET_NAME;
 			break;
 		case 5:
-			CHECK(get_uint(v, PROTO_TIME_MAX, &r->client_time));
+			CHECK(get_uint(v, PROTO_TIME_MAX, &r->client_time) == 0);
 			break;
 		case 6:
 			CHECK(get_bytes(v, 1, PROTO_CRED_ID_MAX, r->assertion.cred_id,
-					&r->assertion.cred_id_len));
+					&r->assertion.cred_id_len) == 0);
 			seen_as |= 1;
 			break;
 		case 7:
 			CHECK(get_bytes(v, PROTO_AUTHDATA_MIN, PROTO_AUTHDATA_MAX,
-					r->assertion.auth_data, &r->assertion.auth_data_len));
+					r->assertion.auth_data, &r->assertion.auth_data_len) == 0);
 			seen_as |= 2;
 			break;
 		case 8:
 			CHECK(get_bytes(v, PROTO_SIG_MIN, PROTO_SIG_MAX, r->assertion.sig,
-					&r->assertion.sig_len));
+					&r->assertion.sig_len) == 0);
 			seen_as |= 4;
 			break;
 		case 9:
-			CHECK(get_bytes(v, PROTO_CODE_LEN, PROTO_CODE_LEN, r->code, NULL));
+			CHECK(get_bytes(v, PROTO_CODE_LEN, PROTO_CODE_LEN, r->code, NULL) == 0);
 			r->fields |= PROTO_REQ_CODE;
 			break;
 		case 10:
-			CHECK(get_int(v, PROTO_COSE_EDDSA, PROTO_COSE_ES256, &i64));
+			CHECK(get_int(v, PROTO_COSE_EDDSA, PROTO_COSE_ES256, &i64) == 0);
 			r->cred.alg = (int)i64;
 			seen_cred |= 1;
 			break;
 		case 11:
-			CHECK(get_bytes(v, 1, PROTO_CRED_ID_MAX, r->cred.id, &r->cred.id_len));
+			CHECK(get_bytes(v, 1, PROTO_CRED_ID_MAX, r->cred.id, &r->cred.id_len) == 0);
 			seen_cred |= 2;
 			break;
 		case 12:
-			CHECK(get_bytes(v, 32, 64, r->cred.pk, &r->cred.pk_len));
+			CHECK(get_bytes(v, 32, 64, r->cred.pk, &r->cred.pk_len) == 0);
 			seen_cred |= 4;
 			break;
 		case 13:
-			CHECK(get_uint(v, UINT32_MAX, &u));
+			CHECK(get_uint(v, UINT32_MAX, &u) == 0);
 			r->cred.sign_count = (uint32_t)u;
 			seen_cred |= 8;
 			break;
 		case 14:
-			CHECK(get_uint(v, 1, &u));
+			CHECK(get_uint(v, 1, &u) == 0);
 			r->cred.uv = u == 1;
 			seen_cred |= 16;
 			break;
@@ -311,79 +312,79 @@ static int decode_reply_map(struct proto_reply *r, const cbor_item_t *map)
 		switch (cbor_get_int(p[i].key)) {
 		case 1:
 			/* Not WIRE_MAX: a newer gateway's code is still a refusal. */
-			CHECK(get_uint(v, PROTO_ERR_SEND_MAX, &u));
+			CHECK(get_uint(v, PROTO_ERR_SEND_MAX, &u) == 0);
 			r->status = (uint8_t)u;
 			break;
 		case 2:
-			CHECK(get_uint(v, UINT64_MAX, &r->gateway_time));
+			CHECK(get_uint(v, UINT64_MAX, &r->gateway_time) == 0);
 			break;
 		case 3:
-			CHECK(get_uint(v, UINT64_MAX, &r->seconds_left));
+			CHECK(get_uint(v, UINT64_MAX, &r->seconds_left) == 0);
 			r->fields |= PROTO_REP_SECONDS_LEFT;
 			break;
 		case 4:
-			CHECK(get_bytes(v, KEY_LEN, KEY_LEN, r->psk, NULL));
+			CHECK(get_bytes(v, KEY_LEN, KEY_LEN, r->psk, NULL) == 0);
 			r->fields |= PROTO_REP_PSK;
 			break;
 		case 5:
-			CHECK(get_text(v, PROTO_NAME_MAX, r->peer));
+			CHECK(get_text(v, PROTO_NAME_MAX, r->peer) == 0);
 			CHECK(proto_name_valid(r->peer, strlen(r->peer)));
 			r->fields |= PROTO_REP_PEER;
 			break;
 		case 6:
-			CHECK(get_text(v, PROTO_NAME_MAX, r->owner));
+			CHECK(get_text(v, PROTO_NAME_MAX, r->owner) == 0);
 			CHECK(proto_name_valid(r->owner, strlen(r->owner)));
 			r->fields |= PROTO_REP_OWNER;
 			break;
 		case 7:
-			CHECK(get_bytes(v, KEY_LEN, KEY_LEN, r->gw_wg_key, NULL));
+			CHECK(get_bytes(v, KEY_LEN, KEY_LEN, r->gw_wg_key, NULL) == 0);
 			r->fields |= PROTO_REP_GW_WG_KEY;
 			break;
 		case 8:
-			CHECK(get_text(v, PROTO_ENDPOINT_MAX, r->wg_endpoint));
+			CHECK(get_text(v, PROTO_ENDPOINT_MAX, r->wg_endpoint) == 0);
 			CHECK(text_ok(r->wg_endpoint, ".:-[]"));
 			r->fields |= PROTO_REP_WG_ENDPOINT;
 			break;
 		case 9:
-			CHECK(get_text(v, PROTO_ADDRESSES_MAX, r->addresses));
+			CHECK(get_text(v, PROTO_ADDRESSES_MAX, r->addresses) == 0);
 			CHECK(text_ok(r->addresses, ".:/, "));
 			r->fields |= PROTO_REP_ADDRESSES;
 			break;
 		case 10:
-			CHECK(get_text(v, PROTO_ALLOWED_IPS_MAX, r->allowed_ips));
+			CHECK(get_text(v, PROTO_ALLOWED_IPS_MAX, r->allowed_ips) == 0);
 			CHECK(text_ok(r->allowed_ips, ".:/, "));
 			r->fields |= PROTO_REP_ALLOWED_IPS;
 			break;
 		case 11:
-			CHECK(get_text(v, PROTO_RP_ID_MAX, r->rp_id));
+			CHECK(get_text(v, PROTO_RP_ID_MAX, r->rp_id) == 0);
 			CHECK(text_ok(r->rp_id, ".:-"));
 			r->fields |= PROTO_REP_RP_ID;
 			break;
 		case 12:
-			CHECK(get_text(v, PROTO_NAME_MAX, r->key_id));
+			CHECK(get_text(v, PROTO_NAME_MAX, r->key_id) == 0);
 			CHECK(proto_name_valid(r->key_id, strlen(r->key_id)));
 			r->fields |= PROTO_REP_KEY_ID;
 			break;
 		case 13:
-			CHECK(get_uint(v, 1, &u));
+			CHECK(get_uint(v, 1, &u) == 0);
 			r->state = (uint8_t)u;
 			r->fields |= PROTO_REP_STATE;
 			break;
 		case 14:
-			CHECK(get_uint(v, PROTO_END_MAX, &u));
+			CHECK(get_uint(v, PROTO_END_MAX, &u) == 0);
 			r->end_reason = (uint8_t)u;
 			r->fields |= PROTO_REP_END_REASON;
 			break;
 		case 15:
-			CHECK(get_uint(v, UINT64_MAX, &r->idle_seconds));
+			CHECK(get_uint(v, UINT64_MAX, &r->idle_seconds) == 0);
 			r->fields |= PROTO_REP_IDLE_SECONDS;
 			break;
 		case 16:
-			CHECK(get_int(v, INT64_MIN / 2, INT64_MAX / 2, &r->skew));
+			CHECK(get_int(v, INT64_MIN / 2, INT64_MAX / 2, &r->skew) == 0);
 			r->fields |= PROTO_REP_SKEW;
 			break;
 		case 17:
-			CHECK(get_bytes(v, KEY_LEN, KEY_LEN, r->peer_key, NULL));
+			CHECK(get_bytes(v, KEY_LEN, KEY_LEN, r->peer_key, NULL) == 0);
 			r->fields |= PROTO_REP_PEER_KEY;
 			break;
 		default:

@@ -37,19 +37,19 @@ static bool rp_id_ok(const char *s, size_t n)
 	return true;
 }
 
-/* Exactly n base64url characters for exactly len bytes. */
-static bool b64url_decode(uint8_t *out, size_t len, const char *s, size_t n)
+/* Exactly n base64url characters for exactly len bytes; 0 or -EINVAL. */
+static int b64url_decode(uint8_t *out, size_t len, const char *s, size_t n)
 {
 	size_t got = 0;
 	char again[64];
 
 	if (n != sodium_base64_ENCODED_LEN(len, B64URL) - 1 || n >= sizeof(again))
-		return false;
+		return -EINVAL;
 	if (sodium_base642bin(out, len, s, n, NULL, &got, NULL, B64URL) != 0 || got != len)
-		return false;
+		return -EINVAL;
 	/* One text per value: unused trailing bits must be zero. */
 	sodium_bin2base64(again, sizeof(again), out, len, B64URL);
-	return memcmp(again, s, n) == 0;
+	return memcmp(again, s, n) == 0 ? 0 : -EINVAL;
 }
 
 static int parse_authority(struct proto_uri *u, const char *a, size_t n, const char **why)
@@ -110,7 +110,8 @@ static int parse_authority(struct proto_uri *u, const char *a, size_t n, const c
 	return 0;
 }
 
-int proto_uri_parse(struct proto_uri *u, const char *s, const char **why)
+/* -EINVAL with a static string saying why. */
+static int uri_parse(struct proto_uri *u, const char *s, const char **why)
 {
 	static const char scheme[] = "keygate://";
 	const char *auth, *q, *p;
@@ -151,12 +152,12 @@ int proto_uri_parse(struct proto_uri *u, const char *s, const char **why)
 		if (klen == 2 && memcmp(p, "gw", 2) == 0) {
 			bit = 1;
 			*why = "gw is not a base64url public key";
-			if (!b64url_decode(u->gw_pub, KEY_LEN, v, vlen))
+			if (b64url_decode(u->gw_pub, KEY_LEN, v, vlen) < 0)
 				return -EINVAL;
 		} else if (klen == 4 && memcmp(p, "code", 4) == 0) {
 			bit = 2;
 			*why = "code is not 32 base64url characters";
-			if (!b64url_decode(u->code, PROTO_CODE_LEN, v, vlen))
+			if (b64url_decode(u->code, PROTO_CODE_LEN, v, vlen) < 0)
 				return -EINVAL;
 		} else if (klen == 2 && memcmp(p, "rp", 2) == 0) {
 			bit = 4;
@@ -197,6 +198,16 @@ int proto_uri_parse(struct proto_uri *u, const char *s, const char **why)
 	}
 	*why = NULL;
 	return 0;
+}
+
+int proto_uri_parse(struct proto_uri *u, const char *s, char err[ERR_LEN])
+{
+	const char *why = NULL;
+	int r = uri_parse(u, s, &why);
+
+	if (r < 0)
+		text_err(err, "%s", why);
+	return r;
 }
 
 int proto_uri_format(char *out, size_t cap, const char *host, uint16_t port,

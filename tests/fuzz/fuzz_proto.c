@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct proto_reply rep;
 	struct proto_client c;
 	struct proto_uri u;
-	const char *why;
+	char why[ERR_LEN];
 	int code;
 
 	setup();
@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		memcpy(buf, data + 1, size - 1);
 		buf[size - 1] = '\0';
-		(void)proto_uri_parse(&u, (const char *)buf, &why);
+		(void)proto_uri_parse(&u, (const char *)buf, why);
 		free(buf);
 		break;
 	default:

@@ -57,9 +57,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t dropped;
 
 		sessions_init(&ss);
-		sessions_parse(&ss, (const char *)data + 1, size - 1, "sessions",
-			       "01234567-89ab-cdef-0123-456789abcdef", 1000000000000ULL, &dropped,
-			       err);
+		session_file_parse(&ss, (const char *)data + 1, size - 1, "sessions",
+				   "01234567-89ab-cdef-0123-456789abcdef", 1000000000000ULL,
+				   &dropped, err);
 		sessions_finish(&ss);
 		return 0;
 	}

@@ -9,6 +9,7 @@
  * tunnel: the control that shows the probe itself works. Prints "ok" or
  * enroll's one-line refusal; exits 0 only on ok. Options as enroll's.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <sodium.h>
 
 #include "enroll.h"
+#include "pin.h"
 #include "tunnel.h"
 
 struct probe {
@@ -64,7 +66,7 @@ int main(int argc, char **argv)
 	struct proto_target t = {.kind = PROTO_TARGET_KEY};
 	struct actclient_opts ao;
 	struct proto_reply rep;
-	char host[PROTO_ENDPOINT_MAX + 1], pin[ENROLL_PIN_MAX + 1] = "";
+	char host[PROTO_ENDPOINT_MAX + 1], pin[ENROLL_PIN_MAX + 1] = "", err[ERR_LEN];
 	const char *off = getenv("KG_TIME_OFFSET");
 	uint8_t sk[KEY_LEN];
 	int r, ret = 1;
@@ -72,8 +74,8 @@ int main(int argc, char **argv)
 	if (sodium_init() < 0)
 		return 1;
 	r = enroll_opts_parse(&o, argc, argv, 0, "usage: kg-actprobe [enroll options]\n");
-	if (r != 0)
-		return r == 1 ? 0 : r;
+	if (r < 0)
+		return r == -ECANCELED ? 0 : 2;
 	p.other_gw = env_key("KG_CDH_GATEWAY", p.gw);
 	p.other_peer = env_key("KG_CDH_PEER", p.peer.key);
 	p.offset = off != NULL ? strtoll(off, NULL, 10) : 0;
@@ -81,18 +83,20 @@ int main(int argc, char **argv)
 	    enroll_gateway(&ao, host, sizeof(host), &st, &o) < 0)
 		return 1;
 	memcpy(t.key, st.peer_key, KEY_LEN);
-	if (key_open(&p.key, o.device) != PROTO_OK)
+	if (key_open(&p.key, o.device, err) < 0) {
+		fprintf(stderr, "enroll: %s\n", err);
 		goto fail;
+	}
 	if (key_wants_pin(&p.key)) {
-		if (pin_read(pin, &o, "your security key") != 0)
+		if (pin_read(pin, &o, "your security key") < 0)
 			goto fail;
 		p.pin = pin;
 	}
-	r = actclient_run(&ao, st.gw_key, PROTO_OP_ACTIVATE, &t, sk, prepare, &p, &rep);
+	r = actclient_run(&ao, st.gw_key, PROTO_OP_ACTIVATE, &t, sk, prepare, &p, &rep, err);
 	if (r == PROTO_OK && rep.status != PROTO_OK)
 		r = rep.status;
 	if (r != PROTO_OK) {
-		enroll_refused("probe", r, &rep, &p.key);
+		enroll_refused("probe", r, &rep, &p.key, err);
 		goto fail;
 	}
 	printf("ok\n");

@@ -144,7 +144,7 @@ int main(int argc, char **argv)
 	uint8_t pkt[PROTO_REQUEST_LEN + 64];
 	struct proto_uri u;
 	struct proto_macs m;
-	const char *why;
+	char why[ERR_LEN];
 	unsigned long seconds, rate, nsrc = 64, sent = 0, replies = 0, k = 0;
 	uint64_t start, end;
 
@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: kg-flood URI SECONDS RATE [SOURCES]\n");
 		return 2;
 	}
-	if (sodium_init() < 0 || proto_uri_parse(&u, argv[1], &why) < 0) {
+	if (sodium_init() < 0 || proto_uri_parse(&u, argv[1], why) < 0) {
 		fprintf(stderr, "kg-flood: bad URI\n");
 		return 2;
 	}

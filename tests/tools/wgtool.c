@@ -138,16 +138,18 @@ static int cmd_show(const char *ifname)
 static int cmd_set(const char *ifname, const char *keyfile, const char *port_s)
 {
 	struct wg_device dev = {0};
-	unsigned long port;
 	char err[ERR_LEN];
+	unsigned long port;
 	int ret;
 
 	if (parse_uint(port_s, 65535, &port) < 0) {
 		fprintf(stderr, "kg-wgtool: invalid port '%s'\n", port_s);
 		return 2;
 	}
-	if (key_file_read(dev.private_key, keyfile) < 0)
+	if (key_file_read(dev.private_key, keyfile, err) < 0) {
+		log_error("%s", err);
 		return 1;
+	}
 	if (forced == NULL) {
 		ret = wgipc_set_private_key_port(ifname, dev.private_key, (uint16_t)port, err);
 	} else {
@@ -232,7 +234,8 @@ static int cmd_add_peer(int argc, char **argv)
 				goto out;
 			}
 		} else if (strcmp(argv[i], "--psk") == 0) {
-			if (key_file_read(p->preshared_key, argv[++i]) < 0) {
+			if (key_file_read(p->preshared_key, argv[++i], err) < 0) {
+				log_error("%s", err);
 				ret = 1;
 				goto out;
 			}

@@ -327,6 +327,7 @@ static void test_loopback(void **state)
 	struct actclient_opts o = {.host = "127.0.0.1", .timeout_ms = 2000, .tries = 2};
 	struct proto_target name = {.kind = PROTO_TARGET_NAME, .name = "phone"};
 	struct proto_reply rep;
+	char err[ERR_LEN];
 	pthread_t th;
 	int fd;
 
@@ -334,7 +335,7 @@ static void test_loopback(void **state)
 	t.fd = fd;
 	pthread_create(&th, NULL, serve, &t);
 	assert_int_equal(actclient_run(&o, actserver_public_key(f->srv), PROTO_OP_STATUS, &f->self,
-				       f->dev_sk, NULL, NULL, &rep),
+				       f->dev_sk, NULL, NULL, &rep, err),
 			 PROTO_OK);
 	pthread_join(th, NULL);
 	assert_int_equal(rep.status, PROTO_OK);
@@ -343,9 +344,9 @@ static void test_loopback(void **state)
 	/* Nobody answers: NO_ANSWER after the tries. */
 	o.timeout_ms = 100;
 	assert_int_equal(actclient_run(&o, actserver_public_key(f->srv), PROTO_OP_STATUS, &name,
-				       NULL, NULL, NULL, &rep),
+				       NULL, NULL, NULL, &rep, err),
 			 PROTO_ERR_NO_ANSWER);
-	assert_int_equal(actclient_last_tries(), 2);
+	assert_string_equal(err, "the gateway is not answering (after 2 tries)");
 	close(fd);
 }
 

@@ -130,6 +130,14 @@ static void durations(void **state)
 	assert_string_equal(out, "61s");
 	duration_format_approx(out, sizeof(out), 35999);
 	assert_string_equal(out, "9h59m");
+	duration_format_minutes(out, sizeof(out), 7200);
+	assert_string_equal(out, "2h00m");
+	duration_format_minutes(out, sizeof(out), 93784);
+	assert_string_equal(out, "1d2h");
+	duration_format_minutes(out, sizeof(out), 700);
+	assert_string_equal(out, "11m");
+	duration_format_minutes(out, sizeof(out), 59);
+	assert_string_equal(out, "59s");
 }
 
 int main(void)

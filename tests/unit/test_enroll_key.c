@@ -17,8 +17,8 @@
 #include <sodium.h>
 
 #include "monitor/assertion.h"
-#include "enroll.h"
 #include "fido/fidodev.h"
+#include "key.h"
 #include "softkey_proc.h"
 
 static struct softkey_proc sp;
@@ -61,11 +61,12 @@ static void check_alg(const char *alg)
 	struct proto_cred cred;
 	struct enroll_cred ec;
 	struct enroll_key k;
+	char err[ERR_LEN];
 	uint8_t cdh[32], other[32];
 	uint32_t count = 0;
 
 	assert_int_equal(softkey_proc_start(&sp, "--alg", alg, "--pin", "1234", NULL), 0);
-	assert_int_equal(key_open(&k, sp.spec), PROTO_OK);
+	assert_int_equal(key_open(&k, sp.spec, err), 0);
 	assert_true(key_wants_pin(&k));
 	enroll_cred(&k, "1234", &cred, &ec, &v);
 	assert_true(cred.uv);
@@ -110,10 +111,11 @@ static void test_no_touch(void **state)
 {
 	struct proto_cred cred;
 	struct enroll_key k;
+	char err[ERR_LEN];
 	uint8_t cdh[32] = {0};
 
 	assert_int_equal(softkey_proc_start(&sp, "--presence", "no", NULL), 0);
-	assert_int_equal(key_open(&k, sp.spec), PROTO_OK);
+	assert_int_equal(key_open(&k, sp.spec, err), 0);
 	assert_false(key_wants_pin(&k));
 	assert_int_equal(key_make_cred(&k, NULL, "keygate", "keygate", cdh, &cred),
 			 PROTO_ERR_NO_TOUCH);
@@ -129,11 +131,12 @@ static void test_u2f_only(void **state)
 	struct proto_cred cred;
 	struct enroll_cred ec;
 	struct enroll_key k;
+	char err[ERR_LEN];
 	uint8_t cdh[32];
 	uint32_t count;
 
 	assert_int_equal(softkey_proc_start(&sp, "--u2f-only", NULL), 0);
-	assert_int_equal(key_open(&k, sp.spec), PROTO_OK);
+	assert_int_equal(key_open(&k, sp.spec, err), 0);
 	assert_false(k.fido2);
 	enroll_cred(&k, NULL, &cred, &ec, &v);
 	assert_false(cred.uv);

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "output.h"
 #include "render.h"
 #include "wg/wgq.h"
 
@@ -43,7 +44,7 @@ static void make_config(struct wgq_config *c, bool dual_stack)
 static void config_text(const struct wgq_config *c, char *text)
 {
 	size_t len;
-	char err[256];
+	char err[ERR_LEN];
 
 	assert_int_equal(wgq_format(c, text, WGQ_TEXT_MAX, &len, err), 0);
 }
@@ -66,9 +67,9 @@ static int line_columns(const char *s, size_t n)
 }
 
 /* Reads half blocks back into light (1) / dark (0) modules. */
-static void term_read_back(const struct buf *b, int full, unsigned char *light)
+static void term_read_back(const struct strbuf *b, int full, unsigned char *light)
 {
-	const char *p = (const char *)b->data, *end = p + b->len;
+	const char *p = b->buf, *end = p + b->len;
 	int y = 0, x = 0;
 
 	while (p < end) {
@@ -106,16 +107,16 @@ static void term_read_back(const struct buf *b, int full, unsigned char *light)
 static void check_term(bool dual_stack, bool ansi, QRecLevel want)
 {
 	struct wgq_config c;
-	char text[WGQ_TEXT_MAX], err[256];
-	struct buf out = {0};
+	char text[WGQ_TEXT_MAX], err[ERR_LEN];
+	struct strbuf out = {0};
 	struct qr q;
 	unsigned char *light;
 	int full, quiet;
 
 	make_config(&c, dual_stack);
 	config_text(&c, text);
-	assert_int_equal(render_output(&out, &c, FMT_QR, ansi, err, sizeof(err)), 0);
-	for (const char *l = (const char *)out.data; *l != '\0';) {
+	assert_int_equal(output_render(&out, &c, FMT_QR, ansi, err), 0);
+	for (const char *l = out.buf; *l != '\0';) {
 		const char *nl = strchr(l, '\n');
 
 		assert_non_null(nl);
@@ -124,7 +125,7 @@ static void check_term(bool dual_stack, bool ansi, QRecLevel want)
 	}
 	/* The same symbol, at the level expected, quiet zone >= 2. */
 	assert_int_equal(qr_encode(&q, text, want, want, 0), 0);
-	quiet = term_quiet(q.size);
+	quiet = render_term_quiet(q.size);
 	assert_true(quiet >= TERM_MIN_QUIET);
 	full = q.size + 2 * quiet;
 	light = calloc((size_t)full * (size_t)full, 1);
@@ -142,7 +143,7 @@ static void check_term(bool dual_stack, bool ansi, QRecLevel want)
 	}
 	free(light);
 	qr_finish(&q);
-	buf_free(&out);
+	strbuf_finish(&out);
 	wgq_config_finish(&c);
 }
 
@@ -161,8 +162,8 @@ static void test_term_dual_stack_ansi(void **state)
 static void test_term_too_big(void **state)
 {
 	struct wgq_config c;
-	struct buf out = {0};
-	char err[256];
+	struct strbuf out = {0};
+	char err[ERR_LEN];
 
 	make_config(&c, true);
 	for (int i = 0; c.n_allowedips < WGQ_MAX_ALLOWEDIPS; i++) {
@@ -171,12 +172,12 @@ static void test_term_too_big(void **state)
 		snprintf(s, sizeof(s), "2001:db8:%x:%x::/64", i, (i * 7919) & 0xffff);
 		assert_int_equal(wgq_prefix_parse(&c.allowedips[c.n_allowedips++], s), 0);
 	}
-	assert_int_equal(render_output(&out, &c, FMT_QR, false, err, sizeof(err)), -EMSGSIZE);
+	assert_int_equal(output_render(&out, &c, FMT_QR, false, err), -EMSGSIZE);
 	assert_non_null(strstr(err, "does not fit a 80-column terminal; use --format png or svg"));
 	assert_int_equal(out.len, 0);
 	/* The image formats take it. */
-	assert_int_equal(render_output(&out, &c, FMT_PNG, false, err, sizeof(err)), 0);
-	buf_free(&out);
+	assert_int_equal(output_render(&out, &c, FMT_PNG, false, err), 0);
+	strbuf_finish(&out);
 	wgq_config_finish(&c);
 }
 
@@ -192,22 +193,22 @@ static void decode(const char *cmd, char *got, size_t size)
 	assert_int_equal(pclose(p), 0);
 }
 
-static void check_image(enum out_format fmt)
+static void check_image(enum output_format fmt)
 {
 	char dir[] = "/tmp/keygate-test-render-XXXXXX", path[128], cmd[512];
-	char text[WGQ_TEXT_MAX], got[WGQ_TEXT_MAX + 2], err[256];
+	char text[WGQ_TEXT_MAX], got[WGQ_TEXT_MAX + 2], err[ERR_LEN];
 	struct wgq_config c;
-	struct buf out = {0};
+	struct strbuf out = {0};
 	FILE *f;
 
 	make_config(&c, true);
 	config_text(&c, text);
-	assert_int_equal(render_output(&out, &c, fmt, false, err, sizeof(err)), 0);
+	assert_int_equal(output_render(&out, &c, fmt, false, err), 0);
 	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/phone.%s", dir, format_name(fmt));
+	snprintf(path, sizeof(path), "%s/phone.%s", dir, output_format_name(fmt));
 	f = fopen(path, "w");
 	assert_non_null(f);
-	assert_int_equal(fwrite(out.data, 1, out.len, f), out.len);
+	assert_int_equal(fwrite(out.buf, 1, out.len, f), out.len);
 	fclose(f);
 	if (fmt == FMT_SVG)
 		snprintf(cmd, sizeof(cmd),
@@ -221,7 +222,7 @@ static void check_image(enum out_format fmt)
 	assert_string_equal(got, text);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
-	buf_free(&out);
+	strbuf_finish(&out);
 	wgq_config_finish(&c);
 }
 
@@ -238,30 +239,30 @@ static void test_svg_decodes(void **state)
 static void test_svg_is_one_path(void **state)
 {
 	struct wgq_config c;
-	struct buf out = {0};
-	char err[256];
+	struct strbuf out = {0};
+	char err[ERR_LEN];
 	const char *s;
 
 	make_config(&c, false);
-	assert_int_equal(render_output(&out, &c, FMT_SVG, false, err, sizeof(err)), 0);
-	s = (const char *)out.data;
+	assert_int_equal(output_render(&out, &c, FMT_SVG, false, err), 0);
+	s = out.buf;
 	assert_non_null(strstr(s, "<path "));
 	assert_null(strstr(strstr(s, "<path ") + 1, "<path "));
 	assert_non_null(strstr(s, "</svg>\n"));
-	buf_free(&out);
+	strbuf_finish(&out);
 	wgq_config_finish(&c);
 }
 
 static void test_formats(void **state)
 {
-	enum out_format f;
+	enum output_format f;
 
-	assert_int_equal(format_parse("svg", &f), 0);
+	assert_int_equal(output_format_parse("svg", &f), 0);
 	assert_int_equal(f, FMT_SVG);
-	assert_int_equal(format_parse("jpeg", &f), -EINVAL);
-	assert_int_equal(format_from_path("/tmp/a.b/phone.png", &f), 0);
+	assert_int_equal(output_format_parse("jpeg", &f), -EINVAL);
+	assert_int_equal(output_format_from_path("/tmp/a.b/phone.png", &f), 0);
 	assert_int_equal(f, FMT_PNG);
-	assert_int_equal(format_from_path("/tmp/a.png/phone", &f), -ENOENT);
+	assert_int_equal(output_format_from_path("/tmp/a.png/phone", &f), -ENOENT);
 }
 
 int main(void)

@@ -150,13 +150,13 @@ static void persist_and_fail_closed(void **state)
 	memset(s->psk, 5, KEY_LEN);
 	open_one(&ss, "short", 2, 1000 * S, 10, 0, NULL);
 	strbuf_init(&sb);
-	sessions_format(&ss, BOOT, 1000 * S, 1700000000, &sb);
+	session_file_format(&ss, BOOT, 1000 * S, 1700000000, &sb);
 
 	/* Same boot, 100 s later: the short one is over, the live one back. */
 	sessions_init(&back);
-	assert_int_equal(
-		sessions_parse(&back, sb.buf, sb.len, "sessions", BOOT, 1100 * S, &dropped, err),
-		0);
+	assert_int_equal(session_file_parse(&back, sb.buf, sb.len, "sessions", BOOT, 1100 * S,
+					    &dropped, err),
+			 0);
 	assert_int_equal(dropped, 1);
 	assert_int_equal(back.n, 1);
 	s = sessions_find(&back, "live");
@@ -170,9 +170,9 @@ static void persist_and_fail_closed(void **state)
 
 	/* Another boot: everything ends. */
 	sessions_init(&back);
-	assert_int_equal(sessions_parse(&back, sb.buf, sb.len, "sessions",
-					"ffffffff-89ab-cdef-0123-456789abcdef", 5 * S, &dropped,
-					err),
+	assert_int_equal(session_file_parse(&back, sb.buf, sb.len, "sessions",
+					    "ffffffff-89ab-cdef-0123-456789abcdef", 5 * S, &dropped,
+					    err),
 			 0);
 	assert_int_equal(dropped, 2);
 	assert_int_equal(back.n, 0);
@@ -181,8 +181,8 @@ static void persist_and_fail_closed(void **state)
 	/* Truncated at a line boundary. */
 	sessions_init(&back);
 	*(strstr(sb.buf, "end ")) = '\0';
-	assert_int_equal(sessions_parse(&back, sb.buf, strlen(sb.buf), "sessions", BOOT, 1100 * S,
-					&dropped, err),
+	assert_int_equal(session_file_parse(&back, sb.buf, strlen(sb.buf), "sessions", BOOT,
+					    1100 * S, &dropped, err),
 			 -EINVAL);
 	assert_non_null(strstr(err, "truncated"));
 	sessions_finish(&back);

@@ -39,8 +39,9 @@ static int teardown(void **state)
 static fido_dev_t *open_dev(void)
 {
 	fido_dev_t *dev = NULL;
+	char err[ERR_LEN];
 
-	assert_int_equal(fidodev_open(&dev, sp.spec), 0);
+	assert_int_equal(fidodev_open(&dev, sp.spec, err), 0);
 	return dev;
 }
 
@@ -201,10 +202,11 @@ static void test_foreign_credential(void **state)
 	fido_dev_t *dev, *odev = NULL;
 	fido_cred_t *cred = NULL;
 	fido_assert_t *a = NULL;
+	char err[ERR_LEN];
 
 	assert_int_equal(softkey_proc_mkdir(&other), 0);
 	assert_int_equal(softkey_proc_start(&other, NULL), 0);
-	assert_int_equal(fidodev_open(&odev, other.spec), 0);
+	assert_int_equal(fidodev_open(&odev, other.spec, err), 0);
 	assert_int_equal(fu_make_cred(odev, COSE_ES256, TEST_RP, NULL, &cred), FIDO_OK);
 	fidodev_close(&odev);
 
@@ -215,7 +217,7 @@ static void test_foreign_credential(void **state)
 	assert_int_equal(softkey_proc_stop(&sp), 0);
 
 	/* On its own key the credential still works, for its rp only. */
-	assert_int_equal(fidodev_open(&odev, other.spec), 0);
+	assert_int_equal(fidodev_open(&odev, other.spec, err), 0);
 	assert_int_equal(fu_get_assert(odev, cred, "other.test", NULL, &a),
 			 FIDO_ERR_NO_CREDENTIALS);
 	assert_int_equal(fu_get_assert(odev, cred, TEST_RP, NULL, &a), FIDO_OK);
@@ -285,16 +287,17 @@ static void test_fidodev_errors(void **state)
 {
 	fido_dev_info_t *list = fido_dev_info_new(4);
 	fido_dev_t *dev = NULL;
+	char err[ERR_LEN];
 	size_t n = 0;
 
-	assert_int_equal(fidodev_open(&dev, "unix:/nonexistent/keygate.sock"), -ENOENT);
+	assert_int_equal(fidodev_open(&dev, "unix:/nonexistent/keygate.sock", err), -ENOENT);
 	assert_null(dev);
-	assert_int_not_equal(fidodev_open(&dev, "/dev/nonexistent-hidraw"), 0);
+	assert_int_not_equal(fidodev_open(&dev, "/dev/nonexistent-hidraw", err), 0);
 	assert_null(dev);
 	/* Without any security key plugged in, the default is a clear error. */
 	assert_int_equal(fido_dev_info_manifest(list, 4, &n), FIDO_OK);
 	if (n == 0)
-		assert_int_equal(fidodev_open(&dev, NULL), -ENODEV);
+		assert_int_equal(fidodev_open(&dev, NULL, err), -ENODEV);
 	fido_dev_info_free(&list, 4);
 	fidodev_close(&dev);
 }

@@ -38,9 +38,10 @@ static int teardown(void **state)
 static fido_dev_t *power_up(void)
 {
 	fido_dev_t *dev = NULL;
+	char err[ERR_LEN];
 
 	assert_int_equal(softkey_proc_start(&sp, "--state", statef, "--pin", "1234", NULL), 0);
-	assert_int_equal(fidodev_open(&dev, sp.spec), 0);
+	assert_int_equal(fidodev_open(&dev, sp.spec, err), 0);
 	return dev;
 }
 

@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "admin/admin.h"
+#include "admin/out.h"
 #include "cli.h"
 #include "gateway/conf.h"
 #include "config.h"
@@ -118,22 +118,22 @@ void admin_usage(FILE *f, const char *group)
 }
 
 /* Reads a key file given with --psk-file into base64 for the request. */
-static int psk_from_file(const char *path, key_b64_t out)
+static int psk_from_file(const char *path, key_b64_t out, char err[ERR_LEN])
 {
 	uint8_t k[KEY_LEN];
+	int ret = key_file_read(k, path, err);
 
-	if (key_file_read(k, path) < 0)
-		return -1;
-	key_to_base64(out, k);
+	if (ret == 0)
+		key_to_base64(out, k);
 	sodium_memzero(k, sizeof(k));
-	return 0;
+	return ret;
 }
 
-static int show(const struct cmd *c, const struct ctl_reply *r, int json)
+static void show(const struct cmd *c, const struct ctl_reply *r, int json)
 {
 	if (json) {
 		out_json(stdout, r, c->out == OUT_TABLE);
-		return 0;
+		return;
 	}
 	switch (c->out) {
 	case OUT_TABLE:
@@ -152,7 +152,6 @@ static int show(const struct cmd *c, const struct ctl_reply *r, int json)
 	case OUT_NONE:
 		break;
 	}
-	return 0;
 }
 
 static int run_cmd(const struct cmd *c, int argc, char **argv)
@@ -220,8 +219,10 @@ static int run_cmd(const struct cmd *c, int argc, char **argv)
 		if (vals[i] == NULL)
 			continue;
 		if (strcmp(o->name, "psk-file") == 0) {
-			if (psk_from_file(vals[i], psk) < 0)
+			if (psk_from_file(vals[i], psk, err) < 0) {
+				fprintf(stderr, "vpnd: %s\n", err);
 				goto out;
+			}
 			ctl_add_field(&req, o->field, psk);
 		} else {
 			ctl_add_field(&req, o->field, vals[i]);
@@ -236,7 +237,8 @@ static int run_cmd(const struct cmd *c, int argc, char **argv)
 		fprintf(stderr, "vpnd: %s\n", reply.error);
 		goto out;
 	}
-	ret = show(c, &reply, json);
+	show(c, &reply, json);
+	ret = 0;
 out:
 	sodium_memzero(psk, sizeof(psk));
 	ctl_reply_finish(&reply);

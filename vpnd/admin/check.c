@@ -16,6 +16,7 @@
 #include "config.h"
 #include "admin/exposure.h"
 #include "base/log.h"
+#include "base/strbuf.h"
 
 #define CHECK_MAX_TUNNEL 16
 
@@ -118,44 +119,41 @@ static int read_conf(struct check_opts *o, const char *path, int want_addr)
 	return 0;
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static void report(const struct check_opts *o, const struct exposure_list *bad, size_t nmail)
+static int report_json(const struct check_opts *o, const struct exposure_list *bad, size_t nmail)
 {
 	char line[512], ep[64];
+	struct strbuf sb;
+	int ret = 0;
 
-	if (o->json) {
-		printf("{\"ok\": %s, \"mail_listeners\": %zu, \"exposed\": [",
-		       bad->count == 0 ? "true" : "false", nmail);
-		for (size_t i = 0; i < bad->count; i++) {
-			exposure_format_endpoint(&bad->items[i], ep, sizeof(ep));
-			exposure_describe(&bad->items[i], o->tunnel, o->ntunnel, line,
-					  sizeof(line));
-			printf("%s{\"listen\": ", i == 0 ? "" : ", ");
-			json_string(ep);
-			printf(", \"port\": %u, \"process\": ", bad->items[i].port);
-			json_string(bad->items[i].proc);
-			printf(", \"fix\": ");
-			json_string(line);
-			putchar('}');
-		}
-		printf("]}\n");
-		return;
+	strbuf_init(&sb);
+	strbuf_printf(&sb, "{\"ok\": %s, \"mail_listeners\": %zu, \"exposed\": [",
+		      bad->count == 0 ? "true" : "false", nmail);
+	for (size_t i = 0; i < bad->count; i++) {
+		exposure_format_endpoint(&bad->items[i], ep, sizeof(ep));
+		exposure_describe(&bad->items[i], o->tunnel, o->ntunnel, line, sizeof(line));
+		strbuf_printf(&sb, "%s{\"listen\": ", i == 0 ? "" : ", ");
+		strbuf_json_ascii(&sb, ep);
+		strbuf_printf(&sb, ", \"port\": %u, \"process\": ", bad->items[i].port);
+		strbuf_json_ascii(&sb, bad->items[i].proc);
+		strbuf_puts(&sb, ", \"fix\": ");
+		strbuf_json_ascii(&sb, line);
+		strbuf_puts(&sb, "}");
 	}
+	strbuf_puts(&sb, "]}\n");
+	if (sb.failed)
+		ret = -ENOMEM;
+	else
+		fputs(sb.buf, stdout);
+	strbuf_finish(&sb);
+	return ret;
+}
+
+static int report(const struct check_opts *o, const struct exposure_list *bad, size_t nmail)
+{
+	char line[512];
+
+	if (o->json)
+		return report_json(o, bad, nmail);
 	for (size_t i = 0; i < bad->count; i++) {
 		exposure_describe(&bad->items[i], o->tunnel, o->ntunnel, line, sizeof(line));
 		printf("%s\n", line);
@@ -163,9 +161,12 @@ static void report(const struct check_opts *o, const struct exposure_list *bad, 
 	if (bad->count == 0)
 		printf("ok: %zu mail listener%s, none reachable outside the tunnel\n", nmail,
 		       nmail == 1 ? "" : "s");
+	return 0;
 }
 
-static int parse_args(struct check_opts *o, int argc, char **argv)
+/* 0 to go on, or -ECANCELED when the command is over (after --help or a
+ * message): *status is then its exit status. */
+static int parse_args(struct check_opts *o, int argc, char **argv, int *status)
 {
 	static const struct option longopts[] = {
 		{"conf", required_argument, NULL, 'c'},
@@ -187,11 +188,11 @@ static int parse_args(struct check_opts *o, int argc, char **argv)
 			break;
 		case 'a':
 			if (add_addresses(o, optarg, "--address") < 0)
-				return 2;
+				goto usage;
 			break;
 		case 'p':
 			if (add_ports(o, optarg, "--port") < 0)
-				return 2;
+				goto usage;
 			break;
 		case 'j':
 			o->json = 1;
@@ -201,21 +202,28 @@ static int parse_args(struct check_opts *o, int argc, char **argv)
 			break;
 		case 'h':
 			check_usage(stdout);
-			return 0;
+			*status = 0;
+			return -ECANCELED;
 		default:
 			check_usage(stderr);
-			return 2;
+			goto usage;
 		}
 	}
 	if (optind != argc) {
 		log_error("check: unexpected argument '%s'", argv[optind]);
-		return 2;
+		goto usage;
 	}
 	/* --address alone needs no conf; with -c the conf still adds MailPorts. */
-	if (o->ntunnel == 0 || conf != NULL)
-		if (read_conf(o, conf != NULL ? conf : VPND_DEFAULT_CONF, o->ntunnel == 0) < 0)
-			return 1;
-	return -1;
+	if (o->ntunnel == 0 || conf != NULL) {
+		if (read_conf(o, conf != NULL ? conf : VPND_DEFAULT_CONF, o->ntunnel == 0) < 0) {
+			*status = 1;
+			return -ECANCELED;
+		}
+	}
+	return 0;
+usage:
+	*status = 2;
+	return -ECANCELED;
 }
 
 int check_main(int argc, char **argv)
@@ -223,11 +231,10 @@ int check_main(int argc, char **argv)
 	struct exposure_list all = {0}, bad = {0};
 	struct check_opts o = {0};
 	size_t nmail = 0;
-	int ret;
+	int ret, status;
 
-	ret = parse_args(&o, argc, argv);
-	if (ret >= 0)
-		return ret;
+	if (parse_args(&o, argc, argv, &status) < 0)
+		return status;
 	ret = o.procfs ? exposure_read_procnet(&all, "/proc/net/tcp", "/proc/net/tcp6")
 		       : exposure_read(&all);
 	if (ret < 0) {
@@ -244,7 +251,11 @@ int check_main(int argc, char **argv)
 		goto fail;
 	}
 	exposure_name_owners(&bad, "/proc");
-	report(&o, &bad, nmail);
+	ret = report(&o, &bad, nmail);
+	if (ret < 0) {
+		log_error("check: %s", strerror(-ret));
+		goto fail;
+	}
 	fflush(stdout);
 	if (bad.count > 0)
 		log_error("%zu mail listener%s reachable outside the tunnel", bad.count,

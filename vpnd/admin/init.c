@@ -29,10 +29,11 @@ static void usage(FILE *f)
 		"with --force.\n");
 }
 
+/* The usage errors print themselves and return -EINVAL; init_main exits 2. */
 static int bad(const char *what, const char *v, const char *hint)
 {
 	fprintf(stderr, "vpnd init: invalid %s '%s': %s\n", what, v, hint);
-	return 2;
+	return -EINVAL;
 }
 
 struct init_opts {
@@ -41,43 +42,36 @@ struct init_opts {
 	int force;
 };
 
-static int write_conf(const struct init_opts *o, const char *keyfile)
+/* CONF's text into sb; 0, or -EINVAL after a message when vpnd run could
+ * not read it back. */
+static int make_conf(const struct init_opts *o, const char *keyfile, struct strbuf *sb)
 {
-	struct strbuf sb;
 	char err[ERR_LEN];
 	struct conf check;
-	int ret;
 
-	strbuf_init(&sb);
-	strbuf_printf(&sb,
+	strbuf_printf(sb,
 		      "# vpnd.conf(5), written by vpnd init\n[Interface]\nName = %s\n"
 		      "Address = %s\nListenPort = %s\nPrivateKeyFile = %s\nEndpoint = %s\n"
 		      "ActivationPort = %s\n\n[Sessions]\nWindow = %s\nIdle = %s\n",
 		      o->ifname, o->address, o->listen, keyfile, o->endpoint, o->activation,
 		      o->window, o->idle);
 	if (o->state_dir != NULL || o->socket != NULL) {
-		strbuf_puts(&sb, "\n[Daemon]\n");
+		strbuf_puts(sb, "\n[Daemon]\n");
 		if (o->state_dir != NULL)
-			strbuf_printf(&sb, "StateDirectory = %s\n", o->state_dir);
+			strbuf_printf(sb, "StateDirectory = %s\n", o->state_dir);
 		if (o->socket != NULL)
-			strbuf_printf(&sb, "ControlSocket = %s\n", o->socket);
+			strbuf_printf(sb, "ControlSocket = %s\n", o->socket);
 	}
 	/* What we write must be what vpnd run reads. */
-	if (sb.failed || conf_parse(&check, sb.buf, sb.len, o->conf, err) < 0) {
-		fprintf(stderr, "vpnd init: %s\n", sb.failed ? "out of memory" : err);
-		strbuf_finish(&sb);
-		return 2;
+	if (sb->failed || conf_parse(&check, sb->buf, sb->len, o->conf, err) < 0) {
+		fprintf(stderr, "vpnd init: %s\n", sb->failed ? "out of memory" : err);
+		return -EINVAL;
 	}
 	conf_finish(&check);
-	ret = atomicfile_write(o->conf, sb.buf, sb.len, 0600);
-	strbuf_finish(&sb);
-	if (ret < 0) {
-		fprintf(stderr, "vpnd init: cannot write %s: %s\n", o->conf, strerror(-ret));
-		return 1;
-	}
 	return 0;
 }
 
+/* 0, or -EINVAL after a message: the options are not usable. */
 static int check_opts(struct init_opts *o)
 {
 	struct ipaddr a;
@@ -87,7 +81,7 @@ static int check_opts(struct init_opts *o)
 
 	if (o->ifname == NULL || o->address == NULL || o->endpoint == NULL) {
 		fprintf(stderr, "vpnd init: --interface, --address and --endpoint are required\n");
-		return 2;
+		return -EINVAL;
 	}
 	if (strlen(o->ifname) >= 16 || !text_is_token(o->ifname, 15) || strchr(o->ifname, '/'))
 		return bad("interface", o->ifname, "at most 15 characters, no '/'");
@@ -131,8 +125,9 @@ int init_main(int argc, char **argv)
 			      .activation = "51821",
 			      .window = "10h",
 			      .idle = "30m"};
-	char dir[PATH_MAX], keyfile[PATH_MAX + 32];
+	char dir[PATH_MAX], keyfile[PATH_MAX + 32], err[ERR_LEN];
 	uint8_t sk[KEY_LEN], pk[KEY_LEN];
+	struct strbuf text;
 	key_b64_t b64;
 	int c, ret;
 
@@ -184,8 +179,8 @@ int init_main(int argc, char **argv)
 		fprintf(stderr, "vpnd init: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
-	if ((ret = check_opts(&o)) != 0)
-		return ret;
+	if (check_opts(&o) < 0)
+		return 2;
 	if (!o.force && access(o.conf, F_OK) == 0) {
 		fprintf(stderr, "vpnd init: %s exists; use --force to replace it\n", o.conf);
 		return 1;
@@ -206,13 +201,19 @@ int init_main(int argc, char **argv)
 		return 1;
 	}
 	if (access(keyfile, F_OK) == 0) {
-		if (key_file_read(sk, keyfile) < 0)
+		if (key_file_read(sk, keyfile, err) < 0) {
+			fprintf(stderr, "vpnd: %s\n", err);
 			return 1;
+		}
 		fprintf(stderr, "vpnd init: keeping the existing key %s\n", keyfile);
 	} else {
 		key_generate_private(sk);
-		if (key_file_write(keyfile, sk) < 0)
+		ret = key_file_write(keyfile, sk, err);
+		if (ret < 0) {
+			sodium_memzero(sk, sizeof(sk));
+			fprintf(stderr, "vpnd: %s\n", err);
 			return 1;
+		}
 	}
 	ret = key_public(pk, sk);
 	sodium_memzero(sk, sizeof(sk));
@@ -220,8 +221,17 @@ int init_main(int argc, char **argv)
 		fprintf(stderr, "vpnd init: the key in %s is not usable\n", keyfile);
 		return 1;
 	}
-	if ((ret = write_conf(&o, keyfile)) != 0)
-		return ret;
+	strbuf_init(&text);
+	if (make_conf(&o, keyfile, &text) < 0) {
+		strbuf_finish(&text);
+		return 2;
+	}
+	ret = atomicfile_write(o.conf, text.buf, text.len, 0600);
+	strbuf_finish(&text);
+	if (ret < 0) {
+		fprintf(stderr, "vpnd init: cannot write %s: %s\n", o.conf, strerror(-ret));
+		return 1;
+	}
 	key_to_base64(b64, pk);
 	printf("%s\n", b64);
 	return 0;

@@ -76,7 +76,7 @@ int gate_apply_peers(struct vpnd *d, struct wg_peer *list, char err[ERR_LEN])
 
 int gate_save_sessions(struct vpnd *d)
 {
-	int ret = sessions_save(&d->sessions, d->sessions_path, d->boot_id);
+	int ret = session_file_save(&d->sessions, d->sessions_path, d->boot_id);
 
 	if (ret < 0)
 		log_error("cannot write %s: %s", d->sessions_path, strerror(-ret));

@@ -90,8 +90,8 @@ static void load_sessions(struct vpnd *d)
 	size_t dropped = 0;
 	int ret;
 
-	ret = sessions_load(&d->sessions, d->sessions_path, d->boot_id, clock_boot_ns(), &dropped,
-			    err);
+	ret = session_file_load(&d->sessions, d->sessions_path, d->boot_id, clock_boot_ns(),
+				&dropped, err);
 	if (ret < 0) {
 		/* Unreadable sessions: all end, which is the safe side. */
 		sessions_finish(&d->sessions);

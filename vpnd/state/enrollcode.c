@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -35,17 +34,4 @@ int enrollcode_hash(uint8_t hash[ENROLLCODE_HASH_LEN], const char *code)
 	crypto_generichash_update(&st, (const unsigned char *)code, ENROLLCODE_STR_LEN);
 	crypto_generichash_final(&st, hash, ENROLLCODE_HASH_LEN);
 	return 0;
-}
-
-int enrollcode_uri(char *out, size_t len, const char *host, uint16_t port,
-		   const uint8_t gw_public_key[KEY_LEN], const char *code)
-{
-	char gw[sodium_base64_ENCODED_LEN(KEY_LEN, B64URL)];
-	bool v6 = strchr(host, ':') != NULL;
-	int n;
-
-	sodium_bin2base64(gw, sizeof(gw), gw_public_key, KEY_LEN, B64URL);
-	n = snprintf(out, len, "keygate://%s%s%s:%u?gw=%s&code=%s", v6 ? "[" : "", host,
-		     v6 ? "]" : "", port, gw, code);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

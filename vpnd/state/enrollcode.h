@@ -7,11 +7,7 @@
 #ifndef KEYGATE_ENROLLCODE_H
 #define KEYGATE_ENROLLCODE_H
 
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
-
-#include "base/keys.h"
 
 #define ENROLLCODE_BYTES    24 /* 192 bits of entropy */
 #define ENROLLCODE_STR_LEN  32 /* base64url, no padding */
@@ -24,9 +20,5 @@ void enrollcode_generate(char code[ENROLLCODE_STR_LEN + 1], uint8_t hash[ENROLLC
 /* The hash of a code as a client presents it; -EINVAL unless it has the
  * shape of a code. */
 int enrollcode_hash(uint8_t hash[ENROLLCODE_HASH_LEN], const char *code);
-/* keygate://HOST:PORT?gw=<gateway public key, base64url>&code=<code>
- * (the activation protocol owns the final form). */
-int enrollcode_uri(char *out, size_t len, const char *host, uint16_t port,
-		   const uint8_t gw_public_key[KEY_LEN], const char *code);
 
 #endif

@@ -468,6 +468,11 @@ void registry_codes_purge(struct registry *r, int64_t now)
 	}
 }
 
+const char *registry_file_name(enum reg_file which)
+{
+	return which == REG_OWNERS ? "owners" : which == REG_PEERS ? "peers" : "codes";
+}
+
 const char *registry_kind_name(enum reg_kind k)
 {
 	return k == REG_MOBILE ? "mobile" : "laptop";

@@ -94,6 +94,8 @@ void registry_destroy(struct registry **r);
 /* Where addresses are allocated from (the first) and allowed (any). */
 void registry_set_networks(struct registry *r, const struct ipaddr *nets, int n);
 
+/* Reading (registry_load.c) and writing (registry_save.c) the files. */
+
 /* Reads the three files of r->dir; a missing file is an empty one. On
  * failure err names file and line, and r is unchanged content-wise only if
  * it was empty: load into a fresh registry and swap. */
@@ -146,6 +148,8 @@ int registry_code_create(struct registry *r, const struct reg_peer *p, int64_t t
 int registry_code_redeem(struct registry *r, const char *code, struct reg_peer **peer);
 void registry_codes_purge(struct registry *r, int64_t now);
 
+/* "owners", "peers", "codes": the file's name in the state directory. */
+const char *registry_file_name(enum reg_file which);
 const char *registry_kind_name(enum reg_kind k);
 const char *registry_alg_name(enum reg_alg a);
 

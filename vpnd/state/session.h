@@ -4,7 +4,7 @@
  * since they were last seen. Pure data: vpnd puts peers on the interface
  * and takes them off; this module says when.
  *
- * All deadlines are nanoseconds on CLOCK_BOOTTIME (lib/clock.h). A
+ * All deadlines are nanoseconds on CLOCK_BOOTTIME (base/clock.h). A
  * session ends at the earlier of its window end and, when an idle timeout
  * is set, idle time after its last activity (its opening, or the newest
  * WireGuard handshake seen). The next deadline of all sessions comes from

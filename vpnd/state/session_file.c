@@ -14,8 +14,8 @@
 
 #define LINE_MAX_LEN 1024
 
-void sessions_format(const struct sessions *ss, const char *boot_id, uint64_t now_ns,
-		     int64_t now_wall, struct strbuf *sb)
+void session_file_format(const struct sessions *ss, const char *boot_id, uint64_t now_ns,
+			 int64_t now_wall, struct strbuf *sb)
 {
 	char addr[IPADDR_STR_LEN];
 	key_b64_t k, psk;
@@ -42,13 +42,13 @@ void sessions_format(const struct sessions *ss, const char *boot_id, uint64_t no
 	strbuf_printf(sb, "end %zu\n", ss->n);
 }
 
-int sessions_save(const struct sessions *ss, const char *path, const char *boot_id)
+int session_file_save(const struct sessions *ss, const char *path, const char *boot_id)
 {
 	struct strbuf sb;
 	int ret;
 
 	strbuf_init(&sb);
-	sessions_format(ss, boot_id, clock_boot_ns(), clock_wall(), &sb);
+	session_file_format(ss, boot_id, clock_boot_ns(), clock_wall(), &sb);
 	ret = sb.failed ? -ENOMEM : atomicfile_write(path, sb.buf, sb.len, 0600);
 	strbuf_finish(&sb);
 	return ret;
@@ -130,14 +130,14 @@ static int sf_session(char **w, int n, struct session *s, const char **bad)
 	return 0;
 }
 
-static int sf_fail(char *err, const char *name, unsigned line, const char *what)
+static int sf_fail(char err[ERR_LEN], const char *name, unsigned line, const char *what)
 {
 	text_err(err, "%s:%u: %s", name, line, what);
 	return -EINVAL;
 }
 
-int sessions_parse(struct sessions *ss, const char *text, size_t len, const char *name,
-		   const char *boot_id, uint64_t now_ns, size_t *dropped, char err[ERR_LEN])
+int session_file_parse(struct sessions *ss, const char *text, size_t len, const char *name,
+		       const char *boot_id, uint64_t now_ns, size_t *dropped, char err[ERR_LEN])
 {
 	const char *p = text, *end = text + len;
 	char line[LINE_MAX_LEN + 1];
@@ -233,8 +233,8 @@ out:
 	return ret;
 }
 
-int sessions_load(struct sessions *ss, const char *path, const char *boot_id, uint64_t now_ns,
-		  size_t *dropped, char err[ERR_LEN])
+int session_file_load(struct sessions *ss, const char *path, const char *boot_id, uint64_t now_ns,
+		      size_t *dropped, char err[ERR_LEN])
 {
 	char *text;
 	size_t len;
@@ -248,7 +248,7 @@ int sessions_load(struct sessions *ss, const char *path, const char *boot_id, ui
 		text_err(err, "cannot read %s: %s", path, strerror(-ret));
 		return ret;
 	}
-	ret = sessions_parse(ss, text, len, path, boot_id, now_ns, dropped, err);
+	ret = session_file_parse(ss, text, len, path, boot_id, now_ns, dropped, err);
 	sodium_memzero(text, len);
 	free(text);
 	return ret;

@@ -19,18 +19,18 @@
 struct strbuf;
 
 /* The file's text. */
-void sessions_format(const struct sessions *ss, const char *boot_id, uint64_t now_ns,
-		     int64_t now_wall, struct strbuf *sb);
+void session_file_format(const struct sessions *ss, const char *boot_id, uint64_t now_ns,
+			 int64_t now_wall, struct strbuf *sb);
 /* Writes it atomically (mode 0600). 0 or -errno. */
-int sessions_save(const struct sessions *ss, const char *path, const char *boot_id);
+int session_file_save(const struct sessions *ss, const char *path, const char *boot_id);
 
 /* Reads the text into ss (which should be empty). Sessions of another boot,
  * and those whose window ended by now_ns, are counted in *dropped and not
  * kept. -EINVAL with err naming the line when the text is corrupt. */
-int sessions_parse(struct sessions *ss, const char *text, size_t len, const char *name,
-		   const char *boot_id, uint64_t now_ns, size_t *dropped, char err[ERR_LEN]);
+int session_file_parse(struct sessions *ss, const char *text, size_t len, const char *name,
+		       const char *boot_id, uint64_t now_ns, size_t *dropped, char err[ERR_LEN]);
 /* Reads path; a missing file is no sessions. */
-int sessions_load(struct sessions *ss, const char *path, const char *boot_id, uint64_t now_ns,
-		  size_t *dropped, char err[ERR_LEN]);
+int session_file_load(struct sessions *ss, const char *path, const char *boot_id, uint64_t now_ns,
+		      size_t *dropped, char err[ERR_LEN]);
 
 #endif

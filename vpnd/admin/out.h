@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* Output of the admin commands: tables and "key: value" for people, JSON
  * for scripts. */
-#ifndef VPND_ADMIN_H
-#define VPND_ADMIN_H
+#ifndef VPND_ADMIN_OUT_H
+#define VPND_ADMIN_OUT_H
 
 #include <stdio.h>
 

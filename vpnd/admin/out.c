@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin/admin.h"
+#include "admin/out.h"
 #include "base/duration.h"
 #include "base/strbuf.h"
 

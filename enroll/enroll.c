@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/duration.h"
 #include "enroll.h"
 
 static int number(const char *s, int min, int max, int *out)
@@ -77,10 +78,10 @@ int enroll_opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			return 1;
+			return -ECANCELED;
 		default:
 			fputs(usage, stderr);
-			return 2;
+			return -EINVAL;
 		}
 	}
 	/* getopt has moved the positional arguments to the end. */
@@ -91,7 +92,7 @@ int enroll_opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args
 	}
 	if (strlen(o->ifname) == 0 || strlen(o->ifname) > 15 || strchr(o->ifname, '/') != NULL) {
 		fprintf(stderr, "enroll: invalid interface name '%s'\n", o->ifname);
-		return 2;
+		return -EINVAL;
 	}
 	return 0;
 bad_value:
@@ -99,10 +100,10 @@ bad_value:
 	for (const struct option *lo = longopts; lo->name != NULL; lo++)
 		if (lo->val == c)
 			fprintf(stderr, "enroll: invalid value '%s' for --%s\n", optarg, lo->name);
-	return 2;
+	return -EINVAL;
 too_many:
 	fprintf(stderr, "enroll: unexpected argument '%s'\n%s", argv[optind], usage);
-	return 2;
+	return -EINVAL;
 }
 
 int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc, char **argv,
@@ -110,8 +111,8 @@ int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc,
 {
 	int r = enroll_opts_parse(o, argc, argv, 1, usage);
 
-	if (r != 0) {
-		*status = r == 1 ? 0 : r;
+	if (r < 0) {
+		*status = r == -ECANCELED ? 0 : 2;
 		return -ECANCELED;
 	}
 	if (o->n_args == 1)
@@ -121,20 +122,6 @@ int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc,
 		return -ECANCELED;
 	}
 	return 0;
-}
-
-void enroll_duration(char *buf, size_t cap, uint64_t s)
-{
-	if (s >= 86400)
-		snprintf(buf, cap, "%llud%lluh", (unsigned long long)(s / 86400),
-			 (unsigned long long)(s % 86400 / 3600));
-	else if (s >= 3600)
-		snprintf(buf, cap, "%lluh%02llum", (unsigned long long)(s / 3600),
-			 (unsigned long long)(s % 3600 / 60));
-	else if (s >= 60)
-		snprintf(buf, cap, "%llum", (unsigned long long)(s / 60));
-	else
-		snprintf(buf, cap, "%llus", (unsigned long long)s);
 }
 
 int enroll_gateway(struct actclient_opts *ao, char *host, size_t cap, const struct enroll_state *st,
@@ -151,11 +138,15 @@ int enroll_gateway(struct actclient_opts *ao, char *host, size_t cap, const stru
 	return 0;
 }
 
-int enroll_refused(const char *what, int code, const struct proto_reply *rep,
-		   const struct enroll_key *k)
+void enroll_refused(const char *what, int code, const struct proto_reply *rep,
+		    const struct enroll_key *k, const char err[ERR_LEN])
 {
 	char d[32];
 
+	/* A local failure (the gateway's name does not resolve): what it was,
+	 * then the code as for any other. */
+	if (code < 0 && err[0] != '\0')
+		fprintf(stderr, "enroll: %s\n", err);
 	switch (code) {
 	case PROTO_ERR_WRONG_PIN:
 		if (k != NULL && k->retries >= 0)
@@ -163,20 +154,22 @@ int enroll_refused(const char *what, int code, const struct proto_reply *rep,
 				k->retries);
 		else
 			fprintf(stderr, "enroll: %s: wrong PIN\n", what);
-		return 1;
+		return;
 	case PROTO_ERR_NO_ANSWER:
-		fprintf(stderr, "enroll: %s: the gateway is not answering (after %d tries)\n", what,
-			actclient_last_tries());
-		return 1;
+		/* "the gateway is not answering (after 5 tries)" */
+		if (err[0] == '\0')
+			break;
+		fprintf(stderr, "enroll: %s: %s\n", what, err);
+		return;
 	case PROTO_ERR_CLOCK_SKEW:
 		if (rep != NULL && (rep->fields & PROTO_REP_SKEW)) {
-			enroll_duration(d, sizeof(d),
-					(uint64_t)(rep->skew < 0 ? -rep->skew : rep->skew));
+			duration_format_minutes(d, sizeof(d),
+						(uint64_t)(rep->skew < 0 ? -rep->skew : rep->skew));
 			fprintf(stderr,
 				"enroll: %s: this computer's clock is %s %s the gateway's; "
 				"fix the time (NTP)\n",
 				what, d, rep->skew < 0 ? "behind" : "ahead of");
-			return 1;
+			return;
 		}
 		break;
 	case PROTO_ERR_KEY_LOCKED:
@@ -187,14 +180,13 @@ int enroll_refused(const char *what, int code, const struct proto_reply *rep,
 				"enroll: %s: this security key is locked after repeated failed "
 				"attempts; try again in %llu minute%s or ask the admin\n",
 				what, (unsigned long long)min, min == 1 ? "" : "s");
-			return 1;
+			return;
 		}
 		break;
 	default:
 		break;
 	}
 	fprintf(stderr, "enroll: %s: %s\n", what, proto_strerror(code));
-	return 1;
 }
 
 void enroll_clock_note(const struct proto_reply *rep)
@@ -207,7 +199,19 @@ void enroll_clock_note(const struct proto_reply *rep)
 	 * logs, and the gateway refuses at ten minutes. */
 	if (rep->gateway_time == 0 || (skew < 60 && skew > -60))
 		return;
-	enroll_duration(d, sizeof(d), (uint64_t)(skew < 0 ? -skew : skew));
+	duration_format_minutes(d, sizeof(d), (uint64_t)(skew < 0 ? -skew : skew));
 	fprintf(stderr, "enroll: note: this computer's clock is %s %s the gateway's\n", d,
 		skew < 0 ? "behind" : "ahead of");
+}
+
+void enroll_print_until(const char *who, uint64_t seconds_left)
+{
+	time_t end = time(NULL) + (time_t)seconds_left;
+	char when[32], left[32];
+	struct tm tm;
+
+	localtime_r(&end, &tm);
+	strftime(when, sizeof(when), seconds_left >= 86400 ? "%a %H:%M" : "%H:%M", &tm);
+	duration_format_minutes(left, sizeof(left), seconds_left);
+	printf("%s is active until %s (%s left).\n", who, when, left);
 }

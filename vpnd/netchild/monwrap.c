@@ -40,15 +40,14 @@ int monwrap_ready(struct monwrap *mw)
 	return 0;
 }
 
-int monwrap_stats(struct monwrap *mw, const struct actstats *st)
+void monwrap_stats(struct monwrap *mw, const struct actstats *st)
 {
 	uint8_t buf[ACTMSG_MAX];
 	size_t len;
 
-	/* Never blocks: a count that does not fit now goes with the next. */
+	/* Never blocks: the child's loop must not wait for the monitor. */
 	if (actmsg_encode_stats(buf, &len, st) == 0)
 		send(mw->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	return 0;
 }
 
 /* Blocks for the monitor's answer: the monitor is local and quick, and a

@@ -7,9 +7,9 @@
  *
  * The wrappers of the operations block for the monitor's RESULT. They
  * return 0 with rep filled; -ETIMEDOUT or -EMSGSIZE when this request
- * failed (the client hears INTERNAL); -EPIPE when the monitor is gone,
- * another negative errno when the socket failed: either way the child's
- * work is over.
+ * failed (the client hears INTERNAL); -EPIPE when the monitor is gone and
+ * -EIO when its socket failed otherwise: either way the child's work is
+ * over.
  */
 #ifndef VPND_MONWRAP_H
 #define VPND_MONWRAP_H
@@ -25,9 +25,10 @@ struct monwrap {
 
 /* Waits for INIT, the first message; 0, -ETIMEDOUT, -EPIPE or -EBADMSG. */
 int monwrap_read_init(struct monwrap *mw, struct actmsg_init *init);
-/* READY once, when sandboxed; STATS at any time, without waiting. */
+/* READY once, when sandboxed (0, -EPIPE or -EIO); STATS at any time,
+ * without waiting: a count the socket has no room for goes with the next. */
 int monwrap_ready(struct monwrap *mw);
-int monwrap_stats(struct monwrap *mw, const struct actstats *st);
+void monwrap_stats(struct monwrap *mw, const struct actstats *st);
 
 /* The operations: op->seq is set here; rep->gateway_time is kept. */
 int monwrap_activate(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);

@@ -11,7 +11,7 @@ int run_main(int argc, char **argv);
 int admin_main(int argc, char **argv);
 /* `vpnd check`: the exposure check of the mail ports (exposure.h). */
 int check_main(int argc, char **argv);
-/* vpnd/netchild.c: started by `vpnd run` only, never by people. */
+/* netchild/netchild.c: started by `vpnd run` only, never by people. */
 int netchild_main(int argc, char **argv);
 /* `vpnd peer` etc. without a known subcommand word: usage for that group. */
 void admin_usage(FILE *f, const char *group);

@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 		printf("vpnd %s\n", KEYGATE_VERSION);
 		return 0;
 	}
-	/* Not in the table: not for people (vpnd/netchild.c). */
+	/* Not in the table: not for people (netchild/netchild.c). */
 	if (strcmp(argv[1], "net-child") == 0)
 		return netchild_main(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

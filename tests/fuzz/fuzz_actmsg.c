@@ -16,12 +16,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = 0;
 	int r = -1;
 
-	switch (actmsg_type(data, size)) {
-	case ACTMSG_OP: {
+	int type = actmsg_type(data, size);
+
+	switch (type) {
+	case ACTMSG_ACTIVATE:
+	case ACTMSG_ENROLL:
+	case ACTMSG_ADD_KEY:
+	case ACTMSG_DEACTIVATE:
+	case ACTMSG_STATUS: {
 		struct actmsg_op *m = malloc(sizeof(*m));
 
-		if (m != NULL && actmsg_decode_op(m, data, size) == 0)
-			r = actmsg_encode_op(again, &len, m);
+		if (m != NULL && actmsg_decode_op(m, type, data, size) == 0)
+			r = actmsg_encode_op(again, &len, type, m);
 		free(m);
 		break;
 	}
@@ -34,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	case ACTMSG_STATS: {
-		struct actserver_stats st;
+		struct actstats st;
 
 		if (actmsg_decode_stats(&st, data, size) == 0)
 			r = actmsg_encode_stats(again, &len, &st);
@@ -47,6 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			r = actmsg_encode_init(again, &len, &in);
 		break;
 	}
+	case ACTMSG_READY:
+		if (size == 1) {
+			actmsg_encode_ready(again, &len);
+			r = 0;
+		}
+		break;
 	default:
 		break;
 	}

@@ -152,11 +152,24 @@ static int rd_end(struct rd *r, void *out, size_t size)
 	return -EBADMSG;
 }
 
+static bool op_type(int type)
+{
+	return type >= ACTMSG_ACTIVATE && type <= ACTMSG_STATUS;
+}
+
 int actmsg_type(const uint8_t *msg, size_t len)
 {
-	if (len < 1 || len > ACTMSG_MAX || msg[0] < ACTMSG_INIT || msg[0] > ACTMSG_STATS)
+	if (len < 1 || len > ACTMSG_MAX)
 		return -EBADMSG;
-	return msg[0];
+	switch (msg[0]) {
+	case ACTMSG_INIT:
+	case ACTMSG_READY:
+	case ACTMSG_RESULT:
+	case ACTMSG_STATS:
+		return msg[0];
+	default:
+		return op_type(msg[0]) ? msg[0] : -EBADMSG;
+	}
 }
 
 static int wr_end(struct wr *w, size_t *len)
@@ -216,12 +229,15 @@ static void put_cred(struct wr *w, const struct proto_cred *c)
 	put_u8(w, c->uv);
 }
 
-int actmsg_encode_op(uint8_t *buf, size_t *len, const struct actmsg_op *m)
+int actmsg_encode_op(uint8_t *buf, size_t *len, enum actmsg_type type, const struct actmsg_op *m)
 {
 	const struct proto_request *q = &m->req;
 	struct wr w = {.p = buf};
 
-	put_u8(&w, ACTMSG_OP);
+	*len = 0;
+	if (!op_type(type))
+		return -EINVAL;
+	put_u8(&w, (uint8_t)type);
 	put_u32(&w, m->seq);
 	put(&w, m->src, sizeof(m->src));
 	put_u64(&w, m->challenge.time);
@@ -229,7 +245,6 @@ int actmsg_encode_op(uint8_t *buf, size_t *len, const struct actmsg_op *m)
 	put_u8(&w, m->has_static);
 	put(&w, m->static_pub, KEY_LEN);
 	put_u32(&w, q->fields);
-	put_u8(&w, q->op);
 	put_u64(&w, q->client_time);
 	put_u8(&w, (uint8_t)q->target.kind);
 	put(&w, q->target.key, KEY_LEN);
@@ -240,7 +255,7 @@ int actmsg_encode_op(uint8_t *buf, size_t *len, const struct actmsg_op *m)
 	return wr_end(&w, len);
 }
 
-int actmsg_decode_op(struct actmsg_op *m, const uint8_t *msg, size_t len)
+int actmsg_decode_op(struct actmsg_op *m, enum actmsg_type type, const uint8_t *msg, size_t len)
 {
 	struct proto_request *q = &m->req;
 	struct proto_assertion *a = &q->assertion;
@@ -248,7 +263,10 @@ int actmsg_decode_op(struct actmsg_op *m, const uint8_t *msg, size_t len)
 	struct rd r;
 
 	memset(m, 0, sizeof(*m));
-	rd_init(&r, msg, len, ACTMSG_OP);
+	rd_init(&r, msg, len, (uint8_t)type);
+	if (!op_type(type))
+		r.bad = true;
+	q->op = (uint8_t)(type - ACTMSG_OPS);
 	m->seq = get_u32(&r);
 	get_raw(&r, m->src, sizeof(m->src));
 	m->challenge.time = get_u64(&r);
@@ -256,7 +274,6 @@ int actmsg_decode_op(struct actmsg_op *m, const uint8_t *msg, size_t len)
 	m->has_static = get_bool(&r);
 	get_raw(&r, m->static_pub, KEY_LEN);
 	q->fields = get_u32(&r);
-	q->op = get_u8(&r);
 	q->client_time = get_u64(&r);
 	q->target.kind = (enum proto_target_kind)get_u8(&r);
 	get_raw(&r, q->target.key, KEY_LEN);
@@ -270,8 +287,7 @@ int actmsg_decode_op(struct actmsg_op *m, const uint8_t *msg, size_t len)
 	c->pk_len = get_bytes(&r, c->pk, sizeof(c->pk));
 	c->sign_count = get_u32(&r);
 	c->uv = get_bool(&r);
-	if (q->op < PROTO_OP_ACTIVATE || q->op > PROTO_OP_STATUS ||
-	    q->fields >= PROTO_REQ_NEW_CRED << 1 || q->target.kind > PROTO_TARGET_NAME)
+	if (q->fields >= PROTO_REQ_NEW_CRED << 1 || q->target.kind > PROTO_TARGET_NAME)
 		r.bad = true;
 	if (q->target.kind == PROTO_TARGET_NAME &&
 	    !proto_name_valid(q->target.name, strlen(q->target.name)))
@@ -341,29 +357,23 @@ int actmsg_decode_result(struct actmsg_result *m, const uint8_t *msg, size_t len
 	return rd_end(&r, m, sizeof(*m));
 }
 
-/* The counters in the order of struct actserver_stats. */
-#define STATS_N (sizeof(struct actserver_stats) / sizeof(uint64_t))
-
-int actmsg_encode_stats(uint8_t *buf, size_t *len, const struct actserver_stats *m)
+/* The counters in the order of struct actstats. */
+int actmsg_encode_stats(uint8_t *buf, size_t *len, const struct actstats *m)
 {
-	uint64_t v[STATS_N];
 	struct wr w = {.p = buf};
 
-	memcpy(v, m, sizeof(v));
 	put_u8(&w, ACTMSG_STATS);
-	for (size_t i = 0; i < STATS_N; i++)
-		put_u64(&w, v[i]);
+	for (size_t i = 0; i < ACTSTATS_N; i++)
+		put_u64(&w, actstats_get(m, i));
 	return wr_end(&w, len);
 }
 
-int actmsg_decode_stats(struct actserver_stats *m, const uint8_t *msg, size_t len)
+int actmsg_decode_stats(struct actstats *m, const uint8_t *msg, size_t len)
 {
-	uint64_t v[STATS_N];
 	struct rd r;
 
 	rd_init(&r, msg, len, ACTMSG_STATS);
-	for (size_t i = 0; i < STATS_N; i++)
-		v[i] = get_u64(&r);
-	memcpy(m, v, sizeof(v));
+	for (size_t i = 0; i < ACTSTATS_N; i++)
+		actstats_set(m, i, get_u64(&r));
 	return rd_end(&r, m, sizeof(*m));
 }

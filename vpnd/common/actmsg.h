@@ -10,24 +10,33 @@
  * formed; the monitor still checks what it means (peer known, credential
  * the owner's, counter growing).
  */
-#ifndef KEYGATE_ACTMSG_H
-#define KEYGATE_ACTMSG_H
+#ifndef VPND_ACTMSG_H
+#define VPND_ACTMSG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "netchild/actserver.h"
+#include "common/actstats.h"
 #include "proto/proto.h"
 
 #define ACTMSG_MAX 2048 /* bytes in one message, either way */
 
+/* What each side may send, and when, is the monitor's dispatch table
+ * (monitor/dispatch.c); the child's side is netchild/monwrap.c. */
 enum actmsg_type {
 	ACTMSG_INIT = 1,   /* monitor -> child: the key and the limits */
 	ACTMSG_READY = 2,  /* child -> monitor: sandboxed, serving */
-	ACTMSG_OP = 3,     /* child -> monitor: one decrypted request */
-	ACTMSG_RESULT = 4, /* monitor -> child: its reply */
+	ACTMSG_RESULT = 4, /* monitor -> child: the reply to a request */
 	ACTMSG_STATS = 5,  /* child -> monitor: the packet counters */
+	/* child -> monitor: one decrypted request, a type per operation:
+	 * ACTMSG_OPS + its enum proto_op. All carry a struct actmsg_op. */
+	ACTMSG_OPS = 0x10,
+	ACTMSG_ACTIVATE = ACTMSG_OPS + PROTO_OP_ACTIVATE,
+	ACTMSG_ENROLL = ACTMSG_OPS + PROTO_OP_ENROLL,
+	ACTMSG_ADD_KEY = ACTMSG_OPS + PROTO_OP_ADD_KEY,
+	ACTMSG_DEACTIVATE = ACTMSG_OPS + PROTO_OP_DEACTIVATE,
+	ACTMSG_STATUS = ACTMSG_OPS + PROTO_OP_STATUS,
 };
 
 struct actmsg_init {
@@ -36,6 +45,7 @@ struct actmsg_init {
 	uint32_t global_burst, global_per_sec; /* all sources: requests to decrypt */
 };
 
+/* req.op is the message's type's: it does not travel on its own. */
 struct actmsg_op {
 	uint32_t seq;
 	uint8_t src[18]; /* proto_addr_bytes: IPv6 (or v4-mapped) and port */
@@ -55,16 +65,17 @@ int actmsg_type(const uint8_t *msg, size_t len);
 
 /* Encoders write at most ACTMSG_MAX bytes into buf and set *len. */
 int actmsg_encode_init(uint8_t *buf, size_t *len, const struct actmsg_init *m);
-int actmsg_encode_op(uint8_t *buf, size_t *len, const struct actmsg_op *m);
+/* type: one of the operations' (ACTMSG_ACTIVATE ...), else -EINVAL. */
+int actmsg_encode_op(uint8_t *buf, size_t *len, enum actmsg_type type, const struct actmsg_op *m);
 int actmsg_encode_result(uint8_t *buf, size_t *len, const struct actmsg_result *m);
-int actmsg_encode_stats(uint8_t *buf, size_t *len, const struct actserver_stats *m);
+int actmsg_encode_stats(uint8_t *buf, size_t *len, const struct actstats *m);
 void actmsg_encode_ready(uint8_t *buf, size_t *len);
 
 /* Decoders: 0, or -EBADMSG for anything but one well-formed message of
  * their type; the output is wiped on failure. */
 int actmsg_decode_init(struct actmsg_init *m, const uint8_t *msg, size_t len);
-int actmsg_decode_op(struct actmsg_op *m, const uint8_t *msg, size_t len);
+int actmsg_decode_op(struct actmsg_op *m, enum actmsg_type type, const uint8_t *msg, size_t len);
 int actmsg_decode_result(struct actmsg_result *m, const uint8_t *msg, size_t len);
-int actmsg_decode_stats(struct actserver_stats *m, const uint8_t *msg, size_t len);
+int actmsg_decode_stats(struct actstats *m, const uint8_t *msg, size_t len);
 
 #endif

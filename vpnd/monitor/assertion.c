@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: ISC */
+/* Assertion checks (assertion.h); below verify.c, above libfido2 and
+ * OpenSSL only. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

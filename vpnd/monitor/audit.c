@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+/* The audit trail (audit.h); the bottom layer: every module may audit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>

@@ -7,8 +7,10 @@
  *    goes, so a crash in between cannot bring a killed session back;
  *  - expiry: the peer goes first (the deadline is on disk already).
  * When WireGuard refuses a removal the session is over all the same; the
- * timer then sweeps the interface every second (gate_reconcile) until
+ * timer then sweeps the interface every second (iface_reconcile) until
  * every peer without a session is gone.
+ *
+ * Below ops.c and the control handlers; above iface.c and ends.c.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -18,12 +20,14 @@
 
 #include <sodium.h>
 
-#include "monitor/activation.h"
 #include "monitor/audit.h"
 #include "base/duration.h"
 #include "base/log.h"
+#include "monitor/ends.h"
+#include "monitor/gate.h"
+#include "monitor/iface.h"
 #include "state/session_file.h"
-#include "monitor/vpnd.h"
+#include "wg/wg.h"
 #include "wg/wgipc.h"
 
 struct wg_peer *gate_peer_for_session(const struct session *s, bool remove)
@@ -83,7 +87,7 @@ int gate_save_sessions(struct vpnd *d)
 	return ret;
 }
 
-void vpnd_schedule(struct vpnd *d)
+void gate_schedule(struct vpnd *d)
 {
 	uint64_t next = sessions_next_deadline(&d->sessions);
 
@@ -94,7 +98,7 @@ void vpnd_schedule(struct vpnd *d)
 	loop_timer_set(d->timer, next == SESSION_NEVER ? 0 : (next == 0 ? 1 : next));
 }
 
-uint64_t vpnd_peer_window(const struct vpnd *d, const struct reg_peer *p)
+uint64_t gate_peer_window(const struct vpnd *d, const struct reg_peer *p)
 {
 	if (p->window != REG_INHERIT)
 		return (uint64_t)p->window;
@@ -103,7 +107,7 @@ uint64_t vpnd_peer_window(const struct vpnd *d, const struct reg_peer *p)
 	return d->conf.window;
 }
 
-uint64_t vpnd_peer_idle(const struct vpnd *d, const struct reg_peer *p)
+uint64_t gate_peer_idle(const struct vpnd *d, const struct reg_peer *p)
 {
 	if (p->idle != REG_INHERIT)
 		return (uint64_t)p->idle;
@@ -112,14 +116,14 @@ uint64_t vpnd_peer_idle(const struct vpnd *d, const struct reg_peer *p)
 	return d->conf.idle;
 }
 
-static void audit_end(const struct session *s, const char *reason, const char *by)
+static void audit_end(struct vpnd *d, const struct session *s, const char *reason, const char *by)
 {
-	activation_note_end(s->name, reason, s->idle_ns / NS_PER_SEC);
+	ends_note(d->ends, s->name, reason, s->idle_ns / NS_PER_SEC);
 	audit_event("session-end", "peer", s->name, "owner", s->owner, "reason", reason, "by", by,
 		    NULL);
 }
 
-int vpnd_session_open(struct vpnd *d, struct reg_peer *p, const struct vpnd_open *o,
+int gate_session_open(struct vpnd *d, struct reg_peer *p, const struct gate_open *o,
 		      struct session **out, char err[ERR_LEN])
 {
 	struct session_req req = {
@@ -128,8 +132,8 @@ int vpnd_session_open(struct vpnd *d, struct reg_peer *p, const struct vpnd_open
 		.key = p->key,
 		.addr = p->addr,
 		.psk = o->psk != NULL ? o->psk : p->psk,
-		.window_ns = (o->window != 0 ? o->window : vpnd_peer_window(d, p)) * NS_PER_SEC,
-		.idle_ns = vpnd_peer_idle(d, p) * NS_PER_SEC,
+		.window_ns = (o->window != 0 ? o->window : gate_peer_window(d, p)) * NS_PER_SEC,
+		.idle_ns = gate_peer_idle(d, p) * NS_PER_SEC,
 		.by = o->by,
 	};
 	uint64_t now = clock_boot_ns();
@@ -162,7 +166,7 @@ int vpnd_session_open(struct vpnd *d, struct reg_peer *p, const struct vpnd_open
 		session_free(&s);
 		gate_save_sessions(d);
 		d->sweep = true; /* in case the peer went on before the error */
-		vpnd_schedule(d);
+		gate_schedule(d);
 		return ret;
 	}
 	clock_format_utc(until, sizeof(until), s->until_wall);
@@ -170,13 +174,13 @@ int vpnd_session_open(struct vpnd *d, struct reg_peer *p, const struct vpnd_open
 	snprintf(uid, sizeof(uid), "%d", (int)o->uid);
 	audit_event(extended ? "session-extend" : "session-open", "peer", s->name, "owner",
 		    s->owner, "by", o->by, "uid", uid, "window", window, "until", until, NULL);
-	vpnd_schedule(d);
+	gate_schedule(d);
 	if (out != NULL)
 		*out = s;
 	return 0;
 }
 
-int vpnd_session_end(struct vpnd *d, struct session *s, const char *reason, const char *by)
+int gate_session_end(struct vpnd *d, struct session *s, const char *reason, const char *by)
 {
 	struct wg_peer *rm = gate_peer_for_session(s, true);
 	char err[ERR_LEN];
@@ -187,9 +191,9 @@ int vpnd_session_end(struct vpnd *d, struct session *s, const char *reason, cons
 	ret = gate_apply_peers(d, rm, err);
 	if (ret < 0)
 		d->sweep = true;
-	audit_end(s, reason, by);
+	audit_end(d, s, reason, by);
 	session_free(&s);
-	vpnd_schedule(d);
+	gate_schedule(d);
 	return ret;
 }
 
@@ -233,7 +237,7 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 
 	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return -errno;
-	if (d->sweep && gate_reconcile(d) == 0) {
+	if (d->sweep && iface_reconcile(d) == 0) {
 		d->sweep = false;
 		log_info("%s: peers of ended sessions removed on retry", d->conf.ifname);
 	}
@@ -268,7 +272,7 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 			d->sweep = true;
 		gate_save_sessions(d);
 		for (size_t i = 0; i < n; i++) {
-			audit_end(ended[i].s, ended[i].idle ? "idle" : "expired", "vpnd");
+			audit_end(d, ended[i].s, ended[i].idle ? "idle" : "expired", "vpnd");
 			session_free(&ended[i].s);
 		}
 		if (n > 1)
@@ -278,6 +282,24 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 			malloc_trim(0);
 	}
 	free(ended);
-	vpnd_schedule(d);
+	gate_schedule(d);
 	return 0;
+}
+
+int gate_restore(struct vpnd *d)
+{
+	struct wg_peer *list = NULL;
+	char err[ERR_LEN];
+
+	for (size_t i = 0; i < d->sessions.n; i++) {
+		struct wg_peer *p = gate_peer_for_session(d->sessions.heap[i], false);
+
+		if (p == NULL) {
+			iface_free_peers(list);
+			return -ENOMEM;
+		}
+		p->next = list;
+		list = p;
+	}
+	return gate_apply_peers(d, list, err);
 }

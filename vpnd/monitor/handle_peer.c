@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* peer add | list | show | remove | disable | enable */
+/* peer add | list | show | remove | disable | enable (handle_peer.h);
+ * above handle_session.c, hctx.c, gate.c and actport.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,11 +8,14 @@
 
 #include <sodium.h>
 
-#include "monitor/activation.h"
+#include "monitor/actport.h"
 #include "monitor/audit.h"
 #include "base/duration.h"
 #include "state/enrollcode.h"
-#include "monitor/handlers.h"
+#include "monitor/gate.h"
+#include "monitor/handle_peer.h"
+#include "monitor/handle_session.h"
+#include "proto/proto.h"
 
 static void fmt_dur(char *out, size_t len, uint64_t s)
 {
@@ -21,24 +25,7 @@ static void fmt_dur(char *out, size_t len, uint64_t s)
 		duration_format(out, len, s);
 }
 
-void hsession_fields(struct hctx *h, const struct session *s)
-{
-	uint64_t now = clock_boot_ns(), end = session_deadline(s);
-	char t[32];
-
-	clock_format_utc(t, sizeof(t), s->opened_wall);
-	ctl_add_field(h->out, "opened", t);
-	clock_format_utc(t, sizeof(t), s->until_wall);
-	ctl_add_field(h->out, "until", t);
-	ctl_add_fieldf(h->out, "left", "%llu",
-		       (unsigned long long)(end > now ? (end - now) / NS_PER_SEC : 0));
-	ctl_add_field(h->out, "ends-by",
-		      s->idle_ns != 0 && s->active_ns + s->idle_ns < s->until_ns ? "idle"
-										 : "window");
-	ctl_add_field(h->out, "by", s->by);
-}
-
-void hpeer_record(struct hctx *h, const struct reg_peer *p, bool full)
+static void peer_record(struct hctx *h, const struct reg_peer *p, bool full)
 {
 	const struct session *s = sessions_find(&h->d->sessions, p->name);
 	char a[IPADDR_STR_LEN], d[24];
@@ -57,16 +44,16 @@ void hpeer_record(struct hctx *h, const struct reg_peer *p, bool full)
 	if (full) {
 		char t[32];
 
-		fmt_dur(d, sizeof(d), vpnd_peer_window(h->d, p));
+		fmt_dur(d, sizeof(d), gate_peer_window(h->d, p));
 		ctl_add_field(h->out, "window", d);
-		fmt_dur(d, sizeof(d), vpnd_peer_idle(h->d, p));
+		fmt_dur(d, sizeof(d), gate_peer_idle(h->d, p));
 		ctl_add_field(h->out, "idle", d);
 		ctl_add_field(h->out, "psk", p->psk != NULL ? "static" : "-");
 		clock_format_utc(t, sizeof(t), p->added);
 		ctl_add_field(h->out, "added", t);
 	}
 	if (s != NULL)
-		hsession_fields(h, s);
+		handle_session_fields(h, s);
 	ctl_end_line(h->out);
 }
 
@@ -81,39 +68,46 @@ static int in_networks(const struct vpnd *d, const struct ipaddr *a)
 static int parse_peer_opts(struct hctx *h, struct reg_peer *p, uint8_t psk[KEY_LEN])
 {
 	const char *v;
+	int ret;
 
 	if ((v = ctl_request_opt(h->req, "address")) != NULL) {
 		if (ipaddr_parse(&p->addr, v, false) < 0)
-			return herr(h, "invalid address '%s': expected an IPv4 or IPv6 address", v);
+			return hctx_err(h, -EINVAL,
+					"invalid address '%s': expected an IPv4 or IPv6 address",
+					v);
 		if (!in_networks(h->d, &p->addr))
-			return herr(h, "address %s is outside the networks of %s", v,
-				    h->d->conf.ifname);
+			return hctx_err(h, -EINVAL, "address %s is outside the networks of %s", v,
+					h->d->conf.ifname);
 	}
 	if ((v = ctl_request_opt(h->req, "public-key")) != NULL) {
 		if (key_from_base64(p->key, v) < 0)
-			return herr(h, "invalid public key '%s': expected 44 characters of base64",
-				    v);
+			return hctx_err(h, -EINVAL,
+					"invalid public key '%s': expected 44 characters of base64",
+					v);
 		p->has_key = true;
 	}
 	if ((v = ctl_request_opt(h->req, "kind")) != NULL) {
 		if (strcmp(v, "mobile") != 0 && strcmp(v, "laptop") != 0)
-			return herr(h, "invalid kind '%s': expected laptop or mobile", v);
+			return hctx_err(h, -EINVAL, "invalid kind '%s': expected laptop or mobile",
+					v);
 		p->kind = strcmp(v, "mobile") == 0 ? REG_MOBILE : REG_LAPTOP;
 	}
 	if ((v = ctl_request_opt(h->req, "psk")) != NULL) {
 		if (p->kind != REG_MOBILE)
-			return herr(h, "a static preshared key is for mobile peers only");
+			return hctx_err(h, -EINVAL,
+					"a static preshared key is for mobile peers only");
 		if (key_from_base64(psk, v) < 0)
-			return herr(h, "invalid preshared key: expected 44 characters of base64");
+			return hctx_err(h, -EINVAL,
+					"invalid preshared key: expected 44 characters of base64");
 		p->psk = psk;
 	}
-	if (hduration(h, "window", &p->window, false) < 0 ||
-	    hduration(h, "idle", &p->idle, true) < 0)
-		return -1;
+	if ((ret = hctx_duration(h, "window", &p->window, false)) < 0 ||
+	    (ret = hctx_duration(h, "idle", &p->idle, true)) < 0)
+		return ret;
 	return 0;
 }
 
-int h_peer_add(struct hctx *h)
+int handle_peer_add(struct hctx *h)
 {
 	struct reg_peer tmpl = {.window = REG_INHERIT, .idle = REG_INHERIT}, *p = NULL;
 	const char *name, *owner = ctl_request_opt(h->req, "owner");
@@ -123,44 +117,47 @@ int h_peer_add(struct hctx *h)
 	uint8_t psk[KEY_LEN];
 	char uid[16];
 	bool new_owner = false;
-	int ret = -1;
+	int ret;
 
-	if (hcheck(h, 2, 1, "owner", "address", "window", "idle", "public-key", "kind", "psk",
-		   "existing-owner", "enroll", NULL) < 0)
-		return -1;
+	if ((ret = hctx_check(h, 2, 1, "owner", "address", "window", "idle", "public-key", "kind",
+			      "psk", "existing-owner", "enroll", NULL)) < 0)
+		return ret;
 	name = h->req->args[2];
 	if (!text_valid_name(name))
-		return herr(h, "invalid peer name '%s': 1 to 32 of A-Z a-z 0-9 . _ - @ +", name);
+		return hctx_err(h, -EINVAL,
+				"invalid peer name '%s': 1 to 32 of A-Z a-z 0-9 . _ - @ +", name);
 	if (owner == NULL)
-		return herr(h, "peer add needs an owner");
+		return hctx_err(h, -EINVAL, "peer add needs an owner");
 	if (!text_valid_name(owner))
-		return herr(h, "invalid owner name '%s': 1 to 32 of A-Z a-z 0-9 . _ - @ +", owner);
+		return hctx_err(h, -EINVAL,
+				"invalid owner name '%s': 1 to 32 of A-Z a-z 0-9 . _ - @ +", owner);
 	strcpy(tmpl.name, name);
 	tmpl.added = clock_wall();
-	if (parse_peer_opts(h, &tmpl, psk) < 0)
+	if ((ret = parse_peer_opts(h, &tmpl, psk)) < 0)
 		goto out;
 	tmpl.owner = registry_owner_find(h->d->reg, owner);
 	if (tmpl.owner == NULL) {
 		if (existing != NULL && strcmp(existing, "yes") == 0) {
-			herr(h, "no owner named '%s' (add it with `vpnd owner add %s`)", owner,
-			     owner);
+			ret = hctx_err(h, -ENOENT,
+				       "no owner named '%s' (add it with `vpnd owner add %s`)",
+				       owner, owner);
 			goto out;
 		}
 		if (registry_peer_find(h->d->reg, name) != NULL) {
-			herr(h, "peer '%s' exists already", name);
+			ret = hctx_err(h, -EEXIST, "peer '%s' exists already", name);
 			goto out;
 		}
-		if (registry_owner_add(h->d->reg, owner, &tmpl.owner) < 0) {
-			herr(h, "cannot add owner '%s'", owner);
+		if ((ret = registry_owner_add(h->d->reg, owner, &tmpl.owner)) < 0) {
+			hctx_err(h, ret, "cannot add owner '%s'", owner);
 			goto out;
 		}
 		new_owner = true;
 	}
-	if (registry_peer_add(h->d->reg, &tmpl, &p, h->err) < 0)
+	if ((ret = registry_peer_add(h->d->reg, &tmpl, &p, h->err)) < 0)
 		goto out;
 	if ((enroll == NULL || strcmp(enroll, "no") != 0) &&
-	    registry_code_create(h->d->reg, p, ENROLLCODE_TTL, code) < 0) {
-		herr(h, "cannot make an enrollment code");
+	    (ret = registry_code_create(h->d->reg, p, ENROLLCODE_TTL, code)) < 0) {
+		hctx_err(h, ret, "cannot make an enrollment code");
 		registry_peer_remove(h->d->reg, p);
 		goto out;
 	}
@@ -168,7 +165,7 @@ int h_peer_add(struct hctx *h)
 		audit_event("owner-add", "owner", owner, "by", h->by, NULL);
 	/* From here the change is live; a failed save says so and keeps it. */
 	new_owner = false;
-	if (hsave(h) < 0)
+	if ((ret = hctx_save(h)) < 0)
 		goto out;
 	ipaddr_format(&p->addr, a, sizeof(a), false);
 	snprintf(uid, sizeof(uid), "%d", (int)h->uid);
@@ -184,7 +181,7 @@ int h_peer_add(struct hctx *h)
 		uint8_t act[KEY_LEN], raw[PROTO_CODE_LEN];
 		size_t rl = 0;
 
-		activation_public_key(h->d, act);
+		actport_public_key(act, h->d->private_key);
 		if (sodium_base642bin(raw, sizeof(raw), code, strlen(code), NULL, &rl, NULL,
 				      sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
 		    rl == sizeof(raw) &&
@@ -206,27 +203,29 @@ out:
 	return ret;
 }
 
-int h_peer_list(struct hctx *h)
+int handle_peer_list(struct hctx *h)
 {
 	struct reg_peer **v;
+	int ret;
 
-	if (hcheck(h, 2, 0, NULL) < 0)
-		return -1;
-	if (registry_peers_sorted(h->d->reg, &v) < 0)
-		return herr(h, "out of memory");
+	if ((ret = hctx_check(h, 2, 0, NULL)) < 0)
+		return ret;
+	if ((ret = registry_peers_sorted(h->d->reg, &v)) < 0)
+		return hctx_err(h, ret, "out of memory");
 	for (size_t i = 0; i < h->d->reg->n_peers; i++)
-		hpeer_record(h, v[i], false);
+		peer_record(h, v[i], false);
 	free(v);
 	return 0;
 }
 
-int h_peer_show(struct hctx *h)
+int handle_peer_show(struct hctx *h)
 {
 	struct reg_peer *p;
+	int ret;
 
-	if (hcheck(h, 2, 1, NULL) < 0 || (p = hpeer(h, 2)) == NULL)
-		return -1;
-	hpeer_record(h, p, true);
+	if ((ret = hctx_check(h, 2, 1, NULL)) < 0 || (ret = hctx_peer(h, 2, &p)) < 0)
+		return ret;
+	peer_record(h, p, true);
 	return 0;
 }
 
@@ -238,45 +237,47 @@ static void audit_peer(struct hctx *h, const char *event, const struct reg_peer 
 	audit_event(event, "peer", p->name, "owner", p->owner->name, "by", h->by, "uid", uid, NULL);
 }
 
-int h_peer_remove(struct hctx *h)
-{
-	struct reg_peer *p;
-	struct session *s;
-
-	if (hcheck(h, 2, 1, NULL) < 0 || (p = hpeer(h, 2)) == NULL)
-		return -1;
-	s = sessions_find(&h->d->sessions, p->name);
-	if (s != NULL)
-		vpnd_session_end(h->d, s, "removed", h->by);
-	audit_peer(h, "peer-remove", p);
-	registry_peer_remove(h->d->reg, p);
-	return hsave(h);
-}
-
-int h_peer_disable(struct hctx *h)
+int handle_peer_remove(struct hctx *h)
 {
 	struct reg_peer *p;
 	struct session *s;
 	int ret;
 
-	if (hcheck(h, 2, 1, NULL) < 0 || (p = hpeer(h, 2)) == NULL)
-		return -1;
-	registry_peer_set_disabled(h->d->reg, p, true);
-	ret = hsave(h);
+	if ((ret = hctx_check(h, 2, 1, NULL)) < 0 || (ret = hctx_peer(h, 2, &p)) < 0)
+		return ret;
 	s = sessions_find(&h->d->sessions, p->name);
 	if (s != NULL)
-		vpnd_session_end(h->d, s, "disabled", h->by);
+		gate_session_end(h->d, s, "removed", h->by);
+	audit_peer(h, "peer-remove", p);
+	registry_peer_remove(h->d->reg, p);
+	return hctx_save(h);
+}
+
+int handle_peer_disable(struct hctx *h)
+{
+	struct reg_peer *p;
+	struct session *s;
+	int ret;
+
+	if ((ret = hctx_check(h, 2, 1, NULL)) < 0 || (ret = hctx_peer(h, 2, &p)) < 0)
+		return ret;
+	registry_peer_set_disabled(h->d->reg, p, true);
+	ret = hctx_save(h);
+	s = sessions_find(&h->d->sessions, p->name);
+	if (s != NULL)
+		gate_session_end(h->d, s, "disabled", h->by);
 	audit_peer(h, "peer-disable", p);
 	return ret;
 }
 
-int h_peer_enable(struct hctx *h)
+int handle_peer_enable(struct hctx *h)
 {
 	struct reg_peer *p;
+	int ret;
 
-	if (hcheck(h, 2, 1, NULL) < 0 || (p = hpeer(h, 2)) == NULL)
-		return -1;
+	if ((ret = hctx_check(h, 2, 1, NULL)) < 0 || (ret = hctx_peer(h, 2, &p)) < 0)
+		return ret;
 	registry_peer_set_disabled(h->d->reg, p, false);
 	audit_peer(h, "peer-enable", p);
-	return hsave(h);
+	return hctx_save(h);
 }

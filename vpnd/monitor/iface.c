@@ -4,7 +4,9 @@
  * every peer without a live session goes (before anything else happens),
  * then the interface is created or configured, then the peers of live
  * sessions are put back (those that survived on the interface keep their
- * WireGuard state, as they are updated, not re-added).
+ * WireGuard state, as they are updated, not re-added: gate_restore).
+ *
+ * Below gate.c: what it needs of sessions it reads from state/.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,11 +15,12 @@
 
 #include "monitor/audit.h"
 #include "base/log.h"
+#include "monitor/iface.h"
 #include "monitor/rtnl.h"
-#include "monitor/vpnd.h"
+#include "wg/wg.h"
 #include "wg/wgipc.h"
 
-static void free_peers(struct wg_peer *list)
+void iface_free_peers(struct wg_peer *list)
 {
 	while (list != NULL) {
 		struct wg_peer *next = list->next;
@@ -27,7 +30,7 @@ static void free_peers(struct wg_peer *list)
 	}
 }
 
-int gate_reconcile(struct vpnd *d)
+int iface_reconcile(struct vpnd *d)
 {
 	struct wg_device *dev = NULL, set = {0};
 	struct wg_peer *rm = NULL;
@@ -73,30 +76,12 @@ int gate_reconcile(struct vpnd *d)
 	}
 	ret = 0;
 out:
-	free_peers(rm);
+	iface_free_peers(rm);
 	wg_device_free(&dev);
 	return ret;
 }
 
-static int restore_sessions(struct vpnd *d)
-{
-	struct wg_peer *list = NULL;
-	char err[ERR_LEN];
-
-	for (size_t i = 0; i < d->sessions.n; i++) {
-		struct wg_peer *p = gate_peer_for_session(d->sessions.heap[i], false);
-
-		if (p == NULL) {
-			free_peers(list);
-			return -ENOMEM;
-		}
-		p->next = list;
-		list = p;
-	}
-	return gate_apply_peers(d, list, err);
-}
-
-int gate_setup_interface(struct vpnd *d)
+int iface_setup(struct vpnd *d)
 {
 	const char *ifname = d->conf.ifname;
 	char err[ERR_LEN];
@@ -136,5 +121,5 @@ int gate_setup_interface(struct vpnd *d)
 		log_error("cannot bring %s up: %s", ifname, err);
 		return ret;
 	}
-	return restore_sessions(d);
+	return 0;
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: ISC */
+/* Credential lockout (lockout.h); below verify.c and handle_key.c. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -13,26 +16,36 @@ struct slot {
 	uint64_t first, until;
 };
 
-static struct {
+struct lockout {
 	uint8_t hash_key[crypto_shorthash_KEYBYTES];
 	struct slot slots[LOCKOUT_SLOTS];
-} L;
+};
 
-void lockout_init(void)
+int lockout_create(struct lockout **out)
 {
-	randombytes_buf(L.hash_key, sizeof(L.hash_key));
-	memset(L.slots, 0, sizeof(L.slots));
+	*out = calloc(1, sizeof(**out));
+	if (*out == NULL)
+		return -ENOMEM;
+	randombytes_buf((*out)->hash_key, sizeof((*out)->hash_key));
+	return 0;
 }
 
-static struct slot *find(const char *owner, const char *cred, uint64_t now, bool take)
+void lockout_destroy(struct lockout **l)
 {
-	char key[sizeof(L.slots[0].key)];
+	free(*l);
+	*l = NULL;
+}
+
+static struct slot *find(struct lockout *l, const char *owner, const char *cred, uint64_t now,
+			 bool take)
+{
+	char key[sizeof(l->slots[0].key)];
 	uint8_t h[crypto_shorthash_BYTES];
 	struct slot *s;
 
 	snprintf(key, sizeof(key), "%s/%s", owner, cred);
-	crypto_shorthash(h, (const uint8_t *)key, strlen(key), L.hash_key);
-	s = &L.slots[(h[0] | h[1] << 8) % LOCKOUT_SLOTS];
+	crypto_shorthash(h, (const uint8_t *)key, strlen(key), l->hash_key);
+	s = &l->slots[(h[0] | h[1] << 8) % LOCKOUT_SLOTS];
 	if (strcmp(s->key, key) == 0)
 		return s;
 	/* Another credential's slot is taken over only when it holds
@@ -44,16 +57,16 @@ static struct slot *find(const char *owner, const char *cred, uint64_t now, bool
 	return s;
 }
 
-uint64_t lockout_left(const char *owner, const char *cred, uint64_t now)
+uint64_t lockout_left(struct lockout *l, const char *owner, const char *cred, uint64_t now)
 {
-	struct slot *s = find(owner, cred, now, false);
+	struct slot *s = find(l, owner, cred, now, false);
 
 	return s != NULL && s->until > now ? s->until - now : 0;
 }
 
-bool lockout_fail(const char *owner, const char *cred, uint64_t now)
+bool lockout_fail(struct lockout *l, const char *owner, const char *cred, uint64_t now)
 {
-	struct slot *s = find(owner, cred, now, true);
+	struct slot *s = find(l, owner, cred, now, true);
 
 	if (s == NULL)
 		return false;
@@ -69,9 +82,9 @@ bool lockout_fail(const char *owner, const char *cred, uint64_t now)
 	return true;
 }
 
-bool lockout_clear(const char *owner, const char *cred, uint64_t now)
+bool lockout_clear(struct lockout *l, const char *owner, const char *cred, uint64_t now)
 {
-	struct slot *s = find(owner, cred, now, false);
+	struct slot *s = find(l, owner, cred, now, false);
 	bool was = s != NULL && s->until > now;
 
 	if (s != NULL)
@@ -79,11 +92,11 @@ bool lockout_clear(const char *owner, const char *cred, uint64_t now)
 	return was;
 }
 
-unsigned lockout_count(uint64_t now)
+unsigned lockout_count(const struct lockout *l, uint64_t now)
 {
 	unsigned n = 0;
 
 	for (size_t i = 0; i < LOCKOUT_SLOTS; i++)
-		n += L.slots[i].until > now;
+		n += l->slots[i].until > now;
 	return n;
 }

@@ -18,16 +18,20 @@
 #define LOCKOUT_TIME   900
 #define LOCKOUT_SLOTS  1024
 
-void lockout_init(void);
+struct lockout;
+
+/* An empty table with a fresh hash key; 0 or -ENOMEM. */
+int lockout_create(struct lockout **out);
+void lockout_destroy(struct lockout **l);
 /* Seconds the credential stays locked from now (CLOCK_BOOTTIME seconds);
  * 0 when it is not locked. */
-uint64_t lockout_left(const char *owner, const char *cred, uint64_t now);
+uint64_t lockout_left(struct lockout *l, const char *owner, const char *cred, uint64_t now);
 /* Counts a failure; true when this one locks the credential. */
-bool lockout_fail(const char *owner, const char *cred, uint64_t now);
+bool lockout_fail(struct lockout *l, const char *owner, const char *cred, uint64_t now);
 /* A good assertion forgets the failures; so does an admin's unlock.
  * True when the credential was locked. */
-bool lockout_clear(const char *owner, const char *cred, uint64_t now);
+bool lockout_clear(struct lockout *l, const char *owner, const char *cred, uint64_t now);
 /* Credentials locked now; for `vpnd status`. */
-unsigned lockout_count(uint64_t now);
+unsigned lockout_count(const struct lockout *l, uint64_t now);
 
 #endif

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: ISC */
+/* The event loop (loop.h); the bottom layer, under every module that
+ * watches a descriptor or a timer. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

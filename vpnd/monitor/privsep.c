@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: ISC */
+/*
+ * The network child's life (privsep.h). Below run.c (and handle_status.c,
+ * which reads the counters); above dispatch.c, which answers what the
+ * child says, and drop.c, actport.c.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,25 +20,24 @@
 
 #include <sodium.h>
 
-#include "monitor/activation.h"
 #include "common/actmsg.h"
+#include "monitor/actport.h"
 #include "monitor/audit.h"
 #include "gateway/ctl.h"
 #include "base/log.h"
+#include "monitor/dispatch.h"
+#include "monitor/drop.h"
 #include "monitor/privsep.h"
-#include "common/sandbox.h"
 #include "base/strbuf.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 30000
 #define STABLE_MS      60000 /* a child that lived this long resets the backoff */
 #define BATCH          16    /* child messages per wake-up */
-#define OPS_BURST      800   /* requests the monitor takes from the child ... */
-#define OPS_PER_SEC    400   /* ... whatever the child does: above its own global limit */
 
 extern char **environ;
 
-static struct {
+struct privsep {
 	struct vpnd *d;
 	int udp_fd, exe_fd, dir_fd;
 	uid_t uid;
@@ -42,12 +46,12 @@ static struct {
 	pid_t pid;
 	struct loop_source *sock, *timer;
 	uint64_t backoff_ms, started_ms;
-	uint64_t restarts, violations, ops_limited;
-	uint64_t ops_milli, ops_last_ms;
-	bool ready, stopping;
+	uint64_t restarts;
+	bool stopping;
 	struct actmsg_init init;
-	struct actserver_stats base, cur, sum;
-} P = {.udp_fd = -1, .exe_fd = -1, .dir_fd = -1};
+	struct actstats base, sum; /* children gone; and with the running one's */
+	struct dispatch dp;        /* the running child's state and counters */
+};
 
 static uint64_t now_ms(void)
 {
@@ -94,39 +98,57 @@ static int empty_dir(const char *state_dir)
 	return fd;
 }
 
-int privsep_open(struct vpnd *d, int udp_fd, const uint8_t act_sk[KEY_LEN])
+int privsep_open(struct privsep **out, struct vpnd *d)
 {
-	P.d = d;
-	P.udp_fd = udp_fd;
-	P.backoff_ms = BACKOFF_MIN_MS;
-	P.ops_milli = OPS_BURST * 1000ULL;
-	memcpy(P.init.act_sk, act_sk, KEY_LEN);
-	P.init.rate_burst = 20;
-	P.init.rate_per_sec = 5;
-	P.init.global_burst = 400;
-	P.init.global_per_sec = 200;
-	sandbox_child_ids(&P.uid, &P.gid, &P.user);
+	struct privsep *ps = calloc(1, sizeof(*ps));
+	int ret;
+
+	*out = NULL;
+	if (ps == NULL)
+		return -ENOMEM;
+	*ps = (struct privsep){.d = d, .udp_fd = -1, .exe_fd = -1, .dir_fd = -1};
+	ps->backoff_ms = BACKOFF_MIN_MS;
+	dispatch_init(&ps->dp, d);
+	/* Bound here, while vpnd may still bind a port below 1024; the
+	 * network child only ever gets the socket. */
+	ps->udp_fd = actport_bind(d->conf.activation_port);
+	if (ps->udp_fd < 0) {
+		ret = ps->udp_fd;
+		goto fail;
+	}
+	proto_activation_key(ps->init.act_sk, d->private_key);
+	ps->init.rate_burst = 20;
+	ps->init.rate_per_sec = 5;
+	ps->init.global_burst = 400;
+	ps->init.global_per_sec = 200;
+	drop_child_ids(&ps->uid, &ps->gid, &ps->user);
 	/* The child is this very binary, even if a package upgrade replaces
 	 * the file while vpnd runs. */
-	P.exe_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
-	if (P.exe_fd < 0) {
+	ps->exe_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (ps->exe_fd < 0) {
+		ret = -errno;
 		log_error("cannot open vpnd's own executable: %s", strerror(errno));
-		return -errno;
+		goto fail;
 	}
-	P.dir_fd = empty_dir(d->conf.state_dir);
-	if (P.dir_fd < 0) {
+	ps->dir_fd = empty_dir(d->conf.state_dir);
+	if (ps->dir_fd < 0) {
+		ret = ps->dir_fd;
 		log_error("cannot make the network child's empty root in %s: %s", d->conf.state_dir,
-			  strerror(-P.dir_fd));
-		return P.dir_fd;
+			  strerror(-ret));
+		goto fail;
 	}
+	*out = ps;
 	return 0;
+fail:
+	privsep_close(&ps);
+	return ret;
 }
 
-static _Noreturn void exec_child(int sock, pid_t monitor)
+static _Noreturn void exec_child(const struct privsep *ps, int sock, pid_t monitor)
 {
 	static char name[] = "vpnd", cmd[] = "net-child";
 	char pid[16], *argv[] = {name, cmd, pid, NULL};
-	int fds[4] = {sock, P.udp_fd, P.dir_fd, P.exe_fd};
+	int fds[4] = {sock, ps->udp_fd, ps->dir_fd, ps->exe_fd};
 	sigset_t all;
 
 	/* The monitor's signalfd blocked these; the child starts clean. */
@@ -141,7 +163,7 @@ static _Noreturn void exec_child(int sock, pid_t monitor)
 			_exit(127);
 	fcntl(6, F_SETFD, FD_CLOEXEC);
 	syscall(SYS_close_range, 7U, ~0U, 0U);
-	if (sandbox_child_ids_enter(P.uid, P.gid) < 0)
+	if (drop_to_child(ps->uid, ps->gid) < 0)
 		_exit(126);
 	snprintf(pid, sizeof(pid), "%d", (int)monitor);
 	syscall(SYS_execveat, 6, "", argv, environ, AT_EMPTY_PATH);
@@ -150,17 +172,17 @@ static _Noreturn void exec_child(int sock, pid_t monitor)
 
 static int child_cb(int fd, uint32_t events, void *data);
 
-static void schedule_restart(void)
+static void schedule_restart(struct privsep *ps)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	loop_timer_set(P.timer, (uint64_t)t.tv_sec * NS_PER_SEC + (uint64_t)t.tv_nsec +
-					P.backoff_ms * 1000000ULL);
-	P.backoff_ms = P.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : P.backoff_ms * 2;
+	loop_timer_set(ps->timer, (uint64_t)t.tv_sec * NS_PER_SEC + (uint64_t)t.tv_nsec +
+					  ps->backoff_ms * 1000000ULL);
+	ps->backoff_ms = ps->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ps->backoff_ms * 2;
 }
 
-static int spawn(void)
+static int spawn(struct privsep *ps)
 {
 	uint8_t buf[ACTMSG_MAX];
 	size_t len;
@@ -178,20 +200,20 @@ static int spawn(void)
 		return -e;
 	}
 	if (pid == 0)
-		exec_child(sv[1], monitor);
+		exec_child(ps, sv[1], monitor);
 	close(sv[1]);
-	P.pid = pid;
-	P.ready = false;
-	P.started_ms = now_ms();
-	if (actmsg_encode_init(buf, &len, &P.init) < 0 ||
+	ps->pid = pid;
+	dispatch_started(&ps->dp);
+	ps->started_ms = now_ms();
+	if (actmsg_encode_init(buf, &len, &ps->init) < 0 ||
 	    send(sv[0], buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len) {
 		sodium_memzero(buf, sizeof(buf));
 		close(sv[0]);
 		return -EIO; /* the child exits on its own without it */
 	}
 	sodium_memzero(buf, sizeof(buf));
-	P.sock = loop_add_fd(P.d->loop, sv[0], EPOLLIN, child_cb, NULL);
-	if (P.sock == NULL) {
+	ps->sock = loop_add_fd(ps->d->loop, sv[0], EPOLLIN, child_cb, ps);
+	if (ps->sock == NULL) {
 		close(sv[0]);
 		return -ENOMEM;
 	}
@@ -204,24 +226,24 @@ static int kill_child(void *arg)
 }
 
 /* The child is gone or must go: reap it, keep its counters, restart. */
-static void child_lost(const char *why)
+static void child_lost(struct privsep *ps, const char *why)
 {
 	char pid[16], status[48];
 	uint64_t sock;
 	int st = 0;
 
-	if (P.sock != NULL)
-		loop_remove(P.d->loop, &P.sock);
-	if (P.pid > 0) {
-		sandbox_as_child(P.uid, kill_child, &P.pid);
-		while (waitpid(P.pid, &st, 0) < 0 && errno == EINTR)
+	if (ps->sock != NULL)
+		loop_remove(ps->d->loop, &ps->sock);
+	if (ps->pid > 0) {
+		drop_as_child(ps->uid, kill_child, &ps->pid);
+		while (waitpid(ps->pid, &st, 0) < 0 && errno == EINTR)
 			;
 		if (WIFSIGNALED(st))
 			snprintf(status, sizeof(status), "signal-%d", WTERMSIG(st));
 		else
 			snprintf(status, sizeof(status), "exit-%d", WEXITSTATUS(st));
-		snprintf(pid, sizeof(pid), "%d", (int)P.pid);
-		if (P.stopping)
+		snprintf(pid, sizeof(pid), "%d", (int)ps->pid);
+		if (ps->stopping)
 			goto out;
 		log_warn("the network child %s ended (%s, %s); restarting it", pid, why, status);
 		audit_event("netchild-restart", "pid", pid, "reason", why, "status", status, NULL);
@@ -229,193 +251,169 @@ static void child_lost(const char *why)
 out:
 	/* Its counters stay; the socket's drop count is a running total of
 	 * the socket's, which outlives children. */
-	sock = P.cur.drop_socket > P.base.drop_socket ? P.cur.drop_socket : P.base.drop_socket;
-	for (size_t i = 0; i < sizeof(P.base) / sizeof(uint64_t); i++)
-		((uint64_t *)&P.base)[i] += ((uint64_t *)&P.cur)[i];
-	P.base.drop_socket = sock;
-	memset(&P.cur, 0, sizeof(P.cur));
-	P.pid = 0;
-	P.ready = false;
-	if (P.stopping)
+	sock = ps->dp.cur.drop_socket > ps->base.drop_socket ? ps->dp.cur.drop_socket
+							     : ps->base.drop_socket;
+	actstats_add(&ps->base, &ps->dp.cur);
+	ps->base.drop_socket = sock;
+	memset(&ps->dp.cur, 0, sizeof(ps->dp.cur));
+	ps->pid = 0;
+	dispatch_started(&ps->dp);
+	if (ps->stopping)
 		return;
-	if (now_ms() - P.started_ms >= STABLE_MS)
-		P.backoff_ms = BACKOFF_MIN_MS;
-	P.restarts++;
-	schedule_restart();
+	if (now_ms() - ps->started_ms >= STABLE_MS)
+		ps->backoff_ms = BACKOFF_MIN_MS;
+	ps->restarts++;
+	schedule_restart(ps);
 }
 
 static int restart_cb(int fd, uint32_t events, void *data)
 {
+	struct privsep *ps = data;
 	uint64_t ticks;
 	int ret;
 
 	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return 0;
-	if (P.pid != 0)
+	if (ps->pid != 0)
 		return 0;
-	ret = spawn();
+	ret = spawn(ps);
 	if (ret < 0) {
 		log_error("cannot start the network child: %s", strerror(-ret));
-		if (P.pid > 0)
-			child_lost("no-start");
+		if (ps->pid > 0)
+			child_lost(ps, "no-start");
 		else
-			schedule_restart();
+			schedule_restart(ps);
 	}
 	return 0;
 }
 
-static bool ops_allow(void)
+static void child_ready(const struct privsep *ps)
 {
-	uint64_t now = now_ms(), cap = OPS_BURST * 1000ULL;
-
-	if (now > P.ops_last_ms) {
-		uint64_t add = (now - P.ops_last_ms) * OPS_PER_SEC;
-
-		P.ops_milli = add >= cap - P.ops_milli ? cap : P.ops_milli + add;
-		P.ops_last_ms = now;
-	}
-	if (P.ops_milli < 1000)
-		return false;
-	P.ops_milli -= 1000;
-	return true;
-}
-
-static int answer(int fd, const uint8_t *msg, size_t n)
-{
-	struct actmsg_op *op = calloc(1, sizeof(*op));
-	struct actmsg_result *res = calloc(1, sizeof(*res));
-	uint8_t out[ACTMSG_MAX];
-	size_t len = 0;
-	int ret = -EBADMSG;
-
-	if (op == NULL || res == NULL) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	if (actmsg_decode_op(op, msg, n) < 0)
-		goto fail;
-	res->seq = op->seq;
-	if (!ops_allow()) {
-		P.ops_limited++;
-		res->rep.status = PROTO_ERR_RATE_LIMITED;
-	} else if (activation_op(op, &res->rep) < 0) {
-		memset(&res->rep, 0, sizeof(res->rep));
-		res->rep.status = PROTO_ERR_INTERNAL;
-	}
-	ret = actmsg_encode_result(out, &len, res);
-	if (ret == 0)
-		send(fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	sodium_memzero(out, sizeof(out));
-fail:
-	if (op != NULL)
-		sodium_memzero(op, sizeof(*op));
-	if (res != NULL)
-		sodium_memzero(res, sizeof(*res));
-	free(op);
-	free(res);
-	return ret;
-}
-
-static void child_ready(void)
-{
-	P.ready = true;
-	if (P.restarts == 0)
+	if (ps->restarts == 0)
 		log_info("network child %d serves UDP port %u as user %s (uid %d), sandboxed",
-			 (int)P.pid, P.d->conf.activation_port, P.user, (int)P.uid);
+			 (int)ps->pid, ps->d->conf.activation_port, ps->user, (int)ps->uid);
 	else
-		log_info("network child %d is back", (int)P.pid);
+		log_info("network child %d is back", (int)ps->pid);
 }
 
 static int child_cb(int fd, uint32_t events, void *data)
 {
+	struct privsep *ps = data;
 	uint8_t buf[ACTMSG_MAX];
 
 	for (int i = 0; i < BATCH; i++) {
 		struct iovec iov = {buf, sizeof(buf)};
 		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
 		ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
+		enum dispatch_state was = ps->dp.state;
 		const char *bad = NULL;
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n <= 0) {
-			child_lost("closed");
+			child_lost(ps, "closed");
 			return 0;
 		}
-		/* The allow-list: what the child may say, and when. */
-		if ((m.msg_flags & MSG_TRUNC) != 0)
+		if ((m.msg_flags & MSG_TRUNC) != 0) {
 			bad = "oversized";
-		else if (actmsg_type(buf, (size_t)n) == ACTMSG_READY && n == 1 && !P.ready)
-			child_ready();
-		else if (actmsg_type(buf, (size_t)n) == ACTMSG_STATS)
-			bad = actmsg_decode_stats(&P.cur, buf, (size_t)n) < 0 ? "bad-stats" : NULL;
-		else if (actmsg_type(buf, (size_t)n) == ACTMSG_OP && P.ready)
-			bad = answer(fd, buf, (size_t)n) == -EBADMSG ? "bad-request" : NULL;
-		else
-			bad = "unexpected";
+			dispatch_violation(&ps->dp, bad);
+		} else if (dispatch_message(&ps->dp, fd, buf, (size_t)n, &bad) != -EBADMSG) {
+			bad = NULL;
+		}
 		sodium_memzero(buf, (size_t)n);
 		if (bad != NULL) {
-			P.violations++;
-			audit_event("netchild-violation", "reason", bad, NULL);
-			child_lost(bad);
+			child_lost(ps, bad);
 			return 0;
 		}
+		if (was != DISPATCH_SERVING && ps->dp.state == DISPATCH_SERVING)
+			child_ready(ps);
 	}
 	return 0;
 }
 
-int privsep_start(struct vpnd *d)
+int privsep_start(struct privsep *ps)
 {
 	int ret;
 
-	P.timer = loop_add_timer(d->loop, CLOCK_MONOTONIC, restart_cb, NULL);
-	if (P.timer == NULL)
+	ps->timer = loop_add_timer(ps->d->loop, CLOCK_MONOTONIC, restart_cb, ps);
+	if (ps->timer == NULL)
 		return -ENOMEM;
-	ret = sandbox_monitor_drop(P.uid, P.gid);
+	ret = drop_monitor(ps->uid, ps->gid);
 	if (ret < 0) {
 		log_error("cannot drop privileges: %s", strerror(-ret));
 		return ret;
 	}
-	ret = spawn();
+	ret = spawn(ps);
 	if (ret < 0)
 		log_error("cannot start the network child: %s", strerror(-ret));
 	return ret;
 }
 
-void privsep_close(struct vpnd *d)
+void privsep_close(struct privsep **p)
 {
-	P.stopping = true;
-	if (P.pid > 0 && P.d != NULL)
-		child_lost("stop");
-	if (P.timer != NULL && d->loop != NULL)
-		loop_remove(d->loop, &P.timer);
-	if (P.udp_fd >= 0)
-		close(P.udp_fd);
-	if (P.exe_fd >= 0)
-		close(P.exe_fd);
-	if (P.dir_fd >= 0)
-		close(P.dir_fd);
-	P.udp_fd = P.exe_fd = P.dir_fd = -1;
-	sodium_memzero(&P.init, sizeof(P.init));
+	struct privsep *ps = *p;
+
+	if (ps == NULL)
+		return;
+	ps->stopping = true;
+	if (ps->pid > 0)
+		child_lost(ps, "stop");
+	if (ps->timer != NULL && ps->d->loop != NULL)
+		loop_remove(ps->d->loop, &ps->timer);
+	if (ps->udp_fd >= 0)
+		close(ps->udp_fd);
+	if (ps->exe_fd >= 0)
+		close(ps->exe_fd);
+	if (ps->dir_fd >= 0)
+		close(ps->dir_fd);
+	sodium_memzero(ps, sizeof(*ps));
+	free(ps);
+	*p = NULL;
 }
 
-const struct actserver_stats *privsep_stats(void)
+const struct actstats *privsep_stats(struct privsep *ps)
 {
 	/* Whatever the child has said already counts. */
-	if (P.sock != NULL && P.pid > 0)
-		child_cb(loop_source_fd(P.sock), EPOLLIN, NULL);
-	for (size_t i = 0; i < sizeof(P.sum) / sizeof(uint64_t); i++)
-		((uint64_t *)&P.sum)[i] = ((uint64_t *)&P.base)[i] + ((uint64_t *)&P.cur)[i];
-	P.sum.drop_socket =
-		P.cur.drop_socket > P.base.drop_socket ? P.cur.drop_socket : P.base.drop_socket;
-	return &P.sum;
+	if (ps->sock != NULL && ps->pid > 0)
+		child_cb(loop_source_fd(ps->sock), EPOLLIN, ps);
+	ps->sum = ps->base;
+	actstats_add(&ps->sum, &ps->dp.cur);
+	ps->sum.drop_socket = ps->dp.cur.drop_socket > ps->base.drop_socket ? ps->dp.cur.drop_socket
+									    : ps->base.drop_socket;
+	return &ps->sum;
 }
 
-void privsep_status_fields(struct strbuf *o)
+void privsep_act_fields(struct privsep *ps, struct strbuf *o)
 {
-	ctl_add_fieldf(o, "netchild-pid", "%d", (int)P.pid);
-	ctl_add_fieldf(o, "netchild-user", "%s", P.user != NULL ? P.user : "-");
-	ctl_add_fieldf(o, "netchild-restarts", "%llu", (unsigned long long)P.restarts);
-	ctl_add_fieldf(o, "netchild-violations", "%llu", (unsigned long long)P.violations);
-	ctl_add_fieldf(o, "act-monitor-limited", "%llu", (unsigned long long)P.ops_limited);
+	const struct actstats *st = privsep_stats(ps);
+	uint64_t refused = 0;
+
+	for (int i = 1; i <= PROTO_ERR_WIRE_MAX; i++)
+		refused += st->replies[i];
+#define F(name, v) ctl_add_fieldf(o, name, "%llu", (unsigned long long)(v))
+	F("act-received", st->received);
+	F("act-drop-socket", st->drop_socket);
+	F("act-drop-malformed", st->drop_malformed);
+	F("act-drop-mac0", st->drop_mac0);
+	F("act-drop-mac1", st->drop_mac1);
+	F("act-drop-rate", st->drop_rate);
+	F("act-drop-global", st->drop_global);
+	F("act-drop-challenge", st->drop_challenge);
+	F("act-drop-replay", st->drop_replay);
+	F("act-drop-undecryptable", st->drop_decrypt);
+	F("act-drop-busy", st->drop_busy);
+	F("act-hellos", st->hellos);
+	F("act-retransmits", st->retransmits);
+	F("act-requests", st->requests);
+	F("act-ok", st->replies[PROTO_OK]);
+	F("act-refused", refused);
+#undef F
+}
+
+void privsep_status_fields(const struct privsep *ps, struct strbuf *o)
+{
+	ctl_add_fieldf(o, "netchild-pid", "%d", (int)ps->pid);
+	ctl_add_fieldf(o, "netchild-user", "%s", ps->user != NULL ? ps->user : "-");
+	ctl_add_fieldf(o, "netchild-restarts", "%llu", (unsigned long long)ps->restarts);
+	dispatch_status_fields(&ps->dp, o);
 }

@@ -1,31 +1,34 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The monitor's side of privilege separation (docs/privsep.md): it runs
- * the network child (vpnd/netchild.c), answers its requests through an
- * allow-list of message types, restarts it with backoff when it dies or
- * breaks the protocol, and keeps its counters across restarts. Sessions
- * and the interface never depend on the child: it holds neither.
+ * The network child's life, in the monitor (docs/privsep.md): it binds the
+ * activation port, runs the child (netchild/), reads its socket and hands
+ * each message to the dispatch table (dispatch.h), restarts it with backoff
+ * when it dies or breaks the protocol, and keeps its counters across
+ * restarts. Sessions and the interface never depend on the child: it
+ * holds neither.
  */
 #ifndef VPND_PRIVSEP_H
 #define VPND_PRIVSEP_H
 
-#include <stdint.h>
+#include "common/actstats.h"
+#include "monitor/daemon.h"
 
-#include "netchild/actserver.h"
-#include "monitor/vpnd.h"
+struct privsep;
 
-/* Before privileges go: takes the bound UDP socket, opens vpnd's own
- * executable and the empty directory the child chroots into, picks the
- * child's ids. */
-int privsep_open(struct vpnd *d, int udp_fd, const uint8_t act_sk[KEY_LEN]);
-/* The monitor's own drop of privileges (vpnd/sandbox.c), then the first
- * child. */
-int privsep_start(struct vpnd *d);
-/* Stops the child (its socket closes; it exits) and waits for it. */
-void privsep_close(struct vpnd *d);
+/* Before privileges go: binds the UDP port, opens vpnd's own executable
+ * and the empty directory the child chroots into, picks the child's ids. */
+int privsep_open(struct privsep **out, struct vpnd *d);
+/* The monitor's own drop of privileges (drop.h), then the first child. */
+int privsep_start(struct privsep *ps);
+/* Stops the child (its socket closes; it exits), waits for it, frees. */
+void privsep_close(struct privsep **ps);
 /* The packet counters of every child so far. */
-const struct actserver_stats *privsep_stats(void);
+const struct actstats *privsep_stats(struct privsep *ps);
 struct strbuf;
-void privsep_status_fields(struct strbuf *o);
+/* The packet counters as control-protocol fields (act-received ...). */
+void privsep_act_fields(struct privsep *ps, struct strbuf *o);
+/* The child: netchild-pid, -user, -restarts, -violations, and the
+ * monitor's own limit (act-monitor-limited). */
+void privsep_status_fields(const struct privsep *ps, struct strbuf *o);
 
 #endif

@@ -4,6 +4,9 @@
  * of fail-closed: sessions are read (those over, or of another boot, are
  * dropped), the peers on the interface without a live session are removed,
  * and only then is the interface configured and the control socket opened.
+ *
+ * The top of the monitor's layers (daemon.h): it makes the daemon's state,
+ * hands it to every module below, and takes it apart at the end.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,14 +22,20 @@
 #include <sodium.h>
 
 #include "base/atomicfile.h"
-#include "monitor/activation.h"
+#include "monitor/actport.h"
 #include "monitor/audit.h"
 #include "cli.h"
 #include "config.h"
 #include "base/log.h"
+#include "monitor/control.h"
+#include "monitor/daemon.h"
+#include "monitor/ends.h"
+#include "monitor/gate.h"
+#include "monitor/iface.h"
+#include "monitor/lockout.h"
 #include "monitor/privsep.h"
+#include "monitor/verify.h"
 #include "state/session_file.h"
-#include "monitor/vpnd.h"
 
 /* Ends the sessions the registry no longer allows: peer gone, disabled,
  * or re-keyed. Before the interface is touched (live false) they are only
@@ -42,7 +51,7 @@ static void prune_sessions(struct vpnd *d, bool live)
 			continue;
 		}
 		if (live) {
-			vpnd_session_end(d, s, "registry-changed", "vpnd");
+			gate_session_end(d, s, "registry-changed", "vpnd");
 		} else {
 			sessions_remove(&d->sessions, s);
 			audit_event("session-end", "peer", s->name, "owner", s->owner, "reason",
@@ -50,17 +59,6 @@ static void prune_sessions(struct vpnd *d, bool live)
 			session_free(&s);
 		}
 	}
-}
-
-int vpnd_save_registry(struct vpnd *d, char err[ERR_LEN])
-{
-	int ret = registry_save(d->reg);
-
-	if (ret < 0) {
-		text_err(err, "cannot write the registry in %s: %s", d->reg->dir, strerror(-ret));
-		log_error("%s", err);
-	}
-	return ret;
 }
 
 static int load_registry(struct vpnd *d, struct registry **out, const struct conf *c)
@@ -160,6 +158,7 @@ static int signal_cb(int fd, uint32_t events, void *data)
 
 static int start(struct vpnd *d)
 {
+	uint8_t act_pub[KEY_LEN];
 	char err[ERR_LEN];
 	struct stat st;
 	sigset_t set;
@@ -201,7 +200,8 @@ static int start(struct vpnd *d)
 	if (d->timer == NULL)
 		return -errno;
 	/* Fail closed before anything else. */
-	if ((ret = gate_reconcile(d)) < 0 || (ret = gate_setup_interface(d)) < 0)
+	if ((ret = iface_reconcile(d)) < 0 || (ret = iface_setup(d)) < 0 ||
+	    (ret = gate_restore(d)) < 0)
 		return ret;
 	gate_save_sessions(d);
 	sigemptyset(&set);
@@ -212,15 +212,20 @@ static int start(struct vpnd *d)
 	if (d->signals == NULL)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
-	if ((ret = activation_open(d)) < 0)
+	/* The activation port's state, and its socket, bound while vpnd may
+	 * still bind a port below 1024. */
+	actport_public_key(act_pub, d->private_key);
+	if ((ret = ends_create(&d->ends)) < 0 || (ret = lockout_create(&d->lockout)) < 0 ||
+	    (ret = verify_create(&d->verify, act_pub)) < 0 ||
+	    (ret = privsep_open(&d->privsep, d)) < 0)
 		return ret;
-	if ((ret = server_open(d)) < 0)
+	if ((ret = control_open(d)) < 0)
 		return ret;
 	/* Everything that needed root is done: from here on CAP_NET_ADMIN
 	 * only, and the network child (docs/privsep.md). */
-	if ((ret = privsep_start(d)) < 0)
+	if ((ret = privsep_start(d->privsep)) < 0)
 		return ret;
-	vpnd_schedule(d);
+	gate_schedule(d);
 	d->started_wall = clock_wall();
 	/* Loading and restoring at size leave freed heap behind: give it
 	 * back, vpnd may run for months. */
@@ -230,14 +235,17 @@ static int start(struct vpnd *d)
 
 static void stop(struct vpnd *d)
 {
-	server_close(d);
-	activation_close(d);
+	control_close(d);
+	privsep_close(&d->privsep);
+	verify_destroy(&d->verify);
+	lockout_destroy(&d->lockout);
 	if (d->reg != NULL)
 		gate_save_sessions(d);
 	loop_destroy(&d->loop);
 	registry_destroy(&d->reg);
 	sessions_finish(&d->sessions);
 	conf_finish(&d->conf);
+	ends_destroy(&d->ends);
 	audit_close();
 	sodium_memzero(d->private_key, sizeof(d->private_key));
 }

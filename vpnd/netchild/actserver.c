@@ -25,7 +25,7 @@ struct actserver {
 	struct actserver_config cfg;
 	struct replay_cache *replay;
 	struct ratelimit *rate;
-	struct actserver_stats stats;
+	struct actstats stats;
 	uint64_t global_milli, global_last_ms; /* one token bucket for all */
 	size_t ring_next;
 	struct ring_entry ring[RING];
@@ -91,14 +91,9 @@ const uint8_t *actserver_public_key(const struct actserver *s)
 	return s->gw.pk;
 }
 
-const struct actserver_stats *actserver_stats(const struct actserver *s)
+const struct actstats *actserver_stats(const struct actserver *s)
 {
 	return &s->stats;
-}
-
-void actserver_note_socket_drops(struct actserver *s, uint64_t n)
-{
-	s->stats.drop_socket += n;
 }
 
 static bool global_allow(struct actserver *s, uint64_t now_ms)

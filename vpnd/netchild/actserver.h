@@ -8,35 +8,15 @@
  * handed to the caller (vpnd: registry, sessions, interface), whose answer
  * is sealed. Every drop and refusal is counted.
  */
-#ifndef KEYGATE_ACTSERVER_H
-#define KEYGATE_ACTSERVER_H
+#ifndef VPND_ACTSERVER_H
+#define VPND_ACTSERVER_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "common/actstats.h"
 #include "proto/proto.h"
-
-struct actserver_stats {
-	uint64_t received;
-	uint64_t drop_malformed; /* length, version, type */
-	uint64_t drop_mac0;      /* blind garbage */
-	uint64_t drop_mac1;
-	uint64_t drop_rate;      /* this source over its limit */
-	uint64_t drop_global;    /* all sources together over theirs */
-	uint64_t drop_challenge; /* bad tag, expired, from the future */
-	uint64_t drop_replay;
-	uint64_t drop_decrypt;
-	uint64_t drop_busy; /* replay cache full */
-	uint64_t hellos;
-	uint64_t retransmits;                     /* answered from the reply ring */
-	uint64_t requests;                        /* decrypted */
-	uint64_t replies[PROTO_ERR_WIRE_MAX + 1]; /* by status */
-	/* Datagrams the kernel dropped on a full receive buffer, before
-	 * `received` saw them (SO_RXQ_OVFL); the caller, who reads the
-	 * socket, adds them with actserver_note_socket_drops. */
-	uint64_t drop_socket;
-};
 
 /*
  * The operation. Fill rep (status and fields; gateway_time is set already)
@@ -67,8 +47,8 @@ int actserver_create(struct actserver **s, const uint8_t act_sk[KEY_LEN],
 		     const struct actserver_config *cfg);
 void actserver_destroy(struct actserver **s);
 const uint8_t *actserver_public_key(const struct actserver *s);
-const struct actserver_stats *actserver_stats(const struct actserver *s);
-void actserver_note_socket_drops(struct actserver *s, uint64_t n);
+/* Its counters; drop_socket stays 0: the socket is the caller's. */
+const struct actstats *actserver_stats(const struct actserver *s);
 
 /*
  * One datagram. now_ms: CLOCK_BOOTTIME in milliseconds; wall: unix

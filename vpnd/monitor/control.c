@@ -7,6 +7,8 @@
  * its request and, while its reply is written, to read more of it: one
  * that goes quiet is hung up on, so silent connections cannot hold the
  * MAX_CLIENTS slots and lock the admin out.
+ *
+ * Below run.c; above handlers.c, which answers each request.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +26,8 @@
 #include "gateway/ctl.h"
 #include "base/log.h"
 #include "base/strbuf.h"
-#include "monitor/vpnd.h"
+#include "monitor/control.h"
+#include "monitor/handlers.h"
 
 #define MAX_CLIENTS      32
 #define CLIENT_TIMEOUT_S 5
@@ -103,7 +106,7 @@ static void client_answer(struct client *c, int fd)
 		refuse(c, err);
 		ctl_reply_error(&c->out, "malformed request: %s", err);
 	} else {
-		handle_request(c->d, req, c->cred.uid, c->cred.pid, &c->out);
+		handlers_request(c->d, req, c->cred.uid, c->cred.pid, &c->out);
 	}
 	if (req != NULL) {
 		memset(req->buf, 0, sizeof(req->buf));
@@ -221,7 +224,7 @@ static int listener_cb(int lfd, uint32_t events, void *data)
 	return 0;
 }
 
-int server_open(struct vpnd *d)
+int control_open(struct vpnd *d)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	const char *path = d->conf.control_socket;
@@ -272,7 +275,7 @@ int server_open(struct vpnd *d)
 	return 0;
 }
 
-void server_close(struct vpnd *d)
+void control_close(struct vpnd *d)
 {
 	if (d->listener == NULL)
 		return;

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The running gateway: what `vpnd run` holds. Everything runs in one thread
+ * around one event loop (monitor/loop.h); every module takes this struct
+ * (or a struct of its own that points to it) as its first argument, so a
+ * test can build one.
+ *
+ * The monitor's modules, in layers: each calls only those below it.
+ *
+ *   run.c          start, stop, reload, signals
+ *   control.c      the control socket (root's clients)
+ *   handlers.c     the control requests' table
+ *   handle_*.c     one group of control requests each
+ *   hctx.c         what the control handlers share
+ *   privsep.c      the network child's life: start, restart, counters
+ *   dispatch.c     the child's requests' table: type, states, answer
+ *   ops.c          the activation operations (enroll, activate, ...)
+ *   verify.c       assertion checks: verifiers, spent challenges
+ *   lockout.c, assertion.c, actport.c
+ *   gate.c         sessions on the interface, their timer
+ *   iface.c        the interface at start: reconcile, configure
+ *   ends.c, daemon.c, drop.c, audit.c, loop.c, rtnl.c
+ *   state/ (registry, sessions), common/, lib/
+ */
+#ifndef VPND_DAEMON_H
+#define VPND_DAEMON_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/clock.h"
+#include "base/keys.h"
+#include "base/text.h"
+#include "gateway/conf.h"
+#include "monitor/loop.h"
+#include "state/registry.h"
+#include "state/session.h"
+
+struct ends;
+struct lockout;
+struct verify;
+struct privsep;
+
+struct vpnd {
+	struct conf conf;
+	char conf_path[PATH_MAX];
+	char boot_id[BOOT_ID_LEN + 1];
+	uint8_t private_key[KEY_LEN];
+	uint8_t public_key[KEY_LEN];
+	struct registry *reg;
+	struct sessions sessions;
+	char sessions_path[PATH_MAX + 16];
+	struct loop *loop;
+	struct loop_source *timer;
+	struct loop_source *signals;
+	struct loop_source *listener;
+	unsigned n_clients;
+	bool sweep; /* removing ended peers failed: retry iface_reconcile each second */
+	bool quit;
+	int64_t started_wall;
+	uint64_t refused;        /* control requests refused */
+	struct ends *ends;       /* how sessions ended, for STATUS (ends.h) */
+	struct lockout *lockout; /* credentials locked after failures (lockout.h) */
+	struct verify *verify;   /* the assertion checks' caches (verify.h) */
+	struct privsep *privsep; /* the network child (privsep.h) */
+};
+
+/* Saves the registry; logs and returns -errno on failure. */
+int daemon_save_registry(struct vpnd *d, char err[ERR_LEN]);
+
+#endif

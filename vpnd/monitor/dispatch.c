@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The table of what the network child may ask (dispatch.h) and the
+ * monitor's answers. Below privsep.c, which reads the child's socket and
+ * restarts it; above ops.c, which carries the operations out. A new
+ * message is a row and its answer here, its wrapper in netchild/monwrap.c,
+ * its codec in common/actmsg.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "base/strbuf.h"
+#include "common/actmsg.h"
+#include "gateway/ctl.h"
+#include "monitor/audit.h"
+#include "monitor/dispatch.h"
+#include "monitor/ops.h"
+
+#define OPS_BURST   800 /* requests the monitor takes from the child ... */
+#define OPS_PER_SEC 400 /* ... whatever the child does: above its own global limit */
+
+typedef int (*ops_fn)(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep);
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+void dispatch_init(struct dispatch *dp, struct vpnd *d)
+{
+	*dp = (struct dispatch){
+		.d = d, .state = DISPATCH_STARTED, .ops_milli = OPS_BURST * 1000ULL};
+}
+
+void dispatch_started(struct dispatch *dp)
+{
+	dp->state = DISPATCH_STARTED;
+}
+
+static bool ops_allow(struct dispatch *dp)
+{
+	uint64_t now = now_ms(), cap = OPS_BURST * 1000ULL;
+
+	if (now > dp->ops_last_ms) {
+		uint64_t add = (now - dp->ops_last_ms) * OPS_PER_SEC;
+
+		dp->ops_milli = add >= cap - dp->ops_milli ? cap : dp->ops_milli + add;
+		dp->ops_last_ms = now;
+	}
+	if (dp->ops_milli < 1000)
+		return false;
+	dp->ops_milli -= 1000;
+	return true;
+}
+
+/* READY: the child is sandboxed and serves. */
+static int answer_ready(struct dispatch *dp, int fd, const uint8_t *msg, size_t len)
+{
+	(void)fd;
+	(void)msg;
+	if (len != 1)
+		return -EBADMSG;
+	dp->state = DISPATCH_SERVING;
+	return 0;
+}
+
+/* STATS: the child's counters; nothing goes back. */
+static int answer_stats(struct dispatch *dp, int fd, const uint8_t *msg, size_t len)
+{
+	(void)fd;
+	return actmsg_decode_stats(&dp->cur, msg, len);
+}
+
+/* An operation: decoded strictly, limited, carried out, answered with a
+ * RESULT of the same seq. */
+static int answer_op(struct dispatch *dp, int fd, enum actmsg_type type, const uint8_t *msg,
+		     size_t len, ops_fn fn)
+{
+	struct actmsg_op *op = calloc(1, sizeof(*op));
+	struct actmsg_result *res = calloc(1, sizeof(*res));
+	uint8_t out[ACTMSG_MAX];
+	size_t n = 0;
+	int ret = -EBADMSG;
+
+	if (op == NULL || res == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	if (actmsg_decode_op(op, type, msg, len) < 0)
+		goto fail;
+	res->seq = op->seq;
+	if (!ops_allow(dp)) {
+		dp->ops_limited++;
+		res->rep.status = PROTO_ERR_RATE_LIMITED;
+	} else if (fn(dp->d, op, &res->rep) < 0) {
+		memset(&res->rep, 0, sizeof(res->rep));
+		res->rep.status = PROTO_ERR_INTERNAL;
+	}
+	ret = actmsg_encode_result(out, &n, res);
+	if (ret == 0)
+		send(fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	sodium_memzero(out, sizeof(out));
+fail:
+	if (op != NULL)
+		sodium_memzero(op, sizeof(*op));
+	if (res != NULL)
+		sodium_memzero(res, sizeof(*res));
+	free(op);
+	free(res);
+	return ret;
+}
+
+static int answer_activate(struct dispatch *dp, int fd, const uint8_t *msg, size_t len)
+{
+	return answer_op(dp, fd, ACTMSG_ACTIVATE, msg, len, ops_activate);
+}
+
+static int answer_enroll(struct dispatch *dp, int fd, const uint8_t *msg, size_t len)
+{
+	return answer_op(dp, fd, ACTMSG_ENROLL, msg, len, ops_enroll);
+}
+
+static int answer_add_key(struct dispatch *dp, int fd, const uint8_t *msg, size_t len)
+{
+	return answer_op(dp, fd, ACTMSG_ADD_KEY, msg, len, ops_add_key);
+}
+
+static int answer_deactivate(struct dispatch *dp, int fd, const uint8_t *msg, size_t len)
+{
+	return answer_op(dp, fd, ACTMSG_DEACTIVATE, msg, len, ops_deactivate);
+}
+
+static int answer_status(struct dispatch *dp, int fd, const uint8_t *msg, size_t len)
+{
+	return answer_op(dp, fd, ACTMSG_STATUS, msg, len, ops_status);
+}
+
+#define STARTED DISPATCH_STARTED
+#define SERVING DISPATCH_SERVING
+
+/* Everything the network child may say to the monitor. The monitor says
+ * INIT (privsep.c) and RESULT (answer_op); the child never may. */
+static const struct {
+	enum actmsg_type type;
+	unsigned states; /* a mask of enum dispatch_state */
+	int (*answer)(struct dispatch *dp, int fd, const uint8_t *msg, size_t len);
+	const char *malformed; /* the violation when answer says -EBADMSG */
+} table[] = {
+	{ACTMSG_READY, STARTED, answer_ready, "unexpected"},
+	{ACTMSG_STATS, STARTED | SERVING, answer_stats, "bad-stats"},
+	{ACTMSG_ACTIVATE, SERVING, answer_activate, "bad-request"},
+	{ACTMSG_ENROLL, SERVING, answer_enroll, "bad-request"},
+	{ACTMSG_ADD_KEY, SERVING, answer_add_key, "bad-request"},
+	{ACTMSG_DEACTIVATE, SERVING, answer_deactivate, "bad-request"},
+	{ACTMSG_STATUS, SERVING, answer_status, "bad-request"},
+};
+
+void dispatch_violation(struct dispatch *dp, const char *why)
+{
+	dp->violations++;
+	audit_event("netchild-violation", "reason", why, NULL);
+}
+
+int dispatch_message(struct dispatch *dp, int fd, const uint8_t *msg, size_t len, const char **why)
+{
+	int type = actmsg_type(msg, len), ret;
+
+	*why = NULL;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if ((int)table[i].type != type)
+			continue;
+		if ((table[i].states & dp->state) == 0)
+			break;
+		ret = table[i].answer(dp, fd, msg, len);
+		if (ret != -EBADMSG)
+			return ret;
+		*why = table[i].malformed;
+		dispatch_violation(dp, *why);
+		return -EBADMSG;
+	}
+	*why = "unexpected";
+	dispatch_violation(dp, *why);
+	return -EBADMSG;
+}
+
+void dispatch_status_fields(const struct dispatch *dp, struct strbuf *o)
+{
+	ctl_add_fieldf(o, "netchild-violations", "%llu", (unsigned long long)dp->violations);
+	ctl_add_fieldf(o, "act-monitor-limited", "%llu", (unsigned long long)dp->ops_limited);
+}

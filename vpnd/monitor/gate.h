@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Sessions on the interface: a session's peer goes on WireGuard when it
+ * opens and comes off when it ends; one timer ends them at their deadline.
+ * The control handlers and the activation operations open and end
+ * sessions only through here.
+ */
+#ifndef VPND_GATE_H
+#define VPND_GATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "monitor/daemon.h"
+
+/* How a session is being opened. */
+struct gate_open {
+	const char *by;     /* "admin", "key:ID": a token for the audit and the file */
+	uid_t uid;          /* for the audit: who asked (admin path), or -1 */
+	uint64_t window;    /* seconds; 0: the peer's, owner's or config's window */
+	const uint8_t *psk; /* a per-session preshared key (laptops), or NULL: the
+			     * peer's static one (mobile) or none */
+};
+
+/* Opens or extends a session for an enabled peer with a public key: puts
+ * it on the interface, persists it, audits it, re-arms the timer. */
+int gate_session_open(struct vpnd *d, struct reg_peer *p, const struct gate_open *o,
+		      struct session **out, char err[ERR_LEN]);
+/* Ends a session at once: persisted first, then off the interface, then
+ * audited with the reason ("killed", "disabled", "removed", "revoked") and
+ * noted for STATUS (ends.h). */
+int gate_session_end(struct vpnd *d, struct session *s, const char *reason, const char *by);
+/* The effective window and idle timeout of a peer, in seconds. */
+uint64_t gate_peer_window(const struct vpnd *d, const struct reg_peer *p);
+uint64_t gate_peer_idle(const struct vpnd *d, const struct reg_peer *p);
+/* Re-arms the expiry timer (d->timer) for the earliest deadline. */
+void gate_schedule(struct vpnd *d);
+/* The timer's callback: ends what is over, sweeps if a removal failed. */
+int gate_timer_cb(int fd, uint32_t events, void *data);
+/* At start, once the interface is set up: the live sessions' peers on. */
+int gate_restore(struct vpnd *d);
+int gate_save_sessions(struct vpnd *d);
+struct wg_peer;
+/* The WireGuard peer of a session: to add (allowed IP, psk) or to remove. */
+struct wg_peer *gate_peer_for_session(const struct session *s, bool remove);
+/* Applies a list of peer changes in one call and frees the list; a failure
+ * is logged, and WireGuard's line about it left in err. */
+int gate_apply_peers(struct vpnd *d, struct wg_peer *list, char err[ERR_LEN]);
+
+#endif

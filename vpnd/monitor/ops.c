@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The activation operations (ops.h). The network child (netchild/) does
+ * everything up to a decrypted, well-formed request and sends it here as
+ * the message of its operation (dispatch.c); here each operation meets
+ * vpnd's registry, its sessions and the interface, and every argument is
+ * checked again as if the child lied: the peer known and enabled, the
+ * device the one it claims, the new credential one we can verify;
+ * verify.c checks the assertions.
+ *
+ * Below dispatch.c; above verify.c, gate.c, ends.c and daemon.c.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <sodium.h>
+
+#include "monitor/audit.h"
+#include "base/clock.h"
+#include "state/enrollcode.h"
+#include "base/log.h"
+#include "monitor/ends.h"
+#include "monitor/gate.h"
+#include "monitor/ops.h"
+#include "monitor/verify.h"
+
+/* The source the child reports: for audit lines only, never trusted. */
+static void addr_text(char *buf, size_t len, const uint8_t src[18])
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (memcmp(src, mapped, 12) == 0)
+		inet_ntop(AF_INET, src + 12, a, sizeof(a));
+	else
+		inet_ntop(AF_INET6, src, a, sizeof(a));
+	snprintf(buf, len, "%s", a);
+}
+
+/* Audits the refusal and sets rep's status; returns 0: a refusal is an
+ * answer. */
+static int refuse(struct proto_reply *rep, enum proto_err code, const char *op, const char *peer,
+		  const uint8_t src[18])
+{
+	char a[INET6_ADDRSTRLEN];
+
+	addr_text(a, sizeof(a), src);
+	audit_event("activation-refused", "op", op, "peer", peer != NULL ? peer : "-", "reason",
+		    proto_errname(code), "src", a, NULL);
+	rep->status = (uint8_t)code;
+	return 0;
+}
+
+/* The peer a request names; NULL when there is none by that key or name. */
+static struct reg_peer *target(struct vpnd *d, const struct proto_request *req)
+{
+	if (req->target.kind == PROTO_TARGET_KEY)
+		return registry_peer_find_key(d->reg, req->target.key);
+	if (req->target.kind == PROTO_TARGET_NAME)
+		return registry_peer_find(d->reg, req->target.name);
+	return NULL;
+}
+
+static bool key_zero(const uint8_t k[KEY_LEN])
+{
+	uint8_t z = 0;
+
+	for (size_t i = 0; i < KEY_LEN; i++)
+		z |= k[i];
+	return z == 0;
+}
+
+/* What the child sent decoded strictly; what it means is checked here
+ * again. True when the request is refused for its form. */
+static bool malformed(const struct actmsg_op *o, struct proto_reply *rep)
+{
+	rep->status = PROTO_OK;
+	if ((o->has_static && key_zero(o->static_pub)) ||
+	    (o->req.op != PROTO_OP_ENROLL && o->req.target.kind == PROTO_TARGET_NONE)) {
+		refuse(rep, PROTO_ERR_BAD_REQUEST, "request", NULL, o->src);
+		return true;
+	}
+	return false;
+}
+
+/* A new credential as the child passed it: an algorithm we verify and a
+ * key of that algorithm's size. */
+static bool cred_valid(const struct proto_request *q)
+{
+	const struct proto_cred *c = &q->cred;
+
+	if ((q->fields & PROTO_REQ_NEW_CRED) == 0 || c->id_len == 0)
+		return false;
+	if (c->alg == PROTO_COSE_ES256)
+		return c->pk_len == 64;
+	return c->alg == PROTO_COSE_EDDSA && c->pk_len == 32;
+}
+
+static enum reg_alg cred_alg(const struct proto_cred *c)
+{
+	return c->alg == PROTO_COSE_EDDSA ? REG_EDDSA : REG_ES256;
+}
+
+static void fill_session(struct proto_reply *rep, const struct reg_peer *p, const struct session *s)
+{
+	uint64_t now = clock_boot_ns();
+
+	rep->fields |= PROTO_REP_PEER | PROTO_REP_OWNER | PROTO_REP_STATE;
+	snprintf(rep->peer, sizeof(rep->peer), "%s", p->name);
+	snprintf(rep->owner, sizeof(rep->owner), "%s", p->owner->name);
+	rep->state = s != NULL;
+	if (s != NULL) {
+		uint64_t end = session_deadline(s);
+
+		rep->fields |= PROTO_REP_SECONDS_LEFT;
+		rep->seconds_left = end > now ? (end - now) / NS_PER_SEC : 0;
+	}
+}
+
+int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
+{
+	const uint8_t *src = o->src;
+	struct reg_peer *p = target(d, &o->req);
+	struct gate_open go = {.uid = (uid_t)-1};
+	uint8_t psk[KEY_LEN];
+	struct reg_cred *c = NULL;
+	struct session *s = NULL;
+	char by[24], err[ERR_LEN];
+	enum proto_err e;
+	bool own;
+
+	if (malformed(o, rep))
+		return 0;
+	if (p == NULL || !p->has_key)
+		return refuse(rep, PROTO_ERR_NOT_ENROLLED, "activate", NULL, src);
+	if (p->disabled)
+		return refuse(rep, PROTO_ERR_PEER_DISABLED, "activate", p->name, src);
+	/* The device itself, proven by its key: a fresh PSK for this session. */
+	own = o->has_static && sodium_memcmp(o->static_pub, p->key, KEY_LEN) == 0;
+	/* A laptop gets its PSK only from its own request; opened from
+	 * elsewhere it would be on the interface without one. */
+	if (p->kind == REG_LAPTOP && !own)
+		return refuse(rep, PROTO_ERR_NOT_PERMITTED, "activate", p->name, src);
+	e = verify_assertion(d, o, p, "activate", NULL, rep, &c);
+	if (e != PROTO_OK)
+		return refuse(rep, e, "activate", p->name, src);
+	if (p->kind == REG_LAPTOP) {
+		key_generate_preshared(psk);
+		go.psk = psk;
+	}
+	snprintf(by, sizeof(by), "key:%s", c->id);
+	go.by = by;
+	if (gate_session_open(d, p, &go, &s, err) < 0) {
+		log_error("activation of '%s': %s", p->name, err);
+		sodium_memzero(psk, sizeof(psk));
+		return refuse(rep, PROTO_ERR_INTERNAL, "activate", p->name, src);
+	}
+	rep->status = PROTO_OK;
+	fill_session(rep, p, s);
+	if (go.psk != NULL) {
+		rep->fields |= PROTO_REP_PSK;
+		memcpy(rep->psk, psk, KEY_LEN);
+		sodium_memzero(psk, sizeof(psk));
+	}
+	return 0;
+}
+
+/* The wg-quick side of an enrollment reply. */
+static void fill_config(const struct vpnd *d, struct proto_reply *rep, const struct reg_peer *p)
+{
+	const struct conf *c = &d->conf;
+	size_t n = 0;
+
+	rep->fields |= PROTO_REP_GW_WG_KEY | PROTO_REP_WG_ENDPOINT | PROTO_REP_ADDRESSES |
+		       PROTO_REP_ALLOWED_IPS | PROTO_REP_RP_ID;
+	memcpy(rep->gw_wg_key, d->public_key, KEY_LEN);
+	snprintf(rep->wg_endpoint, sizeof(rep->wg_endpoint),
+		 strchr(c->endpoint_host, ':') != NULL ? "[%s]:%u" : "%s:%u", c->endpoint_host,
+		 c->listen_port);
+	ipaddr_format(&p->addr, rep->addresses, sizeof(rep->addresses), false);
+	strncat(rep->addresses, p->addr.family == AF_INET6 ? "/128" : "/32",
+		sizeof(rep->addresses) - strlen(rep->addresses) - 1);
+	/* The gateway's own tunnel addresses: where the mail server listens. */
+	for (int i = 0; i < c->n_addresses; i++) {
+		char a[64];
+
+		ipaddr_format(&c->addresses[i], a, sizeof(a), false);
+		n += (size_t)snprintf(rep->allowed_ips + n, sizeof(rep->allowed_ips) - n, "%s%s%s",
+				      i > 0 ? ", " : "", a,
+				      c->addresses[i].family == AF_INET6 ? "/128" : "/32");
+		if (n >= sizeof(rep->allowed_ips))
+			break;
+	}
+	snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", VERIFY_RP_ID);
+}
+
+int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
+{
+	char code[ENROLLCODE_STR_LEN + 1], err[ERR_LEN];
+	const uint8_t *src = o->src;
+	struct reg_peer *p = NULL;
+	struct reg_cred *c = NULL;
+	int r;
+
+	if (malformed(o, rep))
+		return 0;
+	if ((o->req.fields & PROTO_REQ_CODE) == 0 || !cred_valid(&o->req))
+		return refuse(rep, PROTO_ERR_BAD_REQUEST, "enroll", NULL, src);
+	sodium_bin2base64(code, sizeof(code), o->req.code, PROTO_CODE_LEN,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	r = registry_code_redeem(d->reg, code, &p);
+	sodium_memzero(code, sizeof(code));
+	if (r == -ETIMEDOUT)
+		return refuse(rep, PROTO_ERR_CODE_EXPIRED, "enroll", NULL, src);
+	if (r < 0 || p == NULL)
+		return refuse(rep, PROTO_ERR_CODE_UNKNOWN, "enroll", NULL, src);
+	/* The code is spent from here on, whatever follows. */
+	daemon_save_registry(d, err);
+	if (p->owner->require_uv && !o->req.cred.uv)
+		return refuse(rep, PROTO_ERR_UV_REQUIRED, "enroll", p->name, src);
+	if (!p->has_key) {
+		if (!o->has_static)
+			return refuse(rep, PROTO_ERR_NOT_PERMITTED, "enroll", p->name, src);
+		if (registry_peer_set_key(d->reg, p, o->static_pub) < 0)
+			return refuse(rep, PROTO_ERR_WRONG_TARGET, "enroll", p->name, src);
+		fill_config(d, rep, p);
+	} else {
+		/* Made elsewhere (--public-key): only the security key enrolls. */
+		rep->fields |= PROTO_REP_PEER_KEY | PROTO_REP_RP_ID;
+		memcpy(rep->peer_key, p->key, KEY_LEN);
+		snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", VERIFY_RP_ID);
+	}
+	if (registry_cred_add(d->reg, p->owner, cred_alg(&o->req.cred), o->req.cred.pk,
+			      o->req.cred.pk_len, o->req.cred.id, o->req.cred.id_len, &c) < 0)
+		return refuse(rep, PROTO_ERR_INTERNAL, "enroll", p->name, src);
+	registry_cred_set_counter(d->reg, c, o->req.cred.sign_count);
+	if (daemon_save_registry(d, err) < 0)
+		return refuse(rep, PROTO_ERR_INTERNAL, "enroll", p->name, src);
+	audit_event("enrolled", "peer", p->name, "owner", p->owner->name, "key", c->id, NULL);
+	rep->status = PROTO_OK;
+	rep->fields |= PROTO_REP_PEER | PROTO_REP_OWNER | PROTO_REP_KEY_ID;
+	snprintf(rep->peer, sizeof(rep->peer), "%s", p->name);
+	snprintf(rep->owner, sizeof(rep->owner), "%s", p->owner->name);
+	snprintf(rep->key_id, sizeof(rep->key_id), "%s", c->id);
+	return 0;
+}
+
+int ops_add_key(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
+{
+	const uint8_t *src = o->src;
+	struct reg_peer *p = target(d, &o->req);
+	struct reg_cred *c = NULL, *nc = NULL;
+	uint8_t digest[32];
+	char err[ERR_LEN];
+	enum proto_err e;
+
+	if (malformed(o, rep))
+		return 0;
+	if (!cred_valid(&o->req))
+		return refuse(rep, PROTO_ERR_BAD_REQUEST, "add-key", NULL, src);
+	if (p == NULL)
+		return refuse(rep, PROTO_ERR_NOT_ENROLLED, "add-key", NULL, src);
+	proto_cred_digest(digest, &o->req.cred);
+	e = verify_assertion(d, o, p, "add-key", digest, rep, &c);
+	if (e != PROTO_OK)
+		return refuse(rep, e, "add-key", p->name, src);
+	if (p->owner->require_uv && !o->req.cred.uv)
+		return refuse(rep, PROTO_ERR_UV_REQUIRED, "add-key", p->name, src);
+	if (registry_cred_add(d->reg, p->owner, cred_alg(&o->req.cred), o->req.cred.pk,
+			      o->req.cred.pk_len, o->req.cred.id, o->req.cred.id_len, &nc) < 0)
+		return refuse(rep, PROTO_ERR_INTERNAL, "add-key", p->name, src);
+	registry_cred_set_counter(d->reg, nc, o->req.cred.sign_count);
+	if (daemon_save_registry(d, err) < 0)
+		return refuse(rep, PROTO_ERR_INTERNAL, "add-key", p->name, src);
+	audit_event("key-added", "owner", p->owner->name, "key", nc->id, "by", c->id, NULL);
+	rep->status = PROTO_OK;
+	rep->fields |= PROTO_REP_KEY_ID | PROTO_REP_OWNER;
+	snprintf(rep->key_id, sizeof(rep->key_id), "%s", nc->id);
+	snprintf(rep->owner, sizeof(rep->owner), "%s", p->owner->name);
+	return 0;
+}
+
+/* STATUS of another peer (a phone): asked by an enabled device of the same
+ * owner, which could activate it anyway. */
+static bool owner_device(const struct vpnd *d, const struct actmsg_op *o, const struct reg_peer *p)
+{
+	const struct reg_peer *dev = registry_peer_find_key(d->reg, o->static_pub);
+
+	return o->req.op == PROTO_OP_STATUS && dev != NULL && !dev->disabled &&
+	       dev->owner == p->owner;
+}
+
+/* DEACTIVATE and STATUS: the device's own key; STATUS also its owner's. */
+static int device(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
+{
+	const char *op = o->req.op == PROTO_OP_STATUS ? "status" : "deactivate";
+	const uint8_t *src = o->src;
+	struct reg_peer *p = target(d, &o->req);
+	struct session *s;
+	const struct end_note *e;
+
+	if (malformed(o, rep))
+		return 0;
+	if (p == NULL || !p->has_key)
+		return refuse(rep, PROTO_ERR_NOT_ENROLLED, op, NULL, src);
+	if (!o->has_static ||
+	    (sodium_memcmp(o->static_pub, p->key, KEY_LEN) != 0 && !owner_device(d, o, p)))
+		return refuse(rep, PROTO_ERR_NOT_PERMITTED, op, p->name, src);
+	s = sessions_find(&d->sessions, p->name);
+	if (o->req.op == PROTO_OP_DEACTIVATE && s != NULL) {
+		gate_session_end(d, s, "down", p->name);
+		s = NULL;
+	}
+	rep->status = PROTO_OK;
+	fill_session(rep, p, s);
+	if (s == NULL) {
+		e = ends_find(d->ends, p->name);
+		rep->fields |= PROTO_REP_END_REASON;
+		rep->end_reason = p->disabled ? PROTO_END_REVOKED
+				  : e != NULL ? e->reason
+					      : PROTO_END_NONE;
+		if (e != NULL && e->reason == PROTO_END_IDLE) {
+			rep->fields |= PROTO_REP_IDLE_SECONDS;
+			rep->idle_seconds = e->idle;
+		}
+	}
+	return 0;
+}
+
+int ops_deactivate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
+{
+	return device(d, o, rep);
+}
+
+int ops_status(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
+{
+	return device(d, o, rep);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The assertion checks of docs/protocol.md 6.2, steps 2-4, in the monitor,
+ * as if the network child lied: the credential its owner's and not revoked
+ * or locked (lockout.h), the challenge fresh by our own clock and not spent
+ * before, the signature verified here against a clientDataHash we compute,
+ * the counter growing. It keeps a verifier per credential key and the
+ * challenges of verified assertions, both in tables of fixed size.
+ */
+#ifndef VPND_VERIFY_H
+#define VPND_VERIFY_H
+
+#include <stdint.h>
+
+#include "common/actmsg.h"
+#include "monitor/daemon.h"
+#include "proto/proto.h"
+
+#define VERIFY_RP_ID PROTO_DEFAULT_RP_ID
+
+struct verify;
+
+/* act_pub: the activation public key, which every clientDataHash names. */
+int verify_create(struct verify **out, const uint8_t act_pub[KEY_LEN]);
+void verify_destroy(struct verify **v);
+
+/* The checks for the request op on peer p (d->verify, d->lockout). purpose
+ * and extra go into the clientDataHash. On PROTO_OK the challenge is spent,
+ * the counter stored and *out is the credential; a refusal for a locked
+ * credential tells, in rep, when it unlocks. */
+enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, struct reg_peer *p,
+				const char *purpose, const uint8_t *extra, struct proto_reply *rep,
+				struct reg_cred **out);
+/* Refusals because the credential was locked, since start. */
+uint64_t verify_locked_refusals(const struct verify *v);
+
+#endif

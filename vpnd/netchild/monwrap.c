@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: ISC */
+/* The child's side of the dispatch table (monwrap.h); below netchild.c. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <sodium.h>
+
+#include "base/clock.h"
+#include "netchild/monwrap.h"
+
+#define TIMEOUT_MS 5000
+
+int monwrap_read_init(struct monwrap *mw, struct actmsg_init *init)
+{
+	uint8_t buf[ACTMSG_MAX];
+	struct pollfd p = {.fd = mw->fd, .events = POLLIN};
+	ssize_t n;
+	int ret;
+
+	if (poll(&p, 1, TIMEOUT_MS) != 1)
+		return -ETIMEDOUT;
+	n = recv(mw->fd, buf, sizeof(buf), 0);
+	if (n <= 0)
+		return -EPIPE;
+	ret = actmsg_decode_init(init, buf, (size_t)n);
+	sodium_memzero(buf, sizeof(buf));
+	return ret;
+}
+
+int monwrap_ready(struct monwrap *mw)
+{
+	uint8_t buf[1];
+	size_t len;
+
+	actmsg_encode_ready(buf, &len);
+	if (send(mw->fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
+		return errno == EPIPE ? -EPIPE : -EIO;
+	return 0;
+}
+
+void monwrap_stats(struct monwrap *mw, const struct actstats *st)
+{
+	uint8_t buf[ACTMSG_MAX];
+	size_t len;
+
+	/* Never blocks: the child's loop must not wait for the monitor. */
+	if (actmsg_encode_stats(buf, &len, st) == 0)
+		send(mw->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* Blocks for the monitor's answer: the monitor is local and quick, and a
+ * child that waits only lets datagrams queue in the socket. */
+static int ask(struct monwrap *mw, enum actmsg_type type, struct actmsg_op *op,
+	       struct proto_reply *rep)
+{
+	uint8_t buf[ACTMSG_MAX];
+	struct actmsg_result res;
+	size_t len;
+	uint64_t deadline = clock_boot_ns() / 1000000 + TIMEOUT_MS;
+
+	op->seq = ++mw->seq;
+	if (actmsg_encode_op(buf, &len, type, op) < 0)
+		return -EMSGSIZE;
+	if (send(mw->fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
+		return errno == EPIPE ? -EPIPE : -EIO;
+	sodium_memzero(buf, len);
+	for (;;) {
+		uint64_t now = clock_boot_ns() / 1000000;
+		struct pollfd p = {.fd = mw->fd, .events = POLLIN};
+		ssize_t n;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, (int)(deadline - now)) <= 0)
+			continue;
+		n = recv(mw->fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			return -EPIPE;
+		if (actmsg_type(buf, (size_t)n) != ACTMSG_RESULT ||
+		    actmsg_decode_result(&res, buf, (size_t)n) < 0 || res.seq != op->seq)
+			continue; /* a late answer to a request that timed out */
+		sodium_memzero(buf, (size_t)n);
+		res.rep.gateway_time = rep->gateway_time;
+		*rep = res.rep;
+		sodium_memzero(&res, sizeof(res));
+		return 0;
+	}
+}
+
+int monwrap_activate(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep)
+{
+	return ask(mw, ACTMSG_ACTIVATE, op, rep);
+}
+
+int monwrap_enroll(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep)
+{
+	return ask(mw, ACTMSG_ENROLL, op, rep);
+}
+
+int monwrap_add_key(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep)
+{
+	return ask(mw, ACTMSG_ADD_KEY, op, rep);
+}
+
+int monwrap_deactivate(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep)
+{
+	return ask(mw, ACTMSG_DEACTIVATE, op, rep);
+}
+
+int monwrap_status(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep)
+{
+	return ask(mw, ACTMSG_STATUS, op, rep);
+}

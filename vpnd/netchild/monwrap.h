@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The network child's side of the monitor's dispatch table
+ * (monitor/dispatch.c), as OpenSSH's monitor_wrap.c is of its monitor.c:
+ * one function per message the child may send, and the INIT it reads
+ * first. A new message is a row and an answer there and a wrapper here.
+ *
+ * The wrappers of the operations block for the monitor's RESULT. They
+ * return 0 with rep filled; -ETIMEDOUT or -EMSGSIZE when this request
+ * failed (the client hears INTERNAL); -EPIPE when the monitor is gone and
+ * -EIO when its socket failed otherwise: either way the child's work is
+ * over.
+ */
+#ifndef VPND_MONWRAP_H
+#define VPND_MONWRAP_H
+
+#include <stdint.h>
+
+#include "common/actmsg.h"
+
+struct monwrap {
+	int fd;       /* the child's end of the socketpair */
+	uint32_t seq; /* of the last request */
+};
+
+/* Waits for INIT, the first message; 0, -ETIMEDOUT, -EPIPE or -EBADMSG. */
+int monwrap_read_init(struct monwrap *mw, struct actmsg_init *init);
+/* READY once, when sandboxed (0, -EPIPE or -EIO); STATS at any time,
+ * without waiting: a count the socket has no room for goes with the next. */
+int monwrap_ready(struct monwrap *mw);
+void monwrap_stats(struct monwrap *mw, const struct actstats *st);
+
+/* The operations: op->seq is set here; rep->gateway_time is kept. */
+int monwrap_activate(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
+int monwrap_enroll(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
+int monwrap_add_key(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
+int monwrap_deactivate(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
+int monwrap_status(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
+
+#endif

@@ -189,7 +189,7 @@ int main(int argc, char **argv)
 	int n = argc > 1 ? atoi(argv[1]) : 3000;
 	int ret;
 
-	if (keys_init() < 0)
+	if (key_init() < 0)
 		return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_pin(0);

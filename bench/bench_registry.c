@@ -69,7 +69,7 @@ static void make_state(const char *dir, const struct ipaddr *net)
 		snprintf(name, sizeof(name), "owner%d", i);
 		registry_owner_add(r, name, NULL);
 	}
-	sessions_init(&ss);
+	session_init(&ss);
 	for (int i = 0; i < PEERS; i++) {
 		struct reg_peer t = {.window = REG_INHERIT, .idle = REG_INHERIT}, *p;
 		char oname[32];
@@ -94,14 +94,14 @@ static void make_state(const char *dir, const struct ipaddr *net)
 
 			/* Half end together at first_end_s, half 2 h from now. */
 			q.window_ns = (i % 2 == 0 ? first_end_s : 7200ULL) * NS_PER_SEC;
-			sessions_open(&ss, &q, now, clock_wall(), &s, &ext);
+			session_open(&ss, &q, now, clock_wall(), &s, &ext);
 		}
 	}
 	if (registry_save(r) < 0 || clock_boot_id(boot) < 0)
 		exit(1);
 	snprintf(path, sizeof(path), "%s/sessions", dir);
 	session_file_save(&ss, path, boot);
-	sessions_finish(&ss);
+	session_finish(&ss);
 	registry_destroy(&r);
 }
 
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 	size_t dropped, ended = 0;
 	uint64_t when;
 
-	keys_init();
+	key_init();
 	ipaddr_parse(&net, "10.64.0.1/10", true);
 	if (argc == 3) {
 		/* bench-registry DIR SECONDS: only write the state for bench/run. */
@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 	printf("registry-rss-100k %.1f MB\n", (double)(kb - base) / 1024);
 	printf("registry-load-100k-cpu %.3f s\n", c[RUNS / 2]);
 	printf("registry-load-100k %.3f s\n", t[RUNS / 2]);
-	sessions_init(&ss);
+	session_init(&ss);
 	snprintf(path, sizeof(path), "%s/sessions", dir);
 	clock_boot_id(boot);
 	t0 = bench_now_s();
@@ -163,17 +163,17 @@ int main(int argc, char **argv)
 	printf("sessions-load-20k %.3f s\n", bench_now_s() - t0);
 	printf("process-rss-after-loads %.1f MB\n", (double)rss_kb() / 1024);
 	/* 10,000 share one deadline: pop them all as the timer does. */
-	when = session_deadline(sessions_first(&ss));
+	when = session_deadline(session_first(&ss));
 	t0 = bench_now_s();
-	while (sessions_first(&ss) != NULL && session_deadline(sessions_first(&ss)) <= when) {
-		struct session *s = sessions_first(&ss);
+	while (session_first(&ss) != NULL && session_deadline(session_first(&ss)) <= when) {
+		struct session *s = session_first(&ss);
 
-		sessions_remove(&ss, s);
+		session_remove(&ss, s);
 		session_free(&s);
 		ended++;
 	}
 	printf("expire-10k-bookkeeping %.4f s (%zu sessions)\n", bench_now_s() - t0, ended);
-	sessions_finish(&ss);
+	session_finish(&ss);
 	registry_destroy(&r);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	return system(path) == 0 ? 0 : 1;

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "gateway/conf.h"
-#include "base/keys.h"
+#include "base/key.h"
 #include "wg/wgq.h"
 
 struct gateway {

@@ -23,7 +23,7 @@
 #include "config.h"
 #include "gateway.h"
 #include "output.h"
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/log.h"
 #include "base/outfile.h"
 #include "base/text.h"
@@ -455,7 +455,7 @@ int main(int argc, char **argv)
 	log_init("clientcfg", LOGL_INFO);
 	if (parse_args(&o, argc, argv) < 0)
 		return 2;
-	if (keys_init() < 0) {
+	if (key_init() < 0) {
 		log_error("libsodium failed to initialise");
 		return 1;
 	}

@@ -9,6 +9,7 @@
 #include "activate.h"
 #include "cli.h"
 #include "enroll.h"
+#include "seckey.h"
 #include "pin.h"
 #include "tunnel.h"
 
@@ -19,7 +20,7 @@ static const char usage[] =
 	"key. The gateway is the one IF (default wg0) was registered with.\n";
 
 struct activate_ctx {
-	struct enroll_key key;
+	struct seckey key;
 	const char *pin;
 	const struct enroll_state *st;
 };
@@ -33,8 +34,8 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 	proto_client_cdh(c, cdh, "activate", NULL);
 	printf("Touch your security key.\n");
 	fflush(stdout);
-	r = key_get_assertion(&x->key, x->pin, x->st->rp_id, x->st->creds, x->st->n_creds, cdh,
-			      &req->assertion);
+	r = seckey_get_assertion(&x->key, x->pin, x->st->rp_id, x->st->creds, x->st->n_creds, cdh,
+				 &req->assertion);
 	if (r != PROTO_OK)
 		return r;
 	req->fields |= PROTO_REQ_ASSERTION;
@@ -53,12 +54,12 @@ int activate_run(const struct enroll_opts *o, const struct enroll_state *st,
 	ret = enroll_gateway(&ao, host, sizeof(host), st, o);
 	if (ret < 0)
 		return ret;
-	ret = key_open(&x.key, o->device, err);
+	ret = seckey_open(&x.key, o->device, err);
 	if (ret < 0) {
 		fprintf(stderr, "enroll: %s\n", err);
 		return ret;
 	}
-	if (key_wants_pin(&x.key)) {
+	if (seckey_wants_pin(&x.key)) {
 		ret = pin_read(pin, o, "your security key");
 		if (ret < 0)
 			goto fail;
@@ -76,7 +77,7 @@ int activate_run(const struct enroll_opts *o, const struct enroll_state *st,
 	ret = 0;
 fail:
 	sodium_memzero(pin, sizeof(pin));
-	key_close(&x.key);
+	seckey_close(&x.key);
 	return ret;
 }
 
@@ -90,7 +91,7 @@ int activate_main(int argc, char **argv)
 	bool device = false;
 	int r, ret = 1;
 
-	r = enroll_opts_parse(&o, argc, argv, 1, usage);
+	r = opts_parse(&o, argc, argv, 1, usage);
 	if (r < 0)
 		return r == -ECANCELED ? 0 : 2;
 	if (o.n_args != 1) {

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "enroll.h"
+#include "seckey.h"
 #include "pin.h"
 #include "tunnel.h"
 
@@ -23,7 +24,7 @@ static const char usage[] =
 	"second OLD's.\n";
 
 struct ctx {
-	struct enroll_key nk, ok;
+	struct seckey nk, ok;
 	const char *npin, *opin;
 	const struct enroll_state *st;
 	struct proto_cred cred;
@@ -38,15 +39,15 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 	proto_client_cdh(c, cdh, "add-key-new", NULL);
 	printf("Touch the NEW security key.\n");
 	fflush(stdout);
-	r = key_make_cred(&x->nk, x->npin, x->st->rp_id, "keygate", cdh, &x->cred);
+	r = seckey_make_cred(&x->nk, x->npin, x->st->rp_id, "keygate", cdh, &x->cred);
 	if (r != PROTO_OK)
 		return r;
 	proto_cred_digest(digest, &x->cred);
 	proto_client_cdh(c, cdh, "add-key", digest);
 	printf("Touch the security key you registered before.\n");
 	fflush(stdout);
-	r = key_get_assertion(&x->ok, x->opin, x->st->rp_id, x->st->creds, x->st->n_creds, cdh,
-			      &req->assertion);
+	r = seckey_get_assertion(&x->ok, x->opin, x->st->rp_id, x->st->creds, x->st->n_creds, cdh,
+				 &req->assertion);
 	if (r != PROTO_OK)
 		return r;
 	req->fields |= PROTO_REQ_ASSERTION | PROTO_REQ_NEW_CRED;
@@ -68,7 +69,7 @@ int addkey_main(int argc, char **argv)
 	bool device = false;
 	int r, ret = 1;
 
-	r = enroll_opts_parse(&o, argc, argv, 0, usage);
+	r = opts_parse(&o, argc, argv, 0, usage);
 	if (r < 0)
 		return r == -ECANCELED ? 0 : 2;
 	if (state_load(&st, &o) < 0)
@@ -82,21 +83,21 @@ int addkey_main(int argc, char **argv)
 	x.st = &st;
 	if (enroll_gateway(&ao, host, sizeof(host), &st, &o) < 0)
 		return 1;
-	if (key_open(&x.nk, o.device, err) < 0) {
+	if (seckey_open(&x.nk, o.device, err) < 0) {
 		fprintf(stderr, "enroll: %s\n", err);
 		return 1;
 	}
 	/* Not told which is the old key: the other one plugged in. */
-	if (key_open_other(&x.ok, o.auth_device, o.device, err) < 0) {
+	if (seckey_open_other(&x.ok, o.auth_device, o.device, err) < 0) {
 		fprintf(stderr, "enroll: %s\n", err);
 		goto fail;
 	}
-	if (key_wants_pin(&x.nk)) {
+	if (seckey_wants_pin(&x.nk)) {
 		if (pin_read(npin, &o, "the NEW security key") < 0)
 			goto fail;
 		x.npin = npin;
 	}
-	if (key_wants_pin(&x.ok)) {
+	if (seckey_wants_pin(&x.ok)) {
 		if (pin_read(opin, &o, "the security key registered before") < 0)
 			goto fail;
 		x.opin = opin;
@@ -130,7 +131,7 @@ fail:
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(npin, sizeof(npin));
 	sodium_memzero(opin, sizeof(opin));
-	key_close(&x.nk);
-	key_close(&x.ok);
+	seckey_close(&x.nk);
+	seckey_close(&x.ok);
 	return ret;
 }

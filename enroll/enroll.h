@@ -11,35 +11,14 @@
 #include <stdint.h>
 
 #include "base/text.h"
-#include "key.h"
+#include "opts.h"
 #include "proto/actclient.h"
 #include "proto/proto.h"
 #include "state.h"
 
-#define ENROLL_DEFAULT_IF  "wg0"
-#define ENROLL_DEFAULT_DIR "/etc/wireguard"
+struct seckey;
 
-struct enroll_opts {
-	const char *ifname;
-	const char *dir;         /* --config-dir, for tests; default /etc/wireguard */
-	const char *device;      /* --device: NULL for the first one found */
-	const char *auth_device; /* add-key: the key already registered */
-	int pin_fd;              /* --pin-fd, -1: the terminal */
-	int timeout_ms;          /* --timeout: per try */
-	int tries;
-	const char *peer;    /* status --peer: another peer of the owner */
-	const char *args[2]; /* positional arguments */
-	int n_args;
-};
-
-/*
- * getopt over the options every subcommand shares; max_args positional
- * arguments are allowed. 0; -ECANCELED after --help (the command is done:
- * exit 0); -EINVAL after a usage message (exit 2).
- */
-int enroll_opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args,
-		      const char *usage);
-/* enroll_opts_parse for a command on one tunnel ([IF], default wg0), then
+/* opts_parse for a command on one tunnel ([IF], default wg0), then
  * its state. 0, or -ECANCELED when the command is over: *status is then
  * its exit status (0 after --help). */
 int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc, char **argv,
@@ -49,7 +28,7 @@ int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc,
  * are what actclient_run returned and said (err may be empty), k the key
  * that was asked (NULL: none). */
 void enroll_refused(const char *what, int code, const struct proto_reply *rep,
-		    const struct enroll_key *k, const char err[ERR_LEN]);
+		    const struct seckey *k, const char err[ERR_LEN]);
 /* The actclient options from the state and the command line; 0, or
  * -EINVAL after a message on stderr. */
 int enroll_gateway(struct actclient_opts *ao, char *host, size_t cap, const struct enroll_state *st,

@@ -6,7 +6,7 @@
 #include "config.h"
 #include "cli.h"
 #include "fido/fidodev.h"
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/log.h"
 
 static const struct {
@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
-		if (keys_init() < 0) {
+		if (key_init() < 0) {
 			fprintf(stderr, "enroll: cannot initialise libsodium\n");
 			return 1;
 		}

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "enroll.h"
+#include "seckey.h"
 #include "pin.h"
 #include "base/outfile.h"
 #include "wg/wgq.h"
@@ -25,7 +26,7 @@ static const char usage[] =
 	"URI (what 'vpnd peer add' printed) and writes /etc/wireguard/IF.conf.\n";
 
 struct ctx {
-	struct enroll_key key;
+	struct seckey key;
 	const char *pin;
 	const struct proto_uri *uri;
 	struct proto_cred cred;
@@ -40,7 +41,7 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 	proto_client_cdh(c, cdh, "enroll", NULL);
 	printf("Touch your security key to register it.\n");
 	fflush(stdout);
-	r = key_make_cred(&x->key, x->pin, x->uri->rp_id, "keygate", cdh, &x->cred);
+	r = seckey_make_cred(&x->key, x->pin, x->uri->rp_id, "keygate", cdh, &x->cred);
 	if (r != PROTO_OK)
 		return r;
 	req->fields |= PROTO_REQ_CODE | PROTO_REQ_NEW_CRED;
@@ -131,7 +132,7 @@ int register_main(int argc, char **argv)
 	char err[ERR_LEN];
 	int r, ret = 1;
 
-	r = enroll_opts_parse(&o, argc, argv, 1, usage);
+	r = opts_parse(&o, argc, argv, 1, usage);
 	if (r < 0)
 		return r == -ECANCELED ? 0 : 2;
 	if (o.n_args != 1) {
@@ -155,11 +156,11 @@ int register_main(int argc, char **argv)
 			o.ifname, access(conf, F_OK) == 0 ? conf : state);
 		return 1;
 	}
-	if (key_open(&x.key, o.device, err) < 0) {
+	if (seckey_open(&x.key, o.device, err) < 0) {
 		fprintf(stderr, "enroll: %s\n", err);
 		return 1;
 	}
-	if (key_wants_pin(&x.key)) {
+	if (seckey_wants_pin(&x.key)) {
 		if (pin_read(pin, &o, "your security key") < 0)
 			goto fail;
 		x.pin = pin;
@@ -225,6 +226,6 @@ fail:
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(pin, sizeof(pin));
 	sodium_memzero(&u, sizeof(u));
-	key_close(&x.key);
+	seckey_close(&x.key);
 	return ret;
 }

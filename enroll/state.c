@@ -12,7 +12,7 @@
 #include <sodium.h>
 
 #include "base/outfile.h"
-#include "enroll.h"
+#include "opts.h"
 #include "state.h"
 
 int state_path(char *buf, size_t cap, const struct enroll_opts *o, const char *suffix)

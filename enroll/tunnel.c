@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "state.h"
 #include "tunnel.h"
 #include "wg/wgipc.h"
 #include "wg/wgq.h"

@@ -6,7 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "enroll.h"
+#include "base/key.h"
+#include "opts.h"
 
 int tunnel_private_key(const struct enroll_opts *o, uint8_t sk[KEY_LEN]);
 bool tunnel_exists(const struct enroll_opts *o);

@@ -5,7 +5,7 @@
 
 #include "cli.h"
 #include "config.h"
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/log.h"
 
 static const struct {
@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 	static char prog[32];
 
 	log_init("vpnd", LOGL_INFO);
-	if (keys_init() < 0) {
+	if (key_init() < 0) {
 		fprintf(stderr, "vpnd: cannot initialize libsodium\n");
 		return 1;
 	}

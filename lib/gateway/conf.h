@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "base/ipaddr.h"
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/text.h"
 
 #define CONF_MAX_ADDRESSES           8

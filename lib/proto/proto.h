@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/text.h"
 
 #define PROTO_VERSION         1

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/text.h"
 
 struct wg_allowedip {

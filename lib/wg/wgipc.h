@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/text.h"
 #include "wg/wg.h"
 

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/text.h"
 
 #define WGQ_MAX_ADDRS      8

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/keys.h"
+#include "base/key.h"
 #include "state/registry.h"
 #include "state/session_file.h"
 #include "base/strbuf.h"
@@ -51,16 +51,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	keys_init();
+	key_init();
 	if (data[0] % 4 == 3) {
 		struct sessions ss;
 		size_t dropped;
 
-		sessions_init(&ss);
+		session_init(&ss);
 		session_file_parse(&ss, (const char *)data + 1, size - 1, "sessions",
 				   "01234567-89ab-cdef-0123-456789abcdef", 1000000000000ULL,
 				   &dropped, err);
-		sessions_finish(&ss);
+		session_finish(&ss);
 		return 0;
 	}
 	which = files[data[0] % 4];

@@ -17,11 +17,12 @@
 #include <sodium.h>
 
 #include "enroll.h"
+#include "seckey.h"
 #include "pin.h"
 #include "tunnel.h"
 
 struct probe {
-	struct enroll_key key;
+	struct seckey key;
 	const char *pin;
 	const struct enroll_state *st;
 	bool other_gw, other_peer;
@@ -51,8 +52,8 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 	proto_client_data_hash(cdh, "activate", p->other_gw ? p->gw : c->gw_pub,
 			       p->other_peer ? &p->peer : &c->target, &c->challenge, NULL);
 	req->client_time = (uint64_t)((long long)req->client_time + p->offset);
-	if (key_get_assertion(&p->key, p->pin, p->st->rp_id, p->st->creds, p->st->n_creds, cdh,
-			      &req->assertion) != PROTO_OK)
+	if (seckey_get_assertion(&p->key, p->pin, p->st->rp_id, p->st->creds, p->st->n_creds, cdh,
+				 &req->assertion) != PROTO_OK)
 		return PROTO_ERR_NO_TOUCH;
 	req->fields |= PROTO_REQ_ASSERTION;
 	return 0;
@@ -73,7 +74,7 @@ int main(int argc, char **argv)
 
 	if (sodium_init() < 0)
 		return 1;
-	r = enroll_opts_parse(&o, argc, argv, 0, "usage: kg-actprobe [enroll options]\n");
+	r = opts_parse(&o, argc, argv, 0, "usage: kg-actprobe [enroll options]\n");
 	if (r < 0)
 		return r == -ECANCELED ? 0 : 2;
 	p.other_gw = env_key("KG_CDH_GATEWAY", p.gw);
@@ -83,11 +84,11 @@ int main(int argc, char **argv)
 	    enroll_gateway(&ao, host, sizeof(host), &st, &o) < 0)
 		return 1;
 	memcpy(t.key, st.peer_key, KEY_LEN);
-	if (key_open(&p.key, o.device, err) < 0) {
+	if (seckey_open(&p.key, o.device, err) < 0) {
 		fprintf(stderr, "enroll: %s\n", err);
 		goto fail;
 	}
-	if (key_wants_pin(&p.key)) {
+	if (seckey_wants_pin(&p.key)) {
 		if (pin_read(pin, &o, "your security key") < 0)
 			goto fail;
 		p.pin = pin;
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
 	printf("ok\n");
 	ret = 0;
 fail:
-	key_close(&p.key);
+	seckey_close(&p.key);
 	sodium_memzero(pin, sizeof(pin));
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(&rep, sizeof(rep));

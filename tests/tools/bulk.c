@@ -14,7 +14,7 @@
 
 #include <sodium.h>
 
-#include "base/keys.h"
+#include "base/key.h"
 #include "wgtool.h"
 
 static double ms_since(const struct timespec *t0)

@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/log.h"
 #include "wgtool.h"
 
@@ -288,7 +288,7 @@ int main(int argc, char **argv)
 	int i = 1;
 
 	log_init("kg-wgtool", LOGL_WARN);
-	if (keys_init() < 0)
+	if (key_init() < 0)
 		return 1;
 	if (argc > 2 && strcmp(argv[1], "--backend") == 0) {
 		if (strcmp(argv[2], "kernel") == 0)

@@ -73,7 +73,7 @@ static int setup(void **state)
 	/* The daemon's state the operations read: an empty registry, no
 	 * sessions, and the activation port's tables. */
 	randombytes_buf(act_pub, sizeof(act_pub));
-	sessions_init(&f->d.sessions);
+	session_init(&f->d.sessions);
 	if (registry_create(&f->d.reg, f->dir) < 0 || ends_create(&f->d.ends) < 0 ||
 	    lockout_create(&f->d.lockout) < 0 || verify_create(&f->d.verify, act_pub) < 0)
 		return -1;
@@ -95,7 +95,7 @@ static int teardown(void **state)
 	lockout_destroy(&f->d.lockout);
 	ends_destroy(&f->d.ends);
 	registry_destroy(&f->d.reg);
-	sessions_finish(&f->d.sessions);
+	session_finish(&f->d.sessions);
 	audit_close();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	free(f);

@@ -18,7 +18,7 @@
 
 #include "monitor/assertion.h"
 #include "fido/fidodev.h"
-#include "key.h"
+#include "seckey.h"
 #include "softkey_proc.h"
 
 static struct softkey_proc sp;
@@ -36,14 +36,14 @@ static int teardown(void **state)
 }
 
 /* Registers a credential and returns it as the gateway stores it. */
-static void enroll_cred(struct enroll_key *k, const char *pin, struct proto_cred *cred,
+static void enroll_cred(struct seckey *k, const char *pin, struct proto_cred *cred,
 			struct enroll_cred *ec, struct assertion_verifier **v)
 {
 	struct assertion_key ak;
 	uint8_t cdh[32];
 
 	randombytes_buf(cdh, sizeof(cdh));
-	assert_int_equal(key_make_cred(k, pin, "keygate", "keygate", cdh, cred), PROTO_OK);
+	assert_int_equal(seckey_make_cred(k, pin, "keygate", "keygate", cdh, cred), PROTO_OK);
 	ak.alg = cred->alg;
 	ak.pk_len = cred->pk_len;
 	memcpy(ak.pk, cred->pk, cred->pk_len);
@@ -60,19 +60,19 @@ static void check_alg(const char *alg)
 	struct proto_assertion a;
 	struct proto_cred cred;
 	struct enroll_cred ec;
-	struct enroll_key k;
+	struct seckey k;
 	char err[ERR_LEN];
 	uint8_t cdh[32], other[32];
 	uint32_t count = 0;
 
 	assert_int_equal(softkey_proc_start(&sp, "--alg", alg, "--pin", "1234", NULL), 0);
-	assert_int_equal(key_open(&k, sp.spec, err), 0);
-	assert_true(key_wants_pin(&k));
+	assert_int_equal(seckey_open(&k, sp.spec, err), 0);
+	assert_true(seckey_wants_pin(&k));
 	enroll_cred(&k, "1234", &cred, &ec, &v);
 	assert_true(cred.uv);
 	for (int i = 0; i < 3; i++) {
 		randombytes_buf(cdh, sizeof(cdh));
-		assert_int_equal(key_get_assertion(&k, "1234", "keygate", &ec, 1, cdh, &a),
+		assert_int_equal(seckey_get_assertion(&k, "1234", "keygate", &ec, 1, cdh, &a),
 				 PROTO_OK);
 		assert_int_equal(assertion_check(v, &pol, cdh, &a, &count), PROTO_OK);
 		pol.stored_count = count;
@@ -86,14 +86,14 @@ static void check_alg(const char *alg)
 				 PROTO_ERR_BAD_SIGNATURE);
 	}
 	/* Another rp ID: the key holds no credential for it. */
-	assert_int_equal(key_get_assertion(&k, "1234", "other", &ec, 1, cdh, &a),
+	assert_int_equal(seckey_get_assertion(&k, "1234", "other", &ec, 1, cdh, &a),
 			 PROTO_ERR_CREDENTIAL_UNKNOWN);
 	/* A wrong PIN, with the retries left. */
-	assert_int_equal(key_get_assertion(&k, "9999", "keygate", &ec, 1, cdh, &a),
+	assert_int_equal(seckey_get_assertion(&k, "9999", "keygate", &ec, 1, cdh, &a),
 			 PROTO_ERR_WRONG_PIN);
 	assert_int_equal(k.retries, 7);
 	assertion_verifier_destroy(&v);
-	key_close(&k);
+	seckey_close(&k);
 	assert_int_equal(softkey_proc_stop(&sp), 0);
 }
 
@@ -110,16 +110,16 @@ static void test_eddsa(void **state)
 static void test_no_touch(void **state)
 {
 	struct proto_cred cred;
-	struct enroll_key k;
+	struct seckey k;
 	char err[ERR_LEN];
 	uint8_t cdh[32] = {0};
 
 	assert_int_equal(softkey_proc_start(&sp, "--presence", "no", NULL), 0);
-	assert_int_equal(key_open(&k, sp.spec, err), 0);
-	assert_false(key_wants_pin(&k));
-	assert_int_equal(key_make_cred(&k, NULL, "keygate", "keygate", cdh, &cred),
+	assert_int_equal(seckey_open(&k, sp.spec, err), 0);
+	assert_false(seckey_wants_pin(&k));
+	assert_int_equal(seckey_make_cred(&k, NULL, "keygate", "keygate", cdh, &cred),
 			 PROTO_ERR_NO_TOUCH);
-	key_close(&k);
+	seckey_close(&k);
 	assert_int_equal(softkey_proc_stop(&sp), 0);
 }
 
@@ -130,23 +130,23 @@ static void test_u2f_only(void **state)
 	struct proto_assertion a;
 	struct proto_cred cred;
 	struct enroll_cred ec;
-	struct enroll_key k;
+	struct seckey k;
 	char err[ERR_LEN];
 	uint8_t cdh[32];
 	uint32_t count;
 
 	assert_int_equal(softkey_proc_start(&sp, "--u2f-only", NULL), 0);
-	assert_int_equal(key_open(&k, sp.spec, err), 0);
+	assert_int_equal(seckey_open(&k, sp.spec, err), 0);
 	assert_false(k.fido2);
 	enroll_cred(&k, NULL, &cred, &ec, &v);
 	assert_false(cred.uv);
 	randombytes_buf(cdh, sizeof(cdh));
-	assert_int_equal(key_get_assertion(&k, NULL, "keygate", &ec, 1, cdh, &a), PROTO_OK);
+	assert_int_equal(seckey_get_assertion(&k, NULL, "keygate", &ec, 1, cdh, &a), PROTO_OK);
 	assert_int_equal(assertion_check(v, &pol, cdh, &a, &count), PROTO_ERR_UV_REQUIRED);
 	pol.require_uv = false;
 	assert_int_equal(assertion_check(v, &pol, cdh, &a, &count), PROTO_OK);
 	assertion_verifier_destroy(&v);
-	key_close(&k);
+	seckey_close(&k);
 	assert_int_equal(softkey_proc_stop(&sp), 0);
 }
 
@@ -159,7 +159,7 @@ int main(void)
 		cmocka_unit_test(test_u2f_only),
 	};
 
-	if (keys_init() < 0)
+	if (key_init() < 0)
 		return 1;
 	fidodev_init();
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "base/keys.h"
+#include "base/key.h"
 
 /* Runs `wg CMD` with input on stdin; returns its first output line. */
 static int run_wg(const char *cmd, const char *input, char *out, size_t outlen)
@@ -240,7 +240,7 @@ int main(void)
 		cmocka_unit_test(test_key_file),
 	};
 
-	if (keys_init() < 0)
+	if (key_init() < 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

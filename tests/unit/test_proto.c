@@ -361,7 +361,7 @@ int main(void)
 		cmocka_unit_test(test_packet_type),
 	};
 
-	if (keys_init() < 0)
+	if (key_init() < 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -383,7 +383,7 @@ int main(void)
 		cmocka_unit_test(test_reply_roundtrip),    cmocka_unit_test(test_uri),
 	};
 
-	if (keys_init() < 0)
+	if (key_init() < 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "base/atomicfile.h"
-#include "base/keys.h"
+#include "base/key.h"
 #include "state/registry.h"
 #include "base/strbuf.h"
 
@@ -328,6 +328,6 @@ int main(void)
 		cmocka_unit_test(codes_and_addresses), cmocka_unit_test(dangling_code),
 	};
 
-	keys_init();
+	key_init();
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -274,7 +274,7 @@ int main(void)
 		cmocka_unit_test(test_formats),
 	};
 
-	if (keys_init() < 0)
+	if (key_init() < 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "base/keys.h"
+#include "base/key.h"
 #include "netchild/ratelimit.h"
 #include "common/replay.h"
 
@@ -120,7 +120,7 @@ int main(void)
 		cmocka_unit_test(test_ratelimit),
 	};
 
-	if (keys_init() < 0)
+	if (key_init() < 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,7 +33,7 @@ static struct session *open_one(struct sessions *ss, const char *name, uint8_t k
 
 	memset(key, keybyte, sizeof(key));
 	ipaddr_parse(&req.addr, "10.77.0.2", false);
-	assert_int_equal(sessions_open(ss, &req, now, 1700000000, &s, extended ? extended : &ext),
+	assert_int_equal(session_open(ss, &req, now, 1700000000, &s, extended ? extended : &ext),
 			 0);
 	return s;
 }
@@ -44,7 +44,7 @@ static void window_and_extend(void **state)
 	struct session *s;
 	bool ext;
 
-	sessions_init(&ss);
+	session_init(&ss);
 	s = open_one(&ss, "laptop", 1, 1000 * S, 3600, 0, &ext);
 	assert_false(ext);
 	assert_int_equal(session_deadline(s), 4600 * S);
@@ -57,7 +57,7 @@ static void window_and_extend(void **state)
 	assert_int_equal(session_deadline(s), 5600 * S);
 	assert_false(session_window_over(s, 5599 * S));
 	assert_true(session_window_over(s, 5600 * S));
-	sessions_finish(&ss);
+	session_finish(&ss);
 }
 
 static void idle_counts_from_open_and_handshakes(void **state)
@@ -66,29 +66,29 @@ static void idle_counts_from_open_and_handshakes(void **state)
 	struct session *s;
 	struct timespec wall = {.tv_sec = 1700000000}, hs;
 
-	sessions_init(&ss);
+	session_init(&ss);
 	/* Not handshaken yet: the idle time counts from the opening. */
 	s = open_one(&ss, "laptop", 1, 1000 * S, 36000, 300, NULL);
 	assert_int_equal(session_deadline(s), 1300 * S);
 	/* A handshake 10 s ago, read at 1200 s: active at 1190 s. */
 	hs = (struct timespec){.tv_sec = wall.tv_sec - 10};
-	sessions_note_handshake(&ss, s, &hs, 1200 * S, &wall);
+	session_note_handshake(&ss, s, &hs, 1200 * S, &wall);
 	assert_int_equal(session_deadline(s), 1490 * S);
 	/* The same handshake read again later changes nothing. */
 	wall.tv_sec += 100;
-	sessions_note_handshake(&ss, s, &hs, 1300 * S, &wall);
+	session_note_handshake(&ss, s, &hs, 1300 * S, &wall);
 	assert_int_equal(session_deadline(s), 1490 * S);
 	/* Wall clock stepped back an hour: a new handshake "in the future"
 	 * counts as now, not later. */
 	wall.tv_sec -= 3600;
 	hs = (struct timespec){.tv_sec = wall.tv_sec + 500};
-	sessions_note_handshake(&ss, s, &hs, 1400 * S, &wall);
+	session_note_handshake(&ss, s, &hs, 1400 * S, &wall);
 	assert_int_equal(session_deadline(s), 1700 * S);
 	/* A handshake older than the opening never moves activity back. */
 	hs = (struct timespec){.tv_sec = wall.tv_sec - 5000};
-	sessions_note_handshake(&ss, s, &hs, 1400 * S, &wall);
+	session_note_handshake(&ss, s, &hs, 1400 * S, &wall);
 	assert_int_equal(session_deadline(s), 1700 * S);
-	sessions_finish(&ss);
+	session_finish(&ss);
 }
 
 static void heap_orders_many(void **state)
@@ -97,7 +97,7 @@ static void heap_orders_many(void **state)
 	uint64_t last = 0;
 	int n = 0;
 
-	sessions_init(&ss);
+	session_init(&ss);
 	srand(7);
 	for (int i = 0; i < 2000; i++) {
 		char name[16];
@@ -110,7 +110,7 @@ static void heap_orders_many(void **state)
 		memcpy(key, &i, sizeof(i));
 		req.window_ns = (uint64_t)(1 + rand() % 100000) * S;
 		req.idle_ns = (uint64_t)(rand() % 3) * 600 * S;
-		assert_int_equal(sessions_open(&ss, &req, 0, 0, &s, &ext), 0);
+		assert_int_equal(session_open(&ss, &req, 0, 0, &s, &ext), 0);
 	}
 	/* Kill some in the middle, as session kill does. */
 	for (int i = 0; i < 2000; i += 7) {
@@ -118,22 +118,22 @@ static void heap_orders_many(void **state)
 		struct session *s;
 
 		snprintf(name, sizeof(name), "p%d", i);
-		s = sessions_find(&ss, name);
-		sessions_remove(&ss, s);
+		s = session_find(&ss, name);
+		session_remove(&ss, s);
 		session_free(&s);
 	}
 	while (ss.n > 0) {
-		struct session *s = sessions_first(&ss);
+		struct session *s = session_first(&ss);
 
 		assert_true(session_deadline(s) >= last);
 		last = session_deadline(s);
-		sessions_remove(&ss, s);
+		session_remove(&ss, s);
 		session_free(&s);
 		n++;
 	}
 	assert_int_equal(n, 2000 - 286);
-	assert_int_equal(sessions_next_deadline(&ss), SESSION_NEVER);
-	sessions_finish(&ss);
+	assert_int_equal(session_next_deadline(&ss), SESSION_NEVER);
+	session_finish(&ss);
 }
 
 static void persist_and_fail_closed(void **state)
@@ -144,7 +144,7 @@ static void persist_and_fail_closed(void **state)
 	char err[ERR_LEN];
 	size_t dropped;
 
-	sessions_init(&ss);
+	session_init(&ss);
 	s = open_one(&ss, "live", 1, 1000 * S, 3600, 300, NULL);
 	s->has_psk = true;
 	memset(s->psk, 5, KEY_LEN);
@@ -153,41 +153,41 @@ static void persist_and_fail_closed(void **state)
 	session_file_format(&ss, BOOT, 1000 * S, 1700000000, &sb);
 
 	/* Same boot, 100 s later: the short one is over, the live one back. */
-	sessions_init(&back);
+	session_init(&back);
 	assert_int_equal(session_file_parse(&back, sb.buf, sb.len, "sessions", BOOT, 1100 * S,
 					    &dropped, err),
 			 0);
 	assert_int_equal(dropped, 1);
 	assert_int_equal(back.n, 1);
-	s = sessions_find(&back, "live");
+	s = session_find(&back, "live");
 	assert_non_null(s);
 	assert_int_equal(s->until_ns, 4600 * S);
 	assert_int_equal(s->until_wall, 1700000000 + 3600);
 	assert_int_equal(s->idle_ns, 300 * S);
 	assert_true(s->has_psk);
 	assert_int_equal(s->psk[0], 5);
-	sessions_finish(&back);
+	session_finish(&back);
 
 	/* Another boot: everything ends. */
-	sessions_init(&back);
+	session_init(&back);
 	assert_int_equal(session_file_parse(&back, sb.buf, sb.len, "sessions",
 					    "ffffffff-89ab-cdef-0123-456789abcdef", 5 * S, &dropped,
 					    err),
 			 0);
 	assert_int_equal(dropped, 2);
 	assert_int_equal(back.n, 0);
-	sessions_finish(&back);
+	session_finish(&back);
 
 	/* Truncated at a line boundary. */
-	sessions_init(&back);
+	session_init(&back);
 	*(strstr(sb.buf, "end ")) = '\0';
 	assert_int_equal(session_file_parse(&back, sb.buf, strlen(sb.buf), "sessions", BOOT,
 					    1100 * S, &dropped, err),
 			 -EINVAL);
 	assert_non_null(strstr(err, "truncated"));
-	sessions_finish(&back);
+	session_finish(&back);
 	strbuf_finish(&sb);
-	sessions_finish(&ss);
+	session_finish(&ss);
 }
 
 int main(void)

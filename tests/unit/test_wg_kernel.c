@@ -233,7 +233,7 @@ int main(void)
 		cmocka_unit_test(test_set_get_roundtrip), cmocka_unit_test(test_link_del),
 	};
 
-	if (keys_init() < 0)
+	if (key_init() < 0)
 		return 1;
 	if (geteuid() != 0)
 		return 77; /* meson: skipped */

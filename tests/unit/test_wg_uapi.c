@@ -370,6 +370,6 @@ int main(void)
 		cmocka_unit_test(test_parse_errno),     cmocka_unit_test(test_reply_end),
 	};
 
-	keys_init();
+	key_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,7 +17,7 @@
 #include "gateway/conf.h"
 #include "config.h"
 #include "gateway/ctl.h"
-#include "base/keys.h"
+#include "base/key.h"
 
 enum out { OUT_NONE, OUT_TABLE, OUT_SHOW, OUT_URI };
 

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "base/keys.h"
+#include "base/key.h"
 
 /* Binds the port (IPv6 dual stack, else IPv4): the fd, or -errno (logged).
  * Done before privileges go, so a port below 1024 works. */

@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #include "base/clock.h"
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/text.h"
 #include "gateway/conf.h"
 #include "monitor/loop.h"

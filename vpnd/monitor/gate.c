@@ -89,7 +89,7 @@ int gate_save_sessions(struct vpnd *d)
 
 void gate_schedule(struct vpnd *d)
 {
-	uint64_t next = sessions_next_deadline(&d->sessions);
+	uint64_t next = session_next_deadline(&d->sessions);
 
 	if (d->sweep && next > clock_boot_ns() + NS_PER_SEC)
 		next = clock_boot_ns() + NS_PER_SEC;
@@ -150,7 +150,7 @@ int gate_session_open(struct vpnd *d, struct reg_peer *p, const struct gate_open
 		text_err(err, "peer '%s' has no public key yet: it has not enrolled", p->name);
 		return -ENOKEY;
 	}
-	ret = sessions_open(&d->sessions, &req, now, clock_wall(), &s, &extended);
+	ret = session_open(&d->sessions, &req, now, clock_wall(), &s, &extended);
 	if (ret < 0) {
 		text_err(err, "cannot open a session for '%s': %s", p->name,
 			 ret == -EEXIST ? "another session has its key" : strerror(-ret));
@@ -162,7 +162,7 @@ int gate_session_open(struct vpnd *d, struct reg_peer *p, const struct gate_open
 	ret = gate_apply_peers(d, gate_peer_for_session(s, false), wgerr);
 	if (ret < 0) {
 		text_err(err, "cannot put peer '%s' on %s: %s", p->name, d->conf.ifname, wgerr);
-		sessions_remove(&d->sessions, s);
+		session_remove(&d->sessions, s);
 		session_free(&s);
 		gate_save_sessions(d);
 		d->sweep = true; /* in case the peer went on before the error */
@@ -186,7 +186,7 @@ int gate_session_end(struct vpnd *d, struct session *s, const char *reason, cons
 	char err[ERR_LEN];
 	int ret;
 
-	sessions_remove(&d->sessions, s);
+	session_remove(&d->sessions, s);
 	gate_save_sessions(d);
 	ret = gate_apply_peers(d, rm, err);
 	if (ret < 0)
@@ -211,10 +211,10 @@ static void refresh_handshakes(struct vpnd *d, uint64_t now)
 	}
 	clock_gettime(CLOCK_REALTIME, &wall);
 	for (struct wg_peer *p = dev->peers; p != NULL; p = p->next) {
-		struct session *s = sessions_find_key(&d->sessions, p->public_key);
+		struct session *s = session_find_key(&d->sessions, p->public_key);
 
 		if (s != NULL)
-			sessions_note_handshake(&d->sessions, s, &p->last_handshake, now, &wall);
+			session_note_handshake(&d->sessions, s, &p->last_handshake, now, &wall);
 	}
 	wg_device_free(&dev);
 }
@@ -241,7 +241,7 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 		d->sweep = false;
 		log_info("%s: peers of ended sessions removed on retry", d->conf.ifname);
 	}
-	while ((s = sessions_first(&d->sessions)) != NULL && session_deadline(s) <= now) {
+	while ((s = session_first(&d->sessions)) != NULL && session_deadline(s) <= now) {
 		struct wg_peer *p;
 
 		if (!session_window_over(s, now) && !refreshed) {
@@ -258,7 +258,7 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 				break; /* the rest on the next round */
 			ended = e;
 		}
-		sessions_remove(&d->sessions, s);
+		session_remove(&d->sessions, s);
 		ended[n].s = s;
 		ended[n++].idle = !session_window_over(s, now);
 		p = gate_peer_for_session(s, true);

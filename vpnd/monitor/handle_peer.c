@@ -27,7 +27,7 @@ static void fmt_dur(char *out, size_t len, uint64_t s)
 
 static void peer_record(struct hctx *h, const struct reg_peer *p, bool full)
 {
-	const struct session *s = sessions_find(&h->d->sessions, p->name);
+	const struct session *s = session_find(&h->d->sessions, p->name);
 	char a[IPADDR_STR_LEN], d[24];
 	key_b64_t k;
 
@@ -245,7 +245,7 @@ int handle_peer_remove(struct hctx *h)
 
 	if ((ret = hctx_check(h, 2, 1, NULL)) < 0 || (ret = hctx_peer(h, 2, &p)) < 0)
 		return ret;
-	s = sessions_find(&h->d->sessions, p->name);
+	s = session_find(&h->d->sessions, p->name);
 	if (s != NULL)
 		gate_session_end(h->d, s, "removed", h->by);
 	audit_peer(h, "peer-remove", p);
@@ -263,7 +263,7 @@ int handle_peer_disable(struct hctx *h)
 		return ret;
 	registry_peer_set_disabled(h->d->reg, p, true);
 	ret = hctx_save(h);
-	s = sessions_find(&h->d->sessions, p->name);
+	s = session_find(&h->d->sessions, p->name);
 	if (s != NULL)
 		gate_session_end(h->d, s, "disabled", h->by);
 	audit_peer(h, "peer-disable", p);

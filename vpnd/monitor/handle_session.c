@@ -45,7 +45,7 @@ int handle_session_list(struct hctx *h)
 
 	if ((ret = hctx_check(h, 2, 0, NULL)) < 0)
 		return ret;
-	if ((ret = sessions_sorted(&h->d->sessions, &v)) < 0)
+	if ((ret = session_sorted(&h->d->sessions, &v)) < 0)
 		return hctx_err(h, ret, "out of memory");
 	for (size_t i = 0; i < h->d->sessions.n; i++)
 		session_record(h, v[i]);
@@ -60,7 +60,7 @@ int handle_session_kill(struct hctx *h)
 
 	if ((ret = hctx_check(h, 2, 1, NULL)) < 0)
 		return ret;
-	s = sessions_find(&h->d->sessions, h->req->args[2]);
+	s = session_find(&h->d->sessions, h->req->args[2]);
 	if (s == NULL)
 		return hctx_err(h, -ENOENT,
 				registry_peer_find(h->d->reg, h->req->args[2]) != NULL

@@ -14,7 +14,7 @@ int handle_status(struct hctx *h)
 {
 	struct vpnd *d = h->d;
 	struct strbuf *o = h->out;
-	uint64_t next = sessions_next_deadline(&d->sessions);
+	uint64_t next = session_next_deadline(&d->sessions);
 	char addr[CONF_MAX_ADDRESSES * IPADDR_STR_LEN] = "", a[IPADDR_STR_LEN];
 	key_b64_t pk;
 	size_t enabled = 0;

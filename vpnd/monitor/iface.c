@@ -50,7 +50,7 @@ int iface_reconcile(struct vpnd *d)
 	for (struct wg_peer *p = dev->peers; p != NULL; p = p->next) {
 		struct wg_peer *r;
 
-		if (sessions_find_key(&d->sessions, p->public_key) != NULL)
+		if (session_find_key(&d->sessions, p->public_key) != NULL)
 			continue;
 		r = calloc(1, sizeof(*r));
 		if (r == NULL) {

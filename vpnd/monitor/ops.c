@@ -309,7 +309,7 @@ static int device(struct vpnd *d, const struct actmsg_op *o, struct proto_reply 
 	if (!o->has_static ||
 	    (sodium_memcmp(o->static_pub, p->key, KEY_LEN) != 0 && !owner_device(d, o, p)))
 		return refuse(rep, PROTO_ERR_NOT_PERMITTED, op, p->name, src);
-	s = sessions_find(&d->sessions, p->name);
+	s = session_find(&d->sessions, p->name);
 	if (o->req.op == PROTO_OP_DEACTIVATE && s != NULL) {
 		gate_session_end(d, s, "down", p->name);
 		s = NULL;

@@ -53,7 +53,7 @@ static void prune_sessions(struct vpnd *d, bool live)
 		if (live) {
 			gate_session_end(d, s, "registry-changed", "vpnd");
 		} else {
-			sessions_remove(&d->sessions, s);
+			session_remove(&d->sessions, s);
 			audit_event("session-end", "peer", s->name, "owner", s->owner, "reason",
 				    "registry-changed", "by", "vpnd", NULL);
 			session_free(&s);
@@ -92,8 +92,8 @@ static void load_sessions(struct vpnd *d)
 				&dropped, err);
 	if (ret < 0) {
 		/* Unreadable sessions: all end, which is the safe side. */
-		sessions_finish(&d->sessions);
-		sessions_init(&d->sessions);
+		session_finish(&d->sessions);
+		session_init(&d->sessions);
 		snprintf(bad, sizeof(bad), "%s.corrupt", d->sessions_path);
 		rename(d->sessions_path, bad);
 		log_error("%s; all sessions end (the file is kept as %s)", err, bad);
@@ -243,7 +243,7 @@ static void stop(struct vpnd *d)
 		gate_save_sessions(d);
 	loop_destroy(&d->loop);
 	registry_destroy(&d->reg);
-	sessions_finish(&d->sessions);
+	session_finish(&d->sessions);
 	conf_finish(&d->conf);
 	ends_destroy(&d->ends);
 	audit_close();
@@ -290,7 +290,7 @@ int run_main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf);
-	sessions_init(&d->sessions);
+	session_init(&d->sessions);
 	ret = start(d);
 	if (ret == 0) {
 		key_b64_t pk;

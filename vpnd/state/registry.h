@@ -19,7 +19,7 @@
 #include "state/enrollcode.h"
 #include "base/htab.h"
 #include "base/ipaddr.h"
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/text.h"
 
 #define REG_INHERIT     (-1)

@@ -21,7 +21,7 @@ static const void *key_key(const void *s, size_t *len)
 	return ((const struct session *)s)->key;
 }
 
-void sessions_init(struct sessions *ss)
+void session_init(struct sessions *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	htab_init(&ss->by_name, name_key);
@@ -37,7 +37,7 @@ void session_free(struct session **s)
 	*s = NULL;
 }
 
-void sessions_finish(struct sessions *ss)
+void session_finish(struct sessions *ss)
 {
 	for (size_t i = 0; i < ss->n; i++)
 		session_free(&ss->heap[i]);
@@ -47,12 +47,12 @@ void sessions_finish(struct sessions *ss)
 	memset(ss, 0, sizeof(*ss));
 }
 
-struct session *sessions_find(const struct sessions *ss, const char *name)
+struct session *session_find(const struct sessions *ss, const char *name)
 {
 	return htab_find(&ss->by_name, name, strlen(name));
 }
 
-struct session *sessions_find_key(const struct sessions *ss, const uint8_t key[KEY_LEN])
+struct session *session_find_key(const struct sessions *ss, const uint8_t key[KEY_LEN])
 {
 	return htab_find(&ss->by_key, key, KEY_LEN);
 }
@@ -117,7 +117,7 @@ static void heap_fix(struct sessions *ss, struct session *s)
 	heap_down(ss, s->heap_index);
 }
 
-int sessions_insert(struct sessions *ss, struct session *s)
+int session_insert(struct sessions *ss, struct session *s)
 {
 	int ret;
 
@@ -143,7 +143,7 @@ int sessions_insert(struct sessions *ss, struct session *s)
 	return 0;
 }
 
-void sessions_remove(struct sessions *ss, struct session *s)
+void session_remove(struct sessions *ss, struct session *s)
 {
 	size_t i = s->heap_index;
 
@@ -156,10 +156,10 @@ void sessions_remove(struct sessions *ss, struct session *s)
 	}
 }
 
-int sessions_open(struct sessions *ss, const struct session_req *req, uint64_t now_ns,
-		  int64_t now_wall, struct session **out, bool *extended)
+int session_open(struct sessions *ss, const struct session_req *req, uint64_t now_ns,
+		 int64_t now_wall, struct session **out, bool *extended)
 {
-	struct session *s = sessions_find(ss, req->name);
+	struct session *s = session_find(ss, req->name);
 	uint64_t until = now_ns + req->window_ns;
 	int ret;
 
@@ -170,7 +170,7 @@ int sessions_open(struct sessions *ss, const struct session_req *req, uint64_t n
 	if (s != NULL) {
 		/* Re-keyed peers move in the key index. */
 		if (memcmp(s->key, req->key, KEY_LEN) != 0) {
-			struct session *other = sessions_find_key(ss, req->key);
+			struct session *other = session_find_key(ss, req->key);
 
 			if (other != NULL)
 				return -EEXIST;
@@ -185,7 +185,7 @@ int sessions_open(struct sessions *ss, const struct session_req *req, uint64_t n
 			s->until_wall = now_wall + (int64_t)(req->window_ns / NS_PER_SEC);
 		}
 	} else {
-		if (sessions_find_key(ss, req->key) != NULL)
+		if (session_find_key(ss, req->key) != NULL)
 			return -EEXIST;
 		s = calloc(1, sizeof(*s));
 		if (s == NULL)
@@ -208,7 +208,7 @@ int sessions_open(struct sessions *ss, const struct session_req *req, uint64_t n
 		sodium_memzero(s->psk, KEY_LEN);
 	if (*extended) {
 		heap_fix(ss, s);
-	} else if ((ret = sessions_insert(ss, s)) < 0) {
+	} else if ((ret = session_insert(ss, s)) < 0) {
 		session_free(&s);
 		return ret;
 	}
@@ -217,18 +217,18 @@ int sessions_open(struct sessions *ss, const struct session_req *req, uint64_t n
 	return 0;
 }
 
-uint64_t sessions_next_deadline(const struct sessions *ss)
+uint64_t session_next_deadline(const struct sessions *ss)
 {
 	return ss->n > 0 ? session_deadline(ss->heap[0]) : SESSION_NEVER;
 }
 
-struct session *sessions_first(const struct sessions *ss)
+struct session *session_first(const struct sessions *ss)
 {
 	return ss->n > 0 ? ss->heap[0] : NULL;
 }
 
-void sessions_note_handshake(struct sessions *ss, struct session *s, const struct timespec *hs,
-			     uint64_t now_ns, const struct timespec *now_wall)
+void session_note_handshake(struct sessions *ss, struct session *s, const struct timespec *hs,
+			    uint64_t now_ns, const struct timespec *now_wall)
 {
 	int64_t age_ns;
 	uint64_t at;
@@ -254,7 +254,7 @@ static int session_cmp(const void *a, const void *b)
 	return strcmp((*(struct session *const *)a)->name, (*(struct session *const *)b)->name);
 }
 
-int sessions_sorted(const struct sessions *ss, struct session ***out)
+int session_sorted(const struct sessions *ss, struct session ***out)
 {
 	struct session **v = malloc((ss->n + 1) * sizeof(*v));
 

@@ -20,7 +20,7 @@
 
 #include "base/htab.h"
 #include "base/ipaddr.h"
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/text.h"
 
 #define SESSION_BY_LEN 48
@@ -62,30 +62,30 @@ struct session_req {
 	const char *by;
 };
 
-void sessions_init(struct sessions *ss);
+void session_init(struct sessions *ss);
 /* Frees every session. */
-void sessions_finish(struct sessions *ss);
+void session_finish(struct sessions *ss);
 
-struct session *sessions_find(const struct sessions *ss, const char *name);
-struct session *sessions_find_key(const struct sessions *ss, const uint8_t key[KEY_LEN]);
+struct session *session_find(const struct sessions *ss, const char *name);
+struct session *session_find_key(const struct sessions *ss, const uint8_t key[KEY_LEN]);
 
 /* Opens a session, or extends the one of the same name: its window end
  * becomes the later of the old one and now + window; the opening counts as
  * activity; a new key, address or psk replaces the old. *extended says
  * which happened. 0, -EINVAL or -ENOMEM. */
-int sessions_open(struct sessions *ss, const struct session_req *req, uint64_t now_ns,
-		  int64_t now_wall, struct session **out, bool *extended);
+int session_open(struct sessions *ss, const struct session_req *req, uint64_t now_ns,
+		 int64_t now_wall, struct session **out, bool *extended);
 /* Takes a session out of the table; the caller frees it with session_free. */
-void sessions_remove(struct sessions *ss, struct session *s);
+void session_remove(struct sessions *ss, struct session *s);
 /* Adds a session read back from disk; -EEXIST for a duplicate name or key. */
-int sessions_insert(struct sessions *ss, struct session *s);
+int session_insert(struct sessions *ss, struct session *s);
 void session_free(struct session **s);
 
 uint64_t session_deadline(const struct session *s);
 /* The earliest deadline of all, or SESSION_NEVER. */
-uint64_t sessions_next_deadline(const struct sessions *ss);
+uint64_t session_next_deadline(const struct sessions *ss);
 /* The session whose deadline comes first, or NULL. */
-struct session *sessions_first(const struct sessions *ss);
+struct session *session_first(const struct sessions *ss);
 /* Does the window (not only the idle timeout) end by now? */
 bool session_window_over(const struct session *s, uint64_t now_ns);
 
@@ -93,10 +93,10 @@ bool session_window_over(const struct session *s, uint64_t now_ns);
  * handshake is counted only when it changed since the last read, and never
  * later than now nor earlier than its wall-clock age says, so a clock
  * stepped back cannot make an old handshake look new. */
-void sessions_note_handshake(struct sessions *ss, struct session *s, const struct timespec *hs,
-			     uint64_t now_ns, const struct timespec *now_wall);
+void session_note_handshake(struct sessions *ss, struct session *s, const struct timespec *hs,
+			    uint64_t now_ns, const struct timespec *now_wall);
 
 /* Sessions sorted by name; free the array only. */
-int sessions_sorted(const struct sessions *ss, struct session ***out);
+int session_sorted(const struct sessions *ss, struct session ***out);
 
 #endif

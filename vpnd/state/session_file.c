@@ -218,7 +218,7 @@ int session_file_parse(struct sessions *ss, const char *text, size_t len, const 
 		}
 		if (s->active_ns > now_ns)
 			s->active_ns = now_ns;
-		ret = sessions_insert(ss, s);
+		ret = session_insert(ss, s);
 		if (ret < 0) {
 			ret = sf_fail(err, name, lineno, "session appears twice");
 			goto out;

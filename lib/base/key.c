@@ -8,11 +8,11 @@
 
 #include <sodium.h>
 
-#include "base/keys.h"
+#include "base/key.h"
 #include "base/log.h"
 #include "base/outfile.h"
 
-int keys_init(void)
+int key_init(void)
 {
 	return sodium_init() < 0 ? -EIO : 0;
 }

@@ -11,7 +11,7 @@
 #include "proto/proto.h"
 #include "state.h"
 
-struct enroll_key {
+struct seckey {
 	void *dev; /* fido_dev_t */
 	bool has_pin;
 	bool fido2; /* false: U2F only */
@@ -19,12 +19,12 @@ struct enroll_key {
 };
 
 /* 0, or -errno with err saying which key could not be opened and why. */
-int key_open(struct enroll_key *k, const char *spec, char err[ERR_LEN]);
+int seckey_open(struct seckey *k, const char *spec, char err[ERR_LEN]);
 /* Without a spec, the first key found that is not at path skip. */
-int key_open_other(struct enroll_key *k, const char *spec, const char *skip, char err[ERR_LEN]);
-void key_close(struct enroll_key *k);
+int seckey_open_other(struct seckey *k, const char *spec, const char *skip, char err[ERR_LEN]);
+void seckey_close(struct seckey *k);
 /* PIN needed for this key? (a FIDO2 key with a PIN set) */
-bool key_wants_pin(const struct enroll_key *k);
+bool seckey_wants_pin(const struct seckey *k);
 /*
  * What the key was asked: PROTO_OK, or the client-side enum proto_err that
  * explains it to a person (WRONG_PIN, PIN_BLOCKED, NO_TOUCH, NO_DEVICE,
@@ -32,10 +32,10 @@ bool key_wants_pin(const struct enroll_key *k);
  * retries left. The code goes where the gateway's refusals go, to
  * enroll_refused.
  */
-int key_make_cred(struct enroll_key *k, const char *pin, const char *rp_id, const char *user,
-		  const uint8_t cdh[32], struct proto_cred *out);
-int key_get_assertion(struct enroll_key *k, const char *pin, const char *rp_id,
-		      const struct enroll_cred *creds, size_t n, const uint8_t cdh[32],
-		      struct proto_assertion *out);
+int seckey_make_cred(struct seckey *k, const char *pin, const char *rp_id, const char *user,
+		     const uint8_t cdh[32], struct proto_cred *out);
+int seckey_get_assertion(struct seckey *k, const char *pin, const char *rp_id,
+			 const struct enroll_cred *creds, size_t n, const uint8_t cdh[32],
+			 struct proto_assertion *out);
 
 #endif

@@ -12,14 +12,14 @@
 #include <sodium.h>
 
 #include "fido/fidodev.h"
-#include "key.h"
+#include "seckey.h"
 
-int key_open(struct enroll_key *k, const char *spec, char err[ERR_LEN])
+int seckey_open(struct seckey *k, const char *spec, char err[ERR_LEN])
 {
-	return key_open_other(k, spec, NULL, err);
+	return seckey_open_other(k, spec, NULL, err);
 }
 
-int key_open_other(struct enroll_key *k, const char *spec, const char *skip, char err[ERR_LEN])
+int seckey_open_other(struct seckey *k, const char *spec, const char *skip, char err[ERR_LEN])
 {
 	fido_dev_t *dev = NULL;
 	int ret;
@@ -35,7 +35,7 @@ int key_open_other(struct enroll_key *k, const char *spec, const char *skip, cha
 	return 0;
 }
 
-void key_close(struct enroll_key *k)
+void seckey_close(struct seckey *k)
 {
 	fido_dev_t *dev = k->dev;
 
@@ -43,12 +43,12 @@ void key_close(struct enroll_key *k)
 	k->dev = NULL;
 }
 
-bool key_wants_pin(const struct enroll_key *k)
+bool seckey_wants_pin(const struct seckey *k)
 {
 	return k->has_pin;
 }
 
-static int map_error(struct enroll_key *k, int r)
+static int map_error(struct seckey *k, int r)
 {
 	switch (r) {
 	case FIDO_ERR_PIN_INVALID:
@@ -71,7 +71,7 @@ static int map_error(struct enroll_key *k, int r)
 }
 
 /* One makeCredential with one algorithm; a FIDO_ERR_* code. */
-static int make_one(struct enroll_key *k, const char *pin, const char *rp_id, const char *user,
+static int make_one(struct seckey *k, const char *pin, const char *rp_id, const char *user,
 		    const uint8_t cdh[32], int type, fido_cred_t **out)
 {
 	uint8_t user_id[16];
@@ -94,8 +94,8 @@ static int make_one(struct enroll_key *k, const char *pin, const char *rp_id, co
 	return FIDO_OK;
 }
 
-int key_make_cred(struct enroll_key *k, const char *pin, const char *rp_id, const char *user,
-		  const uint8_t cdh[32], struct proto_cred *out)
+int seckey_make_cred(struct seckey *k, const char *pin, const char *rp_id, const char *user,
+		     const uint8_t cdh[32], struct proto_cred *out)
 {
 	fido_cred_t *c = NULL;
 	int r;
@@ -151,9 +151,9 @@ static int authdata_raw(const uint8_t *cbor, size_t len, const uint8_t **raw, si
 	return 0;
 }
 
-int key_get_assertion(struct enroll_key *k, const char *pin, const char *rp_id,
-		      const struct enroll_cred *creds, size_t n, const uint8_t cdh[32],
-		      struct proto_assertion *out)
+int seckey_get_assertion(struct seckey *k, const char *pin, const char *rp_id,
+			 const struct enroll_cred *creds, size_t n, const uint8_t cdh[32],
+			 struct proto_assertion *out)
 {
 	fido_assert_t *a = fido_assert_new();
 	const uint8_t *raw = NULL;

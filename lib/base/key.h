@@ -22,7 +22,7 @@ typedef char key_hex_t[KEY_HEX_LEN + 1];
 
 /* Calls sodium_init(); 0, or -EIO when libsodium cannot start. Every
  * program calls it first. */
-int keys_init(void);
+int key_init(void);
 
 /* A clamped private key, as `wg genkey` makes. */
 void key_generate_private(uint8_t sk[KEY_LEN]);

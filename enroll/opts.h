@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: ISC */
+/* The options every subcommand takes, and where the laptop's files are. */
+#ifndef KEYGATE_ENROLL_OPTS_H
+#define KEYGATE_ENROLL_OPTS_H
+
+#define ENROLL_DEFAULT_IF  "wg0"
+#define ENROLL_DEFAULT_DIR "/etc/wireguard"
+
+struct enroll_opts {
+	const char *ifname;
+	const char *dir;         /* --config-dir, for tests; default /etc/wireguard */
+	const char *device;      /* --device: NULL for the first one found */
+	const char *auth_device; /* add-key: the key already registered */
+	int pin_fd;              /* --pin-fd, -1: the terminal */
+	int timeout_ms;          /* --timeout: per try */
+	int tries;
+	const char *peer;    /* status --peer: another peer of the owner */
+	const char *args[2]; /* positional arguments */
+	int n_args;
+};
+
+/*
+ * getopt over the options every subcommand shares; max_args positional
+ * arguments are allowed. 0; -ECANCELED after --help (the command is done:
+ * exit 0); -EINVAL after a usage message (exit 2).
+ */
+int opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const char *usage);
+
+#endif

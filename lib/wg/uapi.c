@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "wg/uapi.h"
+#include "wg/uapi_text.h"
 
 /* UAPI_SOCKET_DIR/IF.sock */
 #define SOCK_PATH_LEN (sizeof(UAPI_SOCKET_DIR) + IFNAMSIZ + 8)
@@ -178,7 +179,7 @@ static size_t reply_end_from(const struct strbuf *r, size_t scan)
 	const char *p;
 
 	if (scan == 0)
-		return uapi_reply_end(r->buf, r->len);
+		return uapi_text_reply_end(r->buf, r->len);
 	p = memmem(r->buf + scan, r->len - scan, "\n\n", 2);
 	return p != NULL ? (size_t)(p - r->buf) + 2 : 0;
 }
@@ -300,7 +301,7 @@ int uapi_get_device(struct wg_device **dev, const char *ifname, char err[ERR_LEN
 		return ret;
 	ret = uapi_exchange(ifname, path, req, sizeof(req) - 1, &reply, UAPI_IDLE_TIMEOUT_MS, err);
 	if (ret == 0)
-		ret = uapi_parse_get(dev, ifname, reply.buf, reply.len, err);
+		ret = uapi_text_parse_get(dev, ifname, reply.buf, reply.len, err);
 	strbuf_finish(&reply);
 	return ret;
 }
@@ -315,14 +316,14 @@ int uapi_set_device(const struct wg_device *dev, char err[ERR_LEN])
 	if (ret < 0)
 		return ret;
 	strbuf_init(&req);
-	ret = uapi_request_set(&req, dev, err);
+	ret = uapi_text_request_set(&req, dev, err);
 	if (ret == 0)
 		ret = uapi_exchange(dev->name, path, req.buf, req.len, &reply, UAPI_IDLE_TIMEOUT_MS,
 				    err);
 	strbuf_finish(&req);
 	if (ret < 0)
 		return ret;
-	ret = uapi_parse_set(dev->name, reply.buf, reply.len, err);
+	ret = uapi_text_parse_set(dev->name, reply.buf, reply.len, err);
 	strbuf_finish(&reply);
 	return ret;
 }

@@ -6,10 +6,9 @@
  * "key=value", keys as 64 hex digits, a request ends with a blank line, a
  * reply with "errno=N" and a blank line (wireguard-go sends N negative).
  *
- * The text half (uapi_text.c: building a request, parsing a reply) is pure
- * and is what the unit tests and the fuzz target drive; the exchange half
- * (uapi.c) talks to a socket with bounded waits. All return 0 or -errno
- * and on failure leave one line in err.
+ * This is the exchange half: it talks to a socket with bounded waits. The
+ * text half (uapi_text.h) builds requests and parses replies. All return
+ * 0 or -errno and on failure leave one line in err.
  */
 #ifndef KEYGATE_UAPI_H
 #define KEYGATE_UAPI_H
@@ -37,22 +36,6 @@ bool uapi_serves(const char *ifname);
  * reach a socket outside UAPI_SOCKET_DIR. */
 int uapi_get_device(struct wg_device **dev, const char *ifname, char err[ERR_LEN]);
 int uapi_set_device(const struct wg_device *dev, char err[ERR_LEN]);
-
-/* Appends "set=1\n" ... "\n" for dev (its flags and each peer's flags say
- * what to send) to req; strbuf_finish wipes the keys in it. */
-int uapi_request_set(struct strbuf *req, const struct wg_device *dev, char err[ERR_LEN]);
-
-/* Where a complete reply ends in buf (the byte after its blank line), or 0
- * while more is needed. */
-size_t uapi_reply_end(const char *buf, size_t len);
-
-/* Parses the reply to "get=1". On success *dev is allocated (name set to
- * ifname, the public key derived from the private key). A reply with
- * errno=N != 0 gives -|N|. */
-int uapi_parse_get(struct wg_device **dev, const char *ifname, const char *buf, size_t len,
-		   char err[ERR_LEN]);
-/* Parses the reply to "set=1": 0, -|N| for errno=N, -EPROTO when malformed. */
-int uapi_parse_set(const char *ifname, const char *buf, size_t len, char err[ERR_LEN]);
 
 /* Sends req to the stream socket at path and reads one reply (up to
  * UAPI_REPLY_MAX bytes, through the blank line that ends it) into reply,

@@ -16,7 +16,7 @@
 
 #include <sodium.h>
 
-#include "wg/uapi.h"
+#include "wg/uapi_text.h"
 
 /* A key's hex form is a copy of the secret: wiped once it is in b. */
 static void request_key(struct strbuf *b, const char *name, const uint8_t key[KEY_LEN])
@@ -92,7 +92,7 @@ static int request_peer(struct strbuf *b, const struct wg_peer *p, const char *i
 	return 0;
 }
 
-int uapi_request_set(struct strbuf *req, const struct wg_device *dev, char err[ERR_LEN])
+int uapi_text_request_set(struct strbuf *req, const struct wg_device *dev, char err[ERR_LEN])
 {
 	int ret;
 
@@ -118,7 +118,7 @@ int uapi_request_set(struct strbuf *req, const struct wg_device *dev, char err[E
 	return 0;
 }
 
-size_t uapi_reply_end(const char *buf, size_t len)
+size_t uapi_text_reply_end(const char *buf, size_t len)
 {
 	const char *p;
 
@@ -433,8 +433,8 @@ static int uapi_parse(struct parse_state *st, const char *ifname, const char *bu
 	return ret;
 }
 
-int uapi_parse_get(struct wg_device **dev, const char *ifname, const char *buf, size_t len,
-		   char err[ERR_LEN])
+int uapi_text_parse_get(struct wg_device **dev, const char *ifname, const char *buf, size_t len,
+			char err[ERR_LEN])
 {
 	struct parse_state st = {0};
 	int ret;
@@ -457,7 +457,7 @@ fail:
 	return ret;
 }
 
-int uapi_parse_set(const char *ifname, const char *buf, size_t len, char err[ERR_LEN])
+int uapi_text_parse_set(const char *ifname, const char *buf, size_t len, char err[ERR_LEN])
 {
 	return uapi_parse(NULL, ifname, buf, len, err);
 }

@@ -17,6 +17,8 @@
 #include <sodium.h>
 
 #include "wg/wgnl.h"
+#include "wg/wgnl_msg.h"
+#include "wg/wgnl_parse.h"
 
 /* No kernel answer takes this long; a silent socket must not hang vpnd. */
 #define NL_TIMEOUT_SEC 5
@@ -93,7 +95,7 @@ static int nl_resolve_family(struct nl *nl)
 	size_t len = 0;
 	int ret;
 
-	ret = wgnl_build_getfamily(nl->buf, NL_RECV_SIZE, ++nl->seq);
+	ret = wgnl_msg_getfamily(nl->buf, NL_RECV_SIZE, ++nl->seq);
 	if (ret < 0)
 		return ret;
 	ret = nl_send(nl, nl->buf, (size_t)ret);
@@ -145,33 +147,33 @@ fail:
 /* One dump; 1 when it was interrupted and must be repeated. */
 static int dump_once(struct nl *nl, struct wg_device **dev, const char *ifname)
 {
-	struct wgnl_dump d;
+	struct wgnl_parse_dump d;
 	size_t len = 0;
 	int ret;
 
-	ret = wgnl_dump_init(&d, nl->family);
+	ret = wgnl_parse_dump_init(&d, nl->family);
 	if (ret < 0)
 		return ret;
-	ret = wgnl_build_get_device(nl->buf, NL_RECV_SIZE, nl->family, ++nl->seq, ifname);
+	ret = wgnl_msg_get_device(nl->buf, NL_RECV_SIZE, nl->family, ++nl->seq, ifname);
 	if (ret < 0)
 		goto fail;
 	ret = nl_send(nl, nl->buf, (size_t)ret);
 	while (ret == 0) {
 		ret = nl_recv(nl, &len);
 		if (ret == 0)
-			ret = wgnl_dump_feed(&d, nl->buf, len);
+			ret = wgnl_parse_dump_feed(&d, nl->buf, len);
 	}
 	if (ret < 0)
 		goto fail;
 	if (d.interrupted) {
-		wgnl_dump_finish(&d);
+		wgnl_parse_dump_finish(&d);
 		return 1;
 	}
 	*dev = d.dev;
 	d.dev = NULL;
 	return 0;
 fail:
-	wgnl_dump_finish(&d);
+	wgnl_parse_dump_finish(&d);
 	return ret;
 }
 
@@ -203,7 +205,7 @@ int wgnl_get_device(struct wg_device **dev, const char *ifname, char err[ERR_LEN
 
 int wgnl_set_device(const struct wg_device *dev, char err[ERR_LEN])
 {
-	struct wgnl_set_cursor c;
+	struct wgnl_msg_cursor c;
 	uint8_t *msg = NULL;
 	struct nl nl;
 	size_t len = 0;
@@ -223,9 +225,9 @@ int wgnl_set_device(const struct wg_device *dev, char err[ERR_LEN])
 		ret = -ENOMEM;
 		goto fail;
 	}
-	wgnl_set_cursor_init(&c, dev);
+	wgnl_msg_cursor_init(&c, dev);
 	for (;;) {
-		ret = wgnl_build_set_device(&c, msg, MNL_SOCKET_BUFFER_SIZE, nl.family, ++nl.seq);
+		ret = wgnl_msg_set_device(&c, msg, MNL_SOCKET_BUFFER_SIZE, nl.family, ++nl.seq);
 		if (ret == -EINVAL) {
 			wg_err(err, "%s: invalid endpoint or allowed IP in the request", dev->name);
 			goto fail;

@@ -16,7 +16,7 @@
 #include <linux/wireguard.h>
 #include <sodium.h>
 
-#include "wg/wgnl.h"
+#include "wg/wgnl_msg.h"
 
 static struct nlmsghdr *msg_start(void *buf, uint16_t type, uint16_t flags, uint32_t seq,
 				  uint8_t cmd, uint8_t version)
@@ -40,7 +40,7 @@ static int ifname_ok(const char *ifname)
 	return n > 0 && n < IFNAMSIZ ? 0 : -EINVAL;
 }
 
-int wgnl_build_getfamily(void *buf, size_t len, uint32_t seq)
+int wgnl_msg_getfamily(void *buf, size_t len, uint32_t seq)
 {
 	struct nlmsghdr *nlh;
 
@@ -52,7 +52,7 @@ int wgnl_build_getfamily(void *buf, size_t len, uint32_t seq)
 	return (int)nlh->nlmsg_len;
 }
 
-int wgnl_build_get_device(void *buf, size_t len, uint16_t family, uint32_t seq, const char *ifname)
+int wgnl_msg_get_device(void *buf, size_t len, uint16_t family, uint32_t seq, const char *ifname)
 {
 	struct nlmsghdr *nlh;
 
@@ -67,7 +67,7 @@ int wgnl_build_get_device(void *buf, size_t len, uint16_t family, uint32_t seq, 
 	return (int)nlh->nlmsg_len;
 }
 
-void wgnl_set_cursor_init(struct wgnl_set_cursor *c, const struct wg_device *dev)
+void wgnl_msg_cursor_init(struct wgnl_msg_cursor *c, const struct wg_device *dev)
 {
 	memset(c, 0, sizeof(*c));
 	c->dev = dev;
@@ -147,7 +147,7 @@ static bool put_allowedip(struct nlmsghdr *nlh, size_t len, const struct wg_allo
 }
 
 /* Adds what fits of the cursor's peer; false when the message is full. */
-static bool put_peer(struct nlmsghdr *nlh, size_t len, struct wgnl_set_cursor *c, bool *progress)
+static bool put_peer(struct nlmsghdr *nlh, size_t len, struct wgnl_msg_cursor *c, bool *progress)
 {
 	const struct wg_peer *p = c->peer;
 	struct nlattr *peer_nest, *aips_nest;
@@ -206,8 +206,8 @@ static int set_device_check(const struct wg_device *dev)
 	return 0;
 }
 
-int wgnl_build_set_device(struct wgnl_set_cursor *c, void *buf, size_t len, uint16_t family,
-			  uint32_t seq)
+int wgnl_msg_set_device(struct wgnl_msg_cursor *c, void *buf, size_t len, uint16_t family,
+			uint32_t seq)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *peers;

@@ -17,7 +17,7 @@
 #include <linux/wireguard.h>
 #include <sodium.h>
 
-#include "wg/wgnl.h"
+#include "wg/wgnl_parse.h"
 
 typedef int (*attr_fn)(const struct nlattr *a, void *data);
 
@@ -220,7 +220,7 @@ static int peer_attr(const struct nlattr *a, void *data)
  * of the next with its public key and the rest of its allowed IPs. */
 static int peer_entry(const struct nlattr *a, void *data)
 {
-	struct wgnl_dump *d = data;
+	struct wgnl_parse_dump *d = data;
 	struct peer_parse pp = {0};
 	int ret;
 
@@ -259,7 +259,7 @@ fail:
 
 static int device_attr(const struct nlattr *a, void *data)
 {
-	struct wgnl_dump *d = data;
+	struct wgnl_parse_dump *d = data;
 	struct wg_device *dev = d->dev;
 	uint32_t u32;
 	int ret;
@@ -295,7 +295,7 @@ static int device_attr(const struct nlattr *a, void *data)
 	}
 }
 
-int wgnl_dump_init(struct wgnl_dump *d, uint16_t family)
+int wgnl_parse_dump_init(struct wgnl_parse_dump *d, uint16_t family)
 {
 	memset(d, 0, sizeof(*d));
 	d->family = family;
@@ -303,7 +303,7 @@ int wgnl_dump_init(struct wgnl_dump *d, uint16_t family)
 	return d->dev == NULL ? -ENOMEM : 0;
 }
 
-void wgnl_dump_finish(struct wgnl_dump *d)
+void wgnl_parse_dump_finish(struct wgnl_parse_dump *d)
 {
 	wg_device_free(&d->dev);
 	d->last_peer = NULL;
@@ -343,7 +343,7 @@ static int done_msg(const struct nlmsghdr *nlh)
 	return err;
 }
 
-static int device_msg(struct wgnl_dump *d, const struct nlmsghdr *nlh)
+static int device_msg(struct wgnl_parse_dump *d, const struct nlmsghdr *nlh)
 {
 	const struct genlmsghdr *g;
 
@@ -356,7 +356,7 @@ static int device_msg(struct wgnl_dump *d, const struct nlmsghdr *nlh)
 			  mnl_nlmsg_get_payload_len(nlh) - GENL_HDRLEN, device_attr, d);
 }
 
-int wgnl_dump_feed(struct wgnl_dump *d, const void *buf, size_t len)
+int wgnl_parse_dump_feed(struct wgnl_parse_dump *d, const void *buf, size_t len)
 {
 	const struct nlmsghdr *nlh = buf;
 	int rem = len > INT_MAX ? INT_MAX : (int)len;

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "wg/wgnl.h"
+#include "wg/wgnl_msg.h"
+#include "wg/wgnl_parse.h"
 
 #define FAM 0x1a /* the corpus was made with this family id */
 
@@ -28,8 +30,8 @@ static void *aligned_copy(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t out[4096];
-	struct wgnl_set_cursor c;
-	struct wgnl_dump d;
+	struct wgnl_msg_cursor c;
+	struct wgnl_parse_dump d;
 	uint8_t *buf = NULL;
 	size_t cut;
 	uint16_t fam;
@@ -47,22 +49,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cut > size)
 		cut = size;
 
-	if (wgnl_dump_init(&d, FAM) == 0) {
-		ret = wgnl_dump_feed(&d, buf, cut);
+	if (wgnl_parse_dump_init(&d, FAM) == 0) {
+		ret = wgnl_parse_dump_feed(&d, buf, cut);
 		if (ret == 0) {
 			uint8_t *rest = aligned_copy(buf + cut, size - cut);
 
 			if (rest != NULL)
-				ret = wgnl_dump_feed(&d, rest, size - cut);
+				ret = wgnl_parse_dump_feed(&d, rest, size - cut);
 			free(rest);
 		}
 		/* A device the parser accepted can be sent back. */
 		if (ret == 1 && d.dev->name[0] != '\0') {
-			wgnl_set_cursor_init(&c, d.dev);
-			while (wgnl_build_set_device(&c, out, sizeof(out), FAM, 1) > 0)
+			wgnl_msg_cursor_init(&c, d.dev);
+			while (wgnl_msg_set_device(&c, out, sizeof(out), FAM, 1) > 0)
 				;
 		}
-		wgnl_dump_finish(&d);
+		wgnl_parse_dump_finish(&d);
 	}
 	(void)wgnl_parse_ack(buf, size, 0);
 	(void)wgnl_parse_getfamily(buf, size, &fam);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "wg/uapi.h"
+#include "wg/uapi_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -16,22 +17,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
 	struct wg_device *dev = NULL;
-	size_t end = uapi_reply_end(buf, size);
+	size_t end = uapi_text_reply_end(buf, size);
 	char err[ERR_LEN];
 	struct strbuf req;
 
 	if (end > size)
 		__builtin_trap();
-	if (uapi_parse_get(&dev, "fuzz0", buf, size, err) == 0) {
+	if (uapi_text_parse_get(&dev, "fuzz0", buf, size, err) == 0) {
 		if (dev == NULL || strcmp(dev->name, "fuzz0") != 0)
 			__builtin_trap();
 		dev->flags |= WGDEV_REPLACE_PEERS;
 		for (struct wg_peer *p = dev->peers; p != NULL; p = p->next)
 			p->flags |= WGPEER_REPLACE_ALLOWEDIPS;
 		strbuf_init(&req);
-		if (uapi_request_set(&req, dev, err) == 0) {
+		if (uapi_text_request_set(&req, dev, err) == 0) {
 			if (req.len < 8 || memcmp(req.buf, "set=1\n", 6) != 0 ||
-			    uapi_reply_end(req.buf, req.len) != req.len)
+			    uapi_text_reply_end(req.buf, req.len) != req.len)
 				__builtin_trap();
 		}
 		strbuf_finish(&req);
@@ -39,6 +40,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (dev != NULL) {
 		__builtin_trap();
 	}
-	uapi_parse_set("fuzz0", buf, size, err);
+	uapi_text_parse_set("fuzz0", buf, size, err);
 	return 0;
 }

@@ -21,6 +21,8 @@
 #include <linux/wireguard.h>
 
 #include "wg/wgnl.h"
+#include "wg/wgnl_msg.h"
+#include "wg/wgnl_parse.h"
 
 #define FAM 0x1a /* any family id the controller might hand out */
 
@@ -45,9 +47,9 @@ static void test_getfamily_request(void **state)
 	uint8_t buf[256];
 
 	memset(buf, 0xaa, sizeof(buf));
-	assert_int_equal(wgnl_build_getfamily(buf, sizeof(buf), 1), sizeof(want));
+	assert_int_equal(wgnl_msg_getfamily(buf, sizeof(buf), 1), sizeof(want));
 	assert_memory_equal(buf, want, sizeof(want));
-	assert_int_equal(wgnl_build_getfamily(buf, 20, 1), -EMSGSIZE);
+	assert_int_equal(wgnl_msg_getfamily(buf, 20, 1), -EMSGSIZE);
 }
 
 static void test_getfamily_reply(void **state)
@@ -96,10 +98,10 @@ static void test_get_device_request(void **state)
 	uint8_t buf[256];
 
 	memset(buf, 0xaa, sizeof(buf));
-	assert_int_equal(wgnl_build_get_device(buf, sizeof(buf), FAM, 2, "wg0"), sizeof(want));
+	assert_int_equal(wgnl_msg_get_device(buf, sizeof(buf), FAM, 2, "wg0"), sizeof(want));
 	assert_memory_equal(buf, want, sizeof(want));
-	assert_int_equal(wgnl_build_get_device(buf, sizeof(buf), FAM, 2, ""), -EINVAL);
-	assert_int_equal(wgnl_build_get_device(buf, sizeof(buf), FAM, 2, "sixteen-chars-xx"),
+	assert_int_equal(wgnl_msg_get_device(buf, sizeof(buf), FAM, 2, ""), -EINVAL);
+	assert_int_equal(wgnl_msg_get_device(buf, sizeof(buf), FAM, 2, "sixteen-chars-xx"),
 			 -EINVAL);
 }
 
@@ -151,7 +153,7 @@ static void test_set_device_one_peer(void **state)
 {
 	struct wg_device dev = {.name = "wg0"};
 	struct wg_peer peer = {0};
-	struct wgnl_set_cursor c;
+	struct wgnl_msg_cursor c;
 	uint8_t buf[4096];
 
 	dev.flags = WGDEV_HAS_PRIVATE_KEY | WGDEV_HAS_LISTEN_PORT;
@@ -167,17 +169,16 @@ static void test_set_device_one_peer(void **state)
 	peer.allowedips = aip4("10.77.0.2", 32, aip4("10.77.1.0", 24, NULL));
 
 	memset(buf, 0xaa, sizeof(buf));
-	wgnl_set_cursor_init(&c, &dev);
-	assert_int_equal(wgnl_build_set_device(&c, buf, sizeof(buf), FAM, 3), sizeof(set_want));
+	wgnl_msg_cursor_init(&c, &dev);
+	assert_int_equal(wgnl_msg_set_device(&c, buf, sizeof(buf), FAM, 3), sizeof(set_want));
 	assert_memory_equal(buf, set_want, sizeof(set_want));
-	assert_int_equal(wgnl_build_set_device(&c, buf, sizeof(buf), FAM, 4), 0);
+	assert_int_equal(wgnl_msg_set_device(&c, buf, sizeof(buf), FAM, 4), 0);
 
 	/* REPLACE_PEERS and REMOVE_ME map to the kernel's flag bits. */
 	dev.flags = WGDEV_REPLACE_PEERS;
 	peer.flags = WGPEER_REMOVE_ME | WGPEER_UPDATE_ONLY;
-	wgnl_set_cursor_init(&c, &dev);
-	assert_int_equal(wgnl_build_set_device(&c, buf, sizeof(buf), FAM, 5),
-			 20 + 8 + 8 + 168 - 56);
+	wgnl_msg_cursor_init(&c, &dev);
+	assert_int_equal(wgnl_msg_set_device(&c, buf, sizeof(buf), FAM, 5), 20 + 8 + 8 + 168 - 56);
 	/* clang-format off */
 	static const uint8_t flags_want[] = {
 		0x08, 0x00, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00, /* DEVICE FLAGS REPLACE_PEERS
@@ -192,8 +193,8 @@ static void test_set_device_one_peer(void **state)
 	/* An endpoint of an unknown family would be dropped by the kernel. */
 	peer.flags = WGPEER_HAS_ENDPOINT;
 	peer.endpoint.addr.sa_family = AF_UNIX;
-	wgnl_set_cursor_init(&c, &dev);
-	assert_int_equal(wgnl_build_set_device(&c, buf, sizeof(buf), FAM, 6), -EINVAL);
+	wgnl_msg_cursor_init(&c, &dev);
+	assert_int_equal(wgnl_msg_set_device(&c, buf, sizeof(buf), FAM, 6), -EINVAL);
 
 	free(peer.allowedips->next);
 	free(peer.allowedips);

@@ -19,6 +19,8 @@
 #include <linux/wireguard.h>
 
 #include "wg/wgnl.h"
+#include "wg/wgnl_msg.h"
+#include "wg/wgnl_parse.h"
 
 #define FAM      0x1a
 #define MSG_MAX  4096
@@ -171,15 +173,15 @@ static void test_split(void **state)
 {
 	struct wg_device *dev = big_device(), *back = NULL;
 	static uint8_t stream[256 * 1024];
-	struct wgnl_set_cursor c;
+	struct wgnl_msg_cursor c;
 	struct msg_shape prev = {0}, s;
 	size_t off = 0;
 	int n, msgs = 0, continuations = 0, replace = 0;
-	struct wgnl_dump d;
+	struct wgnl_parse_dump d;
 	struct nlmsghdr *done;
 
-	wgnl_set_cursor_init(&c, dev);
-	while ((n = wgnl_build_set_device(&c, stream + off, MSG_MAX, FAM, 10 + msgs)) > 0) {
+	wgnl_msg_cursor_init(&c, dev);
+	while ((n = wgnl_msg_set_device(&c, stream + off, MSG_MAX, FAM, 10 + msgs)) > 0) {
 		struct nlmsghdr *nlh = (struct nlmsghdr *)(stream + off);
 
 		assert_true(n <= MSG_MAX);
@@ -211,12 +213,12 @@ static void test_split(void **state)
 	mnl_nlmsg_put_extra_header(done, sizeof(int));
 	off += done->nlmsg_len;
 
-	assert_int_equal(wgnl_dump_init(&d, FAM), 0);
-	assert_int_equal(wgnl_dump_feed(&d, stream, off), 1);
+	assert_int_equal(wgnl_parse_dump_init(&d, FAM), 0);
+	assert_int_equal(wgnl_parse_dump_feed(&d, stream, off), 1);
 	assert_false(d.interrupted);
 	back = d.dev;
 	d.dev = NULL;
-	wgnl_dump_finish(&d);
+	wgnl_parse_dump_finish(&d);
 	assert_same_device(dev, back);
 	wg_device_free(&back);
 	wg_device_free(&dev);
@@ -258,20 +260,20 @@ static const uint8_t done_msg[] = {
 static int feed_patched(size_t at, uint8_t value, size_t cut, struct wg_device **out)
 {
 	uint8_t buf[sizeof(dump_msg) + sizeof(done_msg)];
-	struct wgnl_dump d;
+	struct wgnl_parse_dump d;
 	int ret;
 
 	memcpy(buf, dump_msg, sizeof(dump_msg));
 	memcpy(buf + sizeof(dump_msg), done_msg, sizeof(done_msg));
 	if (at < sizeof(buf))
 		buf[at] = value;
-	assert_int_equal(wgnl_dump_init(&d, FAM), 0);
-	ret = wgnl_dump_feed(&d, buf, sizeof(buf) - cut);
+	assert_int_equal(wgnl_parse_dump_init(&d, FAM), 0);
+	ret = wgnl_parse_dump_feed(&d, buf, sizeof(buf) - cut);
 	if (out != NULL) {
 		*out = d.dev;
 		d.dev = NULL;
 	}
-	wgnl_dump_finish(&d);
+	wgnl_parse_dump_finish(&d);
 	return ret;
 }
 
@@ -328,11 +330,11 @@ static void test_dump_done_error(void **state)
 									 NLMSG_DONE: -ENODEV */
 	};
 	/* clang-format on */
-	struct wgnl_dump d;
+	struct wgnl_parse_dump d;
 
-	assert_int_equal(wgnl_dump_init(&d, FAM), 0);
-	assert_int_equal(wgnl_dump_feed(&d, done_err, sizeof(done_err)), -ENODEV);
-	wgnl_dump_finish(&d);
+	assert_int_equal(wgnl_parse_dump_init(&d, FAM), 0);
+	assert_int_equal(wgnl_parse_dump_feed(&d, done_err, sizeof(done_err)), -ENODEV);
+	wgnl_parse_dump_finish(&d);
 }
 
 /* A reply message for the split-peer tests, built with libmnl. */
@@ -376,24 +378,24 @@ static size_t put_reply(uint8_t *buf, uint16_t flags, unsigned int key, bool ful
 static void split_peer_dump(uint16_t second_flags, bool *interrupted, struct wg_device **out)
 {
 	static uint8_t buf[4096];
-	struct wgnl_dump d;
+	struct wgnl_parse_dump d;
 	size_t off;
 
-	assert_int_equal(wgnl_dump_init(&d, FAM), 0);
+	assert_int_equal(wgnl_parse_dump_init(&d, FAM), 0);
 	/* Peer 1 with IPs 0-2, then again (split) with 3-4; then peer 2 with IP 9. */
 	off = put_reply(buf, 0, 1, true, 0, 3);
-	assert_int_equal(wgnl_dump_feed(&d, buf, off), 0);
+	assert_int_equal(wgnl_parse_dump_feed(&d, buf, off), 0);
 	off = put_reply(buf, second_flags, 1, false, 3, 2);
-	assert_int_equal(wgnl_dump_feed(&d, buf, off), 0);
+	assert_int_equal(wgnl_parse_dump_feed(&d, buf, off), 0);
 	off = put_reply(buf, 0, 2, true, 9, 1);
 	memcpy(buf + off, done_msg, sizeof(done_msg));
 	off += sizeof(done_msg);
-	assert_int_equal(wgnl_dump_feed(&d, buf, off), 1);
-	assert_int_equal(wgnl_dump_feed(&d, buf, off), -EINVAL); /* nothing after DONE */
+	assert_int_equal(wgnl_parse_dump_feed(&d, buf, off), 1);
+	assert_int_equal(wgnl_parse_dump_feed(&d, buf, off), -EINVAL); /* nothing after DONE */
 	*interrupted = d.interrupted;
 	*out = d.dev;
 	d.dev = NULL;
-	wgnl_dump_finish(&d);
+	wgnl_parse_dump_finish(&d);
 }
 
 static void test_dump_split_peer(void **state)
@@ -432,11 +434,11 @@ static void test_dump_error_reply(void **state)
 		0x1c, 0, 0, 0, FAM, 0, 0x01, 0x03, 0x07, 0, 0, 0, 0, 0, 0, 0,
 	};
 	/* clang-format on */
-	struct wgnl_dump d;
+	struct wgnl_parse_dump d;
 
-	assert_int_equal(wgnl_dump_init(&d, FAM), 0);
-	assert_int_equal(wgnl_dump_feed(&d, err, sizeof(err)), -ENODEV);
-	wgnl_dump_finish(&d);
+	assert_int_equal(wgnl_parse_dump_init(&d, FAM), 0);
+	assert_int_equal(wgnl_parse_dump_feed(&d, err, sizeof(err)), -ENODEV);
+	wgnl_parse_dump_finish(&d);
 	assert_int_equal(wgnl_parse_ack(err, sizeof(err), 7), -ENODEV);
 	assert_int_equal(wgnl_parse_ack(err, sizeof(err), 8), -EBADMSG); /* not our seq */
 	assert_int_equal(wgnl_parse_ack(err, 18, 7), -EBADMSG);

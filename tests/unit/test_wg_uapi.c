@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "wg/uapi.h"
+#include "wg/uapi_text.h"
 
 #define K1 "0101010101010101010101010101010101010101010101010101010101010101"
 #define K2 "0202020202020202020202020202020202020202020202020202020202020202"
@@ -38,7 +39,7 @@ static void build_expect(const struct wg_device *dev, const char *want)
 	struct strbuf req;
 
 	strbuf_init(&req);
-	assert_int_equal(uapi_request_set(&req, dev, err), 0);
+	assert_int_equal(uapi_text_request_set(&req, dev, err), 0);
 	assert_int_equal(req.len, strlen(want));
 	assert_memory_equal(req.buf, want, req.len);
 	strbuf_finish(&req);
@@ -121,20 +122,20 @@ static void test_build_rejects(void **state)
 
 	dev.peers = &p;
 	strbuf_init(&req);
-	assert_int_equal(uapi_request_set(&req, &dev, err), -EINVAL);
+	assert_int_equal(uapi_text_request_set(&req, &dev, err), -EINVAL);
 	assert_non_null(strstr(err, "wg0: invalid allowed IP"));
 	strbuf_finish(&req);
 	a.cidr = 32;
 	p.flags = WGPEER_HAS_ENDPOINT;
 	p.endpoint.addr.sa_family = AF_UNIX;
-	assert_int_equal(uapi_request_set(&req, &dev, err), -EINVAL);
+	assert_int_equal(uapi_text_request_set(&req, &dev, err), -EINVAL);
 	assert_non_null(strstr(err, "wg0: peer endpoint"));
 	strbuf_finish(&req);
 }
 
 static int parse(struct wg_device **dev, const char *reply)
 {
-	return uapi_parse_get(dev, "wg0", reply, strlen(reply), err);
+	return uapi_text_parse_get(dev, "wg0", reply, strlen(reply), err);
 }
 
 static void test_parse_wireguard_go(void **state)
@@ -170,7 +171,7 @@ static void test_parse_wireguard_go(void **state)
 	uint8_t k[KEY_LEN], pub[KEY_LEN];
 	char ip[INET6_ADDRSTRLEN];
 
-	assert_int_equal(uapi_parse_get(&dev, "wg0", reply, sizeof(reply) - 1, err), 0);
+	assert_int_equal(uapi_text_parse_get(&dev, "wg0", reply, sizeof(reply) - 1, err), 0);
 	assert_string_equal(dev->name, "wg0");
 	assert_int_equal(dev->flags, WGDEV_HAS_PRIVATE_KEY | WGDEV_HAS_LISTEN_PORT);
 	assert_int_equal(key_from_hex(k, SK), 0);
@@ -318,14 +319,14 @@ static void test_parse_truncated(void **state)
 	expect_bad("listen_port=1\nerr", "truncated UAPI reply at line 2");
 	expect_bad("errno=0", "truncated UAPI reply at line 1");
 	/* A length that cuts a reply short is the same. */
-	assert_int_equal(uapi_parse_get(&dev, "wg0", "listen_port=1\nerrno=0\n\n", 10, err),
+	assert_int_equal(uapi_text_parse_get(&dev, "wg0", "listen_port=1\nerrno=0\n\n", 10, err),
 			 -EPROTO);
 	assert_null(dev);
 }
 
 static int parse_set(const char *reply)
 {
-	return uapi_parse_set("wg1", reply, strlen(reply), err);
+	return uapi_text_parse_set("wg1", reply, strlen(reply), err);
 }
 
 static void test_parse_errno(void **state)
@@ -353,11 +354,11 @@ static void test_parse_errno(void **state)
 
 static void test_reply_end(void **state)
 {
-	assert_int_equal(uapi_reply_end("", 0), 0);
-	assert_int_equal(uapi_reply_end("errno=0\n", 8), 0);
-	assert_int_equal(uapi_reply_end("errno=0\n\n", 9), 9);
-	assert_int_equal(uapi_reply_end("errno=0\n\nmore", 13), 9);
-	assert_int_equal(uapi_reply_end("\n", 1), 1);
+	assert_int_equal(uapi_text_reply_end("", 0), 0);
+	assert_int_equal(uapi_text_reply_end("errno=0\n", 8), 0);
+	assert_int_equal(uapi_text_reply_end("errno=0\n\n", 9), 9);
+	assert_int_equal(uapi_text_reply_end("errno=0\n\nmore", 13), 9);
+	assert_int_equal(uapi_text_reply_end("\n", 1), 1);
 }
 
 int main(void)

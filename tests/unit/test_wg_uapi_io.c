@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "wg/uapi.h"
+#include "wg/uapi_text.h"
 
 static char dir[64];
 static char path[96];
@@ -59,7 +60,7 @@ static size_t read_request(int c, char *buf, size_t cap)
 		if (n <= 0)
 			break;
 		len += (size_t)n;
-		if (uapi_reply_end(buf, len) != 0)
+		if (uapi_text_reply_end(buf, len) != 0)
 			break;
 	}
 	return len;
@@ -228,7 +229,7 @@ static void test_early_answer(void **state)
 
 	fill_request(req, big);
 	assert_int_equal(exchange(req, &reply, 1000), 0);
-	assert_int_equal(uapi_parse_set("wgx", reply.buf, reply.len, err), -EINVAL);
+	assert_int_equal(uapi_text_parse_set("wgx", reply.buf, reply.len, err), -EINVAL);
 	strbuf_finish(&reply);
 	free(req);
 	reap(pid);
@@ -246,7 +247,7 @@ static void test_large_request(void **state)
 	check_want = req;
 	pid = serve(SRV_CHECK);
 	assert_int_equal(exchange(req, &reply, 2000), 0);
-	assert_int_equal(uapi_parse_set("wgx", reply.buf, reply.len, err), 0);
+	assert_int_equal(uapi_text_parse_set("wgx", reply.buf, reply.len, err), 0);
 	strbuf_finish(&reply);
 	free(req);
 	reap(pid);

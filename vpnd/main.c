@@ -3,7 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "admin/admin.h"
+#include "admin/check.h"
+#include "admin/init.h"
+#include "monitor/run.h"
+#include "netchild/netchild.h"
 #include "config.h"
 #include "base/key.h"
 #include "base/log.h"

@@ -13,7 +13,7 @@
 #include <sodium.h>
 
 #include "admin/out.h"
-#include "cli.h"
+#include "admin/admin.h"
 #include "gateway/conf.h"
 #include "config.h"
 #include "gateway/ctl.h"
@@ -109,7 +109,7 @@ static void cmd_usage(FILE *f, const struct cmd *c)
 	fprintf(f, "  %s\n", c->help);
 }
 
-void admin_usage(FILE *f, const char *group)
+static void admin_usage(FILE *f, const char *group)
 {
 	for (size_t i = 0; i < NCMDS; i++)
 		if (strcmp(cmds[i].w1, group) == 0)

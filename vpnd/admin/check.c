@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "admin/check.h"
 #include "gateway/conf.h"
 #include "config.h"
 #include "admin/exposure.h"

@@ -12,7 +12,7 @@
 #include <sodium.h>
 
 #include "base/atomicfile.h"
-#include "cli.h"
+#include "admin/init.h"
 #include "gateway/conf.h"
 #include "config.h"
 #include "base/duration.h"

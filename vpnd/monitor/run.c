@@ -24,7 +24,7 @@
 #include "base/atomicfile.h"
 #include "monitor/actport.h"
 #include "monitor/audit.h"
-#include "cli.h"
+#include "monitor/run.h"
 #include "config.h"
 #include "base/log.h"
 #include "monitor/control.h"

@@ -27,7 +27,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "cli.h"
+#include "netchild/netchild.h"
 #include "netchild/actserver.h"
 #include "netchild/monwrap.h"
 #include "netchild/sandbox.h"

@@ -77,7 +77,7 @@ usage "$VPND" run -c "$CONF" extra
 usage "$VPND" run --bogus
 refused "$NET_TMP/none.conf" "$VPND" run -c "$NET_TMP/none.conf"
 # LeakSanitizer cannot stop a process that is not dumpable (the monitor
-# makes itself so, vpnd/sandbox.c): at exit it would abort (134), and exit
+# makes itself so, vpnd/monitor/drop.c): at exit it would abort (134), and exit
 # 0 after SIGTERM is what this test checks. Other sanitizers stay on.
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 vpnd_start
 [ "$(gw wg show "$GWIF" listen-port)" = 51830 ] || fail "--listen-port did not reach $GWIF"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The security key through libfido2 (key.c). */
+/* The security key through libfido2 (seckey.c). */
 #ifndef KEYGATE_ENROLL_KEY_H
 #define KEYGATE_ENROLL_KEY_H
 

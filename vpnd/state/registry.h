@@ -8,6 +8,9 @@
  *
  * Durations are seconds; REG_INHERIT means "take the owner's, then the
  * config's value". An idle of 0 means no idle timeout.
+ *
+ * One module in three files: registry.c (the data), registry_load.c (the
+ * strict reader), registry_save.c (the writer).
  */
 #ifndef KEYGATE_REGISTRY_H
 #define KEYGATE_REGISTRY_H

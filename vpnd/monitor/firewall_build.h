@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * What keygate's table is made of, written once: the sets, chains and rules
+ * that firewall_install puts into a batch are the ones firewall_check
+ * compares the kernel's table with.
+ */
+#ifndef KEYGATE_FIREWALL_BUILD_H
+#define KEYGATE_FIREWALL_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor/firewall.h"
+#include "monitor/firewall_nl.h"
+
+#define FIREWALL_BUILD_SETS   5
+#define FIREWALL_BUILD_CHAINS 3
+/* "idle_<seconds>s" */
+#define FIREWALL_BUILD_CLASS_PREFIX "idle_"
+
+struct firewall_build_set {
+	const char *name;
+	uint32_t flags;
+	uint32_t key_type; /* nft's datatype numbers: ipv4_addr 7, ... */
+	uint32_t key_len;
+	uint32_t data_type; /* maps: NFT_DATA_VERDICT */
+};
+
+struct firewall_build_chain {
+	const char *name;
+	bool base;
+	uint32_t hooknum; /* NF_INET_* */
+};
+
+extern const struct firewall_build_set firewall_build_sets[FIREWALL_BUILD_SETS];
+extern const struct firewall_build_chain firewall_build_chains[FIREWALL_BUILD_CHAINS];
+
+/* The whole table: the old one (if any) out and the new one in. */
+int firewall_build_table(struct firewall_batch *b, const struct firewall_config *cfg);
+/* The table out, if it is there. */
+int firewall_build_remove(struct firewall_batch *b);
+/* The chain and rules of one idle value. */
+int firewall_build_class(struct firewall_batch *b, uint32_t idle_s);
+/* "idle_30s" for 30; 0 for a name that is no class chain. */
+void firewall_build_class_name(char *out, size_t size, uint32_t idle_s);
+uint32_t firewall_build_class_parse(const char *name);
+
+#endif

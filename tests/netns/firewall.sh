@@ -142,7 +142,7 @@ for f in w4 w6; do
 	le "$shut" "$(add "$t1" 4.0)" || fail "$f: still open 1 s after the window's end"
 done
 must_shut peer 10.88.0.2 993 "after the window (forwarded)"
-[ "$(in_ns gw nft list map inet keygate window4 | grep -c 10.77.0.2)" = 0 ] ||
+[ "$(in_ns gw nft list set inet keygate window4_off | grep -c 10.77.0.2)" = 0 ] ||
 	fail "the window element outlived its timeout"
 
 log "idle 3 s: traffic every second keeps it open, 3 s of silence closes it"
@@ -177,6 +177,13 @@ must_shut peer 10.77.0.1 993 "after 3 s of silence"
 must_shut peer fd77::1 993 "after 3 s of silence (IPv6)"
 # The refused probes are traffic too: they must not bring it back.
 [ "$(fw alive 10.77.0.2)" = 0 ] || fail "a refused packet brought the idle element back"
+
+log "a window's end closes it even while idle traffic keeps the idle element"
+must fw add 10.77.0.2 2s 30s
+must_open peer 10.77.0.1 993 "a 2 s window with idle 30 s"
+sleep 3
+must_shut peer 10.77.0.1 993 "the window is over, the idle timeout not"
+[ "$(fw alive 10.77.0.2)" = 1 ] || fail "the idle element should still be there"
 
 log "session_del and reconcile act at once"
 must fw add 10.77.0.2,fd77::2 60s off
@@ -226,6 +233,14 @@ tamper "chain input: rule 'iif \"lo\" accept' is missing" \
 } >"$NET_TMP/moved.nft"
 tamper "chain input: priority 0 (want -310)" in_ns gw nft -f "$NET_TMP/moved.nft"
 tamper "chain extra is not keygate's" in_ns gw nft add chain inet keygate extra
+{
+	echo "delete table inet keygate"
+	in_ns gw nft list table inet keygate | sed 's/ 993,/ 994,/'
+} >"$NET_TMP/ports.nft"
+tamper "set mailports holds { 110 143 465 587 994 995 }" in_ns gw nft -f "$NET_TMP/ports.nft"
+must fw add 10.77.0.2 60s 30s
+tamper "chain idle: rule 'ip saddr @window4_30s ip saddr @idle4 update @idle4 { ip saddr timeout 30s } accept' is missing" \
+	in_ns gw nft flush chain inet keygate idle
 tamper "table inet keygate is missing" in_ns gw nft delete table inet keygate
 tamper "has flags 0x1 (dormant" in_ns gw nft add table inet keygate '{ flags dormant; }'
 

@@ -24,7 +24,8 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: kg-fwtool [--ports P,P...] [--nets NET,NET...] IF COMMAND\n"
 		"  install | remove | check\n"
-		"  add ADDR[,ADDR...] WINDOW IDLE [IDLE_LEFT]   (durations: 3s, 500ms, 0/off)\n"
+		"  add ADDR[,ADDR...] WINDOW IDLE [IDLE_LEFT]   (durations: 500ms, 3s, 2m, 1h, "
+		"0/off)\n"
 		"  del ADDR[,ADDR...]\n"
 		"  alive ADDR                                   (prints 1 or 0)\n"
 		"  reconcile [--keep-idle] FILE                 (lines: ADDR[,ADDR...] WINDOW IDLE;"
@@ -62,6 +63,8 @@ static int parse_ns(const char *s, uint64_t *ns)
 		*ns = v * 1000000000ULL;
 	else if (strcmp(end, "m") == 0)
 		*ns = v * 60000000000ULL;
+	else if (strcmp(end, "h") == 0)
+		*ns = v * 3600000000000ULL;
 	else
 		return -EINVAL;
 	return 0;
@@ -284,6 +287,49 @@ static int cmd_bulk(struct firewall *fw, int argc, char **argv)
 	return ret;
 }
 
+/* Each operation on N sessions, one at a time, as vpnd does them. */
+static int cmd_ops(struct firewall *fw, int argc, char **argv)
+{
+	static const char *const names[] = {"add", "idle_alive", "extend", "del"};
+	struct firewall_session s = {.n_addrs = 1, .idle_ns = 1800000000000ULL};
+	struct ipaddr net, a;
+	char err[ERR_LEN];
+	unsigned long n;
+	char *end;
+	double t0;
+	int ret = 0;
+
+	if (argc != 2)
+		return usage();
+	n = strtoul(argv[0], &end, 10);
+	if (*end != '\0' || n == 0 || n > 100000 || ipaddr_parse(&net, argv[1], true) < 0)
+		return usage();
+	s.addrs = &a;
+	for (int op = 0; op < 4 && ret >= 0; op++) {
+		t0 = now_ms();
+		for (unsigned long i = 0; i < n && ret >= 0; i++) {
+			ret = ipaddr_nth(&a, &net, i + 1);
+			a.prefix = a.family == AF_INET ? 32 : 128;
+			s.window_ns = (op == 2 ? 7200 : 3600) * 1000000000ULL;
+			if (ret < 0)
+				break;
+			if (op == 0 || op == 2)
+				ret = firewall_session_add(fw, &s, err);
+			else if (op == 1)
+				ret = firewall_session_idle_alive(fw, &a) == 1 ? 0 : -EPROTO;
+			else
+				ret = firewall_session_del(fw, &a, 1, err);
+		}
+		if (ret < 0)
+			break;
+		printf("%-10s %lu sessions one at a time: %.1f us each\n", names[op], n,
+		       (now_ms() - t0) * 1000 / (double)n);
+	}
+	if (ret == -EPROTO)
+		snprintf(err, sizeof(err), "an idle element is missing");
+	return ret < 0 ? failed(err) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct firewall_config cfg;
@@ -330,6 +376,8 @@ int main(int argc, char **argv)
 		ret = cmd_reconcile(fw, argc, argv);
 	else if (strcmp(cmd, "bulk") == 0)
 		ret = cmd_bulk(fw, argc, argv);
+	else if (strcmp(cmd, "ops") == 0)
+		ret = cmd_ops(fw, argc, argv);
 	else
 		ret = usage();
 	firewall_destroy(&fw);

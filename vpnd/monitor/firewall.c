@@ -30,6 +30,10 @@ int firewall_error(char err[ERR_LEN], int ret, const char *what)
 			 "nftables: %s: table inet " FIREWALL_TABLE " is missing or incomplete",
 			 what);
 		break;
+	case -ENFILE:
+		text_err(err, "nftables: %s: an idle set is full (the kernel caps it at 65535)",
+			 what);
+		break;
 	case -ETIMEDOUT:
 		text_err(err, "nftables: %s: no answer from the kernel within %d s", what,
 			 FIREWALL_NL_TIMEOUT_S);
@@ -126,7 +130,6 @@ static int transact(struct firewall *fw, int (*build)(struct firewall_batch *b, 
 	if (ret == 0)
 		ret = firewall_nl_batch_commit(&fw->nl, &b, NULL);
 	firewall_nl_batch_finish(&b);
-	fw->n_classes = 0; /* the table is new, or gone */
 	return ret < 0 ? firewall_error(err, ret, what) : 0;
 }
 
@@ -149,4 +152,3 @@ int firewall_remove(struct firewall *fw, char err[ERR_LEN])
 {
 	return transact(fw, build_remove, NULL, "removing table inet " FIREWALL_TABLE, err);
 }
-

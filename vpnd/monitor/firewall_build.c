@@ -27,15 +27,22 @@
 #define TYPE_INET_SERVICE 13
 
 const struct firewall_build_set firewall_build_sets[FIREWALL_BUILD_SETS] = {
-	{"mailports", NFT_SET_CONSTANT, TYPE_INET_SERVICE, 2, 0},
-	{"window4", NFT_SET_MAP | NFT_SET_TIMEOUT, TYPE_IPADDR, 4, NFT_DATA_VERDICT},
-	{"window6", NFT_SET_MAP | NFT_SET_TIMEOUT, TYPE_IP6ADDR, 16, NFT_DATA_VERDICT},
-	{"idle4", NFT_SET_TIMEOUT | NFT_SET_EVAL, TYPE_IPADDR, 4, 0},
-	{"idle6", NFT_SET_TIMEOUT | NFT_SET_EVAL, TYPE_IP6ADDR, 16, 0},
+	{"mailports", NFT_SET_CONSTANT, TYPE_INET_SERVICE, 2},
+	{"window4_off", NFT_SET_TIMEOUT, TYPE_IPADDR, 4},
+	{"window6_off", NFT_SET_TIMEOUT, TYPE_IP6ADDR, 16},
+	{"idle4", NFT_SET_TIMEOUT | NFT_SET_EVAL, TYPE_IPADDR, 4},
+	{"idle6", NFT_SET_TIMEOUT | NFT_SET_EVAL, TYPE_IP6ADDR, 16},
+};
+
+/* The window sets of an idle value: like window4_off and window6_off. */
+const struct firewall_build_set firewall_build_class_sets[2] = {
+	{"window4_<N>s", NFT_SET_TIMEOUT, TYPE_IPADDR, 4},
+	{"window6_<N>s", NFT_SET_TIMEOUT, TYPE_IP6ADDR, 16},
 };
 
 /* In the order they are made: tunnel before the chains that go to it. */
 const struct firewall_build_chain firewall_build_chains[FIREWALL_BUILD_CHAINS] = {
+	{"idle", false, 0},
 	{"tunnel", false, 0},
 	{"input", true, NF_INET_LOCAL_IN},
 	{"forward", true, NF_INET_FORWARD},
@@ -92,7 +99,8 @@ static int put_chain(struct firewall_batch *b, const char *name, bool base, uint
 	return b->error;
 }
 
-static int put_set(struct firewall_batch *b, const struct firewall_build_set *d, uint32_t id)
+static int put_set(struct firewall_batch *b, const struct firewall_build_set *d, const char *name,
+		   uint32_t id)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
@@ -100,7 +108,7 @@ static int put_set(struct firewall_batch *b, const struct firewall_build_set *d,
 	if (s == NULL)
 		return -ENOMEM;
 	if (nftnl_set_set_str(s, NFTNL_SET_TABLE, FIREWALL_TABLE) < 0 ||
-	    nftnl_set_set_str(s, NFTNL_SET_NAME, d->name) < 0) {
+	    nftnl_set_set_str(s, NFTNL_SET_NAME, name) < 0) {
 		nftnl_set_free(s);
 		return -ENOMEM;
 	}
@@ -108,9 +116,7 @@ static int put_set(struct firewall_batch *b, const struct firewall_build_set *d,
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, d->flags);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, d->key_type);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, d->key_len);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-	if (d->flags & NFT_SET_MAP)
-		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, d->data_type);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id); /* the kernel wants one */
 	nlh = firewall_nl_batch_msg(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL);
 	if (nlh != NULL) {
 		nftnl_set_nlmsg_build_payload(nlh, s);
@@ -193,7 +199,8 @@ int firewall_build_table(struct firewall_batch *b, const struct firewall_config 
 	if (ret == 0)
 		ret = put_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
 	for (int i = 0; ret == 0 && i < FIREWALL_BUILD_SETS; i++)
-		ret = put_set(b, &firewall_build_sets[i], (uint32_t)i + 1);
+		ret = put_set(b, &firewall_build_sets[i], firewall_build_sets[i].name,
+			      (uint32_t)i + 1);
 	if (ret < 0)
 		return ret;
 	ret = put_ports(b, cfg);
@@ -207,36 +214,17 @@ int firewall_build_table(struct firewall_batch *b, const struct firewall_config 
 	return ret;
 }
 
-void firewall_build_class_name(char *out, size_t size, uint32_t idle_s)
-{
-	snprintf(out, size, FIREWALL_BUILD_CLASS_PREFIX "%us", idle_s);
-}
-
-uint32_t firewall_build_class_parse(const char *name)
-{
-	size_t pre = strlen(FIREWALL_BUILD_CLASS_PREFIX);
-	char want[32];
-	unsigned long v;
-	char *end;
-
-	if (strncmp(name, FIREWALL_BUILD_CLASS_PREFIX, pre) != 0 || name[pre] < '1' ||
-	    name[pre] > '9')
-		return 0;
-	v = strtoul(name + pre, &end, 10);
-	if (strcmp(end, "s") != 0 || v == 0 || v > FIREWALL_MAX_IDLE_S)
-		return 0;
-	/* Only the one spelling we write. */
-	firewall_build_class_name(want, sizeof(want), (uint32_t)v);
-	return strcmp(want, name) == 0 ? (uint32_t)v : 0;
-}
-
 int firewall_build_class(struct firewall_batch *b, uint32_t idle_s)
 {
 	struct firewall_config none = {.n_mail_ports = 0};
 	char name[32];
-	int ret;
+	int ret = 0;
 
-	firewall_build_class_name(name, sizeof(name), idle_s);
-	ret = put_chain(b, name, false, 0);
-	return ret < 0 ? ret : put_rules(b, &none, name, idle_s);
+	for (int v6 = 0; v6 < 2 && ret == 0; v6++) {
+		firewall_rules_window_name(name, sizeof(name), v6, idle_s);
+		/* Unique in a batch, apart from the fixed sets' 1 to 5. */
+		ret = put_set(b, &firewall_build_class_sets[v6], name,
+			      16 + (idle_s << 1 | (uint32_t)v6));
+	}
+	return ret < 0 ? ret : put_rules(b, &none, "idle", idle_s);
 }

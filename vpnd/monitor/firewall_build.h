@@ -15,16 +15,13 @@
 #include "monitor/firewall_nl.h"
 
 #define FIREWALL_BUILD_SETS   5
-#define FIREWALL_BUILD_CHAINS 3
-/* "idle_<seconds>s" */
-#define FIREWALL_BUILD_CLASS_PREFIX "idle_"
+#define FIREWALL_BUILD_CHAINS 4
 
 struct firewall_build_set {
 	const char *name;
 	uint32_t flags;
 	uint32_t key_type; /* nft's datatype numbers: ipv4_addr 7, ... */
 	uint32_t key_len;
-	uint32_t data_type; /* maps: NFT_DATA_VERDICT */
 };
 
 struct firewall_build_chain {
@@ -34,16 +31,14 @@ struct firewall_build_chain {
 };
 
 extern const struct firewall_build_set firewall_build_sets[FIREWALL_BUILD_SETS];
+/* An idle value's window sets, IPv4 and IPv6 (their names vary). */
+extern const struct firewall_build_set firewall_build_class_sets[2];
 extern const struct firewall_build_chain firewall_build_chains[FIREWALL_BUILD_CHAINS];
 
 /* The whole table: the old one (if any) out and the new one in. */
 int firewall_build_table(struct firewall_batch *b, const struct firewall_config *cfg);
 /* The table out, if it is there. */
 int firewall_build_remove(struct firewall_batch *b);
-/* The chain and rules of one idle value. */
+/* The window sets and the two rules (in chain idle) of one idle value. */
 int firewall_build_class(struct firewall_batch *b, uint32_t idle_s);
-/* "idle_30s" for 30; 0 for a name that is no class chain. */
-void firewall_build_class_name(char *out, size_t size, uint32_t idle_s);
-uint32_t firewall_build_class_parse(const char *name);
-
 #endif

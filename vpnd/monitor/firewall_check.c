@@ -50,16 +50,21 @@ static const char *policy_name(const struct firewall_msg_chain *c)
 static void compare_set(const struct firewall_build_set *want, const struct firewall_msg_set *s,
 			struct firewall_report *r)
 {
-	/* A verdict map's values are verdicts; a set has none to compare. */
-	uint32_t data = want->flags & NFT_SET_MAP ? s->data_type : 0;
-
-	if (s->flags != want->flags || s->key_type != want->key_type ||
-	    s->key_len != want->key_len || data != want->data_type)
+	if (s->flags != want->flags || s->key_type != want->key_type || s->key_len != want->key_len)
 		note(r,
-		     "set %s: flags 0x%x, key type %u of %u bytes, data 0x%x; want flags 0x%x, key "
-		     "type %u of %u bytes, data 0x%x",
-		     s->name, s->flags, s->key_type, s->key_len, data, want->flags, want->key_type,
-		     want->key_len, want->data_type);
+		     "set %s: flags 0x%x, key type %u of %u bytes; want flags 0x%x, key type %u of "
+		     "%u "
+		     "bytes",
+		     s->name, s->flags, s->key_type, s->key_len, want->flags, want->key_type,
+		     want->key_len);
+}
+
+static const struct firewall_msg_set *find_set(const struct firewall_live *l, const char *name)
+{
+	for (size_t j = 0; j < l->n_sets; j++)
+		if (strcmp(l->sets[j].name, name) == 0)
+			return &l->sets[j];
+	return NULL;
 }
 
 static int port_order(const void *a, const void *b)
@@ -101,11 +106,8 @@ static void compare_sets(const struct firewall_config *cfg, const struct firewal
 {
 	for (int i = 0; i < FIREWALL_BUILD_SETS; i++) {
 		const struct firewall_build_set *want = &firewall_build_sets[i];
-		const struct firewall_msg_set *s = NULL;
+		const struct firewall_msg_set *s = find_set(l, want->name);
 
-		for (size_t j = 0; j < l->n_sets && s == NULL; j++)
-			if (strcmp(l->sets[j].name, want->name) == 0)
-				s = &l->sets[j];
 		if (s == NULL)
 			note(r, "set %s is missing", want->name);
 		else
@@ -113,13 +115,25 @@ static void compare_sets(const struct firewall_config *cfg, const struct firewal
 		if (s != NULL && i == 0)
 			compare_ports(cfg, l, r);
 	}
+	/* The window sets of the idle values come in pairs, made on demand. */
 	for (size_t j = 0; j < l->n_sets; j++) {
-		bool ours = false;
+		const struct firewall_msg_set *s = &l->sets[j];
+		char other[32];
+		uint32_t idle_s;
+		bool v6, fixed = false;
 
-		for (int i = 0; i < FIREWALL_BUILD_SETS && !ours; i++)
-			ours = strcmp(l->sets[j].name, firewall_build_sets[i].name) == 0;
-		if (!ours)
-			note(r, "set %s is not keygate's", l->sets[j].name);
+		for (int i = 0; i < FIREWALL_BUILD_SETS && !fixed; i++)
+			fixed = strcmp(s->name, firewall_build_sets[i].name) == 0;
+		if (fixed)
+			continue;
+		if (!firewall_rules_window_parse(s->name, &v6, &idle_s)) {
+			note(r, "set %s is not keygate's", s->name);
+			continue;
+		}
+		compare_set(&firewall_build_class_sets[v6], s, r);
+		firewall_rules_window_name(other, sizeof(other), !v6, idle_s);
+		if (find_set(l, other) == NULL)
+			note(r, "set %s is missing (%s is there)", other, s->name);
 	}
 }
 
@@ -163,19 +177,51 @@ static bool same_rule(const struct firewall_msg_rule *a, const struct firewall_m
 	       memcmp(a->canon, b->canon, a->canon_len) == 0;
 }
 
-static int compare_rules(const struct firewall_config *cfg, const char *chain, uint32_t idle_s,
+/* The rules a chain must hold, in order; chain idle's from the idle
+ * values whose window sets are there. */
+static int expected(const struct firewall_config *cfg, const char *chain,
+		    const struct firewall_live *l, struct firewall_rules_want *want, int max)
+{
+	uint32_t idle_s;
+	bool v6;
+	int n = 0, ret;
+
+	if (strcmp(chain, "idle") != 0)
+		return firewall_rules_expected(cfg, chain, 0, want, max);
+	for (size_t j = 0; j < l->n_sets; j++) {
+		/* Each value once: by its IPv4 set, or by its IPv6 set alone. */
+		if (!firewall_rules_window_parse(l->sets[j].name, &v6, &idle_s) || idle_s == 0)
+			continue;
+		if (v6) {
+			char v4[32];
+
+			firewall_rules_window_name(v4, sizeof(v4), false, idle_s);
+			if (find_set(l, v4) != NULL)
+				continue;
+		}
+		ret = firewall_rules_expected(cfg, chain, idle_s, want + n, max - n);
+		if (ret < 0)
+			return ret;
+		n += ret;
+	}
+	return n;
+}
+
+static int compare_rules(const struct firewall_config *cfg, const char *chain,
 			 const struct firewall_live *l, struct firewall_report *r)
 {
+	/* Two rules per idle value at most, and the window sets are capped. */
+	const int max = 2 * FIREWALL_LIVE_MAX + FIREWALL_RULES_MAX;
 	struct firewall_rules_want *want;
 	bool used[FIREWALL_LIVE_MAX] = {false};
 	size_t have[FIREWALL_LIVE_MAX], nh = 0, last = 0;
 	bool ordered = true, any = false;
 	int nw;
 
-	want = calloc(FIREWALL_RULES_MAX, sizeof(*want));
+	want = calloc((size_t)max, sizeof(*want));
 	if (want == NULL)
 		return -ENOMEM;
-	nw = firewall_rules_expected(cfg, chain, idle_s, want, FIREWALL_RULES_MAX);
+	nw = expected(cfg, chain, l, want, max);
 	for (size_t j = 0; j < l->n_rules; j++)
 		if (strcmp(l->rules[j].chain, chain) == 0)
 			have[nh++] = j;
@@ -198,7 +244,8 @@ static int compare_rules(const struct firewall_config *cfg, const char *chain, u
 		if (!used[k])
 			note(r, "chain %s: rule %zu (%s) is not keygate's", chain, k + 1,
 			     l->rules[have[k]].names);
-	if (!ordered)
+	/* Chain idle's order does not matter: an address is in one window set. */
+	if (!ordered && strcmp(chain, "idle") != 0)
 		note(r, "chain %s: the rules are out of order", chain);
 	free(want);
 	return nw < 0 ? nw : 0;
@@ -221,24 +268,15 @@ static int compare_chains(const struct firewall_config *cfg, const struct firewa
 			continue;
 		}
 		compare_chain(want, c, r);
-		ret = compare_rules(cfg, want->name, 0, l, r);
+		ret = compare_rules(cfg, want->name, l, r);
 	}
-	/* The idle chains are made on demand: any that is there must be right. */
-	for (size_t j = 0; j < l->n_chains && ret == 0; j++) {
-		const struct firewall_msg_chain *c = &l->chains[j];
-		uint32_t idle_s = firewall_build_class_parse(c->name);
+	for (size_t j = 0; j < l->n_chains; j++) {
 		bool fixed = false;
 
 		for (int i = 0; i < FIREWALL_BUILD_CHAINS && !fixed; i++)
-			fixed = strcmp(c->name, firewall_build_chains[i].name) == 0;
-		if (fixed)
-			continue;
-		if (idle_s == 0) {
-			note(r, "chain %s is not keygate's", c->name);
-			continue;
-		}
-		compare_chain(&(struct firewall_build_chain){c->name, false, 0}, c, r);
-		ret = compare_rules(cfg, c->name, idle_s, l, r);
+			fixed = strcmp(l->chains[j].name, firewall_build_chains[i].name) == 0;
+		if (!fixed)
+			note(r, "chain %s is not keygate's", l->chains[j].name);
 	}
 	return ret;
 }

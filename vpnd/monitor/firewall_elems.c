@@ -15,15 +15,15 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "monitor/firewall.h"
-#include "monitor/firewall_build.h"
 #include "monitor/firewall_elems.h"
+#include "monitor/firewall_rules.h"
 
-/* A window map's element is under 100 bytes: 256 of them, 25 KiB. */
+/* An element is under 64 bytes: 256 of them, 16 KiB. */
 #define ELEMS_PER_MSG 256
 
-const char *firewall_elems_window_set(const struct ipaddr *a)
+void firewall_elems_window_set(char out[32], const struct ipaddr *a, uint32_t idle_s)
 {
-	return a->family == AF_INET6 ? "window6" : "window4";
+	firewall_rules_window_name(out, 32, a->family == AF_INET6, idle_s);
 }
 
 const char *firewall_elems_idle_set(const struct ipaddr *a)
@@ -57,7 +57,7 @@ void firewall_elems_start(struct firewall_elems *e, struct firewall_batch *b, ui
 	memset(e, 0, sizeof(*e));
 	e->b = b;
 	e->type = type;
-	e->set = set;
+	snprintf(e->set, sizeof(e->set), "%s", set);
 }
 
 /* One message with the elements gathered so far. */
@@ -81,11 +81,9 @@ static void elems_put(struct firewall_elems *e)
 	e->n = 0;
 }
 
-void firewall_elems_add(struct firewall_elems *e, const struct ipaddr *a, uint64_t timeout_ms,
-			bool window, uint32_t idle_s)
+void firewall_elems_add(struct firewall_elems *e, const struct ipaddr *a, uint64_t timeout_ms)
 {
 	struct nftnl_set_elem *el;
-	char chain[32];
 
 	if (e->error != 0)
 		return;
@@ -101,14 +99,6 @@ void firewall_elems_add(struct firewall_elems *e, const struct ipaddr *a, uint64
 	nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, a->bytes, (uint32_t)key_len(a));
 	if (timeout_ms > 0)
 		nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT, timeout_ms);
-	if (window && idle_s == 0) {
-		nftnl_set_elem_set_u32(el, NFTNL_SET_ELEM_VERDICT, NF_ACCEPT);
-	} else if (window) {
-		firewall_build_class_name(chain, sizeof(chain), idle_s);
-		nftnl_set_elem_set_u32(el, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_GOTO);
-		if (nftnl_set_elem_set_str(el, NFTNL_SET_ELEM_CHAIN, chain) < 0)
-			e->error = -ENOMEM;
-	}
 	nftnl_set_elem_add(e->s, el);
 	if (++e->n >= ELEMS_PER_MSG)
 		elems_put(e);

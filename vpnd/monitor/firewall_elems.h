@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Set elements of keygate's table: sessions' addresses going into or out
- * of the window maps and idle sets, gathered into as few messages as fit.
+ * of the window sets and idle sets, gathered into as few messages as fit.
  */
 #ifndef KEYGATE_FIREWALL_ELEMS_H
 #define KEYGATE_FIREWALL_ELEMS_H
@@ -21,22 +21,21 @@ struct nftnl_set;
 struct firewall_elems {
 	struct firewall_batch *b;
 	uint16_t type; /* NFT_MSG_NEWSETELEM or NFT_MSG_DELSETELEM */
-	const char *set;
+	char set[32];
 	struct nftnl_set *s;
 	unsigned n;
 	int error;
 };
 
-/* The window map and the idle set of an address's family. */
-const char *firewall_elems_window_set(const struct ipaddr *a);
+/* The window set of an address's family and an idle value (0: off). */
+void firewall_elems_window_set(char out[32], const struct ipaddr *a, uint32_t idle_s);
+/* The idle set of an address's family. */
 const char *firewall_elems_idle_set(const struct ipaddr *a);
 
 void firewall_elems_start(struct firewall_elems *e, struct firewall_batch *b, uint16_t type,
 			  const char *set);
-/* timeout_ms 0: none. window: a window map's element, whose value is
- * `goto idle_<idle_s>s`, or accept when idle_s is 0. */
-void firewall_elems_add(struct firewall_elems *e, const struct ipaddr *a, uint64_t timeout_ms,
-			bool window, uint32_t idle_s);
+/* timeout_ms 0: none (a delete's element). */
+void firewall_elems_add(struct firewall_elems *e, const struct ipaddr *a, uint64_t timeout_ms);
 /* Puts what is left into the batch; the first error of the lot. */
 int firewall_elems_end(struct firewall_elems *e);
 /* Empties a set: a DELSETELEM without elements. */

@@ -20,21 +20,23 @@
 #include "monitor/firewall_rules.h"
 
 enum rule_kind {
-	R_TUNNEL,  /* iifname "IF" goto tunnel */
-	R_LO,      /* iif "lo" accept */
-	R_MAIL,    /* tcp dport @mailports counter drop */
-	R_WINDOW4, /* ip saddr vmap @window4 */
-	R_WINDOW6, /* ip6 saddr vmap @window6 */
-	R_DROP,    /* counter drop */
-	R_IDLE4,   /* ip saddr @idle4 update @idle4 { ip saddr timeout Ns } accept */
-	R_IDLE6,
+	R_TUNNEL, /* iifname "IF" goto tunnel */
+	R_LO,     /* iif "lo" accept */
+	R_MAIL,   /* tcp dport @mailports counter drop */
+	R_OFF4,   /* ip saddr @window4_off accept */
+	R_OFF6,   /* ip6 saddr @window6_off accept */
+	R_IDLE,   /* jump idle */
+	R_DROP,   /* counter drop */
+	/* ip saddr @window4_Ns ip saddr @idle4 update @idle4 { ip saddr timeout Ns } accept */
+	R_CLASS4,
+	R_CLASS6,
 	R_END,
 };
 
 static const enum rule_kind input_rules[] = {R_TUNNEL, R_LO, R_MAIL, R_END};
 static const enum rule_kind forward_rules[] = {R_TUNNEL, R_MAIL, R_END};
-static const enum rule_kind tunnel_rules[] = {R_WINDOW4, R_WINDOW6, R_DROP, R_END};
-static const enum rule_kind class_rules[] = {R_IDLE4, R_IDLE6, R_DROP, R_END};
+static const enum rule_kind tunnel_rules[] = {R_OFF4, R_OFF6, R_IDLE, R_DROP, R_END};
+static const enum rule_kind class_rules[] = {R_CLASS4, R_CLASS6, R_END};
 
 /* A rule being made; the first failed allocation sticks. */
 struct rb {
@@ -94,8 +96,7 @@ static void payload(struct rb *rb, uint32_t base, uint32_t offset, uint32_t len)
 	add(rb, e);
 }
 
-/* vmap: the set's value is the verdict. */
-static void lookup(struct rb *rb, const char *set, bool vmap)
+static void lookup(struct rb *rb, const char *set)
 {
 	struct nftnl_expr *e = expr(rb, "lookup");
 
@@ -104,8 +105,6 @@ static void lookup(struct rb *rb, const char *set, bool vmap)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set) < 0)
 		rb->error = -ENOMEM;
-	if (vmap)
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
 	add(rb, e);
 }
 
@@ -154,10 +153,10 @@ static void saddr(struct rb *rb, bool v6)
 static void rule_body(struct rb *rb, const struct firewall_config *cfg, enum rule_kind k,
 		      uint32_t idle_s)
 {
-	char ifname[IFNAMSIZ] = {0};
+	char ifname[IFNAMSIZ] = {0}, window[32];
 	uint32_t lo = 1; /* the loopback device's index, in every namespace */
 	uint8_t tcp = IPPROTO_TCP;
-	bool v6 = k == R_WINDOW6 || k == R_IDLE6;
+	bool v6 = k == R_OFF6 || k == R_CLASS6;
 
 	switch (k) {
 	case R_TUNNEL:
@@ -176,23 +175,31 @@ static void rule_body(struct rb *rb, const struct firewall_config *cfg, enum rul
 		meta(rb, NFT_META_L4PROTO);
 		cmp_eq(rb, &tcp, sizeof(tcp));
 		payload(rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
-		lookup(rb, "mailports", false);
+		lookup(rb, "mailports");
 		counter(rb);
 		verdict(rb, NF_DROP, NULL);
 		break;
-	case R_WINDOW4:
-	case R_WINDOW6:
+	case R_OFF4:
+	case R_OFF6:
 		saddr(rb, v6);
-		lookup(rb, v6 ? "window6" : "window4", true);
+		lookup(rb, v6 ? "window6_off" : "window4_off");
+		verdict(rb, NF_ACCEPT, NULL);
+		break;
+	case R_IDLE:
+		verdict(rb, NFT_JUMP, "idle");
 		break;
 	case R_DROP:
 		counter(rb);
 		verdict(rb, NF_DROP, NULL);
 		break;
-	case R_IDLE4:
-	case R_IDLE6:
+	case R_CLASS4:
+	case R_CLASS6:
+		/* The address again before each lookup, as nft writes it. */
+		firewall_rules_window_name(window, sizeof(window), v6, idle_s);
 		saddr(rb, v6);
-		lookup(rb, v6 ? "idle6" : "idle4", false);
+		lookup(rb, window);
+		payload(rb, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4);
+		lookup(rb, v6 ? "idle6" : "idle4");
 		payload(rb, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4);
 		dynset_update(rb, v6 ? "idle6" : "idle4", idle_s);
 		verdict(rb, NF_ACCEPT, NULL);
@@ -205,7 +212,8 @@ static void rule_body(struct rb *rb, const struct firewall_config *cfg, enum rul
 static void rule_text(char *out, size_t size, const struct firewall_config *cfg, enum rule_kind k,
 		      uint32_t idle_s)
 {
-	const char *ip = k == R_IDLE6 ? "ip6" : "ip", *set = k == R_IDLE6 ? "idle6" : "idle4";
+	const char *ip = k == R_CLASS6 ? "ip6" : "ip", *set = k == R_CLASS6 ? "idle6" : "idle4";
+	char window[32];
 
 	switch (k) {
 	case R_TUNNEL:
@@ -217,19 +225,24 @@ static void rule_text(char *out, size_t size, const struct firewall_config *cfg,
 	case R_MAIL:
 		snprintf(out, size, "tcp dport @mailports counter drop");
 		break;
-	case R_WINDOW4:
-		snprintf(out, size, "ip saddr vmap @window4");
+	case R_OFF4:
+		snprintf(out, size, "ip saddr @window4_off accept");
 		break;
-	case R_WINDOW6:
-		snprintf(out, size, "ip6 saddr vmap @window6");
+	case R_OFF6:
+		snprintf(out, size, "ip6 saddr @window6_off accept");
+		break;
+	case R_IDLE:
+		snprintf(out, size, "jump idle");
 		break;
 	case R_DROP:
 		snprintf(out, size, "counter drop");
 		break;
-	case R_IDLE4:
-	case R_IDLE6:
-		snprintf(out, size, "%s saddr @%s update @%s { %s saddr timeout %us } accept", ip,
-			 set, set, ip, idle_s);
+	case R_CLASS4:
+	case R_CLASS6:
+		firewall_rules_window_name(window, sizeof(window), k == R_CLASS6, idle_s);
+		snprintf(out, size,
+			 "%s saddr @%s %s saddr @%s update @%s { %s saddr timeout %us } accept", ip,
+			 window, ip, set, set, ip, idle_s);
 		break;
 	case R_END:
 		out[0] = '\0';
@@ -237,10 +250,42 @@ static void rule_text(char *out, size_t size, const struct firewall_config *cfg,
 	}
 }
 
+void firewall_rules_window_name(char *out, size_t size, bool v6, uint32_t idle_s)
+{
+	if (idle_s == 0)
+		snprintf(out, size, "window%c_off", v6 ? '6' : '4');
+	else
+		snprintf(out, size, "window%c_%us", v6 ? '6' : '4', idle_s);
+}
+
+bool firewall_rules_window_parse(const char *name, bool *v6, uint32_t *idle_s)
+{
+	char want[32];
+	unsigned long v;
+	char *end;
+
+	if (strncmp(name, "window", 6) != 0 || (name[6] != '4' && name[6] != '6') || name[7] != '_')
+		return false;
+	*v6 = name[6] == '6';
+	if (strcmp(name + 8, "off") == 0) {
+		*idle_s = 0;
+		return true;
+	}
+	if (name[8] < '1' || name[8] > '9')
+		return false;
+	v = strtoul(name + 8, &end, 10);
+	if (strcmp(end, "s") != 0 || v == 0 || v > FIREWALL_MAX_IDLE_S)
+		return false;
+	/* Only the one spelling we write. */
+	firewall_rules_window_name(want, sizeof(want), *v6, (uint32_t)v);
+	*idle_s = (uint32_t)v;
+	return strcmp(want, name) == 0;
+}
+
 static const enum rule_kind *rules_of(const char *chain, uint32_t idle_s)
 {
-	if (idle_s > 0)
-		return class_rules;
+	if (strcmp(chain, "idle") == 0)
+		return idle_s > 0 ? class_rules : NULL;
 	if (strcmp(chain, "input") == 0)
 		return input_rules;
 	if (strcmp(chain, "forward") == 0)

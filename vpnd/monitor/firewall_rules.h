@@ -6,6 +6,7 @@
 #ifndef KEYGATE_FIREWALL_RULES_H
 #define KEYGATE_FIREWALL_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,7 +24,14 @@ struct firewall_rules_want {
 	char text[128];
 };
 
-/* Rule i of chain `chain` (of a class chain when idle_s > 0): 0 with *out,
+/* The window set of an idle value (0: off) and family: "window4_30s",
+ * "window6_off". */
+void firewall_rules_window_name(char *out, size_t size, bool v6, uint32_t idle_s);
+/* Is name a window set's (only as firewall_rules_window_name spells it)? */
+bool firewall_rules_window_parse(const char *name, bool *v6, uint32_t *idle_s);
+
+/* Rule i of chain `chain` (of chain idle: the two rules of idle value
+ * idle_s, which has none when 0): 0 with *out,
  * 1 when the chain has no rule i, -ENOMEM. text, when not NULL, gets how
  * nft shows the rule. */
 int firewall_rules_make(struct nftnl_rule **out, const struct firewall_config *cfg,

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <libnftnl/chain.h>
+#include <libnftnl/set.h>
 #include <libnftnl/common.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -23,16 +23,18 @@
 #include "monitor/firewall_build.h"
 #include "monitor/firewall_elems.h"
 #include "monitor/firewall_msg.h"
+#include "monitor/firewall_rules.h"
 #include "monitor/firewall_session.h"
 
 #define TRIES 4
-/* Distinct idle values in one call. */
+/* Distinct idle values in the table (a bit each in struct where). */
 #define CLASSES_MAX 64
 
-/* Looked up before a batch: which idle chains it must make. */
+/* The idle values whose window sets are in the table (0, off, always
+ * first), and those a batch makes. */
 struct classes {
 	uint32_t secs[CLASSES_MAX];
-	bool missing[CLASSES_MAX];
+	bool made[CLASSES_MAX];
 	int n;
 };
 
@@ -138,10 +140,17 @@ int firewall_session_idle_alive(struct firewall *fw, const struct ipaddr *addr)
 	return present(fw, firewall_elems_idle_set(addr), addr);
 }
 
-static int classes_add(struct classes *c, uint32_t idle_s)
+static int classes_set(const struct nlmsghdr *nlh, void *data)
 {
-	if (idle_s == 0)
-		return 0;
+	struct classes *c = data;
+	struct firewall_msg_set set;
+	uint32_t idle_s;
+	bool v6;
+	int ret = firewall_msg_set(nlh, &set);
+
+	if (ret < 0 || strcmp(set.table, FIREWALL_TABLE) != 0 ||
+	    !firewall_rules_window_parse(set.name, &v6, &idle_s))
+		return ret;
 	for (int i = 0; i < c->n; i++)
 		if (c->secs[i] == idle_s)
 			return 0;
@@ -151,50 +160,40 @@ static int classes_add(struct classes *c, uint32_t idle_s)
 	return 0;
 }
 
-static int chain_exists(struct firewall *fw, uint32_t idle_s)
+/* Which idle values have window sets now: a dump of the table's sets. */
+static int classes_read(struct firewall *fw, struct classes *c)
 {
-	char buf[512], name[32];
-	struct nftnl_chain *c = nftnl_chain_alloc();
+	char buf[512] = {0};
+	struct nftnl_set *set = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
-	int ret;
+	int ret = -EINTR;
 
-	firewall_build_class_name(name, sizeof(name), idle_s);
-	if (c == NULL || nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FIREWALL_TABLE) < 0 ||
-	    nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name) < 0) {
-		if (c != NULL)
-			nftnl_chain_free(c);
+	if (set == NULL || nftnl_set_set_str(set, NFTNL_SET_TABLE, FIREWALL_TABLE) < 0) {
+		if (set != NULL)
+			nftnl_set_free(set);
 		return -ENOMEM;
 	}
-	memset(buf, 0, sizeof(buf));
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_INET, 0, 0);
-	nftnl_chain_nlmsg_build_payload(nlh, c);
-	nftnl_chain_free(c);
-	ret = firewall_nl_query(&fw->nl, nlh, NFT_MSG_NEWCHAIN, NULL, NULL);
-	if (ret == -ENOENT)
-		return 0;
-	return ret < 0 ? ret : 1;
+	for (int i = 0; i < TRIES && ret == -EINTR; i++) {
+		memset(c, 0, sizeof(*c));
+		c->n = 1; /* off: always there */
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET, NLM_F_DUMP, 0);
+		nftnl_set_nlmsg_build_payload(nlh, set);
+		ret = firewall_nl_query(&fw->nl, nlh, NFT_MSG_NEWSET, classes_set, c);
+	}
+	nftnl_set_free(set);
+	return ret;
 }
 
-/* Which of the idle chains are missing: the ones this handle made or saw
- * are taken as there (a batch that needs a vanished one fails, and the
- * caller's next try looks again). */
-static int classes_probe(struct firewall *fw, struct classes *c)
+/* A batch needs idle_s's window sets: made in it unless there. */
+static int classes_need(struct classes *c, uint32_t idle_s)
 {
-	for (int i = 0; i < c->n; i++) {
-		bool known = false;
-		int ret;
-
-		for (int j = 0; j < fw->n_classes && !known; j++)
-			known = fw->classes[j] == c->secs[i];
-		if (known)
-			continue;
-		ret = chain_exists(fw, c->secs[i]);
-		if (ret < 0)
-			return ret;
-		c->missing[i] = ret == 0;
-		if (ret == 1 && fw->n_classes < FIREWALL_CLASS_CACHE)
-			fw->classes[fw->n_classes++] = c->secs[i];
-	}
+	for (int i = 0; i < c->n; i++)
+		if (c->secs[i] == idle_s)
+			return 0;
+	if (c->n == CLASSES_MAX)
+		return -E2BIG;
+	c->made[c->n] = true;
+	c->secs[c->n++] = idle_s;
 	return 0;
 }
 
@@ -203,150 +202,159 @@ static int classes_put(struct firewall_batch *b, const struct classes *c)
 	int ret = 0;
 
 	for (int i = 0; i < c->n && ret == 0; i++)
-		if (c->missing[i])
+		if (c->made[i])
 			ret = firewall_build_class(b, c->secs[i]);
 	return ret;
 }
 
-static void classes_made(struct firewall *fw, const struct classes *c)
+static bool is_v6(const struct ipaddr *a)
 {
-	for (int i = 0; i < c->n; i++)
-		if (c->missing[i] && fw->n_classes < FIREWALL_CLASS_CACHE)
-			fw->classes[fw->n_classes++] = c->secs[i];
+	return a->family == AF_INET6;
 }
 
-/* Elements of the four sets, each address into the set of its family. */
-struct sinks {
-	struct firewall_elems window[2], idle[2];
+/* Where an address is now: in which idle value's window set, and whether
+ * in the idle set. */
+struct where {
+	uint64_t classes; /* bit i: in the window set of classes.secs[i] */
+	bool idle;
 };
 
-static void sinks_start(struct sinks *k, struct firewall_batch *b, uint16_t type)
+static int probe_all(struct firewall *fw, const struct classes *c, const struct ipaddr *addrs,
+		     size_t n, struct where *w)
 {
-	firewall_elems_start(&k->window[0], b, type, "window4");
-	firewall_elems_start(&k->window[1], b, type, "window6");
-	firewall_elems_start(&k->idle[0], b, type, "idle4");
-	firewall_elems_start(&k->idle[1], b, type, "idle6");
-}
-
-static int sinks_end(struct sinks *k)
-{
-	int ret = 0, r;
-
-	for (int i = 0; i < 2; i++) {
-		r = firewall_elems_end(&k->window[i]);
-		ret = ret < 0 ? ret : r;
-		r = firewall_elems_end(&k->idle[i]);
-		ret = ret < 0 ? ret : r;
-	}
-	return ret;
-}
-
-static int fam(const struct ipaddr *a)
-{
-	return a->family == AF_INET6 ? 1 : 0;
-}
-
-#define IN_WINDOW 0x1
-#define IN_IDLE   0x2
-
-/* Looks up where each address is now: IN_WINDOW | IN_IDLE. */
-static int probe_all(struct firewall *fw, const struct ipaddr *addrs, size_t n, uint8_t *where)
-{
+	char set[32];
 	int ret;
 
 	for (size_t i = 0; i < n; i++) {
-		where[i] = 0;
-		ret = present(fw, firewall_elems_window_set(&addrs[i]), &addrs[i]);
-		if (ret < 0)
-			return ret;
-		where[i] |= ret == 1 ? IN_WINDOW : 0;
+		memset(&w[i], 0, sizeof(w[i]));
+		for (int k = 0; k < c->n; k++) {
+			if (c->made[k])
+				continue;
+			firewall_elems_window_set(set, &addrs[i], c->secs[k]);
+			ret = present(fw, set, &addrs[i]);
+			if (ret < 0)
+				return ret;
+			w[i].classes |= (uint64_t)ret << k;
+		}
 		ret = present(fw, firewall_elems_idle_set(&addrs[i]), &addrs[i]);
 		if (ret < 0)
 			return ret;
-		where[i] |= ret == 1 ? IN_IDLE : 0;
+		w[i].idle = ret == 1;
 	}
 	return 0;
 }
 
-static void put_dels(struct sinks *k, const struct ipaddr *addrs, size_t n, const uint8_t *where)
+/* Deletes what probe_all found: set by set, each one message. */
+static int put_dels(struct firewall_batch *b, const struct classes *c, const struct ipaddr *addrs,
+		    size_t n, const struct where *w)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (where[i] & IN_WINDOW)
-			firewall_elems_add(&k->window[fam(&addrs[i])], &addrs[i], 0, false, 0);
-		if (where[i] & IN_IDLE)
-			firewall_elems_add(&k->idle[fam(&addrs[i])], &addrs[i], 0, false, 0);
+	struct firewall_elems e;
+	char set[32];
+	int ret = 0;
+
+	for (int v6 = 0; v6 < 2 && ret == 0; v6++) {
+		for (int k = 0; k < c->n && ret == 0; k++) {
+			firewall_rules_window_name(set, sizeof(set), v6, c->secs[k]);
+			firewall_elems_start(&e, b, NFT_MSG_DELSETELEM, set);
+			for (size_t i = 0; i < n; i++)
+				if (is_v6(&addrs[i]) == v6 && (w[i].classes >> k & 1))
+					firewall_elems_add(&e, &addrs[i], 0);
+			ret = firewall_elems_end(&e);
+		}
+		firewall_elems_start(&e, b, NFT_MSG_DELSETELEM, v6 ? "idle6" : "idle4");
+		for (size_t i = 0; i < n; i++)
+			if (is_v6(&addrs[i]) == v6 && w[i].idle)
+				firewall_elems_add(&e, &addrs[i], 0);
+		ret = ret < 0 ? ret : firewall_elems_end(&e);
 	}
+	return ret;
 }
 
-static void put_session(struct sinks *k, const struct firewall_session *s, bool idle)
+/* Adds those of the sessions whose idle value is idle_s to its window
+ * sets, and (idle true) to the idle sets. */
+static int put_sessions(struct firewall_batch *b, const struct firewall_session *s, size_t n,
+			uint32_t idle_s, bool idle)
+{
+	struct firewall_elems e;
+	char set[32];
+	int ret = 0;
+
+	for (int v6 = 0; v6 < 2 && ret == 0; v6++) {
+		firewall_rules_window_name(set, sizeof(set), v6, idle_s);
+		firewall_elems_start(&e, b, NFT_MSG_NEWSETELEM, set);
+		for (size_t i = 0; i < n; i++) {
+			if (idle_secs(s[i].idle_ns) != idle_s)
+				continue;
+			for (size_t j = 0; j < s[i].n_addrs; j++)
+				if (is_v6(&s[i].addrs[j]) == v6)
+					firewall_elems_add(&e, &s[i].addrs[j],
+							   ms_up(s[i].window_ns));
+		}
+		ret = firewall_elems_end(&e);
+		if (ret < 0 || !idle || idle_s == 0)
+			continue;
+		firewall_elems_start(&e, b, NFT_MSG_NEWSETELEM, v6 ? "idle6" : "idle4");
+		for (size_t i = 0; i < n; i++) {
+			uint64_t left = s[i].idle_left_ns > 0 ? s[i].idle_left_ns : s[i].idle_ns;
+
+			if (idle_secs(s[i].idle_ns) != idle_s)
+				continue;
+			for (size_t j = 0; j < s[i].n_addrs; j++)
+				if (is_v6(&s[i].addrs[j]) == v6)
+					firewall_elems_add(&e, &s[i].addrs[j], ms_up(left));
+		}
+		ret = firewall_elems_end(&e);
+	}
+	return ret;
+}
+
+/* One try of session_add, or of session_del (s->window_ns 0). */
+static int session_try(struct firewall *fw, const struct firewall_session *s, struct where *w)
 {
 	uint32_t idle_s = idle_secs(s->idle_ns);
-	uint64_t left = s->idle_left_ns > 0 ? s->idle_left_ns : s->idle_ns;
-
-	for (size_t i = 0; i < s->n_addrs; i++) {
-		const struct ipaddr *a = &s->addrs[i];
-
-		firewall_elems_add(&k->window[fam(a)], a, ms_up(s->window_ns), true, idle_s);
-		if (idle && idle_s > 0)
-			firewall_elems_add(&k->idle[fam(a)], a, ms_up(left), false, 0);
-	}
-}
-
-/* One try of session_add or session_del (s->window_ns 0). */
-static int session_try(struct firewall *fw, const struct firewall_session *s, uint8_t *where)
-{
-	struct classes c = {.n = 0};
 	struct firewall_batch b;
-	struct sinks k;
+	struct classes c;
 	int ret;
 
-	if (s->window_ns > 0)
-		(void)classes_add(&c, idle_secs(s->idle_ns));
-	ret = classes_probe(fw, &c);
+	ret = classes_read(fw, &c);
+	if (ret == 0 && s->window_ns > 0)
+		ret = classes_need(&c, idle_s);
 	if (ret == 0)
-		ret = probe_all(fw, s->addrs, s->n_addrs, where);
+		ret = probe_all(fw, &c, s->addrs, s->n_addrs, w);
 	if (ret == 0)
 		ret = firewall_nl_batch_init(&fw->nl, &b);
 	if (ret < 0)
 		return ret;
 	ret = classes_put(&b, &c);
 	/* The deletes first: a kernel reads a batch in order. */
-	sinks_start(&k, &b, NFT_MSG_DELSETELEM);
-	put_dels(&k, s->addrs, s->n_addrs, where);
-	ret = ret < 0 ? ret : sinks_end(&k);
-	if (s->window_ns > 0) {
-		sinks_start(&k, &b, NFT_MSG_NEWSETELEM);
-		put_session(&k, s, true);
-		ret = ret < 0 ? ret : sinks_end(&k);
-	}
+	if (ret == 0)
+		ret = put_dels(&b, &c, s->addrs, s->n_addrs, w);
+	if (ret == 0 && s->window_ns > 0)
+		ret = put_sessions(&b, s, 1, idle_s, true);
 	if (ret == 0)
 		ret = firewall_nl_batch_commit(&fw->nl, &b, NULL);
 	firewall_nl_batch_finish(&b);
-	if (ret == 0)
-		classes_made(fw, &c);
-	else if (ret == -ENOENT || ret == -EEXIST)
-		fw->n_classes = 0; /* look again */
 	return ret;
 }
 
 static int session_change(struct firewall *fw, const struct firewall_session *s, const char *what,
 			  char err[ERR_LEN])
 {
-	uint8_t *where;
 	char first[IPADDR_STR_LEN], msg[96];
+	struct where *w;
 	int ret = 0;
 
 	if (s->n_addrs == 0)
 		return 0;
-	where = calloc(s->n_addrs, 1);
-	if (where == NULL)
+	w = calloc(s->n_addrs, sizeof(*w));
+	if (w == NULL)
 		return firewall_error(err, -ENOMEM, what);
 	for (int i = 0; i < TRIES; i++) {
-		ret = session_try(fw, s, where);
+		ret = session_try(fw, s, w);
 		if (ret != -ENOENT && ret != -EEXIST)
 			break;
 	}
-	free(where);
+	free(w);
 	if (ret == 0)
 		return 0;
 	ipaddr_format(&s->addrs[0], first, sizeof(first), false);
@@ -375,43 +383,40 @@ int firewall_session_del(struct firewall *fw, const struct ipaddr *addrs, size_t
 static int reconcile_try(struct firewall *fw, const struct firewall_session *s, size_t n,
 			 unsigned flags)
 {
-	struct classes c = {.n = 0};
-	struct firewall_batch b;
-	struct sinks k;
 	bool idle = !(flags & FIREWALL_SESSION_KEEP_IDLE);
-	int ret = 0;
+	struct firewall_batch b;
+	struct classes c;
+	char set[32];
+	int ret;
 
+	ret = classes_read(fw, &c);
 	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = classes_add(&c, idle_secs(s[i].idle_ns));
-	if (ret == 0)
-		ret = classes_probe(fw, &c);
+		ret = classes_need(&c, idle_secs(s[i].idle_ns));
 	if (ret == 0)
 		ret = firewall_nl_batch_init(&fw->nl, &b);
 	if (ret < 0)
 		return ret;
 	ret = classes_put(&b, &c);
 	/* Emptied and filled in one commit: no packet sees the sets empty. */
-	for (int f = 0; f < 2 && ret == 0; f++) {
-		ret = firewall_elems_flush(&b, f == 0 ? "window4" : "window6");
+	for (int v6 = 0; v6 < 2 && ret == 0; v6++) {
+		for (int k = 0; k < c.n && ret == 0; k++) {
+			firewall_rules_window_name(set, sizeof(set), v6, c.secs[k]);
+			if (!c.made[k])
+				ret = firewall_elems_flush(&b, set);
+		}
 		if (ret == 0 && idle)
-			ret = firewall_elems_flush(&b, f == 0 ? "idle4" : "idle6");
+			ret = firewall_elems_flush(&b, v6 ? "idle6" : "idle4");
 	}
-	sinks_start(&k, &b, NFT_MSG_NEWSETELEM);
-	for (size_t i = 0; i < n; i++)
-		put_session(&k, &s[i], idle);
-	ret = ret < 0 ? ret : sinks_end(&k);
+	for (int k = 0; k < c.n && ret == 0; k++)
+		ret = put_sessions(&b, s, n, c.secs[k], idle);
 	if (ret == 0)
 		ret = firewall_nl_batch_commit(&fw->nl, &b, NULL);
 	firewall_nl_batch_finish(&b);
-	if (ret == 0)
-		classes_made(fw, &c);
-	else if (ret == -ENOENT)
-		fw->n_classes = 0;
 	return ret;
 }
 
 int firewall_session_reconcile(struct firewall *fw, const struct firewall_session *s, size_t n,
-		       unsigned flags, char err[ERR_LEN])
+			       unsigned flags, char err[ERR_LEN])
 {
 	int ret = 0;
 
@@ -421,7 +426,7 @@ int firewall_session_reconcile(struct firewall *fw, const struct firewall_sessio
 		return ret;
 	for (int i = 0; i < TRIES; i++) {
 		ret = reconcile_try(fw, s, n, flags);
-		if (ret != -ENOENT)
+		if (ret != -ENOENT && ret != -EEXIST)
 			break;
 	}
 	if (ret == -EEXIST) {
@@ -430,9 +435,8 @@ int firewall_session_reconcile(struct firewall *fw, const struct firewall_sessio
 	}
 	if (ret == -E2BIG) {
 		text_err(err, "nftables: reconciling: more than %d distinct idle timeouts",
-			 CLASSES_MAX);
+			 CLASSES_MAX - 1);
 		return ret;
 	}
 	return ret < 0 ? firewall_error(err, ret, "reconciling the sessions") : 0;
 }
-

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Sessions in keygate's table (firewall.h): each live session's tunnel
- * addresses in the window map, with the kernel timeout of what is left of
+ * addresses in a window set, with the kernel timeout of what is left of
  * the window, and in the idle set while its idle timeout has not run out.
  * Opening, extending, ending, revoking: each one transaction, at once.
  */
@@ -31,20 +31,20 @@ struct firewall_session {
  * session's idle element is set afresh. */
 #define FIREWALL_SESSION_KEEP_IDLE 0x1u
 
-/* Puts a session's addresses into the window map (timeout window_ns) and,
- * when idle is on, into the idle set (timeout idle_left_ns or idle_ns),
- * replacing what was there, in one transaction. */
+/* Puts a session's addresses into the window set of its idle value
+ * (timeout window_ns) and, when idle is on, into the idle set (timeout
+ * idle_left_ns or idle_ns), replacing what was there, in one transaction. */
 int firewall_session_add(struct firewall *fw, const struct firewall_session *s, char err[ERR_LEN]);
-/* Takes addresses out of the window map and the idle set, in one
+/* Takes addresses out of the window sets and the idle set, in one
  * transaction; an address already gone is no error. */
 int firewall_session_del(struct firewall *fw, const struct ipaddr *addrs, size_t n,
 			 char err[ERR_LEN]);
 /* 1 while the address is in its idle set, 0 once it is gone (or never was),
  * a negative errno when the kernel cannot be asked. */
 int firewall_session_idle_alive(struct firewall *fw, const struct ipaddr *addr);
-/* Makes the window map exactly the listed sessions, with their timeouts,
+/* Makes the window sets exactly the listed sessions, with their timeouts,
  * and (see FIREWALL_SESSION_KEEP_IDLE) the idle sets, in one transaction. */
 int firewall_session_reconcile(struct firewall *fw, const struct firewall_session *s, size_t n,
-		       unsigned flags, char err[ERR_LEN]);
+			       unsigned flags, char err[ERR_LEN]);
 
 #endif

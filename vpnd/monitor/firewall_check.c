@@ -210,8 +210,8 @@ static int expected(const struct firewall_config *cfg, const char *chain,
 static int compare_rules(const struct firewall_config *cfg, const char *chain,
 			 const struct firewall_live *l, struct firewall_report *r)
 {
-	/* Two rules per idle value at most, and the window sets are capped. */
-	const int max = 2 * FIREWALL_LIVE_MAX + FIREWALL_RULES_MAX;
+	/* Two rules per pair of window sets in chain idle, fewer elsewhere. */
+	const int max = 2 * (int)l->n_sets + FIREWALL_RULES_MAX;
 	struct firewall_rules_want *want;
 	bool used[FIREWALL_LIVE_MAX] = {false};
 	size_t have[FIREWALL_LIVE_MAX], nh = 0, last = 0;

@@ -200,6 +200,10 @@ must_open peer fd77::1 993 "right after a reconcile that lists it (IPv6)"
 must fw reconcile "$NET_TMP/list2"
 must_shut peer 10.77.0.1 993 "right after a reconcile that leaves it out"
 must_shut peer fd77::1 993 "right after a reconcile that leaves it out (IPv6)"
+# The idle values no session has any more go with their sets and rules.
+sets=$(in_ns gw nft list table inet keygate | grep -o 'set window[46]_[a-z0-9]*' | sort | tr '\n' ' ')
+[ "$sets" = "set window4_off set window6_off " ] || fail "reconcile left idle classes: $sets"
+must fw check
 # --keep-idle: an idle timeout that ran out while nobody watched stays out.
 must fw add 10.77.0.2 60s 1s
 sleep 2

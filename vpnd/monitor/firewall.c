@@ -34,6 +34,9 @@ int firewall_error(char err[ERR_LEN], int ret, const char *what)
 		text_err(err, "nftables: %s: an idle set is full (the kernel caps it at 65535)",
 			 what);
 		break;
+	case -E2BIG:
+		text_err(err, "nftables: %s: too many distinct idle timeouts in the table", what);
+		break;
 	case -ETIMEDOUT:
 		text_err(err, "nftables: %s: no answer from the kernel within %d s", what,
 			 FIREWALL_NL_TIMEOUT_S);

@@ -14,29 +14,17 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <libnftnl/set.h>
-#include <libnftnl/common.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
 #include "monitor/firewall.h"
-#include "monitor/firewall_build.h"
+#include "monitor/firewall_class.h"
 #include "monitor/firewall_elems.h"
 #include "monitor/firewall_msg.h"
 #include "monitor/firewall_rules.h"
 #include "monitor/firewall_session.h"
 
 #define TRIES 4
-/* Distinct idle values in the table (a bit each in struct where). */
-#define CLASSES_MAX 64
-
-/* The idle values whose window sets are in the table (0, off, always
- * first), and those a batch makes. */
-struct classes {
-	uint32_t secs[CLASSES_MAX];
-	bool made[CLASSES_MAX];
-	int n;
-};
 
 static int addr_check(const struct firewall_config *cfg, const struct ipaddr *a, char err[ERR_LEN])
 {
@@ -140,73 +128,6 @@ int firewall_session_idle_alive(struct firewall *fw, const struct ipaddr *addr)
 	return present(fw, firewall_elems_idle_set(addr), addr);
 }
 
-static int classes_set(const struct nlmsghdr *nlh, void *data)
-{
-	struct classes *c = data;
-	struct firewall_msg_set set;
-	uint32_t idle_s;
-	bool v6;
-	int ret = firewall_msg_set(nlh, &set);
-
-	if (ret < 0 || strcmp(set.table, FIREWALL_TABLE) != 0 ||
-	    !firewall_rules_window_parse(set.name, &v6, &idle_s))
-		return ret;
-	for (int i = 0; i < c->n; i++)
-		if (c->secs[i] == idle_s)
-			return 0;
-	if (c->n == CLASSES_MAX)
-		return -E2BIG;
-	c->secs[c->n++] = idle_s;
-	return 0;
-}
-
-/* Which idle values have window sets now: a dump of the table's sets. */
-static int classes_read(struct firewall *fw, struct classes *c)
-{
-	char buf[512] = {0};
-	struct nftnl_set *set = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
-	int ret = -EINTR;
-
-	if (set == NULL || nftnl_set_set_str(set, NFTNL_SET_TABLE, FIREWALL_TABLE) < 0) {
-		if (set != NULL)
-			nftnl_set_free(set);
-		return -ENOMEM;
-	}
-	for (int i = 0; i < TRIES && ret == -EINTR; i++) {
-		memset(c, 0, sizeof(*c));
-		c->n = 1; /* off: always there */
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET, NLM_F_DUMP, 0);
-		nftnl_set_nlmsg_build_payload(nlh, set);
-		ret = firewall_nl_query(&fw->nl, nlh, NFT_MSG_NEWSET, classes_set, c);
-	}
-	nftnl_set_free(set);
-	return ret;
-}
-
-/* A batch needs idle_s's window sets: made in it unless there. */
-static int classes_need(struct classes *c, uint32_t idle_s)
-{
-	for (int i = 0; i < c->n; i++)
-		if (c->secs[i] == idle_s)
-			return 0;
-	if (c->n == CLASSES_MAX)
-		return -E2BIG;
-	c->made[c->n] = true;
-	c->secs[c->n++] = idle_s;
-	return 0;
-}
-
-static int classes_put(struct firewall_batch *b, const struct classes *c)
-{
-	int ret = 0;
-
-	for (int i = 0; i < c->n && ret == 0; i++)
-		if (c->made[i])
-			ret = firewall_build_class(b, c->secs[i]);
-	return ret;
-}
-
 static bool is_v6(const struct ipaddr *a)
 {
 	return a->family == AF_INET6;
@@ -215,12 +136,12 @@ static bool is_v6(const struct ipaddr *a)
 /* Where an address is now: in which idle value's window set, and whether
  * in the idle set. */
 struct where {
-	uint64_t classes; /* bit i: in the window set of classes.secs[i] */
+	uint64_t classes; /* bit i: in the window set of class i */
 	bool idle;
 };
 
-static int probe_all(struct firewall *fw, const struct classes *c, const struct ipaddr *addrs,
-		     size_t n, struct where *w)
+static int probe_all(struct firewall *fw, const struct firewall_class *c,
+		     const struct ipaddr *addrs, size_t n, struct where *w)
 {
 	char set[32];
 	int ret;
@@ -245,8 +166,8 @@ static int probe_all(struct firewall *fw, const struct classes *c, const struct 
 }
 
 /* Deletes what probe_all found: set by set, each one message. */
-static int put_dels(struct firewall_batch *b, const struct classes *c, const struct ipaddr *addrs,
-		    size_t n, const struct where *w)
+static int put_dels(struct firewall_batch *b, const struct firewall_class *c,
+		    const struct ipaddr *addrs, size_t n, const struct where *w)
 {
 	struct firewall_elems e;
 	char set[32];
@@ -313,19 +234,19 @@ static int session_try(struct firewall *fw, const struct firewall_session *s, st
 {
 	uint32_t idle_s = idle_secs(s->idle_ns);
 	struct firewall_batch b;
-	struct classes c;
+	struct firewall_class c;
 	int ret;
 
-	ret = classes_read(fw, &c);
+	ret = firewall_class_read(fw, &c);
 	if (ret == 0 && s->window_ns > 0)
-		ret = classes_need(&c, idle_s);
+		ret = firewall_class_need(&c, idle_s);
 	if (ret == 0)
 		ret = probe_all(fw, &c, s->addrs, s->n_addrs, w);
 	if (ret == 0)
 		ret = firewall_nl_batch_init(&fw->nl, &b);
 	if (ret < 0)
 		return ret;
-	ret = classes_put(&b, &c);
+	ret = firewall_class_put(&b, &c);
 	/* The deletes first: a kernel reads a batch in order. */
 	if (ret == 0)
 		ret = put_dels(&b, &c, s->addrs, s->n_addrs, w);
@@ -383,25 +304,32 @@ int firewall_session_del(struct firewall *fw, const struct ipaddr *addrs, size_t
 static int reconcile_try(struct firewall *fw, const struct firewall_session *s, size_t n,
 			 unsigned flags)
 {
-	bool idle = !(flags & FIREWALL_SESSION_KEEP_IDLE);
+	bool idle = !(flags & FIREWALL_SESSION_KEEP_IDLE), used[FIREWALL_CLASS_MAX];
 	struct firewall_batch b;
-	struct classes c;
+	struct firewall_class c;
 	char set[32];
 	int ret;
 
-	ret = classes_read(fw, &c);
+	ret = firewall_class_read(fw, &c);
 	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = classes_need(&c, idle_secs(s[i].idle_ns));
+		ret = firewall_class_need(&c, idle_secs(s[i].idle_ns));
 	if (ret == 0)
 		ret = firewall_nl_batch_init(&fw->nl, &b);
 	if (ret < 0)
 		return ret;
-	ret = classes_put(&b, &c);
+	for (int k = 0; k < c.n; k++) {
+		used[k] = k == 0; /* off stays */
+		for (size_t i = 0; i < n && !used[k]; i++)
+			used[k] = idle_secs(s[i].idle_ns) == c.secs[k];
+	}
+	ret = firewall_class_put(&b, &c);
+	if (ret == 0)
+		ret = firewall_class_prune(fw, &b, &c, used);
 	/* Emptied and filled in one commit: no packet sees the sets empty. */
 	for (int v6 = 0; v6 < 2 && ret == 0; v6++) {
 		for (int k = 0; k < c.n && ret == 0; k++) {
 			firewall_rules_window_name(set, sizeof(set), v6, c.secs[k]);
-			if (!c.made[k])
+			if (!c.made[k] && used[k])
 				ret = firewall_elems_flush(&b, set);
 		}
 		if (ret == 0 && idle)
@@ -435,7 +363,7 @@ int firewall_session_reconcile(struct firewall *fw, const struct firewall_sessio
 	}
 	if (ret == -E2BIG) {
 		text_err(err, "nftables: reconciling: more than %d distinct idle timeouts",
-			 CLASSES_MAX - 1);
+			 FIREWALL_CLASS_MAX - 1);
 		return ret;
 	}
 	return ret < 0 ? firewall_error(err, ret, "reconciling the sessions") : 0;

@@ -91,6 +91,7 @@ open_() { in_ns "$1" /usr/bin/python3 "$NET_TMP/probe.py" once "$2" "$3"; }
 must_open() { open_ "$@" || fail "$1 cannot reach $2 port $3: $4"; }
 must_shut() { ! open_ "$@" || fail "$1 reaches $2 port $3: $4"; }
 fw() { in_ns gw "$T" "$TUN" "$@"; }
+alive() { fw alive "$1" 2>/dev/null; }
 # le A B: is A <= B (decimals)?
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 now() { printf '%s' "$EPOCHREALTIME"; }
@@ -154,15 +155,15 @@ for i in 1 2 3 4 5 6; do
 	sleep 1
 done
 le "$(add "$t0" 5.5)" "$(now)" || fail "the traffic loop was too short to prove anything"
-[ "$(fw alive 10.77.0.2)" = 1 ] || fail "idle element gone while traffic flowed"
-[ "$(fw alive fd77::2)" = 1 ] || fail "idle element (IPv6) gone while traffic flowed"
+[ "$(alive 10.77.0.2)" = 1 ] || fail "idle element gone while traffic flowed"
+[ "$(alive fd77::2)" = 1 ] || fail "idle element (IPv6) gone while traffic flowed"
 # The last packet went with the last probe's close, a second ago; silence
 # since. Measured from the last probe, so the close may look up to 1 s
 # early.
 last=$(add "$(now)" -1)
 gone=""
 while le "$(now)" "$(add "$last" 6)"; do
-	if [ "$(fw alive 10.77.0.2)" = 0 ]; then
+	if [ "$(alive 10.77.0.2)" = 0 ]; then
 		gone=$(now)
 		break
 	fi
@@ -172,18 +173,18 @@ done
 log "idle element gone $(rel "$gone" "$last") s after the last traffic"
 le "$(add "$last" 2.8)" "$gone" || fail "idle closed before 3 s of silence"
 le "$gone" "$(add "$last" 4.1)" || fail "idle still open 4 s into the silence"
-[ "$(fw alive fd77::2)" = 0 ] || fail "the IPv6 idle element outlived the silence"
+[ "$(alive fd77::2)" = 0 ] || fail "the IPv6 idle element outlived the silence"
 must_shut peer 10.77.0.1 993 "after 3 s of silence"
 must_shut peer fd77::1 993 "after 3 s of silence (IPv6)"
 # The refused probes are traffic too: they must not bring it back.
-[ "$(fw alive 10.77.0.2)" = 0 ] || fail "a refused packet brought the idle element back"
+[ "$(alive 10.77.0.2)" = 0 ] || fail "a refused packet brought the idle element back"
 
 log "a window's end closes it even while idle traffic keeps the idle element"
 must fw add 10.77.0.2 2s 30s
 must_open peer 10.77.0.1 993 "a 2 s window with idle 30 s"
 sleep 3
 must_shut peer 10.77.0.1 993 "the window is over, the idle timeout not"
-[ "$(fw alive 10.77.0.2)" = 1 ] || fail "the idle element should still be there"
+[ "$(alive 10.77.0.2)" = 1 ] || fail "the idle element should still be there"
 
 log "session_del and reconcile act at once"
 must fw add 10.77.0.2,fd77::2 60s off
@@ -207,7 +208,7 @@ must fw check
 # --keep-idle: an idle timeout that ran out while nobody watched stays out.
 must fw add 10.77.0.2 60s 1s
 sleep 2
-[ "$(fw alive 10.77.0.2)" = 0 ] || fail "1 s idle element still there after 2 s"
+[ "$(alive 10.77.0.2)" = 0 ] || fail "1 s idle element still there after 2 s"
 printf '10.77.0.2 60s 1s\n' >"$NET_TMP/list3"
 must fw reconcile --keep-idle "$NET_TMP/list3"
 must_shut peer 10.77.0.1 993 "reconcile --keep-idle revived an idled-out session"

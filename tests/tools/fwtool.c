@@ -27,7 +27,7 @@ static int usage(void)
 		"  add ADDR[,ADDR...] WINDOW IDLE [IDLE_LEFT]   (durations: 500ms, 3s, 2m, 1h, "
 		"0/off)\n"
 		"  del ADDR[,ADDR...]\n"
-		"  alive ADDR                                   (prints 1 or 0)\n"
+		"  alive ADDR                                   (prints 1 or 0, and the ms left)\n"
 		"  reconcile [--keep-idle] FILE                 (lines: ADDR[,ADDR...] WINDOW IDLE;"
 		" - is stdin)\n"
 		"  bulk N NET WINDOW IDLE                       (reconcile N sessions, hosts of "
@@ -160,16 +160,19 @@ static int cmd_del(struct firewall *fw, int argc, char **argv)
 static int cmd_alive(struct firewall *fw, int argc, char **argv)
 {
 	struct ipaddr a;
+	uint64_t left;
 	int ret;
 
 	if (argc != 1 || ipaddr_parse(&a, argv[0], false) < 0)
 		return usage();
-	ret = firewall_session_idle_alive(fw, &a);
+	ret = firewall_session_idle_left(fw, &a, &left);
 	if (ret < 0) {
 		fprintf(stderr, "kg-fwtool: alive %s: %s\n", argv[0], strerror(-ret));
 		return 1;
 	}
+	/* The left time on stderr: the tests compare stdout with 1 or 0. */
 	printf("%d\n", ret);
+	fprintf(stderr, "%llu ms left\n", (unsigned long long)(left / 1000000));
 	return 0;
 }
 

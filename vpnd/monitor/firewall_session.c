@@ -82,6 +82,7 @@ static uint32_t idle_secs(uint64_t ns)
 struct probe {
 	const struct ipaddr *a;
 	bool found;
+	uint64_t expires_ms; /* 0: no timeout */
 };
 
 static int probe_elem(const struct firewall_msg_elem *e, void *data)
@@ -89,8 +90,10 @@ static int probe_elem(const struct firewall_msg_elem *e, void *data)
 	struct probe *p = data;
 	size_t len = p->a->family == AF_INET6 ? 16 : 4;
 
-	if (e->key_len == len && memcmp(e->key, p->a->bytes, len) == 0)
+	if (e->key_len == len && memcmp(e->key, p->a->bytes, len) == 0) {
 		p->found = true;
+		p->expires_ms = e->expires_ms;
+	}
 	return 0;
 }
 
@@ -101,8 +104,10 @@ static int probe_msg(const struct nlmsghdr *nlh, void *data)
 	return firewall_msg_elems(nlh, set, probe_elem, data);
 }
 
-/* 1 when the address is in the set (and has not run out), else 0. */
-static int present(struct firewall *fw, const char *set, const struct ipaddr *a)
+/* 1 when the address is in the set (and has not run out), else 0; the
+ * time its element has left in *left_ms, when not NULL. */
+static int present_left(struct firewall *fw, const char *set, const struct ipaddr *a,
+			uint64_t *left_ms)
 {
 	uint8_t buf[FIREWALL_ELEMS_GET_LEN];
 	struct probe p = {.a = a};
@@ -116,16 +121,33 @@ static int present(struct firewall *fw, const char *set, const struct ipaddr *a)
 		return 0;
 	if (ret < 0)
 		return ret;
+	if (left_ms != NULL)
+		*left_ms = p.expires_ms;
 	return p.found ? 1 : -EPROTO;
+}
+
+static int present(struct firewall *fw, const char *set, const struct ipaddr *a)
+{
+	return present_left(fw, set, a, NULL);
+}
+
+int firewall_session_idle_left(struct firewall *fw, const struct ipaddr *addr, uint64_t *left_ns)
+{
+	uint64_t ms = 0;
+	char err[ERR_LEN];
+	int ret;
+
+	if (addr_check(&fw->cfg, addr, err) < 0)
+		return -EINVAL;
+	ret = present_left(fw, firewall_elems_idle_set(addr), addr, &ms);
+	if (left_ns != NULL)
+		*left_ns = ret == 1 ? ms * 1000000 : 0;
+	return ret;
 }
 
 int firewall_session_idle_alive(struct firewall *fw, const struct ipaddr *addr)
 {
-	char err[ERR_LEN];
-
-	if (addr_check(&fw->cfg, addr, err) < 0)
-		return -EINVAL;
-	return present(fw, firewall_elems_idle_set(addr), addr);
+	return firewall_session_idle_left(fw, addr, NULL);
 }
 
 static bool is_v6(const struct ipaddr *a)

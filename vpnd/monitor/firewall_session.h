@@ -42,6 +42,11 @@ int firewall_session_del(struct firewall *fw, const struct ipaddr *addrs, size_t
 /* 1 while the address is in its idle set, 0 once it is gone (or never was),
  * a negative errno when the kernel cannot be asked. */
 int firewall_session_idle_alive(struct firewall *fw, const struct ipaddr *addr);
+/* The same, and what the kernel's idle timeout has left in *left_ns (0
+ * when gone): when to look again, if the element is still there. The
+ * element of each address counts its own packets: a dual-stack session
+ * used over one family only keeps that family's element alive. */
+int firewall_session_idle_left(struct firewall *fw, const struct ipaddr *addr, uint64_t *left_ns);
 /* Makes the window sets exactly the listed sessions, with their timeouts,
  * and (see FIREWALL_SESSION_KEEP_IDLE) the idle sets, in one transaction. */
 int firewall_session_reconcile(struct firewall *fw, const struct firewall_session *s, size_t n,

@@ -29,6 +29,7 @@
 #include "base/log.h"
 #include "monitor/control.h"
 #include "monitor/daemon.h"
+#include "monitor/drop.h"
 #include "monitor/ends.h"
 #include "monitor/gate.h"
 #include "monitor/iface.h"
@@ -161,6 +162,8 @@ static int start(struct vpnd *d)
 	uint8_t act_pub[KEY_LEN];
 	char err[ERR_LEN];
 	struct stat st;
+	uid_t child_uid;
+	gid_t child_gid;
 	sigset_t set;
 	int ret;
 
@@ -171,6 +174,12 @@ static int start(struct vpnd *d)
 	}
 	if (key_public(d->public_key, d->private_key) < 0) {
 		log_error("the private key in %s is not usable", d->conf_path);
+		return -EINVAL;
+	}
+	/* Refused before anything is touched: the network child needs its
+	 * user (privsep.c looks it up again when it starts the child). */
+	if (drop_child_user(d->conf.child_user, &child_uid, &child_gid, err) < 0) {
+		log_error("%s", err);
 		return -EINVAL;
 	}
 	if (clock_boot_id(d->boot_id) < 0) {

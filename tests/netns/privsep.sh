@@ -9,7 +9,7 @@
 # on, a new activation works. Code run inside the child (one system call
 # put there with ptrace) cannot signal the monitor, send on a descriptor
 # other than its two sockets, or name a path: the filter kills it. Without
-# its user, vpnd refuses to start in one line.
+# its user, or without CAP_KILL, vpnd refuses to start in one line.
 . "$(dirname "$0")/activation-lib.sh"
 act_setup
 softkey_start key1 --pin "$PIN"
@@ -187,6 +187,13 @@ grep -v '^keygate:' /etc/group >"$NET_TMP/group"
 # shellcheck disable=SC2016 # expanded by the inner shell
 refuses_without keygate unshare -m sh -c 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group &&
 	exec ip netns exec "$3" "$4" run -c "$5"' sh "$NET_TMP/passwd" "$NET_TMP/group" "$(ns_name gw)" "$VPND" "$CONF"
+# Without CAP_KILL (an old unit's bounding set) it could not stop a child:
+# refused likewise.
+timeout 10 capsh --drop=cap_kill -- -c 'exec ip netns exec "$1" "$2" run -c "$3"' sh "$(ns_name gw)" \
+	"$VPND" "$CONF" >"$NET_TMP/out" 2>"$NET_TMP/err"
+rc=$?
+[ "$rc" = 1 ] && [ "$(grep -c '' "$NET_TMP/err")" = 1 ] && grep -q "^vpnd: missing CAP_KILL: " "$NET_TMP/err" ||
+	fail "vpnd without CAP_KILL: exit $rc: $(head -c 400 "$NET_TMP/err")"
 vpnd_cmd status >/dev/null && kill -0 "$VPND_PID" || fail "the refused starts disturbed the running vpnd"
 
 pass "child: keygate, no caps, seccomp, chroot, kills itself on signals out, foreign sends and paths; monitor: none of the child's ids, CAP_NET_ADMIN in effect; kill -9: back, session kept; no user: refused"

@@ -88,29 +88,52 @@ static void cap_names(char *out, size_t len, uint32_t mask)
 					      names[i].name);
 }
 
-int drop_monitor(char err[ERR_LEN])
+/* The capabilities held now, and whether the drop finds all it keeps. */
+static int caps_held(uint32_t *have, uint32_t *eff, char err[ERR_LEN])
 {
-	uint32_t have, eff, need, keep;
-	bool root = geteuid() == 0;
+	/* As root it also sets the securebits and the bounding set; as
+	 * another user a unit's CapabilityBoundingSet does that. */
+	uint32_t need = CHILD_CAPS | (geteuid() == 0 ? CAP(CAP_NET_ADMIN) | CAP(CAP_SETPCAP) : 0);
 	char missing[96];
 	int ret;
 
-	if ((ret = caps_get(&have, &eff)) < 0) {
+	if ((ret = caps_get(have, eff)) < 0) {
 		text_err(err, "cannot read vpnd's capabilities: %s", strerror(-ret));
 		return ret;
 	}
-	/* As root it also sets the securebits and the bounding set; as
-	 * another user a unit's CapabilityBoundingSet does that. */
-	need = CHILD_CAPS | (root ? CAP(CAP_NET_ADMIN) | CAP(CAP_SETPCAP) : 0);
-	if ((have & need) != need) {
-		cap_names(missing, sizeof(missing), need & ~have);
-		text_err(err,
-			 "vpnd lacks %s: it keeps CAP_SETUID and CAP_SETGID to start the network "
-			 "child as its user, CAP_KILL to stop it (a unit's CapabilityBoundingSet "
-			 "must keep them)",
-			 missing);
+	if ((*have & need) != need) {
+		cap_names(missing, sizeof(missing), need & ~*have);
+		text_err(
+			err,
+			"missing %s: vpnd needs CAP_SETUID and CAP_SETGID to start the network "
+			"child as its user and CAP_KILL to stop it (a unit's CapabilityBoundingSet "
+			"must keep them)",
+			missing);
 		return -EPERM;
 	}
+	return 0;
+}
+
+int drop_check(const char *child_user, char err[ERR_LEN])
+{
+	uint32_t have, eff;
+	uid_t uid;
+	gid_t gid;
+	int ret;
+
+	if ((ret = drop_child_user(child_user, &uid, &gid, err)) < 0)
+		return ret;
+	return caps_held(&have, &eff, err);
+}
+
+int drop_monitor(char err[ERR_LEN])
+{
+	uint32_t have, eff, keep;
+	bool root = geteuid() == 0;
+	int ret;
+
+	if ((ret = caps_held(&have, &eff, err)) < 0)
+		return ret;
 	keep = CHILD_CAPS | (have & CAP(CAP_NET_ADMIN));
 	if (root) {
 		/* All four uids and gids 0, whatever started it: a real uid

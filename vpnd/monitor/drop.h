@@ -28,6 +28,11 @@
  * anything is dropped (NSS may read files). 0 or -errno. */
 int drop_child_user(const char *name, uid_t *uid, gid_t *gid, char err[ERR_LEN]);
 
+/* What the drop and the child will need, checked at start before anything
+ * is touched: the child's user (drop_child_user) and the capabilities the
+ * monitor keeps. 0 or -errno, with err saying what is missing. */
+int drop_check(const char *child_user, char err[ERR_LEN]);
+
 /* The monitor's drop, after every privileged start-up step. Started as
  * another user than root (with ambient capabilities) it keeps its uid and
  * narrows its capabilities the same way. Refuses, naming them, when it

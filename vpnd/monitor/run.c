@@ -162,8 +162,6 @@ static int start(struct vpnd *d)
 	uint8_t act_pub[KEY_LEN];
 	char err[ERR_LEN];
 	struct stat st;
-	uid_t child_uid;
-	gid_t child_gid;
 	sigset_t set;
 	int ret;
 
@@ -176,9 +174,9 @@ static int start(struct vpnd *d)
 		log_error("the private key in %s is not usable", d->conf_path);
 		return -EINVAL;
 	}
-	/* Refused before anything is touched: the network child needs its
-	 * user (privsep.c looks it up again when it starts the child). */
-	if (drop_child_user(d->conf.child_user, &child_uid, &child_gid, err) < 0) {
+	/* Refused before anything is touched: the network child's user, the
+	 * capabilities to start it as that user (docs/privsep.md). */
+	if (drop_check(d->conf.child_user, err) < 0) {
 		log_error("%s", err);
 		return -EINVAL;
 	}

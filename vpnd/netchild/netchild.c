@@ -225,8 +225,8 @@ int netchild_main(int argc, char **argv)
 	uint8_t buf[ACTMSG_MAX];
 	pid_t monitor;
 
-	/* Before the activation key arrives: the exec made it ptrace-able
-	 * by its own uid again, until the sandbox. */
+	/* The exec made it dumpable, ptrace-able by any process of its uid:
+	 * undone before the activation key can arrive. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	log_init("vpnd[net]", log_get_level());
 	if (argc != 2 || (monitor = (pid_t)atoi(argv[1])) <= 1 || getppid() != monitor) {

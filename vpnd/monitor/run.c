@@ -29,6 +29,7 @@
 #include "base/log.h"
 #include "monitor/control.h"
 #include "monitor/daemon.h"
+#include "monitor/drop.h"
 #include "monitor/ends.h"
 #include "monitor/gate.h"
 #include "monitor/iface.h"
@@ -171,6 +172,12 @@ static int start(struct vpnd *d)
 	}
 	if (key_public(d->public_key, d->private_key) < 0) {
 		log_error("the private key in %s is not usable", d->conf_path);
+		return -EINVAL;
+	}
+	/* Refused before anything is touched: the network child's user, the
+	 * capabilities to start it as that user (docs/privsep.md). */
+	if (drop_check(d->conf.child_user, err) < 0) {
+		log_error("%s", err);
 		return -EINVAL;
 	}
 	if (clock_boot_id(d->boot_id) < 0) {

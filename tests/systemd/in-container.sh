@@ -79,6 +79,8 @@ log "$(grep 'Overall exposure level' "$OUT/security")"
 RESTART_SEC=$(seconds "$(prop RestartUSec)")
 [ "$(prop Type)" = notify ] || fail "$UNIT is Type=$(prop Type), not notify"
 [ "$(prop Restart)" = always ] || fail "$UNIT has Restart=$(prop Restart), not always"
+# The watchdog's SIGABRT must not write the gateway key to a core file.
+[ "$(prop LimitCORE)" = 0 ] || fail "$UNIT allows core dumps (LimitCORE=$(prop LimitCORE))"
 
 # Userspace WireGuard for the interface (the container has /dev/net/tun).
 systemctl start keygate-wg.service || fail "cannot start wireguard-go"

@@ -136,6 +136,7 @@ if [ ! -f "$WORK/out/result" ]; then
 	echo "--- container console (last 40 lines)"
 	tail -n 40 "$WORK/console.log"
 	[ "$rc" -eq 124 ] && fail "the container did not finish within ${BOOT_TIMEOUT}s"
+	[ -f "$WORK/out/log" ] && fail "the test in the container was killed before its verdict"
 	fail "the container did not boot to the test (systemd-nspawn exit $rc)"
 fi
 [ -f "$WORK/out/security" ] && grep 'Overall exposure level' "$WORK/out/security"

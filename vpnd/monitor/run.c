@@ -34,6 +34,7 @@
 #include "monitor/gate.h"
 #include "monitor/iface.h"
 #include "monitor/lockout.h"
+#include "monitor/notify.h"
 #include "monitor/privsep.h"
 #include "monitor/verify.h"
 #include "state/session_file.h"
@@ -150,10 +151,13 @@ static int signal_cb(int fd, uint32_t events, void *data)
 
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return 0;
-	if (si.ssi_signo == SIGHUP)
+	if (si.ssi_signo == SIGHUP) {
+		notify_reloading(d->notify);
 		reload(d);
-	else
+		notify_ready(d->notify);
+	} else {
 		d->quit = true;
+	}
 	return 0;
 }
 
@@ -237,6 +241,10 @@ static int start(struct vpnd *d)
 	/* Loading and restoring at size leave freed heap behind: give it
 	 * back, vpnd may run for months. */
 	malloc_trim(0);
+	/* Only now does systemd take vpnd for started: reconciled, serving. */
+	if ((ret = notify_create(&d->notify, d->loop)) < 0)
+		return ret;
+	notify_ready(d->notify);
 	return 0;
 }
 
@@ -248,6 +256,7 @@ static void stop(struct vpnd *d)
 	lockout_destroy(&d->lockout);
 	if (d->reg != NULL)
 		gate_save_sessions(d);
+	notify_destroy(&d->notify, d->loop);
 	loop_destroy(&d->loop);
 	registry_destroy(&d->reg);
 	session_finish(&d->sessions);
@@ -310,6 +319,7 @@ int run_main(int argc, char **argv)
 		audit_event("start", "interface", d->conf.ifname, NULL);
 		while (!d->quit && (ret = loop_dispatch(d->loop, -1)) == 0)
 			;
+		notify_stopping(d->notify);
 		audit_event("stop", "interface", d->conf.ifname, NULL);
 	}
 	stop(d);

@@ -80,6 +80,24 @@ static int copy_path(struct conf_ctx *x, char *dst, const char *what, const char
 	return 0;
 }
 
+/* A user name as useradd takes it: no path, no colon, no shell word. */
+static int parse_user(struct conf_ctx *x, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n > CONF_CHILD_USER_MAX || !((v[0] >= 'a' && v[0] <= 'z') || v[0] == '_'))
+		goto bad;
+	for (size_t i = 1; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '_' ||
+		      v[i] == '-'))
+			goto bad;
+	memcpy(x->c->child_user, v, n + 1);
+	return 0;
+bad:
+	return conf_fail(x, "child user", v,
+			 "expected a user name: a-z or _ first, then a-z, 0-9, _ or -, at most 32");
+}
+
 static int parse_addresses(struct conf_ctx *x, const char *v)
 {
 	char buf[512];
@@ -142,6 +160,7 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 		{SEC_DAEMON, "ControlSocket"},
 		{SEC_DAEMON, "AuditLog"},
 		{SEC_INTERFACE, "MailPorts"},
+		{SEC_DAEMON, "ChildUser"},
 	};
 	struct conf *c = x->c;
 	unsigned i;
@@ -203,6 +222,8 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 		return copy_path(x, c->control_socket, "control socket", v);
 	case 11:
 		return copy_path(x, c->audit_log, "audit log", v);
+	case 13:
+		return parse_user(x, v);
 	default:
 		return parse_mail_ports(x, v);
 	}
@@ -252,6 +273,7 @@ static void conf_defaults(struct conf *c)
 	c->window = CONF_DEFAULT_WINDOW;
 	c->idle = CONF_DEFAULT_IDLE;
 	strcpy(c->state_dir, CONF_DEFAULT_STATE_DIR);
+	strcpy(c->child_user, CONF_DEFAULT_CHILD_USER);
 }
 
 int conf_parse(struct conf *c, const char *text, size_t len, const char *name, char err[ERR_LEN])

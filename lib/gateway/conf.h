@@ -26,6 +26,8 @@
 #define CONF_DEFAULT_WINDOW          (10 * 3600)
 #define CONF_DEFAULT_IDLE            (30 * 60)
 #define CONF_MAX_SIZE                (64 * 1024)
+#define CONF_DEFAULT_CHILD_USER      "keygate"
+#define CONF_CHILD_USER_MAX          32 /* useradd's longest name */
 
 struct conf {
 	char path[PATH_MAX];
@@ -50,6 +52,8 @@ struct conf {
 	char state_dir[PATH_MAX];
 	char control_socket[PATH_MAX];
 	char audit_log[PATH_MAX]; /* empty: audit lines go to stderr only */
+	/* The network child's user (docs/privsep.md); NSS looks it up at start. */
+	char child_user[CONF_CHILD_USER_MAX + 1];
 };
 
 /* Parses a whole file's text; name is what messages call the file. On

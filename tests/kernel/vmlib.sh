@@ -18,6 +18,15 @@ if [ ! -e /modules/order ]; then
 	exit 1
 fi
 
+# The VM's /etc is the initramfs's, empty and thrown away at power-off:
+# the network child's user goes straight into its passwd and group files
+# (busybox has no useradd).
+vpnd_user_ensure() {
+	grep -q '^keygate:' /etc/passwd 2>/dev/null && return 0
+	echo 'keygate:x:999:999:keygate:/nonexistent:/bin/false' >>/etc/passwd
+	echo 'keygate:x:999:' >>/etc/group
+}
+
 # kwg_add HOST IF CIDR: a kernel WireGuard link in HOST, addressed and up.
 kwg_add() {
 	local host=$1 ifname=$2 cidr=$3

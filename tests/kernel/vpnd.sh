@@ -16,6 +16,7 @@ fail() {
 }
 command -v vpnd >/dev/null || fail "vpnd is not in the VM (run-vm --bin)"
 net_init
+vpnd_user_ensure
 umask 077
 ns_add gw
 ns_add laptop

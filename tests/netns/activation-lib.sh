@@ -21,6 +21,7 @@ act_hosts() {
 		[ -x "$b" ] || fail "no $b: build first"
 	done
 	net_init
+	vpnd_user_ensure
 	umask 077
 	ns_add gw
 	ns_add laptop

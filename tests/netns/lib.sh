@@ -183,3 +183,14 @@ can_ping() { in_ns "$1" ping -n -c 1 -W 1 "$2" >/dev/null 2>&1; }
 
 # tcp_open HOST ADDR PORT: does a TCP connection succeed within 2 s?
 tcp_open() { in_ns "$1" nc -z -w 2 "$2" "$3" >/dev/null 2>&1; }
+
+# vpnd's network child runs as the user keygate (docs/privsep.md) and vpnd
+# refuses to start without it. Made here as the install step makes it, only
+# when missing, and never removed: it may be the host's own.
+vpnd_user_ensure() {
+	getent passwd keygate >/dev/null && return 0
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin keygate 2>/dev/null
+	# Another test may have made it at the same moment.
+	getent passwd keygate >/dev/null || fail "cannot create the user keygate for vpnd's network child"
+}

@@ -103,6 +103,7 @@ story_vpnd_init() {
 }
 
 story_vpnd_run() {
+	vpnd_user_ensure
 	# Not through in_ns: $! must be vpnd itself (ip netns exec execs it).
 	ip netns exec "$(ns_name gateway)" "$VPND" run -c "$CONF" >>"$NET_TMP/vpnd.log" 2>&1 &
 	NET_PIDS+=("$!")

@@ -14,6 +14,7 @@ VPND_PID=""
 vpnd_setup() {
 	[ -x "$VPND" ] || fail "no $VPND: build first"
 	net_init
+	vpnd_user_ensure
 	umask 077
 	ns_add gw
 	ns_add laptop

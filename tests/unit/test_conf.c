@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -48,6 +49,7 @@ static void parses_good(void **state)
 	assert_string_equal(c.state_dir, "/tmp/x");
 	assert_string_equal(c.control_socket, "/run/vpnd/wg7.sock");
 	assert_true(c.has_private_key);
+	assert_string_equal(c.child_user, "keygate");
 	conf_finish(&c);
 }
 
@@ -103,6 +105,23 @@ static void key_outside_section(void **state)
 	assert_non_null(strstr(err, "outside a section at f:1"));
 }
 
+static void child_user(void **state)
+{
+	char text[2048], err[ERR_LEN];
+	struct conf c;
+
+	snprintf(text, sizeof(text), "%sChildUser = _keygate-2\n", good);
+	assert_int_equal(conf_parse(&c, text, strlen(text), "vpnd.conf", err), 0);
+	assert_string_equal(c.child_user, "_keygate-2");
+	conf_finish(&c);
+	expect_error(13, "ChildUser = root:x", "invalid child user 'root:x' at vpnd.conf:13",
+		     "expected a user name");
+	expect_error(13, "ChildUser = ../x", "invalid child user '../x'", NULL);
+	expect_error(13, "ChildUser = 0day", "invalid child user '0day'", NULL);
+	expect_error(13, "ChildUser = abcdefghijklmnopqrstuvwxyz0123456", "invalid child user",
+		     NULL);
+}
+
 static void durations(void **state)
 {
 	uint64_t s;
@@ -143,9 +162,8 @@ static void durations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_good),
-		cmocka_unit_test(names_line_and_value),
-		cmocka_unit_test(key_outside_section),
+		cmocka_unit_test(parses_good), cmocka_unit_test(names_line_and_value),
+		cmocka_unit_test(child_user),  cmocka_unit_test(key_outside_section),
 		cmocka_unit_test(durations),
 	};
 

@@ -8,13 +8,29 @@
 
 #include "common/caps.h"
 
-int caps_set(uint32_t keep)
+int caps_get(uint32_t *permitted, uint32_t *effective)
 {
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2];
 
 	memset(data, 0, sizeof(data));
-	data[0].effective = data[0].permitted = keep;
+	if (syscall(SYS_capget, &h, data) < 0)
+		return -errno;
+	*permitted = data[0].permitted;
+	*effective = data[0].effective;
+	return 0;
+}
+
+int caps_set(uint32_t permitted, uint32_t effective)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+
+	if ((effective & ~permitted) != 0)
+		return -EINVAL;
+	memset(data, 0, sizeof(data));
+	data[0].permitted = permitted;
+	data[0].effective = effective;
 	if (syscall(SYS_capset, &h, data) < 0)
 		return -errno;
 	return 0;

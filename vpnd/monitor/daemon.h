@@ -19,7 +19,7 @@
  *   lockout.c, assertion.c, actport.c
  *   gate.c         sessions on the interface, their timer
  *   iface.c        the interface at start: reconcile, configure
- *   ends.c, daemon.c, drop.c, audit.c, loop.c, rtnl.c
+ *   ends.c, daemon.c, drop.c, audit.c, loop.c, notify.c, rtnl.c
  *   state/ (registry, sessions), common/, lib/
  */
 #ifndef VPND_DAEMON_H
@@ -41,6 +41,7 @@ struct ends;
 struct lockout;
 struct verify;
 struct privsep;
+struct notify;
 
 struct vpnd {
 	struct conf conf;
@@ -64,6 +65,7 @@ struct vpnd {
 	struct lockout *lockout; /* credentials locked after failures (lockout.h) */
 	struct verify *verify;   /* the assertion checks' caches (verify.h) */
 	struct privsep *privsep; /* the network child (privsep.h) */
+	struct notify *notify;   /* systemd's readiness and watchdog (notify.h) */
 };
 
 /* Saves the registry; logs and returns -errno on failure. */

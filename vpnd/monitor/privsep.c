@@ -42,7 +42,7 @@ struct privsep {
 	int udp_fd, exe_fd, dir_fd;
 	uid_t uid;
 	gid_t gid;
-	const char *user;
+	char user[CONF_CHILD_USER_MAX + 1]; /* as at start: a reload keeps it */
 	pid_t pid;
 	struct loop_source *sock, *timer;
 	uint64_t backoff_ms, started_ms;
@@ -101,6 +101,7 @@ static int empty_dir(const char *state_dir)
 int privsep_open(struct privsep **out, struct vpnd *d)
 {
 	struct privsep *ps = calloc(1, sizeof(*ps));
+	char err[ERR_LEN];
 	int ret;
 
 	*out = NULL;
@@ -121,7 +122,12 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 	ps->init.rate_per_sec = 5;
 	ps->init.global_burst = 400;
 	ps->init.global_per_sec = 200;
-	drop_child_ids(&ps->uid, &ps->gid, &ps->user);
+	ret = drop_child_user(d->conf.child_user, &ps->uid, &ps->gid, err);
+	if (ret < 0) {
+		log_error("%s", err);
+		goto fail;
+	}
+	snprintf(ps->user, sizeof(ps->user), "%s", d->conf.child_user);
 	/* The child is this very binary, even if a package upgrade replaces
 	 * the file while vpnd runs. */
 	ps->exe_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
@@ -220,11 +226,6 @@ static int spawn(struct privsep *ps)
 	return 0;
 }
 
-static int kill_child(void *arg)
-{
-	return kill(*(pid_t *)arg, SIGKILL) < 0 ? -errno : 0;
-}
-
 /* The child is gone or must go: reap it, keep its counters, restart. */
 static void child_lost(struct privsep *ps, const char *why)
 {
@@ -235,7 +236,7 @@ static void child_lost(struct privsep *ps, const char *why)
 	if (ps->sock != NULL)
 		loop_remove(ps->d->loop, &ps->sock);
 	if (ps->pid > 0) {
-		drop_as_child(ps->uid, kill_child, &ps->pid);
+		drop_kill_child(ps->pid);
 		while (waitpid(ps->pid, &st, 0) < 0 && errno == EINTR)
 			;
 		if (WIFSIGNALED(st))
@@ -333,14 +334,15 @@ static int child_cb(int fd, uint32_t events, void *data)
 
 int privsep_start(struct privsep *ps)
 {
+	char err[ERR_LEN];
 	int ret;
 
 	ps->timer = loop_add_timer(ps->d->loop, CLOCK_MONOTONIC, restart_cb, ps);
 	if (ps->timer == NULL)
 		return -ENOMEM;
-	ret = drop_monitor(ps->uid, ps->gid);
+	ret = drop_monitor(err);
 	if (ret < 0) {
-		log_error("cannot drop privileges: %s", strerror(-ret));
+		log_error("%s", err);
 		return ret;
 	}
 	ret = spawn(ps);
@@ -413,7 +415,7 @@ void privsep_act_fields(struct privsep *ps, struct strbuf *o)
 void privsep_status_fields(const struct privsep *ps, struct strbuf *o)
 {
 	ctl_add_fieldf(o, "netchild-pid", "%d", (int)ps->pid);
-	ctl_add_fieldf(o, "netchild-user", "%s", ps->user != NULL ? ps->user : "-");
+	ctl_add_fieldf(o, "netchild-user", "%s", ps->user[0] != '\0' ? ps->user : "-");
 	ctl_add_fieldf(o, "netchild-restarts", "%llu", (unsigned long long)ps->restarts);
 	dispatch_status_fields(&ps->dp, o);
 }

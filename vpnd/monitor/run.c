@@ -29,10 +29,12 @@
 #include "base/log.h"
 #include "monitor/control.h"
 #include "monitor/daemon.h"
+#include "monitor/drop.h"
 #include "monitor/ends.h"
 #include "monitor/gate.h"
 #include "monitor/iface.h"
 #include "monitor/lockout.h"
+#include "monitor/notify.h"
 #include "monitor/privsep.h"
 #include "monitor/verify.h"
 #include "state/session_file.h"
@@ -149,10 +151,13 @@ static int signal_cb(int fd, uint32_t events, void *data)
 
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return 0;
-	if (si.ssi_signo == SIGHUP)
+	if (si.ssi_signo == SIGHUP) {
+		notify_reloading(d->notify);
 		reload(d);
-	else
+		notify_ready(d->notify);
+	} else {
 		d->quit = true;
+	}
 	return 0;
 }
 
@@ -171,6 +176,12 @@ static int start(struct vpnd *d)
 	}
 	if (key_public(d->public_key, d->private_key) < 0) {
 		log_error("the private key in %s is not usable", d->conf_path);
+		return -EINVAL;
+	}
+	/* Refused before anything is touched: the network child's user, the
+	 * capabilities to start it as that user (docs/privsep.md). */
+	if (drop_check(d->conf.child_user, err) < 0) {
+		log_error("%s", err);
 		return -EINVAL;
 	}
 	if (clock_boot_id(d->boot_id) < 0) {
@@ -230,6 +241,10 @@ static int start(struct vpnd *d)
 	/* Loading and restoring at size leave freed heap behind: give it
 	 * back, vpnd may run for months. */
 	malloc_trim(0);
+	/* Only now does systemd take vpnd for started: reconciled, serving. */
+	if ((ret = notify_create(&d->notify, d->loop)) < 0)
+		return ret;
+	notify_ready(d->notify);
 	return 0;
 }
 
@@ -241,6 +256,7 @@ static void stop(struct vpnd *d)
 	lockout_destroy(&d->lockout);
 	if (d->reg != NULL)
 		gate_save_sessions(d);
+	notify_destroy(&d->notify, d->loop);
 	loop_destroy(&d->loop);
 	registry_destroy(&d->reg);
 	session_finish(&d->sessions);
@@ -303,6 +319,7 @@ int run_main(int argc, char **argv)
 		audit_event("start", "interface", d->conf.ifname, NULL);
 		while (!d->quit && (ret = loop_dispatch(d->loop, -1)) == 0)
 			;
+		notify_stopping(d->notify);
 		audit_event("stop", "interface", d->conf.ifname, NULL);
 	}
 	stop(d);

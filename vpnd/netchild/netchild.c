@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -191,7 +192,7 @@ static int start(struct netchild *c, pid_t monitor)
 	}
 	/* Before the sandbox: setsockopt is not on its list. */
 	setsockopt(UDP_FD, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
-	if ((ret = sandbox_enter(DIR_FD, UDP_FD, &chrooted)) < 0) {
+	if ((ret = sandbox_enter(DIR_FD, MON_FD, UDP_FD, &chrooted)) < 0) {
 		log_error("cannot enter the sandbox: %s", strerror(-ret));
 		return ret;
 	}
@@ -224,6 +225,9 @@ int netchild_main(int argc, char **argv)
 	uint8_t buf[ACTMSG_MAX];
 	pid_t monitor;
 
+	/* The exec made it dumpable, ptrace-able by any process of its uid:
+	 * undone before the activation key can arrive. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	log_init("vpnd[net]", log_get_level());
 	if (argc != 2 || (monitor = (pid_t)atoi(argv[1])) <= 1 || getppid() != monitor) {
 		fprintf(stderr, "vpnd net-child: only vpnd run starts this\n");

@@ -26,44 +26,82 @@
 #error "no seccomp arch for this machine: add it to vpnd/netchild/sandbox.c"
 #endif
 
-#define ALLOW(nr)                                                                                  \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                                           \
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+/* The low 32 bits of argument n: file descriptors, pids and protection
+ * flags are ints, and the kernel reads no more of the register. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG(n) (offsetof(struct seccomp_data, args[n]))
+#else
+#define ARG(n) (offsetof(struct seccomp_data, args[n]) + 4)
+#endif
+
+#define LOAD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define RET(v)    BPF_STMT(BPF_RET | BPF_K, (v))
+#define KILL      RET(SECCOMP_RET_KILL_PROCESS)
+#define ALLOW_RET RET(SECCOMP_RET_ALLOW)
+#define ALLOW(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), ALLOW_RET
 #define REFUSE(nr)                                                                                 \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                                           \
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
+		RET(SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
 /* Memory calls, but never executable memory. */
 #define NOEXEC(nr)                                                                                 \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4),                                           \
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),        \
-		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1),                             \
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),                               \
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4), LOAD(ARG(2)),                             \
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1), KILL, ALLOW_RET
+/* A call whose first argument must be one descriptor. */
+#define ON_FD(nr, fd)                                                                              \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4), LOAD(ARG(0)),                             \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(fd), 1, 0), KILL, ALLOW_RET
+/* A call whose first argument must be one of two descriptors: the
+ * datagram socket and the monitor's socket. */
+#define ON_SOCKETS(nr, a, b)                                                                       \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 5), LOAD(ARG(0)),                             \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(a), 2, 0),                          \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(b), 1, 0), KILL, ALLOW_RET
+/* A signal whose target (the first argument; with tgkill, the first two:
+ * group and thread) is this process itself. */
+#define TO_SELF(nr, pid)                                                                           \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4), LOAD(ARG(0)),                             \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(pid), 1, 0), KILL, ALLOW_RET
+#define TO_SELF2(nr, pid)                                                                          \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 6), LOAD(ARG(0)),                             \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(pid), 0, 3), LOAD(ARG(1)),          \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(pid), 0, 1), ALLOW_RET, KILL
 
-static int seccomp_install(void)
+/* The filter sees the six argument registers and nothing they point to:
+ * it can hold sends to two descriptors, and signals to this process, but
+ * not say where a datagram goes (docs/privsep.md). Its pid and the
+ * descriptors are written in when it is built: one child, one filter. */
+static int seccomp_install(pid_t self, int mon_fd, int udp_fd)
 {
-	static struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	struct sock_filter f[] = {
+		LOAD(offsetof(struct seccomp_data, arch)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		KILL,
+		LOAD(offsetof(struct seccomp_data, nr)),
 #ifdef __x86_64__
 		/* The x32 ABI's numbers alias the 64-bit ones: refuse them all. */
 		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		KILL,
 #endif
-		/* The loop: poll, the datagram socket, the monitor's socket. */
+		/* The loop: poll, the datagram socket, the monitor's socket;
+		 * a send or a receive on any other descriptor kills it. */
 		ALLOW(SYS_ppoll),
 #ifdef SYS_poll
 		ALLOW(SYS_poll),
 #endif
-		ALLOW(SYS_recvmsg),
-		ALLOW(SYS_recvfrom),
-		ALLOW(SYS_sendto),
-		ALLOW(SYS_sendmsg),
-		ALLOW(SYS_read),
+		ON_SOCKETS(SYS_recvmsg, udp_fd, mon_fd),
+		ON_SOCKETS(SYS_recvfrom, udp_fd, mon_fd),
+		ON_SOCKETS(SYS_sendto, udp_fd, mon_fd),
+		ON_SOCKETS(SYS_sendmsg, udp_fd, mon_fd),
+#ifdef VPND_SANITIZED
+		/* A sanitizer's report may go elsewhere (log_path). */
 		ALLOW(SYS_write),
 		ALLOW(SYS_writev),
+		ALLOW(SYS_read),
+#else
+		/* Its log: stderr and nothing else. */
+		ON_FD(SYS_write, 2),
+		ON_FD(SYS_writev, 2),
+#endif
 		ALLOW(SYS_close),
 		/* Clocks (the vDSO's fallbacks), randomness, memory. */
 		ALLOW(SYS_clock_gettime),
@@ -79,7 +117,8 @@ static int seccomp_install(void)
 		NOEXEC(SYS_mmap),
 		NOEXEC(SYS_mprotect),
 		ALLOW(SYS_futex),
-		/* Leaving, and abort(): it signals itself. */
+		/* Leaving, and abort(): it signals itself with tgkill, and
+		 * only itself. */
 		ALLOW(SYS_exit),
 		ALLOW(SYS_exit_group),
 		ALLOW(SYS_rt_sigreturn),
@@ -88,14 +127,14 @@ static int seccomp_install(void)
 		ALLOW(SYS_getpid),
 		ALLOW(SYS_gettid),
 		ALLOW(SYS_getppid),
-		ALLOW(SYS_tgkill),
-		/* stdio's first look at stderr. */
-		ALLOW(SYS_fstat),
-		ALLOW(SYS_newfstatat),
+		TO_SELF2(SYS_tgkill, self),
 #ifdef VPND_SANITIZED
-		/* ASan and UBSan at a report: an alternate signal stack and
-		 * limits are harmless; the files they would open (symbols,
-		 * /proc/self/maps) are refused, not fatal. */
+		/* ASan and UBSan at a report: an alternate signal stack,
+		 * limits, a signal to itself and fstat of a descriptor are
+		 * harmless; the files they would open or stat by path
+		 * (symbols, /proc/self/maps) are refused, not fatal. */
+		TO_SELF(SYS_kill, self),
+		TO_SELF(SYS_tkill, self),
 		ALLOW(SYS_sigaltstack),
 		ALLOW(SYS_sched_yield),
 		ALLOW(SYS_sched_getaffinity),
@@ -103,16 +142,24 @@ static int seccomp_install(void)
 		ALLOW(SYS_prlimit64),
 		ALLOW(SYS_rt_sigaction),
 		ALLOW(SYS_nanosleep),
+		ALLOW(SYS_fstat),
+		REFUSE(SYS_newfstatat),
+		REFUSE(SYS_statx),
 		REFUSE(SYS_openat),
 #ifdef SYS_open
 		REFUSE(SYS_open),
+		REFUSE(SYS_stat),
+		REFUSE(SYS_lstat),
 		REFUSE(SYS_readlink),
 #endif
 		REFUSE(SYS_readlinkat),
 		REFUSE(SYS_prctl),
 		REFUSE(SYS_clone),
 #endif
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		/* Everything else, every call that names a path (open,
+		 * newfstatat, ...) among them. stdio never stats stderr: it
+		 * is unbuffered. */
+		KILL,
 	};
 	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
 
@@ -121,8 +168,9 @@ static int seccomp_install(void)
 	return 0;
 }
 
-int sandbox_enter(int dir_fd, int max_fd, bool *chrooted)
+int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, bool *chrooted)
 {
+	int max_fd = mon_fd > udp_fd ? mon_fd : udp_fd;
 	struct rlimit files = {(rlim_t)max_fd + 1, (rlim_t)max_fd + 1}, zero = {0, 0};
 
 	*chrooted = false;
@@ -141,12 +189,12 @@ int sandbox_enter(int dir_fd, int max_fd, bool *chrooted)
 		return -errno;
 	if (caps_bound(0) < 0 && *chrooted)
 		return -EPERM;
-	if (caps_set(0) < 0)
+	if (caps_set(0, 0) < 0)
 		return -errno;
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	/* The death signal last: changes of credentials clear it. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return -errno;
-	return seccomp_install();
+	return seccomp_install(getpid(), mon_fd, udp_fd);
 }

@@ -5,7 +5,9 @@
  * namespace of its own only to chroot into an empty directory, no
  * capabilities, no core dumps, not ptrace-able, rlimits that forbid new
  * files and processes, no_new_privs, and a seccomp allow-list of the system
- * calls its loop makes. Anything else kills it.
+ * calls its loop makes: sends and receives on its two sockets only,
+ * signals to itself only, no call that names a path. Anything else kills
+ * it.
  */
 #ifndef VPND_SANDBOX_H
 #define VPND_SANDBOX_H
@@ -13,9 +15,10 @@
 #include <stdbool.h>
 
 /* In the exec'd child: chroot to the directory open as dir_fd (closed
- * after), limits, no caps, SIGKILL when the parent dies, seccomp. max_fd:
- * the highest fd it keeps using. *chrooted tells whether the chroot
- * happened (it needs user namespaces). 0 or -errno. */
-int sandbox_enter(int dir_fd, int max_fd, bool *chrooted);
+ * after), limits, no caps, SIGKILL when the parent dies, seccomp. mon_fd
+ * and udp_fd: the two sockets, the only descriptors it may send and
+ * receive on, and the highest it keeps. *chrooted tells whether the
+ * chroot happened (it needs user namespaces). 0 or -errno. */
+int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, bool *chrooted);
 
 #endif

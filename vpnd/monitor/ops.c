@@ -6,7 +6,8 @@
  * vpnd's registry, its sessions and the interface, and every argument is
  * checked again as if the child lied: the peer known and enabled, the
  * device the one it claims, the new credential one we can verify;
- * verify.c checks the assertions.
+ * verify.c checks the assertions. What an operation changes in the
+ * registry is on disk before it is granted (saved()).
  *
  * Below dispatch.c; above verify.c, gate.c, ends.c and daemon.c.
  */

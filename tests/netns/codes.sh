@@ -12,6 +12,7 @@
 act_setup
 softkey_start key1 --pin "$PIN"
 softkey_start other --pin "$PIN"
+softkey_start third --pin "$PIN"
 
 # refused WANT CMD...: exit 1, exactly one line on stderr matching WANT.
 refused() {
@@ -83,6 +84,16 @@ must register "$uri3" l3 other >/dev/null
 [ "$(keys_of alice)" = 3 ] || fail "the recovery code added no key"
 grep -q "event=enrolled peer=laptop3 owner=alice key=[0-9a-f]* by-key=- code=new-key" \
 	"$NET_TMP/vpnd.log" || fail "the recovery enrollment's audit line"
+
+# A new key for a new laptop, signed for by a key alice has (--auth-device).
+uri7=$(vpnd_cmd peer add laptop7 --owner alice) || fail "peer add laptop7 failed"
+must in_ns laptop "$ENROLL" register "$uri7" --device "unix:$NET_TMP/third.sock" \
+	--auth-device "unix:$NET_TMP/key1.sock" --config-dir "$WGDIR" --interface l7 \
+	--timeout 500 --tries 4 --pin-fd 3 3<<<"$PIN
+$PIN" >/dev/null
+[ "$(keys_of alice)" = 4 ] || fail "the key of laptop7 was not added: $(vpnd_cmd key list alice)"
+grep -q "event=enrolled peer=laptop7 owner=alice key=[0-9a-f]* by-key=$k1 code=plain" \
+	"$NET_TMP/vpnd.log" || fail "laptop7's audit line: $(grep event=enrolled "$NET_TMP/vpnd.log")"
 
 # code revoke voids a peer's codes; a second time there is none.
 uri4=$(vpnd_cmd peer add laptop4 --owner bob) || fail "peer add laptop4 failed"

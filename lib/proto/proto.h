@@ -94,7 +94,9 @@ enum proto_err {
 	PROTO_ERR_NOT_PERMITTED = 19,
 	PROTO_ERR_INTERNAL = 20,
 	PROTO_ERR_KEY_LOCKED = 21,
-	PROTO_ERR_WIRE_MAX = 21,
+	PROTO_ERR_STATE_NOT_SAVED = 22,
+	PROTO_ERR_KEY_REQUIRED = 23,
+	PROTO_ERR_WIRE_MAX = 23,
 	PROTO_ERR_SEND_MAX = 63,
 	PROTO_ERR_WRONG_PIN = 64,
 	PROTO_ERR_PIN_BLOCKED = 65,
@@ -173,6 +175,12 @@ struct proto_assertion {
 	size_t sig_len;
 };
 
+/* The purpose of the assertion an ENROLL carries for an owner who has
+ * keys already: an existing key signs for the new credential (its digest
+ * is the clientDataHash's extra, as in ADD_KEY). */
+#define PROTO_PURPOSE_ENROLL_AUTH "enroll-auth"
+
+/* ACTIVATE and ADD_KEY carry an assertion (keys 6-8), ENROLL may. */
 struct proto_request {
 	uint32_t fields; /* enum proto_req_field */
 	uint8_t op;
@@ -363,6 +371,14 @@ void proto_client_finish(struct proto_client *c);
 
 /* --- the enrollment URI (proto_uri.c) --- */
 
+#define PROTO_URI_KEYS_MAX 4
+#define PROTO_URI_MAX      2048
+
+struct proto_uri_key {
+	uint8_t id[PROTO_CRED_ID_MAX];
+	size_t len;
+};
+
 struct proto_uri {
 	char host[254];
 	uint16_t port;
@@ -370,6 +386,10 @@ struct proto_uri {
 	uint8_t code[PROTO_CODE_LEN];
 	char rp_id[PROTO_RP_ID_MAX + 1]; /* PROTO_DEFAULT_RP_ID when absent */
 	char name[PROTO_NAME_MAX + 1];   /* "" when absent */
+	/* The credential IDs of the owner's keys when the code was made
+	 * (key=, repeated): one of them signs the enrollment (6.3). */
+	struct proto_uri_key keys[PROTO_URI_KEYS_MAX];
+	size_t n_keys;
 };
 /* 0, or -EINVAL with the reason in err. */
 int proto_uri_parse(struct proto_uri *u, const char *s, char err[ERR_LEN]);
@@ -377,6 +397,8 @@ int proto_uri_parse(struct proto_uri *u, const char *s, char err[ERR_LEN]);
 int proto_uri_format(char *out, size_t cap, const char *host, uint16_t port,
 		     const uint8_t gw_pub[KEY_LEN], const uint8_t code[PROTO_CODE_LEN],
 		     const char *rp_id, const char *name);
+/* Appends "&key=ID" to a URI that proto_uri_format wrote in out. */
+int proto_uri_add_key(char *out, size_t cap, const uint8_t *credid, size_t len);
 /* A fresh code and its base64url text. */
 void proto_code_generate(uint8_t code[PROTO_CODE_LEN], char text[PROTO_CODE_B64_LEN + 1]);
 

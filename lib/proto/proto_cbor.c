@@ -142,8 +142,8 @@ bool proto_cbor_request_ok(const struct proto_request *r)
 	switch (r->op) {
 	case PROTO_OP_ACTIVATE:
 		return (key || name) && as && !code && !cred;
-	case PROTO_OP_ENROLL:
-		return !name && !as && code && cred;
+	case PROTO_OP_ENROLL: /* the assertion: an existing key of the owner's */
+		return !name && code && cred;
 	case PROTO_OP_ADD_KEY:
 		return (key || name) && as && !code && cred;
 	case PROTO_OP_DEACTIVATE:

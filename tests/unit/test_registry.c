@@ -91,7 +91,7 @@ static void fill(struct registry *r)
 	p->idle = 0;
 	p = add_peer(r, "bob-laptop", bob, NULL);
 	registry_peer_set_disabled(r, p, true);
-	assert_int_equal(registry_code_create(r, p, 3600, code), 0);
+	assert_int_equal(registry_code_create(r, p, 3600, false, code), 0);
 }
 
 static void text_of(const struct registry *r, struct strbuf *sb)
@@ -247,19 +247,32 @@ static void codes_and_addresses(void **state)
 	struct registry *r = new_registry();
 	struct reg_owner *o;
 	struct reg_peer *p, *got;
+	struct reg_code *rc, *taken;
 	char code[ENROLLCODE_STR_LEN + 1], err[ERR_LEN];
 	struct reg_peer t = {0};
 
 	assert_int_equal(registry_owner_add(r, "carol", &o), 0);
 	p = add_peer(r, "a", o, NULL);
-	assert_int_equal(registry_code_create(r, p, 3600, code), 0);
+	assert_int_equal(registry_code_create(r, p, 3600, false, code), 0);
 	assert_int_equal(strlen(code), ENROLLCODE_STR_LEN);
-	assert_int_equal(registry_code_redeem(r, "wrong", &got), -EINVAL);
-	assert_int_equal(registry_code_redeem(r, code, &got), 0);
-	assert_ptr_equal(got, p);
-	assert_int_equal(registry_code_redeem(r, code, &got), -ENOENT); /* single use */
-	assert_int_equal(registry_code_create(r, p, -1, code), 0);
-	assert_int_equal(registry_code_redeem(r, code, &got), -ETIMEDOUT);
+	assert_int_equal(registry_code_take(r, "wrong", &rc), -EINVAL);
+	assert_int_equal(registry_code_take(r, code, &taken), 0);
+	assert_string_equal(taken->peer, "a");
+	assert_false(taken->new_key);
+	assert_int_equal(registry_code_take(r, code, &rc), -ENOENT); /* single use */
+	/* A code that could not be spent on disk goes back, and works. */
+	registry_code_put_back(r, taken);
+	assert_int_equal(registry_code_take(r, code, &rc), 0);
+	free(rc);
+	assert_int_equal(registry_code_create(r, p, -1, false, code), 0);
+	assert_int_equal(registry_code_take(r, code, &rc), -ETIMEDOUT);
+	assert_null(rc);
+	/* Disabling or removing a peer voids its codes (handle_peer.c). */
+	assert_int_equal(registry_code_create(r, p, 3600, true, code), 0);
+	assert_int_equal(registry_code_create(r, p, 3600, false, code), 0);
+	assert_int_equal(registry_code_void(r, "a"), 2);
+	assert_int_equal(registry_code_take(r, code, &rc), -ENOENT);
+	assert_int_equal(r->n_codes, 0);
 	/* A /24 holds 253 peers besides the gateway. */
 	for (int i = 0; i < 252; i++) {
 		char name[16];
@@ -302,7 +315,7 @@ static void dangling_code(void **state)
 	assert_int_equal(registry_owner_add(r, "erin", &o), 0);
 	p = add_peer(r, "gone", o, NULL);
 	add_peer(r, "kept", o, NULL);
-	assert_int_equal(registry_code_create(r, p, 3600, code), 0);
+	assert_int_equal(registry_code_create(r, p, 3600, false, code), 0);
 	strbuf_init(&codes);
 	registry_format(r, REG_CODES, &codes);
 	registry_peer_remove(r, p);
@@ -314,18 +327,182 @@ static void dangling_code(void **state)
 	r2->dirty = 0;
 	assert_int_equal(registry_parse(r2, REG_CODES, codes.buf, codes.len, "codes", err), 0);
 	assert_int_equal(r2->n_codes, 0);
-	assert_true(r2->dirty & REG_CODES); /* the next save drops it on disk too */
+	assert_true(r2->repaired & REG_CODES); /* the load drops it on disk too */
 	registry_destroy(&r2);
 	strbuf_finish(&codes);
+	registry_destroy(&r);
+}
+
+/* Key IDs are 128 bits of a hash of the whole credential; the values are
+ * from an independent implementation (Python's hashlib, docs/registry.md). */
+static void key_ids(void **state)
+{
+	struct registry *r = new_registry();
+	struct reg_owner *o;
+	struct reg_cred *c;
+	uint8_t pk[65], credid[40];
+	char id[REG_CRED_ID_LEN + 1], legacy[REG_CRED_ID_LEGACY + 1];
+
+	memset(pk, 7, sizeof(pk));
+	memset(credid, 9, sizeof(credid));
+	registry_cred_id(id, REG_ES256, pk, 64, credid, 40);
+	assert_string_equal(id, "87f34c1929cface5e576fed0b259c81b");
+	/* The same key kept with its 0x04 prefix has the same ID. */
+	pk[0] = 0x04;
+	memset(pk + 1, 7, 64);
+	registry_cred_id(id, REG_ES256, pk, 65, credid, 40);
+	assert_string_equal(id, "87f34c1929cface5e576fed0b259c81b");
+	registry_cred_legacy_id(legacy, credid, 40);
+	assert_string_equal(legacy, "ffe5abc0");
+	credid[0] = 1;
+	memset(pk, 7, sizeof(pk));
+	registry_cred_id(id, REG_EDDSA, pk, 32, credid, 40);
+	assert_string_equal(id, "2418a16d2203c5d2d87a511b0b26c1b0");
+	/* Added keys carry it, and the same credential twice is refused. */
+	assert_int_equal(registry_owner_add(r, "alice", &o), 0);
+	assert_int_equal(registry_cred_add(r, o, REG_EDDSA, pk, 32, credid, 40, &c), 0);
+	assert_string_equal(c->id, "2418a16d2203c5d2d87a511b0b26c1b0");
+	assert_int_equal(registry_cred_add(r, o, REG_ES256, pk, 64, credid, 40, NULL), -EEXIST);
+	registry_destroy(&r);
+}
+
+/* Commands name a key by any unique prefix of at least 8 hex digits. */
+static void key_prefixes(void **state)
+{
+	struct registry *r = new_registry();
+	struct reg_owner *o;
+	struct reg_cred *a, *b, *got;
+	uint8_t pk[64] = {1}, credid[16] = {1};
+	char err[ERR_LEN];
+
+	assert_int_equal(registry_owner_add(r, "alice", &o), 0);
+	assert_int_equal(registry_cred_add(r, o, REG_ES256, pk, 64, credid, 16, &a), 0);
+	credid[0] = 2;
+	assert_int_equal(registry_cred_add(r, o, REG_ES256, pk, 64, credid, 16, &b), 0);
+	/* Two IDs that share their first ten digits, as a thief who ground
+	 * a software key for it would make them. */
+	strcpy(a->id, "0123456789aaaaaaaaaaaaaaaaaaaaaa");
+	strcpy(b->id, "0123456789bbbbbbbbbbbbbbbbbbbbbb");
+	assert_int_equal(registry_cred_lookup(o, "01234567", &got, err), -ENOTUNIQ);
+	assert_null(got);
+	assert_non_null(strstr(err, "ambiguous"));
+	assert_non_null(strstr(err, a->id));
+	assert_non_null(strstr(err, b->id));
+	assert_int_equal(registry_cred_lookup(o, "0123456789A", &got, err), 0);
+	assert_ptr_equal(got, a);
+	assert_int_equal(registry_cred_lookup(o, b->id, &got, err), 0);
+	assert_ptr_equal(got, b);
+	assert_int_equal(registry_cred_lookup(o, "0123456", &got, err), -EINVAL);
+	assert_non_null(strstr(err, "give 8 to 32 hex digits"));
+	assert_int_equal(registry_cred_lookup(o, "0123456g", &got, err), -EINVAL);
+	assert_int_equal(registry_cred_lookup(o, "fedcba98", &got, err), -ENOENT);
+	assert_non_null(strstr(err, "owner 'alice' has no key 'fedcba98'"));
+	registry_destroy(&r);
+}
+
+/* An owners file of an older version (8-digit IDs, no by-key) loads, its
+ * IDs take their long form, computed from what is stored, and the file is
+ * written back so. */
+static void legacy_owners_file(void **state)
+{
+	static const char old[] =
+		"# keygate registry: owners.\n"
+		"owner alice require-uv=yes window=- idle=-\n"
+		"key alice id=ffe5abc0 alg=es256 public-key="
+		"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBw"
+		"cHBw== "
+		"credential=CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQ "
+		"counter=42 state=active added=1700000000\n"
+		"end 2\n";
+	struct registry *r = new_registry(), *r2 = new_registry();
+	char path[128], err[ERR_LEN], *text;
+	struct reg_cred *c;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/peers", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/codes", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/owners", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(old, f);
+	fclose(f);
+	if (registry_load(r, err) < 0)
+		fail_msg("%s", err);
+	c = registry_owner_find(r, "alice")->creds;
+	assert_string_equal(c->id, "87f34c1929cface5e576fed0b259c81b");
+	assert_int_equal(c->counter, 42);
+	assert_string_equal(c->by_key, "");
+	assert_int_equal(r->dirty, 0); /* written back at once */
+	assert_int_equal(atomicfile_read(path, &text, &len, 1 << 20), 0);
+	assert_non_null(strstr(text, "id=87f34c1929cface5e576fed0b259c81b "));
+	assert_non_null(strstr(text, " by-key=- by-device=-\n"));
+	free(text);
+	if (registry_load(r2, err) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(registry_owner_find(r2, "alice")->creds->id, c->id);
+	assert_int_equal(r2->repaired, 0);
+	registry_destroy(&r);
+	registry_destroy(&r2);
+}
+
+/* Two lines of one credential, or an ID that is not its credential's, do
+ * not load; the error names the line. */
+static void duplicate_keys(void **state)
+{
+	struct registry *r = new_registry(), *bad;
+	struct strbuf sb;
+	char err[ERR_LEN], *dup, *line, *end;
+	size_t n;
+
+	fill(r);
+	strbuf_init(&sb);
+	registry_format(r, REG_OWNERS, &sb);
+	/* The first key line, twice. */
+	line = strstr(sb.buf, "\nkey ") + 1;
+	end = strchr(line, '\n') + 1;
+	n = (size_t)(end - line);
+	dup = calloc(1, sb.len + n + 1);
+	memcpy(dup, sb.buf, (size_t)(end - sb.buf));
+	memcpy(dup + (end - sb.buf), line, n);
+	strcpy(dup + (end - sb.buf) + n, end);
+	*strstr(dup, "end 4") = '\0';
+	strcat(dup, "end 5\n");
+	bad = new_registry();
+	assert_int_equal(registry_parse(bad, REG_OWNERS, dup, strlen(dup), "owners", err), -EINVAL);
+	if (strstr(err, "owners:4: key ") == NULL || strstr(err, "appears twice") == NULL)
+		fail_msg("%s", err);
+	assert_non_null(strstr(err, "appears twice"));
+	registry_destroy(&bad);
+	/* The first key's ID, changed by one digit. */
+	strcpy(dup, sb.buf);
+	line = strstr(dup, " id=") + 4;
+	line[0] = line[0] == '0' ? '1' : '0';
+	bad = new_registry();
+	assert_int_equal(registry_parse(bad, REG_OWNERS, dup, strlen(dup), "owners", err), -EINVAL);
+	if (strstr(err, "does not match its credential") == NULL)
+		fail_msg("%s", err);
+	registry_destroy(&bad);
+	free(dup);
+	strbuf_finish(&sb);
 	registry_destroy(&r);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(round_trip),          cmocka_unit_test(corrupt_lines),
-		cmocka_unit_test(truncated),           cmocka_unit_test(atomic_write),
-		cmocka_unit_test(codes_and_addresses), cmocka_unit_test(dangling_code),
+		cmocka_unit_test(round_trip),
+		cmocka_unit_test(corrupt_lines),
+		cmocka_unit_test(truncated),
+		cmocka_unit_test(atomic_write),
+		cmocka_unit_test(codes_and_addresses),
+		cmocka_unit_test(dangling_code),
+		cmocka_unit_test(key_ids),
+		cmocka_unit_test(key_prefixes),
+		cmocka_unit_test(legacy_owners_file),
+		cmocka_unit_test(duplicate_keys),
 	};
 
 	key_init();

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "monitor/handle_code.h"
 #include "monitor/handle_key.h"
 #include "monitor/handle_owner.h"
 #include "monitor/handle_peer.h"
@@ -27,7 +28,8 @@ static const struct {
 	{"key", "list", handle_key_list},         {"key", "revoke", handle_key_revoke},
 	{"key", "unlock", handle_key_unlock},     {"session", "list", handle_session_list},
 	{"session", "kill", handle_session_kill}, {"session", "open", handle_session_open},
-	{"status", NULL, handle_status},
+	{"code", "list", handle_code_list},       {"code", "revoke", handle_code_revoke},
+	{"code", "new", handle_code_new},         {"status", NULL, handle_status},
 };
 
 void handlers_request(struct vpnd *d, const struct ctl_request *req, uid_t uid, pid_t pid,

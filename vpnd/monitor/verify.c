@@ -19,9 +19,9 @@
 #define VERIFIER_MAX 4096 /* cached credential keys */
 #define USED_SLOTS   4096 /* challenges of verified assertions, for their lifetime */
 
-/* A slot holds the verifier of exactly one public key: the short id names
- * a credential for people, but it is 32 bits of a hash of a credential ID
- * that the client chooses, so it cannot name the cached key. */
+/* A slot holds the verifier of exactly one public key: the slot is picked
+ * by the credential's ID, but the key is compared whole, so that nothing
+ * a client chooses can make a slot answer for another key. */
 struct verifier_slot {
 	char owner[NAME_MAX_LEN + 1];
 	enum reg_alg alg;
@@ -135,7 +135,7 @@ static void audit_locked(const struct reg_owner *ow, const struct reg_cred *c)
 
 enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, struct reg_peer *p,
 				const char *purpose, const uint8_t *extra, struct proto_reply *rep,
-				struct reg_cred **out)
+				struct reg_cred **out, uint32_t *counter)
 {
 	const struct proto_assertion *as = &op->req.assertion;
 	struct verify *vf = d->verify;
@@ -147,7 +147,6 @@ enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, stru
 	enum proto_err e;
 	uint8_t cdh[32];
 	uint32_t count = 0;
-	char err[ERR_LEN];
 
 	if ((op->req.fields & PROTO_REQ_ASSERTION) == 0)
 		return PROTO_ERR_BAD_REQUEST;
@@ -184,13 +183,12 @@ enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, stru
 			audit_locked(ow, c);
 		return e;
 	}
-	lockout_clear(d->lockout, ow->name, c->id, now);
+	lockout_succeeded(d->lockout, ow->name, c->id, now);
 	/* Spent: refused should it come again, through any child. */
 	if (replay_insert(vf->used, op->challenge.tag,
 			  op->challenge.time + PROTO_CHALLENGE_LIFE + 1, now) < 0)
 		return PROTO_ERR_RATE_LIMITED;
-	registry_cred_set_counter(d->reg, c, count);
-	daemon_save_registry(d, err);
 	*out = c;
+	*counter = count;
 	return PROTO_OK;
 }

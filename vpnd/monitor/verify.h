@@ -26,11 +26,13 @@ void verify_destroy(struct verify **v);
 
 /* The checks for the request op on peer p (d->verify, d->lockout). purpose
  * and extra go into the clientDataHash. On PROTO_OK the challenge is spent,
- * the counter stored and *out is the credential; a refusal for a locked
- * credential tells, in rep, when it unlocks. */
+ * *out is the credential and *counter its new sign count, which the caller
+ * stores only together with the rest of the operation (ops.c: what cannot
+ * be saved is not accepted); a refusal for a locked credential tells, in
+ * rep, when it unlocks. */
 enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, struct reg_peer *p,
 				const char *purpose, const uint8_t *extra, struct proto_reply *rep,
-				struct reg_cred **out);
+				struct reg_cred **out, uint32_t *counter);
 /* Refusals because the credential was locked, since start. */
 uint64_t verify_locked_refusals(const struct verify *v);
 

@@ -92,6 +92,25 @@ static int exchange(int fd, const struct actclient_opts *o, struct proto_client 
 	return 0;
 }
 
+/*
+ * The gateway's slot key was made within the last PROTO_SLOT_LEN seconds
+ * by its clock. A certificate much older, by ours, is either a replay of
+ * an old one (whose key may have leaked since) or a clock far off: the
+ * gateway would refuse the latter anyway (CLOCK_SKEW), so both are
+ * refused here, before anything is sent under that key.
+ */
+static int slot_fresh(const struct proto_client *c, int64_t now, struct proto_reply *rep)
+{
+	int64_t age = now - (int64_t)c->slot_wall;
+
+	if (age >= -PROTO_MAX_SKEW && age <= PROTO_MAX_SKEW + PROTO_SLOT_LEN)
+		return PROTO_OK;
+	memset(rep, 0, sizeof(*rep));
+	rep->fields = PROTO_REP_SKEW;
+	rep->skew = age;
+	return PROTO_ERR_CLOCK_SKEW;
+}
+
 int actclient_run(const struct actclient_opts *opts, const uint8_t gw_pub[KEY_LEN],
 		  enum proto_op op, const struct proto_target *target, const uint8_t *static_sk,
 		  actclient_prepare_fn prepare, void *arg, struct proto_reply *rep,
@@ -120,6 +139,9 @@ int actclient_run(const struct actclient_opts *opts, const uint8_t gw_pub[KEY_LE
 		goto fail;
 	}
 	req.client_time = (uint64_t)time(NULL);
+	r = slot_fresh(&c, (int64_t)req.client_time, rep);
+	if (r != PROTO_OK)
+		goto fail;
 	if (prepare != NULL) {
 		r = prepare(arg, &c, &req);
 		if (r != 0)

@@ -58,6 +58,7 @@ static const struct opt owner_set_opts[] = {
 	{0},
 };
 static const struct opt window_opts[] = {{"window", "window", NULL}, {0}};
+static const struct opt grace_opts[] = {{"grace", "grace", NULL}, {0}};
 static const struct opt no_opts[] = {{0}};
 
 static const char *const peer_cols[] = {"name",  "owner",   "kind", "address",
@@ -94,6 +95,8 @@ static const struct cmd cmds[] = {
 	 "revokes a security key; sessions it opened end"},
 	{"key", "unlock", 2, 2, "USER KEYID", no_opts, OUT_NONE, NULL,
 	 "ends the lockout of a key after repeated failed attempts"},
+	{"key", "rotate-activation", 0, 0, "[--grace D|0]", grace_opts, OUT_SHOW, NULL,
+	 "makes a new activation key; the old one is accepted for D more (7d)"},
 	{"session", "list", 0, 0, "", no_opts, OUT_TABLE, session_cols, "lists live sessions"},
 	{"session", "kill", 1, 1, "NAME", no_opts, OUT_NONE, NULL, "ends a session at once"},
 	{"session", "open", 1, 1, "NAME [--window D]", window_opts, OUT_SHOW, NULL,

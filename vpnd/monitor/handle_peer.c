@@ -181,7 +181,7 @@ int handle_peer_add(struct hctx *h)
 		uint8_t act[KEY_LEN], raw[PROTO_CODE_LEN];
 		size_t rl = 0;
 
-		actport_public_key(act, h->d->private_key);
+		actport_public_key(act, h->d->actport);
 		if (sodium_base642bin(raw, sizeof(raw), code, strlen(code), NULL, &rl, NULL,
 				      sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
 		    rl == sizeof(raw) &&

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "monitor/handle_actkey.h"
 #include "monitor/handle_key.h"
 #include "monitor/handle_owner.h"
 #include "monitor/handle_peer.h"
@@ -26,6 +27,7 @@ static const struct {
 	{"owner", "show", handle_owner_show},     {"owner", "set", handle_owner_set},
 	{"key", "list", handle_key_list},         {"key", "revoke", handle_key_revoke},
 	{"key", "unlock", handle_key_unlock},     {"session", "list", handle_session_list},
+	{"key", "rotate-activation", handle_actkey_rotate},
 	{"session", "kill", handle_session_kill}, {"session", "open", handle_session_open},
 	{"status", NULL, handle_status},
 };

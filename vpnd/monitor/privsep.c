@@ -116,7 +116,6 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 		ret = ps->udp_fd;
 		goto fail;
 	}
-	proto_activation_key(ps->init.act_sk, d->private_key);
 	ps->init.rate_burst = 20;
 	ps->init.rate_per_sec = 5;
 	ps->init.global_burst = 400;
@@ -205,6 +204,8 @@ static int spawn(struct privsep *ps)
 	ps->pid = pid;
 	dispatch_started(&ps->dp);
 	ps->started_ms = now_ms();
+	/* The keys as they are now: a rotation restarts the child. */
+	actport_child_keys(ps->d->actport, &ps->init);
 	if (actmsg_encode_init(buf, &len, &ps->init) < 0 ||
 	    send(sv[0], buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len) {
 		sodium_memzero(buf, sizeof(buf));
@@ -264,6 +265,16 @@ out:
 		ps->backoff_ms = BACKOFF_MIN_MS;
 	ps->restarts++;
 	schedule_restart(ps);
+}
+
+void privsep_restart(struct privsep *ps, const char *why)
+{
+	if (ps->pid <= 0)
+		return;
+	/* Not a failure: no backoff. */
+	ps->backoff_ms = BACKOFF_MIN_MS;
+	child_lost(ps, why);
+	ps->backoff_ms = BACKOFF_MIN_MS;
 }
 
 static int restart_cb(int fd, uint32_t events, void *data)
@@ -403,6 +414,8 @@ void privsep_act_fields(struct privsep *ps, struct strbuf *o)
 	F("act-drop-undecryptable", st->drop_decrypt);
 	F("act-drop-busy", st->drop_busy);
 	F("act-hellos", st->hellos);
+	F("act-other-version", st->other_version);
+	F("act-retired-key", st->retired_key);
 	F("act-retransmits", st->retransmits);
 	F("act-requests", st->requests);
 	F("act-ok", st->replies[PROTO_OK]);

@@ -25,6 +25,8 @@
 #define CONF_DEFAULT_ACTIVATION_PORT 51821
 #define CONF_DEFAULT_WINDOW          (10 * 3600)
 #define CONF_DEFAULT_IDLE            (30 * 60)
+#define CONF_DEFAULT_ACTIVATION_RATE 200
+#define CONF_MAX_ACTIVATION_RATE     1000000
 #define CONF_MAX_SIZE                (64 * 1024)
 
 struct conf {
@@ -50,6 +52,9 @@ struct conf {
 	char state_dir[PATH_MAX];
 	char control_socket[PATH_MAX];
 	char audit_log[PATH_MAX]; /* empty: audit lines go to stderr only */
+	/* Activation requests a second the gateway decrypts, from all
+	 * sources together (twice that in a burst). */
+	uint32_t activation_rate;
 };
 
 /* Parses a whole file's text; name is what messages call the file. On

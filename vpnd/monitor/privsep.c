@@ -118,8 +118,8 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 	}
 	ps->init.rate_burst = 20;
 	ps->init.rate_per_sec = 5;
-	ps->init.global_burst = 400;
-	ps->init.global_per_sec = 200;
+	ps->init.global_burst = 2 * d->conf.activation_rate;
+	ps->init.global_per_sec = d->conf.activation_rate;
 	drop_child_ids(&ps->uid, &ps->gid, &ps->user);
 	/* The child is this very binary, even if a package upgrade replaces
 	 * the file while vpnd runs. */

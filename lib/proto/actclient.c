@@ -12,6 +12,23 @@
 #include "proto/actclient.h"
 #include "base/log.h"
 
+static int bind_source(int fd, const char *source, int family)
+{
+	struct addrinfo hints = {.ai_family = family,
+				 .ai_socktype = SOCK_DGRAM,
+				 .ai_flags = AI_NUMERICHOST | AI_PASSIVE};
+	struct addrinfo *res = NULL;
+	int r;
+
+	if (source == NULL)
+		return 0;
+	if (getaddrinfo(source, NULL, &hints, &res) != 0)
+		return -EINVAL;
+	r = bind(fd, res->ai_addr, res->ai_addrlen) == 0 ? 0 : -errno;
+	freeaddrinfo(res);
+	return r;
+}
+
 static int open_socket(const struct actclient_opts *o, char err[ERR_LEN])
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_ADDRCONFIG};
@@ -30,7 +47,8 @@ static int open_socket(const struct actclient_opts *o, char err[ERR_LEN])
 		if (fd < 0)
 			continue;
 		/* Connected: datagrams from anyone else never reach us. */
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		if (bind_source(fd, o->source, ai->ai_family) == 0 &&
+		    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		close(fd);
 		fd = -1;

@@ -19,6 +19,7 @@ struct actclient_opts {
 	uint16_t port;
 	int timeout_ms; /* per try; default 1000 */
 	int tries;      /* per step; default 5 */
+	const char *source; /* a local address to send from, or NULL (benchmarks) */
 };
 
 /*

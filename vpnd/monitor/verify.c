@@ -18,7 +18,6 @@
 #include "common/replay.h"
 
 #define VERIFIER_MAX 4096 /* cached credential keys */
-#define USED_SLOTS   4096 /* challenges of verified assertions, for their lifetime */
 
 /* A slot holds the verifier of exactly one public key: the short id names
  * a credential for people, but it is 32 bits of a hash of a credential ID
@@ -38,7 +37,7 @@ struct verify {
 	struct verifier_slot verifiers[VERIFIER_MAX];
 };
 
-int verify_create(struct verify **out)
+int verify_create(struct verify **out, uint32_t rate)
 {
 	struct verify *v = calloc(1, sizeof(*v));
 	int r;
@@ -46,7 +45,9 @@ int verify_create(struct verify **out)
 	*out = NULL;
 	if (v == NULL)
 		return -ENOMEM;
-	r = replay_create(&v->used, USED_SLOTS);
+	/* The challenges of verified assertions, for their lifetime: as many
+	 * as ActivationRate lets through. */
+	r = replay_create(&v->used, replay_slots_for(rate, PROTO_CHALLENGE_LIFE));
 	if (r < 0) {
 		free(v);
 		return r;

@@ -21,8 +21,9 @@
 struct verify;
 
 /* Every clientDataHash names the activation key the request was made
- * under: actport.h gives it. */
-int verify_create(struct verify **out);
+ * under: actport.h gives it. rate: ActivationRate, which sizes the table
+ * of spent challenges. */
+int verify_create(struct verify **out, uint32_t rate);
 void verify_destroy(struct verify **v);
 
 /* The checks for the request op on peer p (d->verify, d->lockout). purpose

@@ -45,8 +45,6 @@ int actserver_create(struct actserver **out, const struct actserver_keys *keys,
 	if (s == NULL)
 		goto fail;
 	s->cfg = *cfg;
-	if (s->cfg.replay_slots == 0)
-		s->cfg.replay_slots = 65536;
 	if (s->cfg.rate_buckets == 0)
 		s->cfg.rate_buckets = 4096;
 	if (s->cfg.rate_burst == 0)
@@ -58,6 +56,9 @@ int actserver_create(struct actserver **out, const struct actserver_keys *keys,
 	if (s->cfg.global_per_sec == 0)
 		s->cfg.global_per_sec = 200;
 	s->global_milli = (uint64_t)s->cfg.global_burst * 1000;
+	/* Every request that decrypts stays for a challenge's life. */
+	if (s->cfg.replay_slots == 0)
+		s->cfg.replay_slots = replay_slots_for(s->cfg.global_per_sec, PROTO_CHALLENGE_LIFE);
 	if (s->cfg.max_skew == 0)
 		s->cfg.max_skew = PROTO_MAX_SKEW;
 	r = proto_gateway_init(&s->gw, keys->act_sk);

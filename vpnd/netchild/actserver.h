@@ -31,7 +31,7 @@ struct actserver_config {
 	actserver_op_fn op;
 	proto_ss_fn ss; /* NULL: computed each time */
 	void *arg;
-	size_t replay_slots;   /* power of two; default 65536 */
+	size_t replay_slots;   /* power of two; default for global_per_sec */
 	size_t rate_buckets;   /* power of two; default 4096 */
 	uint32_t rate_burst;   /* default 20 */
 	uint32_t rate_per_sec; /* default 5 */

@@ -287,8 +287,9 @@ int main(int argc, char **argv)
 		argc--, argv++;
 	}
 	if (argc != 6 || inet_pton(AF_INET, argv[2], &base) != 1) {
-		fprintf(stderr, "usage: bench-daemon [--quick] URIFILE SRCNET MONITOR_PID CHILD_PID "
-				"WG_PID\n");
+		fprintf(stderr,
+			"usage: bench-daemon [--quick] URIFILE SRCNET MONITOR_PID CHILD_PID "
+			"WG_PID\n");
 		return 2;
 	}
 	if (key_init() < 0)

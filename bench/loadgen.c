@@ -172,8 +172,7 @@ static uint64_t be64(const uint8_t *p)
 
 /* A CHALLENGE whose slot certificate was verified before: the MACs and
  * the commitment are checked, the signature is not checked again. */
-static int challenge(struct loadgen *lg, struct loadgen_exchange *x, const uint8_t *pkt,
-		     size_t len)
+static int challenge(struct loadgen *lg, struct loadgen_exchange *x, const uint8_t *pkt, size_t len)
 {
 	struct proto_client *c = &x->c;
 	struct proto_reply rep;

@@ -56,7 +56,8 @@ int loadgen_device_init(struct loadgen_device *d);
 void loadgen_device_finish(struct loadgen_device *d);
 /* An ENROLL of d with the code of a URI, synchronous; 0 or -errno, or a
  * refusal's enum proto_err. */
-int loadgen_enroll(struct loadgen *lg, struct loadgen_device *d, const uint8_t code[PROTO_CODE_LEN]);
+int loadgen_enroll(struct loadgen *lg, struct loadgen_device *d,
+		   const uint8_t code[PROTO_CODE_LEN]);
 /* Starts an ACTIVATE of device dev from the next source address. */
 int loadgen_start(struct loadgen *lg, struct loadgen_exchange *x, int dev, double now);
 /* A datagram for x: 1 when the exchange is done (activated), 0 when it

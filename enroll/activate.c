@@ -42,9 +42,8 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 	return 0;
 }
 
-int activate_run(const struct enroll_opts *o, struct enroll_state *st,
-		 const struct proto_target *t, const uint8_t *sk, struct proto_reply *rep,
-		 const char *what)
+int activate_run(const struct enroll_opts *o, struct enroll_state *st, const struct proto_target *t,
+		 const uint8_t *sk, struct proto_reply *rep, const char *what)
 {
 	struct activate_ctx x = {.st = st};
 	struct actclient_opts ao;

@@ -17,8 +17,8 @@
 struct actclient_opts {
 	const char *host; /* name or address */
 	uint16_t port;
-	int timeout_ms; /* per try; default 1000 */
-	int tries;      /* per step; default 5 */
+	int timeout_ms;     /* per try; default 1000 */
+	int tries;          /* per step; default 5 */
 	const char *source; /* a local address to send from, or NULL (benchmarks) */
 };
 

@@ -26,9 +26,9 @@
 #define PROTO_TAG_LEN         24
 #define PROTO_HELLO_LEN       224 /* never smaller than the CHALLENGE that answers it */
 #define PROTO_CHALLENGE_LEN   220
-#define PROTO_SLOT_SIG_LEN    64  /* Ed25519: a slot key's certificate */
-#define PROTO_SLOT_LEN        60  /* seconds of one gateway ephemeral (docs/protocol.md 3) */
-#define PROTO_SLOTS           4   /* slot keys a gateway may hold: 3 live, one spare */
+#define PROTO_SLOT_SIG_LEN    64 /* Ed25519: a slot key's certificate */
+#define PROTO_SLOT_LEN        60 /* seconds of one gateway ephemeral (docs/protocol.md 3) */
+#define PROTO_SLOTS           4  /* slot keys a gateway may hold: 3 live, one spare */
 #define PROTO_REQUEST_LEN     1232
 #define PROTO_ERROR_LEN       56
 #define PROTO_REPLY_MIN       100

@@ -223,8 +223,8 @@ int proto_gw_open(const struct proto_gateway *gw, unsigned key,
 		goto fail;
 	proto_schedule_x(ck1, k1, k->pk, sl->pk, eph, dhx);
 	if (crypto_aead_chacha20poly1305_ietf_decrypt(
-		    o->static_pub, NULL, NULL, pkt + PROTO_OFF_STATIC, KEY_LEN + PROTO_AEAD_TAG, pkt,
-		    PROTO_OFF_STATIC, proto_zero_nonce, k1) != 0)
+		    o->static_pub, NULL, NULL, pkt + PROTO_OFF_STATIC, KEY_LEN + PROTO_AEAD_TAG,
+		    pkt, PROTO_OFF_STATIC, proto_zero_nonce, k1) != 0)
 		goto fail;
 	o->has_static = !key_is_zero(o->static_pub);
 	if (o->has_static) {
@@ -233,9 +233,9 @@ int proto_gw_open(const struct proto_gateway *gw, unsigned key,
 			goto fail;
 	}
 	proto_schedule_s(ck2, k2, ck1, o->static_pub, ss);
-	if (crypto_aead_chacha20poly1305_ietf_decrypt(
-		    payload, NULL, NULL, pkt + PROTO_OFF_PAYLOAD, PROTO_PAYLOAD_LEN + PROTO_AEAD_TAG,
-		    pkt, PROTO_OFF_PAYLOAD, proto_zero_nonce, k2) != 0)
+	if (crypto_aead_chacha20poly1305_ietf_decrypt(payload, NULL, NULL, pkt + PROTO_OFF_PAYLOAD,
+						      PROTO_PAYLOAD_LEN + PROTO_AEAD_TAG, pkt,
+						      PROTO_OFF_PAYLOAD, proto_zero_nonce, k2) != 0)
 		goto fail;
 	/* From here on the sender holds the keys: it gets an answer. */
 	proto_reply_key(o->kr, o->req_id, ck2, pkt);

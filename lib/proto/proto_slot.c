@@ -107,11 +107,12 @@ bool proto_slot_cert_ok(const uint8_t gw_pub[KEY_LEN], const uint8_t chal[PROTO_
 
 	/* Both A and -A map to G; either is fine, nobody knows the scalar of
 	 * either but the gateway. */
-	if (crypto_sign_ed25519_pk_to_curve25519(u, ed) != 0 || sodium_memcmp(u, gw_pub, KEY_LEN) != 0)
+	if (crypto_sign_ed25519_pk_to_curve25519(u, ed) != 0 ||
+	    sodium_memcmp(u, gw_pub, KEY_LEN) != 0)
 		return false;
 	cert_msg(msg, gw_pub, proto_get_u64(chal + PROTO_OFF_SLOT_WALL), chal + PROTO_OFF_SLOT_PUB);
-	return crypto_sign_ed25519_verify_detached(chal + PROTO_OFF_SLOT_SIG, msg, sizeof(msg), ed) ==
-	       0;
+	return crypto_sign_ed25519_verify_detached(chal + PROTO_OFF_SLOT_SIG, msg, sizeof(msg),
+						   ed) == 0;
 }
 
 /* The slot number of a boot time, plus 1 so that 0 means empty. */
@@ -128,8 +129,7 @@ const struct proto_slot *proto_gateway_slot(const struct proto_gateway *gw, uint
 	return s->n == n ? s : NULL;
 }
 
-static int slot_make(struct proto_gateway *gw, uint64_t now, uint64_t wall,
-		     const uint8_t *sk)
+static int slot_make(struct proto_gateway *gw, uint64_t now, uint64_t wall, const uint8_t *sk)
 {
 	uint64_t n = slot_no(now);
 	struct proto_slot *s = &gw->slot[n % PROTO_SLOTS];

@@ -90,9 +90,9 @@ int proto_v1_refuse(const struct proto_gateway *gw, unsigned key,
 	if (crypto_scalarmult(dh1, k->sk, eph) != 0)
 		goto fail;
 	proto_kdf(ck1, k1, c0, "e", (const uint8_t *const[]){k->pk, eph, dh1}, 3);
-	if (crypto_aead_chacha20poly1305_ietf_decrypt(
-		    spub, NULL, NULL, pkt + PROTO_OFF_STATIC, KEY_LEN + PROTO_AEAD_TAG, pkt,
-		    PROTO_OFF_STATIC, proto_zero_nonce, k1) != 0)
+	if (crypto_aead_chacha20poly1305_ietf_decrypt(spub, NULL, NULL, pkt + PROTO_OFF_STATIC,
+						      KEY_LEN + PROTO_AEAD_TAG, pkt,
+						      PROTO_OFF_STATIC, proto_zero_nonce, k1) != 0)
 		goto fail;
 	if (!key_is_zero(spub) && (ss_fn != NULL ? ss_fn(arg, key, spub, ss) < 0
 						 : crypto_scalarmult(ss, k->sk, spub) != 0))

@@ -76,7 +76,8 @@ static int setup(void **state)
 	snprintf(f->d.conf.state_dir, sizeof(f->d.conf.state_dir), "%s", f->dir);
 	f->d.conf.activation_rate = CONF_DEFAULT_ACTIVATION_RATE;
 	if (registry_create(&f->d.reg, f->dir) < 0 || ends_create(&f->d.ends) < 0 ||
-	    lockout_create(&f->d.lockout) < 0 || verify_create(&f->d.verify, f->d.conf.activation_rate) < 0 ||
+	    lockout_create(&f->d.lockout) < 0 ||
+	    verify_create(&f->d.verify, f->d.conf.activation_rate) < 0 ||
 	    loop_create(&f->d.loop) < 0 || actport_open(&f->d.actport, &f->d) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f->sv) < 0)

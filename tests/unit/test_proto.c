@@ -238,13 +238,11 @@ static void test_exchange_named_no_device(void **state)
 	assert_string_equal(o.req.target.name, "alice-phone");
 	/* Both sides compute the same cdh from what they know. */
 	proto_client_cdh(&x.c, cdh1, NULL, NULL);
-	proto_client_data_hash(cdh2, "activate", x.gw.key[0].pk, &o.req.target, &o.challenge,
-			       NULL);
+	proto_client_data_hash(cdh2, "activate", x.gw.key[0].pk, &o.req.target, &o.challenge, NULL);
 	assert_memory_equal(cdh1, cdh2, 32);
 	/* Another gateway, peer, purpose or challenge: another cdh. */
 	strcpy(o.req.target.name, "bob-phone");
-	proto_client_data_hash(cdh2, "activate", x.gw.key[0].pk, &o.req.target, &o.challenge,
-			       NULL);
+	proto_client_data_hash(cdh2, "activate", x.gw.key[0].pk, &o.req.target, &o.challenge, NULL);
 	assert_memory_not_equal(cdh1, cdh2, 32);
 	proto_client_cdh(&x.c, cdh2, "add-key", NULL);
 	assert_memory_not_equal(cdh1, cdh2, 32);
@@ -280,8 +278,8 @@ static void test_tampering(void **state)
 		if (i >= 4 && i < PROTO_REQUEST_LEN - PROTO_MAC_LEN) {
 			proto_request_peek(x.req, commit, &ch);
 			if (proto_challenge_check(&x.gw, &ch, 500, x.addr, commit) == PROTO_OK)
-				assert_int_not_equal(
-					proto_gw_open(&x.gw, 0, x.req, NULL, NULL, &o), 0);
+				assert_int_not_equal(proto_gw_open(&x.gw, 0, x.req, NULL, NULL, &o),
+						     0);
 		}
 		x.req[i] ^= 0x80;
 	}

@@ -47,7 +47,8 @@ static void record(struct proto_gateway *gw, const uint8_t gw_pub[KEY_LEN], uint
 		   struct recording *r)
 {
 	struct proto_target t = {.kind = PROTO_TARGET_KEY};
-	struct proto_request req = {.client_time = WALL, .fields = PROTO_REQ_CODE | PROTO_REQ_NEW_CRED};
+	struct proto_request req = {.client_time = WALL,
+				    .fields = PROTO_REQ_CODE | PROTO_REQ_NEW_CRED};
 	struct proto_reply rep = {.gateway_time = WALL, .fields = PROTO_REP_PSK}, got;
 	struct proto_client c;
 	struct proto_opened o;
@@ -315,16 +316,16 @@ static void test_version1(void **state)
 	/* Its challenge checked as version 1 made it. */
 	memcpy(addr2, v_addr, 18);
 	addr2[17] ^= 1;
-	assert_int_equal(proto_v1_refuse(&gw, 1, v1_request, V_TIME + 5, addr2, 1, NULL, NULL, out,
-					 &n),
-			 -ESTALE);
+	assert_int_equal(
+		proto_v1_refuse(&gw, 1, v1_request, V_TIME + 5, addr2, 1, NULL, NULL, out, &n),
+		-ESTALE);
 	assert_int_equal(proto_v1_refuse(&gw, 1, v1_request, V_TIME + PROTO_CHALLENGE_LIFE + 1,
 					 v_addr, 1, NULL, NULL, out, &n),
 			 -ESTALE);
 	/* Under the wrong key nothing opens. */
-	assert_int_equal(proto_v1_refuse(&gw, 0, v1_request, V_TIME + 5, v_addr, 1, NULL, NULL,
-					 out, &n),
-			 -EBADMSG);
+	assert_int_equal(
+		proto_v1_refuse(&gw, 0, v1_request, V_TIME + 5, v_addr, 1, NULL, NULL, out, &n),
+		-EBADMSG);
 	proto_gateway_finish(&gw);
 }
 
@@ -364,7 +365,7 @@ static void test_newer_gateway(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forward_secrecy), cmocka_unit_test(test_slot_lives),
+		cmocka_unit_test(test_forward_secrecy),  cmocka_unit_test(test_slot_lives),
 		cmocka_unit_test(test_slot_certificate), cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_version1),         cmocka_unit_test(test_newer_gateway),
 	};

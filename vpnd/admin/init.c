@@ -99,8 +99,9 @@ static int make_activation_key(const char *state_dir)
 	}
 	snprintf(path, sizeof(path), "%s/peers", state_dir);
 	if (access(path, F_OK) == 0) {
-		fprintf(stderr, "vpnd init: %s has a registry but no activation key; vpnd run "
-				"will make one and keep accepting the old one for a while\n",
+		fprintf(stderr,
+			"vpnd init: %s has a registry but no activation key; vpnd run "
+			"will make one and keep accepting the old one for a while\n",
 			state_dir);
 		return 0;
 	}

@@ -295,7 +295,8 @@ int actmsg_decode_op(struct actmsg_op *m, enum actmsg_type type, const uint8_t *
 	c->pk_len = get_bytes(&r, c->pk, sizeof(c->pk));
 	c->sign_count = get_u32(&r);
 	c->uv = get_bool(&r);
-	if (m->key > 1 || q->fields >= PROTO_REQ_NEW_CRED << 1 || q->target.kind > PROTO_TARGET_NAME)
+	if (m->key > 1 || q->fields >= PROTO_REQ_NEW_CRED << 1 ||
+	    q->target.kind > PROTO_TARGET_NAME)
 		r.bad = true;
 	if (q->target.kind == PROTO_TARGET_NAME &&
 	    !proto_name_valid(q->target.name, strlen(q->target.name)))

@@ -54,7 +54,7 @@ struct actmsg_init {
 /* req.op is the message's type's: it does not travel on its own. */
 struct actmsg_op {
 	uint32_t seq;
-	uint8_t key; /* the activation key it was made under: 0 current, 1 previous */
+	uint8_t key;     /* the activation key it was made under: 0 current, 1 previous */
 	uint8_t src[18]; /* proto_addr_bytes: IPv6 (or v4-mapped) and port */
 	struct proto_challenge challenge;
 	bool has_static;

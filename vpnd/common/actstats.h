@@ -28,7 +28,7 @@ struct actstats {
 	uint64_t other_version; /* answered in or about another protocol version */
 	uint64_t retired_key;   /* made under a retired activation key */
 	uint64_t retransmits;   /* answered from the reply ring */
-	uint64_t requests;                        /* decrypted */
+	uint64_t requests;      /* decrypted */
 	uint64_t replies[PROTO_ERR_WIRE_MAX + 1]; /* by status */
 	/* Datagrams the kernel dropped on a full receive buffer, before
 	 * `received` saw them (SO_RXQ_OVFL): the child, who reads the socket,

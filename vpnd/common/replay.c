@@ -109,8 +109,8 @@ size_t replay_count(const struct replay_cache *rc, uint64_t now)
 
 size_t replay_slots_for(uint32_t per_sec, unsigned lifetime)
 {
-	uint64_t need = 2ULL * per_sec * (lifetime + 1);
-	size_t slots = 65536;
+	uint64_t need = (uint64_t)per_sec * (lifetime + 1) * 4 / 3;
+	size_t slots = 4096;
 
 	while (slots < need && slots < (size_t)1 << 22)
 		slots <<= 1;

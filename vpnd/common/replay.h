@@ -18,7 +18,7 @@
 struct replay_cache;
 
 /* Slots for per_sec new entries a second kept lifetime seconds each, at
- * most half full: a power of two from 65536 to 2^22 (96 MiB). */
+ * most three quarters full: a power of two from 4096 to 2^22 (96 MiB). */
 size_t replay_slots_for(uint32_t per_sec, unsigned lifetime);
 /* slots: a power of two, at least REPLAY_PROBES. */
 int replay_create(struct replay_cache **rc, size_t slots);

@@ -219,7 +219,8 @@ int actport_rotate(struct actport *ap, uint64_t grace, const char *by, char err[
 	actkey_wipe(&next);
 	b64(k, ap->key.pk);
 	b64(p, ap->key.has_prev ? ap->key.prev_pk : ap->key.retired_pk);
-	clock_format_utc(until, sizeof(until), ap->key.has_prev ? ap->key.prev_until : clock_wall());
+	clock_format_utc(until, sizeof(until),
+			 ap->key.has_prev ? ap->key.prev_until : clock_wall());
 	duration_format(g, sizeof(g), grace);
 	audit_event("activation-key-rotated", "key", k, "previous", p, "grace", g, "until", until,
 		    "by", by, NULL);

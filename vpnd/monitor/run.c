@@ -214,7 +214,8 @@ static int start(struct vpnd *d)
 	/* The activation port's state, and its socket, bound while vpnd may
 	 * still bind a port below 1024. */
 	if ((ret = actport_open(&d->actport, d)) < 0 || (ret = ends_create(&d->ends)) < 0 ||
-	    (ret = lockout_create(&d->lockout)) < 0 || (ret = verify_create(&d->verify, d->conf.activation_rate)) < 0 ||
+	    (ret = lockout_create(&d->lockout)) < 0 ||
+	    (ret = verify_create(&d->verify, d->conf.activation_rate)) < 0 ||
 	    (ret = privsep_open(&d->privsep, d)) < 0)
 		return ret;
 	if ((ret = control_open(d)) < 0)

@@ -59,6 +59,8 @@ int actserver_create(struct actserver **out, const struct actserver_keys *keys,
 	/* Every request that decrypts stays for a challenge's life. */
 	if (s->cfg.replay_slots == 0)
 		s->cfg.replay_slots = replay_slots_for(s->cfg.global_per_sec, PROTO_CHALLENGE_LIFE);
+	if (s->cfg.replay_slots < 65536)
+		s->cfg.replay_slots = 65536;
 	if (s->cfg.max_skew == 0)
 		s->cfg.max_skew = PROTO_MAX_SKEW;
 	r = proto_gateway_init(&s->gw, keys->act_sk);
@@ -284,8 +286,8 @@ static void other_version(struct actserver *s, unsigned key, int type, const uin
 		s->stats.drop_global++;
 		return;
 	}
-	r = proto_v1_refuse(&s->gw, key, pkt, now_ms / 1000, addr, wall, s->cfg.ss, s->cfg.arg,
-			    out, outlen);
+	r = proto_v1_refuse(&s->gw, key, pkt, now_ms / 1000, addr, wall, s->cfg.ss, s->cfg.arg, out,
+			    outlen);
 	if (r == -ESTALE)
 		s->stats.drop_challenge++;
 	else if (r < 0)

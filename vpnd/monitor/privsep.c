@@ -185,7 +185,7 @@ static int spawn(struct privsep *ps)
 {
 	uint8_t buf[ACTMSG_MAX];
 	size_t len;
-	int sv[2];
+	int sv[2], ret;
 	pid_t pid, monitor = getpid();
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -206,8 +206,11 @@ static int spawn(struct privsep *ps)
 	ps->started_ms = now_ms();
 	/* The keys as they are now: a rotation restarts the child. */
 	actport_child_keys(ps->d->actport, &ps->init);
-	if (actmsg_encode_init(buf, &len, &ps->init) < 0 ||
-	    send(sv[0], buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len) {
+	ret = actmsg_encode_init(buf, &len, &ps->init);
+	/* Kept nowhere but in actport: a retired key leaves no copy here. */
+	sodium_memzero(ps->init.act_sk, KEY_LEN);
+	sodium_memzero(ps->init.prev_sk, KEY_LEN);
+	if (ret < 0 || send(sv[0], buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len) {
 		sodium_memzero(buf, sizeof(buf));
 		close(sv[0]);
 		return -EIO; /* the child exits on its own without it */

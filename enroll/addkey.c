@@ -114,6 +114,7 @@ int addkey_main(int argc, char **argv)
 	}
 	r = actclient_run(&ao, st.gw_key, PROTO_OP_ADD_KEY, &t, device ? sk : NULL, prepare, &x,
 			  &rep, err);
+	enroll_learn_key(&st, &o, r, &rep);
 	if (r == PROTO_OK && rep.status != PROTO_OK)
 		r = rep.status;
 	if (r != PROTO_OK) {

@@ -17,6 +17,7 @@
 #include "seckey.h"
 #include "pin.h"
 #include "base/outfile.h"
+#include "proto/proto_uri.h"
 #include "wg/wgq.h"
 
 static const char usage[] =
@@ -231,7 +232,8 @@ int register_main(int argc, char **argv)
 	memset(&st, 0, sizeof(st));
 	snprintf(st.gateway, sizeof(st.gateway), strchr(u.host, ':') != NULL ? "[%s]:%u" : "%s:%u",
 		 u.host, u.port);
-	memcpy(st.gw_key, u.gw_pub, KEY_LEN);
+	/* A URI made before a rotation: the reply tells the key of now. */
+	memcpy(st.gw_key, (rep.fields & PROTO_REP_ACT_KEY) ? rep.act_key : u.gw_pub, KEY_LEN);
 	snprintf(st.rp_id, sizeof(st.rp_id), "%s",
 		 (rep.fields & PROTO_REP_RP_ID) ? rep.rp_id : u.rp_id);
 	snprintf(st.peer, sizeof(st.peer), "%s", rep.peer);

@@ -230,6 +230,8 @@ int proto_reply_encode(uint8_t *buf, size_t cap, size_t *outlen, const struct pr
 		add(&b, 16, build_int(rep->skew));
 	if (rep->fields & PROTO_REP_PEER_KEY)
 		add(&b, 17, cbor_build_bytestring(rep->peer_key, KEY_LEN));
+	if (rep->fields & PROTO_REP_ACT_KEY)
+		add(&b, 18, cbor_build_bytestring(rep->act_key, KEY_LEN));
 	r = finish(&b, buf, cap, &n);
 	if (r < 0)
 		return r;

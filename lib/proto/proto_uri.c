@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "proto/proto.h"
+#include "proto/proto_uri.h"
 
 #define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
 

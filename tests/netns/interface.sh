@@ -68,6 +68,10 @@ GW_PUB=$(cat "$OUT")
 [ "$(stat -c %a "$CONF")" = 600 ] || fail "init: $CONF is not mode 0600"
 [ "$(stat -c %a "$NET_TMP/etc/$GWIF.key")" = 600 ] || fail "init: the key is not mode 0600"
 [ "$(wg pubkey <"$NET_TMP/etc/$GWIF.key")" = "$GW_PUB" ] || fail "init printed another key"
+# The activation key: a file of its own, private (docs/protocol.md 3).
+[ "$(stat -c %a "$NET_TMP/state/activation.key")" = 600 ] ||
+	fail "init: the activation key is missing or not mode 0600"
+grep -q '^current ' "$NET_TMP/state/activation.key" || fail "init: the activation key file holds no key"
 refused "exists" "$VPND" init -c "$CONF" --interface "$GWIF" --address 10.77.0.1/24 \
 	--endpoint 192.0.2.1:51830
 

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "proto/proto.h"
+#include "proto/proto_uri.h"
 
 static void sample_request(struct proto_request *r)
 {

@@ -62,6 +62,7 @@ static const struct opt window_opts[] = {{"window", "window", NULL}, {0}};
 static const struct opt cascade_opts[] = {{"cascade", "cascade", "yes"}, {0}};
 static const struct opt owner_opts[] = {{"owner", "owner", NULL}, {0}};
 static const struct opt new_key_opts[] = {{"new-key", "new-key", "yes"}, {0}};
+static const struct opt grace_opts[] = {{"grace", "grace", NULL}, {0}};
 static const struct opt no_opts[] = {{0}};
 
 static const char *const peer_cols[] = {"name",  "owner",   "kind", "address",
@@ -106,6 +107,8 @@ static const struct cmd cmds[] = {
 	 "they opened end. KEYID: any unique prefix of at least 8 hex digits"},
 	{"key", "unlock", 2, 2, "USER KEYID", no_opts, OUT_NONE, NULL,
 	 "ends the lockout of a key after repeated failed attempts"},
+	{"key", "rotate-activation", 0, 0, "[--grace D|0]", grace_opts, OUT_SHOW, NULL,
+	 "makes a new activation key; the old one is accepted for D more (7d)"},
 	{"code", "list", 0, 0, "[--owner USER]", owner_opts, OUT_TABLE, code_cols,
 	 "lists pending enrollment codes: peer, owner, what they enroll, expiry (never the code)"},
 	{"code", "revoke", 1, 1, "PEER", no_opts, OUT_NONE, NULL,

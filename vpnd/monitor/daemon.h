@@ -37,6 +37,7 @@
 #include "state/registry.h"
 #include "state/session.h"
 
+struct actport;
 struct ends;
 struct lockout;
 struct verify;
@@ -66,6 +67,7 @@ struct vpnd {
 	struct verify *verify;   /* the assertion checks' caches (verify.h) */
 	struct privsep *privsep; /* the network child (privsep.h) */
 	struct notify *notify;   /* systemd's readiness and watchdog (notify.h) */
+	struct actport *actport; /* the activation keys (actport.h) */
 };
 
 /* Saves the registry; logs and returns -errno on failure. */

@@ -12,6 +12,7 @@
 #include "monitor/audit.h"
 #include "monitor/hctx.h"
 #include "proto/proto.h"
+#include "proto/proto_uri.h"
 
 int hctx_err(struct hctx *h, int ret, const char *fmt, ...)
 {
@@ -97,7 +98,7 @@ void hctx_code_uri(struct hctx *h, const struct reg_peer *p, const char *code, b
 	uint8_t act[KEY_LEN], raw[PROTO_CODE_LEN];
 	size_t rl = 0, n = 0;
 
-	actport_public_key(act, h->d->private_key);
+	actport_public_key(act, h->d->actport);
 	if (sodium_base642bin(raw, sizeof(raw), code, strlen(code), NULL, &rl, NULL,
 			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    rl != sizeof(raw) ||

@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <sodium.h>
 
+#include "monitor/actport.h"
 #include "monitor/audit.h"
 #include "base/clock.h"
 #include "state/enrollcode.h"
@@ -88,10 +89,12 @@ static bool key_zero(const uint8_t k[KEY_LEN])
 
 /* What the child sent decoded strictly; what it means is checked here
  * again. True when the request is refused for its form. */
-static bool malformed(const struct actmsg_op *o, struct proto_reply *rep)
+static bool malformed(const struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
 {
 	rep->status = PROTO_OK;
-	if ((o->has_static && key_zero(o->static_pub)) ||
+	/* Made under a key whose grace is over by our clock. */
+	if (actport_request_key(d->actport, o->key) == NULL ||
+	    (o->has_static && key_zero(o->static_pub)) ||
 	    (o->req.op != PROTO_OP_ENROLL && o->req.target.kind == PROTO_TARGET_NONE)) {
 		refuse(rep, PROTO_ERR_BAD_REQUEST, "request", NULL, o->src);
 		return true;
@@ -146,7 +149,7 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 	uint32_t count = 0, prev;
 	bool own;
 
-	if (malformed(o, rep))
+	if (malformed(d, o, rep))
 		return 0;
 	if (p == NULL || !p->has_key)
 		return refuse(rep, PROTO_ERR_NOT_ENROLLED, "activate", NULL, src);
@@ -272,7 +275,7 @@ int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *re
 	enum proto_err e;
 	bool had_key, new_key;
 
-	if (malformed(o, rep))
+	if (malformed(d, o, rep))
 		return 0;
 	if ((o->req.fields & PROTO_REQ_CODE) == 0 || !cred_valid(&o->req))
 		return refuse(rep, PROTO_ERR_BAD_REQUEST, "enroll", NULL, src);
@@ -376,7 +379,7 @@ int ops_add_key(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *r
 	uint32_t count = 0, prev;
 	enum proto_err e;
 
-	if (malformed(o, rep))
+	if (malformed(d, o, rep))
 		return 0;
 	if (!cred_valid(&o->req))
 		return refuse(rep, PROTO_ERR_BAD_REQUEST, "add-key", NULL, src);
@@ -432,7 +435,7 @@ static int device(struct vpnd *d, const struct actmsg_op *o, struct proto_reply 
 	struct session *s;
 	const struct end_note *e;
 
-	if (malformed(o, rep))
+	if (malformed(d, o, rep))
 		return 0;
 	if (p == NULL || !p->has_key)
 		return refuse(rep, PROTO_ERR_NOT_ENROLLED, op, NULL, src);

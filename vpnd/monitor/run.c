@@ -163,7 +163,6 @@ static int signal_cb(int fd, uint32_t events, void *data)
 
 static int start(struct vpnd *d)
 {
-	uint8_t act_pub[KEY_LEN];
 	char err[ERR_LEN];
 	struct stat st;
 	sigset_t set;
@@ -225,9 +224,9 @@ static int start(struct vpnd *d)
 	signal(SIGPIPE, SIG_IGN);
 	/* The activation port's state, and its socket, bound while vpnd may
 	 * still bind a port below 1024. */
-	actport_public_key(act_pub, d->private_key);
-	if ((ret = ends_create(&d->ends)) < 0 || (ret = lockout_create(&d->lockout)) < 0 ||
-	    (ret = verify_create(&d->verify, act_pub)) < 0 ||
+	if ((ret = actport_open(&d->actport, d)) < 0 || (ret = ends_create(&d->ends)) < 0 ||
+	    (ret = lockout_create(&d->lockout)) < 0 ||
+	    (ret = verify_create(&d->verify, d->conf.activation_rate)) < 0 ||
 	    (ret = privsep_open(&d->privsep, d)) < 0)
 		return ret;
 	if ((ret = control_open(d)) < 0)
@@ -252,6 +251,7 @@ static void stop(struct vpnd *d)
 {
 	control_close(d);
 	privsep_close(&d->privsep);
+	actport_close(&d->actport);
 	verify_destroy(&d->verify);
 	lockout_destroy(&d->lockout);
 	if (d->reg != NULL)

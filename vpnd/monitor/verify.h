@@ -20,8 +20,10 @@
 
 struct verify;
 
-/* act_pub: the activation public key, which every clientDataHash names. */
-int verify_create(struct verify **out, const uint8_t act_pub[KEY_LEN]);
+/* Every clientDataHash names the activation key the request was made
+ * under: actport.h gives it. rate: ActivationRate, which sizes the table
+ * of spent challenges. */
+int verify_create(struct verify **out, uint32_t rate);
 void verify_destroy(struct verify **v);
 
 /* The checks for the request op on peer p (d->verify, d->lockout). purpose

@@ -32,7 +32,6 @@
 
 #include "bench.h"
 #include "loadgen.h"
-#include "proto/proto_uri.h"
 
 #define MAX_FLIGHT 512
 #define TIMEOUT_S  0.25
@@ -231,48 +230,6 @@ static int run_phase(struct loadgen *lg, struct phase *p, const int pids[4])
 	return 0;
 }
 
-static int enroll_all(struct loadgen *lg, const char *path)
-{
-	char line[1024], why[ERR_LEN];
-	FILE *f = fopen(path, "r");
-	struct proto_uri u;
-
-	if (f == NULL)
-		return -errno;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		struct loadgen_device *d;
-		int r;
-
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '\0')
-			continue;
-		if (proto_uri_parse(&u, line, why) < 0) {
-			fprintf(stderr, "bench-daemon: %s\n", why);
-			continue;
-		}
-		if (lg->n_devs == 0) {
-			lg->gw.sin_family = AF_INET;
-			lg->gw.sin_port = htons(u.port);
-			inet_pton(AF_INET, u.host, &lg->gw.sin_addr);
-			memcpy(lg->gw_pub, u.gw_pub, KEY_LEN);
-		}
-		d = &lg->devs[lg->n_devs];
-		if (loadgen_device_init(d) < 0)
-			break;
-		r = loadgen_enroll(lg, d, u.code);
-		if (r != 0) {
-			fprintf(stderr, "bench-daemon: enrolling %s: %s\n", u.name,
-				r < 0 ? strerror(-r) : proto_strerror(r));
-			loadgen_device_finish(d);
-			continue;
-		}
-		lg->n_devs++;
-	}
-	fclose(f);
-	sodium_memzero(&u, sizeof(u));
-	return lg->n_devs > 0 ? 0 : -ENOENT;
-}
-
 int main(int argc, char **argv)
 {
 	static struct loadgen_device devs[4096];
@@ -301,7 +258,7 @@ int main(int argc, char **argv)
 	pids[1] = atoi(argv[4]);
 	pids[2] = atoi(argv[5]);
 	vr = verify_rate(vsec);
-	if (enroll_all(&lg, argv[1]) < 0) {
+	if (loadgen_enroll_uris(&lg, argv[1], "bench-daemon") < 0) {
 		fprintf(stderr, "bench-daemon: no device enrolled\n");
 		return 1;
 	}

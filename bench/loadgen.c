@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "loadgen.h"
+#include "proto/proto_uri.h"
 #include "proto/actclient.h"
 
 #define RP "keygate"
@@ -251,4 +252,47 @@ void loadgen_end(struct loadgen_exchange *x)
 	x->fd = -1;
 	proto_client_finish(&x->c);
 	x->stage = 0;
+}
+
+int loadgen_enroll_uris(struct loadgen *lg, const char *path, const char *prog)
+{
+	char line[1024], why[ERR_LEN];
+	FILE *f = fopen(path, "r");
+	struct proto_uri u;
+
+	if (f == NULL)
+		return -errno;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct loadgen_device *d;
+		int r;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		if (proto_uri_parse(&u, line, why) < 0) {
+			fprintf(stderr, "%s: %s\n", prog, why);
+			continue;
+		}
+		if (lg->n_devs == 0) {
+			lg->gw.sin_family = AF_INET;
+			lg->gw.sin_port = htons(u.port);
+			inet_pton(AF_INET, u.host, &lg->gw.sin_addr);
+			memcpy(lg->gw_pub, u.gw_pub, KEY_LEN);
+		}
+		d = &lg->devs[lg->n_devs];
+		if (loadgen_device_init(d) < 0)
+			break;
+		r = loadgen_enroll(lg, d, u.code);
+		if (r != 0) {
+			fprintf(stderr, "%s: enrolling %s: %s\n", prog, u.name,
+				r < 0 ? strerror(-r) : proto_strerror(r));
+			loadgen_device_finish(d);
+			continue;
+		}
+		snprintf(d->name, sizeof(d->name), "%s", u.name);
+		lg->n_devs++;
+	}
+	fclose(f);
+	sodium_memzero(&u, sizeof(u));
+	return lg->n_devs > 0 ? 0 : -ENOENT;
 }

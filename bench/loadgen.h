@@ -22,6 +22,7 @@ struct loadgen_device {
 	EVP_PKEY *ec;
 	uint8_t cred_id[16];
 	uint32_t count;
+	char name[PROTO_NAME_MAX + 1]; /* the peer's, from its URI */
 };
 
 /* What all exchanges share. */
@@ -58,6 +59,11 @@ void loadgen_device_finish(struct loadgen_device *d);
  * refusal's enum proto_err. */
 int loadgen_enroll(struct loadgen *lg, struct loadgen_device *d,
 		   const uint8_t code[PROTO_CODE_LEN]);
+/* Enrolls a device per URI of the file (one a line, as `vpnd peer add`
+ * prints them) into lg->devs, which has room; a URI that fails is told
+ * on stderr under prog's name and skipped. 0, or -ENOENT when none
+ * enrolled. */
+int loadgen_enroll_uris(struct loadgen *lg, const char *path, const char *prog);
 /* Starts an ACTIVATE of device dev from the next source address. */
 int loadgen_start(struct loadgen *lg, struct loadgen_exchange *x, int dev, double now);
 /* A datagram for x: 1 when the exchange is done (activated), 0 when it

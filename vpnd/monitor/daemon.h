@@ -34,6 +34,7 @@
 #include "base/text.h"
 #include "gateway/conf.h"
 #include "monitor/loop.h"
+#include "state/journal.h"
 #include "state/registry.h"
 #include "state/session.h"
 
@@ -53,6 +54,8 @@ struct vpnd {
 	struct registry *reg;
 	struct sessions sessions;
 	char sessions_path[PATH_MAX + 16];
+	struct journal journal; /* what activations change (state/journal.h) */
+	int state_lock;         /* the state directory, flocked while vpnd runs */
 	struct loop *loop;
 	struct loop_source *timer;
 	struct loop_source *signals;

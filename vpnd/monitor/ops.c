@@ -7,7 +7,9 @@
  * checked again as if the child lied: the peer known and enabled, the
  * device the one it claims, the new credential one we can verify;
  * verify.c checks the assertions. What an operation changes in the
- * registry is on disk before it is granted (saved()).
+ * registry is on disk before it is granted: an activation's counter in
+ * the journal with its session (gate.c, state/journal.h), what enrollment
+ * and key addition change in the registry's files (saved()).
  *
  * Below dispatch.c; above verify.c, gate.c, ends.c and daemon.c.
  */
@@ -166,14 +168,12 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 		return refuse(rep, e, "activate", p->name, src);
 	/* The grown counter on disk before anything is opened with it: a
 	 * counter that came back after a restart would take a cloned key's
-	 * older assertions again. */
+	 * older assertions again. Its record goes to the journal with the
+	 * session's, in one write and one fdatasync (gate.c). */
 	prev = c->counter;
 	if (count != prev) {
 		registry_cred_set_counter(d->reg, c, count);
-		if (!saved(d)) {
-			registry_cred_set_counter(d->reg, c, prev);
-			return refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "activate", p->name, src);
-		}
+		journal_counter(&d->journal, p->owner, c);
 	}
 	if (p->kind == REG_LAPTOP) {
 		key_generate_preshared(psk);
@@ -184,6 +184,12 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 	if (gate_session_open(d, p, &go, &s, err) < 0) {
 		log_error("activation of '%s': %s", p->name, err);
 		sodium_memzero(psk, sizeof(psk));
+		/* Refused before the journal was written: the counter still
+		 * goes there, as the key did count the assertion. */
+		if (go.not_saved || journal_commit(&d->journal) < 0) {
+			registry_cred_set_counter(d->reg, c, prev);
+			return refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "activate", p->name, src);
+		}
 		return refuse(rep, PROTO_ERR_INTERNAL, "activate", p->name, src);
 	}
 	rep->status = PROTO_OK;

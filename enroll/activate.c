@@ -17,7 +17,8 @@ static const char usage[] =
 	"usage: enroll activate PEER [--device DEV] [--pin-fd N] [--interface IF]\n"
 	"\n"
 	"Activates PEER, another peer of your own (a phone), with your security\n"
-	"key. The gateway is the one IF (default wg0) was registered with.\n";
+	"key. The gateway is the one IF was registered with (by default the\n"
+	"one keygate interface on this machine).\n";
 
 struct activate_ctx {
 	struct seckey key;
@@ -104,6 +105,9 @@ int activate_main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(t.name, sizeof(t.name), "%s", o.args[0]);
+	r = state_pick(&o, "enroll activate PEER --interface");
+	if (r < 0)
+		return r == -ENOTUNIQ ? 2 : 1;
 	if (state_load(&st, &o) < 0)
 		return 1;
 	/* With a device key the request also proves this machine; it is not

@@ -72,6 +72,9 @@ int addkey_main(int argc, char **argv)
 	r = opts_parse(&o, argc, argv, 0, usage);
 	if (r < 0)
 		return r == -ECANCELED ? 0 : 2;
+	r = state_pick(&o, "enroll add-key --interface");
+	if (r < 0)
+		return r == -ENOTUNIQ ? 2 : 1;
 	if (state_load(&st, &o) < 0)
 		return 1;
 	if (st.n_creds == ENROLL_MAX_CREDS) {

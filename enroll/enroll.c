@@ -11,7 +11,7 @@
 #include "seckey.h"
 
 int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc, char **argv,
-		       const char *usage, int *status)
+		       const char *usage, const char *hint, int *status)
 {
 	int r = opts_parse(o, argc, argv, 1, usage);
 
@@ -19,8 +19,19 @@ int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc,
 		*status = r == -ECANCELED ? 0 : 2;
 		return -ECANCELED;
 	}
-	if (o->n_args == 1)
+	if (o->n_args == 1) {
+		if (!opts_ifname_valid(o->args[0])) {
+			fprintf(stderr, "enroll: invalid interface name '%s'\n", o->args[0]);
+			*status = 2;
+			return -ECANCELED;
+		}
 		o->ifname = o->args[0];
+	}
+	r = state_pick(o, hint);
+	if (r < 0) {
+		*status = r == -ENOTUNIQ ? 2 : 1;
+		return -ECANCELED;
+	}
 	if (state_load(st, o) < 0) {
 		*status = 1;
 		return -ECANCELED;

@@ -18,11 +18,12 @@
 
 struct seckey;
 
-/* opts_parse for a command on one tunnel ([IF], default wg0), then
- * its state. 0, or -ECANCELED when the command is over: *status is then
- * its exit status (0 after --help). */
+/* opts_parse for a command on one tunnel ([IF], default the one keygate
+ * interface here: state_pick, with hint), then its state. 0, or
+ * -ECANCELED when the command is over: *status is then its exit status
+ * (0 after --help, 2 when it must be told which interface). */
 int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc, char **argv,
-		       const char *usage, int *status);
+		       const char *usage, const char *hint, int *status);
 
 /* One line on stderr for a refusal or a failure to get one: code and err
  * are what actclient_run returned and said (err may be empty), k the key

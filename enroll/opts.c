@@ -23,6 +23,14 @@ static int number(const char *s, int min, int max, int *out)
 	return 0;
 }
 
+bool opts_ifname_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 1 && n <= 15 && strchr(name, '/') == NULL && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0;
+}
+
 int opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const char *usage)
 {
 	static const struct option longopts[] = {
@@ -40,7 +48,6 @@ int opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->ifname = ENROLL_DEFAULT_IF;
 	o->dir = ENROLL_DEFAULT_DIR;
 	o->pin_fd = -1;
 	optind = 1;
@@ -89,7 +96,7 @@ int opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const
 			goto too_many;
 		o->args[o->n_args++] = argv[optind];
 	}
-	if (strlen(o->ifname) == 0 || strlen(o->ifname) > 15 || strchr(o->ifname, '/') != NULL) {
+	if (o->ifname != NULL && !opts_ifname_valid(o->ifname)) {
 		fprintf(stderr, "enroll: invalid interface name '%s'\n", o->ifname);
 		return -EINVAL;
 	}

@@ -140,6 +140,8 @@ int register_main(int argc, char **argv)
 			usage);
 		return 2;
 	}
+	if (o.ifname == NULL)
+		o.ifname = ENROLL_DEFAULT_IF;
 	if (proto_uri_parse(&u, o.args[0], err) < 0) {
 		fprintf(stderr, "enroll: invalid enrollment URI: %s\n", err);
 		return 2;

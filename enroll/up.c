@@ -18,7 +18,8 @@
 static const char usage[] = "usage: enroll up [IF] [--device DEV] [--pin-fd N]\n"
 			    "\n"
 			    "Activates this machine's peer with the security key, sets the\n"
-			    "session key on IF (default wg0) and brings the tunnel up.\n";
+			    "session key on IF (by default the one keygate\n"
+			    "interface on this machine) and brings the tunnel up.\n";
 
 int up_main(int argc, char **argv)
 {
@@ -29,7 +30,7 @@ int up_main(int argc, char **argv)
 	uint8_t sk[KEY_LEN];
 	int ret = 1, status;
 
-	if (enroll_tunnel_load(&o, &st, argc, argv, usage, &status) < 0)
+	if (enroll_tunnel_load(&o, &st, argc, argv, usage, "enroll up", &status) < 0)
 		return status;
 	if (!st.device) {
 		fprintf(stderr,

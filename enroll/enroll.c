@@ -53,6 +53,25 @@ int enroll_gateway(struct actclient_opts *ao, char *host, size_t cap, const stru
 	return 0;
 }
 
+int enroll_status_query(const struct enroll_opts *o, const struct enroll_state *st,
+			const uint8_t sk[KEY_LEN], struct proto_reply *rep, char err[ERR_LEN])
+{
+	struct proto_target t = {.kind = PROTO_TARGET_KEY};
+	struct actclient_opts ao;
+	char host[PROTO_ENDPOINT_MAX + 1];
+	int r;
+
+	err[0] = '\0';
+	memset(rep, 0, sizeof(*rep));
+	if (enroll_gateway(&ao, host, sizeof(host), st, o) < 0)
+		return -EINVAL;
+	memcpy(t.key, st->peer_key, KEY_LEN);
+	r = actclient_run(&ao, st->gw_key, PROTO_OP_STATUS, &t, sk, NULL, NULL, rep, err);
+	if (r == PROTO_OK && rep->status != PROTO_OK)
+		r = rep->status;
+	return r;
+}
+
 void enroll_refused(const char *what, int code, const struct proto_reply *rep,
 		    const struct seckey *k, const char err[ERR_LEN])
 {

@@ -9,6 +9,7 @@
 #include "activate.h"
 #include "cli.h"
 #include "enroll.h"
+#include "keypick.h"
 #include "seckey.h"
 #include "pin.h"
 #include "tunnel.h"
@@ -33,8 +34,7 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 	int r;
 
 	proto_client_cdh(c, cdh, "activate", NULL);
-	printf("Touch your security key.\n");
-	fflush(stdout);
+	seckey_prompt(&x->key, "your security key");
 	r = seckey_get_assertion(&x->key, x->pin, x->st->rp_id, x->st->creds, x->st->n_creds, cdh,
 				 &req->assertion);
 	if (r != PROTO_OK)
@@ -55,7 +55,7 @@ int activate_run(const struct enroll_opts *o, const struct enroll_state *st,
 	ret = enroll_gateway(&ao, host, sizeof(host), st, o);
 	if (ret < 0)
 		return ret;
-	ret = seckey_open(&x.key, o->device, err);
+	ret = keypick_open(&x.key, o->device, NULL, st->rp_id, st->creds, st->n_creds, err);
 	if (ret < 0) {
 		fprintf(stderr, "enroll: %s\n", err);
 		return ret;

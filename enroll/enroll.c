@@ -82,6 +82,15 @@ void enroll_refused(const char *what, int code, const struct proto_reply *rep,
 	if (code < 0 && err[0] != '\0')
 		fprintf(stderr, "enroll: %s\n", err);
 	switch (code) {
+	case PROTO_ERR_NO_DEVICE:
+		if (k != NULL && k->removed) {
+			fprintf(stderr,
+				"enroll: %s: the security key was removed before it was touched; "
+				"nothing was changed\n",
+				what);
+			return;
+		}
+		break;
 	case PROTO_ERR_WRONG_PIN:
 		if (k != NULL && k->retries >= 0)
 			fprintf(stderr, "enroll: %s: wrong PIN (%d retries left)\n", what,

@@ -45,30 +45,45 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 
 int activate_run(const struct enroll_opts *o, const struct enroll_state *st,
 		 const struct proto_target *t, const uint8_t *sk, struct proto_reply *rep,
-		 const char *what)
+		 const char *what, int *why)
 {
 	struct activate_ctx x = {.st = st};
 	struct actclient_opts ao;
 	char host[PROTO_ENDPOINT_MAX + 1], pin[ENROLL_PIN_MAX + 1] = "", err[ERR_LEN];
 	int r, ret;
 
+	if (why != NULL)
+		*why = -EINVAL;
 	ret = enroll_gateway(&ao, host, sizeof(host), st, o);
 	if (ret < 0)
 		return ret;
 	ret = keypick_open(&x.key, o->device, NULL, st->rp_id, st->creds, st->n_creds, err);
 	if (ret < 0) {
 		fprintf(stderr, "enroll: %s\n", err);
+		if (why != NULL)
+			*why = ret;
 		return ret;
 	}
-	if (seckey_wants_pin(&x.key)) {
-		ret = pin_read(pin, o, "your security key");
-		if (ret < 0)
+	if (o->pin != NULL) {
+		x.pin = o->pin[0] != '\0' ? o->pin : NULL;
+	} else if (seckey_wants_pin(&x.key)) {
+		ret = pin_read_quiet(pin, o, "your security key");
+		/* Started without a terminal (a user unit at login): a touch
+		 * alone, which the gateway takes unless the owner's policy
+		 * wants the PIN; then its refusal says so. */
+		if (ret == -ENOTTY)
+			fprintf(stderr, "enroll: no terminal to ask for the PIN on; asking for a "
+					"touch only\n");
+		else if (ret < 0)
 			goto fail;
-		x.pin = pin;
+		else
+			x.pin = pin;
 	}
 	r = actclient_run(&ao, st->gw_key, PROTO_OP_ACTIVATE, t, sk, prepare, &x, rep, err);
 	if (r == PROTO_OK && rep->status != PROTO_OK)
 		r = rep->status;
+	if (why != NULL)
+		*why = r;
 	if (r != PROTO_OK) {
 		enroll_refused(what, r, rep, &x.key, err);
 		ret = -EACCES;
@@ -114,7 +129,7 @@ int activate_main(int argc, char **argv)
 	 * needed to activate another peer, which gets no session key. */
 	if (st.device && tunnel_private_key(&o, sk) == 0)
 		device = true;
-	if (activate_run(&o, &st, &t, device ? sk : NULL, &rep, "activate") != 0)
+	if (activate_run(&o, &st, &t, device ? sk : NULL, &rep, "activate", NULL) != 0)
 		goto fail;
 	enroll_print_until(t.name, rep.seconds_left);
 	ret = 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/duration.h"
 #include "opts.h"
 #include "proto/proto.h"
 
@@ -42,6 +43,8 @@ int opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const
 		{"timeout", required_argument, NULL, 't'},
 		{"tries", required_argument, NULL, 'n'},
 		{"peer", required_argument, NULL, 'P'},
+		{"before", required_argument, NULL, 'B'},
+		{"every", required_argument, NULL, 'E'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -81,6 +84,14 @@ int opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const
 			if (!proto_name_valid(optarg, strlen(optarg)))
 				goto bad_value;
 			o->peer = optarg;
+			break;
+		case 'B':
+			if (duration_parse(&o->before, optarg) < 0)
+				goto bad_value;
+			break;
+		case 'E':
+			if (duration_parse(&o->every, optarg) < 0)
+				goto bad_value;
 			break;
 		case 'h':
 			fputs(usage, stdout);

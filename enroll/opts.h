@@ -7,6 +7,7 @@
 #define ENROLL_DEFAULT_DIR "/etc/wireguard"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct enroll_opts {
 	const char *ifname;      /* NULL until named or found (state_pick) */
@@ -15,9 +16,12 @@ struct enroll_opts {
 	const char *device;      /* --device: NULL for the first one found */
 	const char *auth_device; /* add-key: the key already registered */
 	int pin_fd;              /* --pin-fd, -1: the terminal */
+	const char *pin;         /* a PIN read before (watch); "": touch only */
 	int timeout_ms;          /* --timeout: per try */
 	int tries;
 	const char *peer;    /* status --peer: another peer of the owner */
+	uint64_t before;     /* watch --before: seconds; 0 unless given */
+	uint64_t every;      /* watch --every: seconds between questions */
 	const char *args[2]; /* positional arguments */
 	int n_args;
 };

@@ -54,7 +54,7 @@ int up_main(int argc, char **argv)
 	if (existed && st.session_end > (uint64_t)time(NULL) &&
 	    enroll_status_query(&o, &st, sk, &rep, err) == PROTO_OK && rep.state == 1)
 		extend = true;
-	if (activate_run(&o, &st, &t, sk, &rep, "up") != 0)
+	if (activate_run(&o, &st, &t, sk, &rep, "up", NULL) != 0)
 		goto fail;
 	if (!(rep.fields & PROTO_REP_PSK)) {
 		fprintf(stderr, "enroll: up: the gateway sent no session key\n");

@@ -75,4 +75,17 @@ expect 2 "invalid interface name 'a/b'" in_ns laptop "$ENROLL" status a/b --conf
 lpub=$(laptop_pub)
 must in_ns laptop "$ENROLL" down "$LIF" --config-dir "$WGDIR" >/dev/null
 gw_peers | grep -qxF "$lpub" && fail "down $LIF left the peer on the gateway"
-pass "no IF: none (1 line, exit 1), one (up, status, activate, add-key), two (names both, exit 2, nothing changed)"
+# As a user unit at login starts it: no interface, no terminal, no
+# --pin-fd. A touch alone: refused while alice's policy wants the PIN
+# (saying so), taken once it does not.
+login_up() { setsid -w ip netns exec "$(ns_name laptop)" "$ENROLL" up --config-dir "$WGDIR" --device "unix:$NET_TMP/key1.sock" \
+	--timeout 500 --tries 4 </dev/null; }
+rm -f "$WGDIR/$BIF.keygate" "$WGDIR/$BIF.conf"
+out=$(login_up 2>&1) && fail "a touch alone passed a policy that wants the PIN: $out"
+echo "$out" | grep -q "no terminal to ask for the PIN on; asking for a touch only" &&
+	echo "$out" | grep -q "the owner's policy requires a PIN" || fail "up at login said: $out"
+must vpnd_cmd owner set alice --require-uv no >/dev/null
+out=$(login_up 2>&1) || fail "up at login with a touch alone failed: $out"
+echo "$out" | grep -q "^$LIF is active until" || fail "up at login said: $out"
+wait_for 3 can_ping laptop 10.77.0.1 || fail "no ping after up at login"
+pass "no IF: none (1 line, exit 1), one (up, status, activate, add-key), two (names both, exit 2, nothing changed); up at login without a terminal"

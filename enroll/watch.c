@@ -205,7 +205,7 @@ static void watch_loop(struct watch *w)
 
 int watch_main(int argc, char **argv)
 {
-	static struct watch w;
+	struct watch w = {0};
 	char pin[ENROLL_PIN_MAX + 1] = "", err[ERR_LEN];
 	int status;
 

@@ -85,7 +85,8 @@ int activate_run(const struct enroll_opts *o, const struct enroll_state *st,
 	if (why != NULL)
 		*why = r;
 	if (r != PROTO_OK) {
-		enroll_refused(what, r, rep, &x.key, err);
+		if (r != PROTO_ERR_NO_TOUCH || !o->touch_optional)
+			enroll_refused(what, r, rep, &x.key, err);
 		ret = -EACCES;
 		goto fail;
 	}

@@ -17,6 +17,7 @@ struct enroll_opts {
 	const char *auth_device; /* add-key: the key already registered */
 	int pin_fd;              /* --pin-fd, -1: the terminal */
 	const char *pin;         /* a PIN read before (watch); "": touch only */
+	bool touch_optional;     /* watch: an untouched key is no error to report */
 	int timeout_ms;          /* --timeout: per try */
 	int tries;
 	const char *peer;    /* status --peer: another peer of the owner */

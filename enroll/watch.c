@@ -225,8 +225,10 @@ int watch_main(int argc, char **argv)
 	}
 	if (tunnel_private_key(&w.o, w.sk) < 0)
 		return 1;
-	/* Unattended: a PIN now or never. */
+	/* Unattended: a PIN now or never, and a touch that does not come is
+	 * the user's answer, not an error. */
 	w.o.pin = "";
+	w.o.touch_optional = true;
 	if (w.o.pin_fd >= 0) {
 		if (pin_read(pin, &w.o, "your security key") < 0)
 			return 1;

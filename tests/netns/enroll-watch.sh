@@ -6,7 +6,8 @@
 # bus. A notice comes --before the window ends, saying when and that a
 # touch extends it; the touch extends the window (the gateway logs an
 # extension); untouched, the window ends and a notice says so; the admin
-# ending it and revoking the key each get a notice naming the reason. No
+# ending it, an idle end and revoking the key each get a notice naming the
+# reason. No
 # bus, no notification service: one line and exit 1 at start; a service
 # gone while watching: one line, and watch goes on.
 . "$(dirname "$0")/activation-lib.sh"
@@ -119,8 +120,18 @@ kill -0 "$WATCH_PID" 2>/dev/null || fail "watch died without its notification se
 grep -q "^notice: keygate: $LIF session ended: .*ended by admin" "$NET_TMP/watch.out" ||
 	fail "watch did not print the notice it could not post: $(cat "$NET_TMP/watch.out")"
 
-# Back, and the key is revoked.
+# Back; idle: no handshake for 3 s ends it (the notice before comes too,
+# the idle end being the nearer; nobody touches), and the notice says so.
 notifyd_start
+must vpnd_cmd owner set alice --idle 3s >/dev/null
+must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
+softkey_restart key1 --pin "$PIN" --presence no --touch-timeout 1000
+wait_for 20 has_notice "ended after being idle for 3s" ||
+	fail "no notice for the idle end: $(tail -n 3 "$NOTICES")"
+must vpnd_cmd owner set alice --idle 1h >/dev/null
+softkey_restart key1 --pin "$PIN"
+
+# The key is revoked.
 must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
 sleep 1.5
 key=$(vpnd_cmd key list alice --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
@@ -128,4 +139,4 @@ must vpnd_cmd key revoke alice "$key" >/dev/null
 wait_for 10 has_notice "ended: revoked by admin" || fail "no notice for the revocation: $(cat "$NOTICES")"
 kill "$WATCH_PID"
 wait "$WATCH_PID" 2>/dev/null
-pass "watch: notice before the end, touch extends; window end, admin, revocation noticed; no bus, no service: one line"
+pass "watch: notice before the end, touch extends; window end, admin, idle, revocation noticed; no bus, no service: one line"

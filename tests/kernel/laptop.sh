@@ -39,7 +39,7 @@ must vpnd init -c "$CONF" --interface "$GWIF" --address 10.77.0.1/24 \
 vpnd_cmd() { in_ns gw vpnd "$@" -c "$CONF"; }
 ip netns exec "$(ns_name gw)" vpnd run -c "$CONF" >>"$LOG" 2>&1 &
 VPND_PID=$!
-on_cleanup 'kill "$VPND_PID" 2>/dev/null; wait "$VPND_PID" 2>/dev/null'
+on_cleanup "kill $VPND_PID 2>/dev/null; wait $VPND_PID 2>/dev/null"
 wait_for 10 vpnd_cmd status || fail "vpnd did not start"
 
 # --- keys that plug in and out ------------------------------------------------

@@ -9,6 +9,7 @@
 #include "activate.h"
 #include "cli.h"
 #include "enroll.h"
+#include "keypick.h"
 #include "seckey.h"
 #include "pin.h"
 #include "tunnel.h"
@@ -17,7 +18,8 @@ static const char usage[] =
 	"usage: enroll activate PEER [--device DEV] [--pin-fd N] [--interface IF]\n"
 	"\n"
 	"Activates PEER, another peer of your own (a phone), with your security\n"
-	"key. The gateway is the one IF (default wg0) was registered with.\n";
+	"key. The gateway is the one IF was registered with (by default the\n"
+	"one keygate interface on this machine).\n";
 
 struct activate_ctx {
 	struct seckey key;
@@ -32,8 +34,7 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 	int r;
 
 	proto_client_cdh(c, cdh, "activate", NULL);
-	printf("Touch your security key.\n");
-	fflush(stdout);
+	seckey_prompt(&x->key, "your security key");
 	r = seckey_get_assertion(&x->key, x->pin, x->st->rp_id, x->st->creds, x->st->n_creds, cdh,
 				 &req->assertion);
 	if (r != PROTO_OK)
@@ -43,33 +44,49 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 }
 
 int activate_run(const struct enroll_opts *o, struct enroll_state *st, const struct proto_target *t,
-		 const uint8_t *sk, struct proto_reply *rep, const char *what)
+		 const uint8_t *sk, struct proto_reply *rep, const char *what, int *why)
 {
 	struct activate_ctx x = {.st = st};
 	struct actclient_opts ao;
 	char host[PROTO_ENDPOINT_MAX + 1], pin[ENROLL_PIN_MAX + 1] = "", err[ERR_LEN];
 	int r, ret;
 
+	if (why != NULL)
+		*why = -EINVAL;
 	ret = enroll_gateway(&ao, host, sizeof(host), st, o);
 	if (ret < 0)
 		return ret;
-	ret = seckey_open(&x.key, o->device, err);
+	ret = keypick_open(&x.key, o->device, NULL, st->rp_id, st->creds, st->n_creds, err);
 	if (ret < 0) {
 		fprintf(stderr, "enroll: %s\n", err);
+		if (why != NULL)
+			*why = ret;
 		return ret;
 	}
-	if (seckey_wants_pin(&x.key)) {
-		ret = pin_read(pin, o, "your security key");
-		if (ret < 0)
+	if (o->pin != NULL) {
+		x.pin = o->pin[0] != '\0' ? o->pin : NULL;
+	} else if (seckey_wants_pin(&x.key)) {
+		ret = pin_read_quiet(pin, o, "your security key");
+		/* Started without a terminal (a user unit at login): a touch
+		 * alone, which the gateway takes unless the owner's policy
+		 * wants the PIN; then its refusal says so. */
+		if (ret == -ENOTTY)
+			fprintf(stderr, "enroll: no terminal to ask for the PIN on; asking for a "
+					"touch only\n");
+		else if (ret < 0)
 			goto fail;
-		x.pin = pin;
+		else
+			x.pin = pin;
 	}
 	r = actclient_run(&ao, st->gw_key, PROTO_OP_ACTIVATE, t, sk, prepare, &x, rep, err);
 	enroll_learn_key(st, o, r, rep);
 	if (r == PROTO_OK && rep->status != PROTO_OK)
 		r = rep->status;
+	if (why != NULL)
+		*why = r;
 	if (r != PROTO_OK) {
-		enroll_refused(what, r, rep, &x.key, err);
+		if (r != PROTO_ERR_NO_TOUCH || !o->touch_optional)
+			enroll_refused(what, r, rep, &x.key, err);
 		ret = -EACCES;
 		goto fail;
 	}
@@ -104,13 +121,16 @@ int activate_main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(t.name, sizeof(t.name), "%s", o.args[0]);
+	r = state_pick(&o, "enroll activate PEER --interface");
+	if (r < 0)
+		return r == -ENOTUNIQ ? 2 : 1;
 	if (state_load(&st, &o) < 0)
 		return 1;
 	/* With a device key the request also proves this machine; it is not
 	 * needed to activate another peer, which gets no session key. */
 	if (st.device && tunnel_private_key(&o, sk) == 0)
 		device = true;
-	if (activate_run(&o, &st, &t, device ? sk : NULL, &rep, "activate") != 0)
+	if (activate_run(&o, &st, &t, device ? sk : NULL, &rep, "activate", NULL) != 0)
 		goto fail;
 	enroll_print_until(t.name, rep.seconds_left);
 	ret = 0;

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "enroll.h"
+#include "keypick.h"
 #include "seckey.h"
 #include "pin.h"
 #include "tunnel.h"
@@ -39,15 +40,13 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 	int r;
 
 	proto_client_cdh(c, cdh, "add-key-new", NULL);
-	printf("Touch the NEW security key.\n");
-	fflush(stdout);
+	seckey_prompt(&x->nk, "the NEW security key");
 	r = seckey_make_cred(&x->nk, x->npin, x->st->rp_id, "keygate", cdh, &x->cred);
 	if (r != PROTO_OK)
 		return r;
 	proto_cred_digest(digest, &x->cred);
 	proto_client_cdh(c, cdh, "add-key", digest);
-	printf("Touch the security key you registered before.\n");
-	fflush(stdout);
+	seckey_prompt(&x->ok, "the security key you registered before");
 	r = seckey_get_assertion(&x->ok, x->opin, x->st->rp_id, x->st->creds, x->st->n_creds, cdh,
 				 &req->assertion);
 	if (r != PROTO_OK)
@@ -74,6 +73,9 @@ int addkey_main(int argc, char **argv)
 	r = opts_parse(&o, argc, argv, 0, usage);
 	if (r < 0)
 		return r == -ECANCELED ? 0 : 2;
+	r = state_pick(&o, "enroll add-key --interface");
+	if (r < 0)
+		return r == -ENOTUNIQ ? 2 : 1;
 	if (state_load(&st, &o) < 0)
 		return 1;
 	if (st.n_creds == ENROLL_MAX_CREDS) {
@@ -85,12 +87,14 @@ int addkey_main(int argc, char **argv)
 	x.st = &st;
 	if (enroll_gateway(&ao, host, sizeof(host), &st, &o) < 0)
 		return 1;
-	if (seckey_open(&x.nk, o.device, err) < 0) {
+	/* Not told which is which: the old key is the one that holds a
+	 * credential for this gateway, the new one another key plugged in. */
+	if (keypick_open(&x.ok, o.auth_device, o.device, st.rp_id, st.creds, st.n_creds, err) < 0) {
 		fprintf(stderr, "enroll: %s\n", err);
 		return 1;
 	}
-	/* Not told which is the old key: the other one plugged in. */
-	if (seckey_open_other(&x.ok, o.auth_device, o.device, err) < 0) {
+	if (keypick_first(&x.nk, o.device, x.ok.path[0] != '\0' ? x.ok.path : o.auth_device, err) <
+	    0) {
 		fprintf(stderr, "enroll: %s\n", err);
 		goto fail;
 	}

@@ -9,5 +9,6 @@ int down_main(int argc, char **argv);
 int status_main(int argc, char **argv);
 int activate_main(int argc, char **argv);
 int addkey_main(int argc, char **argv);
+int watch_main(int argc, char **argv);
 
 #endif

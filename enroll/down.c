@@ -11,7 +11,8 @@
 
 static const char usage[] = "usage: enroll down [IF]\n"
 			    "\n"
-			    "Ends the session of IF (default wg0) at the gateway and brings\n"
+			    "Ends the session of IF (by default the one keygate\n"
+			    "interface on this machine) at the gateway and brings\n"
 			    "the tunnel down.\n";
 
 int down_main(int argc, char **argv)
@@ -25,7 +26,7 @@ int down_main(int argc, char **argv)
 	uint8_t sk[KEY_LEN];
 	int r, ret = 0, status;
 
-	if (enroll_tunnel_load(&o, &st, argc, argv, usage, &status) < 0)
+	if (enroll_tunnel_load(&o, &st, argc, argv, usage, "enroll down", &status) < 0)
 		return status;
 	if (!st.device) {
 		fprintf(stderr, "enroll: %s has no tunnel on this machine\n", o.ifname);

@@ -12,7 +12,7 @@
 #include "seckey.h"
 
 int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc, char **argv,
-		       const char *usage, int *status)
+		       const char *usage, const char *hint, int *status)
 {
 	int r = opts_parse(o, argc, argv, 1, usage);
 
@@ -20,8 +20,19 @@ int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc,
 		*status = r == -ECANCELED ? 0 : 2;
 		return -ECANCELED;
 	}
-	if (o->n_args == 1)
+	if (o->n_args == 1) {
+		if (!opts_ifname_valid(o->args[0])) {
+			fprintf(stderr, "enroll: invalid interface name '%s'\n", o->args[0]);
+			*status = 2;
+			return -ECANCELED;
+		}
 		o->ifname = o->args[0];
+	}
+	r = state_pick(o, hint);
+	if (r < 0) {
+		*status = r == -ENOTUNIQ ? 2 : 1;
+		return -ECANCELED;
+	}
 	if (state_load(st, o) < 0) {
 		*status = 1;
 		return -ECANCELED;
@@ -43,6 +54,25 @@ int enroll_gateway(struct actclient_opts *ao, char *host, size_t cap, const stru
 	return 0;
 }
 
+int enroll_status_query(const struct enroll_opts *o, const struct enroll_state *st,
+			const uint8_t sk[KEY_LEN], struct proto_reply *rep, char err[ERR_LEN])
+{
+	struct proto_target t = {.kind = PROTO_TARGET_KEY};
+	struct actclient_opts ao;
+	char host[PROTO_ENDPOINT_MAX + 1];
+	int r;
+
+	err[0] = '\0';
+	memset(rep, 0, sizeof(*rep));
+	if (enroll_gateway(&ao, host, sizeof(host), st, o) < 0)
+		return -EINVAL;
+	memcpy(t.key, st->peer_key, KEY_LEN);
+	r = actclient_run(&ao, st->gw_key, PROTO_OP_STATUS, &t, sk, NULL, NULL, rep, err);
+	if (r == PROTO_OK && rep->status != PROTO_OK)
+		r = rep->status;
+	return r;
+}
+
 void enroll_refused(const char *what, int code, const struct proto_reply *rep,
 		    const struct seckey *k, const char err[ERR_LEN])
 {
@@ -53,6 +83,15 @@ void enroll_refused(const char *what, int code, const struct proto_reply *rep,
 	if (code < 0 && err[0] != '\0')
 		fprintf(stderr, "enroll: %s\n", err);
 	switch (code) {
+	case PROTO_ERR_NO_DEVICE:
+		if (k != NULL && k->removed) {
+			fprintf(stderr,
+				"enroll: %s: the security key was removed before it was touched; "
+				"nothing was changed\n",
+				what);
+			return;
+		}
+		break;
 	case PROTO_ERR_WRONG_PIN:
 		if (k != NULL && k->retries >= 0)
 			fprintf(stderr, "enroll: %s: wrong PIN (%d retries left)\n", what,

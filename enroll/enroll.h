@@ -18,11 +18,12 @@
 
 struct seckey;
 
-/* opts_parse for a command on one tunnel ([IF], default wg0), then
- * its state. 0, or -ECANCELED when the command is over: *status is then
- * its exit status (0 after --help). */
+/* opts_parse for a command on one tunnel ([IF], default the one keygate
+ * interface here: state_pick, with hint), then its state. 0, or
+ * -ECANCELED when the command is over: *status is then its exit status
+ * (0 after --help, 2 when it must be told which interface). */
 int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc, char **argv,
-		       const char *usage, int *status);
+		       const char *usage, const char *hint, int *status);
 
 /* After an exchange that brought a REPLY (code PROTO_OK from
  * actclient_run): a new activation key in it (docs/protocol.md 3.2) goes
@@ -38,6 +39,11 @@ void enroll_refused(const char *what, int code, const struct proto_reply *rep,
  * -EINVAL after a message on stderr. */
 int enroll_gateway(struct actclient_opts *ao, char *host, size_t cap, const struct enroll_state *st,
 		   const struct enroll_opts *o);
+/* The gateway's word on this machine's own session (a STATUS exchange, no
+ * touch): PROTO_OK with *rep filled, or why there is none (the codes of
+ * actclient_run, or the gateway's refusal), after printing nothing. */
+int enroll_status_query(const struct enroll_opts *o, const struct enroll_state *st,
+			const uint8_t sk[KEY_LEN], struct proto_reply *rep, char err[ERR_LEN]);
 /* A note on stderr when this clock is more than a minute off the gateway's. */
 void enroll_clock_note(const struct proto_reply *rep);
 /* "WHO is active until 18:40 (9h59m left)." on stdout. */

@@ -20,6 +20,8 @@ static const struct {
 	{"status", status_main, "status [IF]     session state, time left, why it ended"},
 	{"activate", activate_main, "activate PEER   activate another peer of yours (a phone)"},
 	{"add-key", addkey_main, "add-key         register a backup security key"},
+	{"watch", watch_main,
+	 "watch [IF]      desktop notices before the window ends; a touch extends"},
 };
 
 static void usage(FILE *f)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/duration.h"
 #include "opts.h"
 #include "proto/proto.h"
 
@@ -23,6 +24,14 @@ static int number(const char *s, int min, int max, int *out)
 	return 0;
 }
 
+bool opts_ifname_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 1 && n <= 15 && strchr(name, '/') == NULL && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0;
+}
+
 int opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const char *usage)
 {
 	static const struct option longopts[] = {
@@ -34,13 +43,14 @@ int opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const
 		{"timeout", required_argument, NULL, 't'},
 		{"tries", required_argument, NULL, 'n'},
 		{"peer", required_argument, NULL, 'P'},
+		{"before", required_argument, NULL, 'B'},
+		{"every", required_argument, NULL, 'E'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->ifname = ENROLL_DEFAULT_IF;
 	o->dir = ENROLL_DEFAULT_DIR;
 	o->pin_fd = -1;
 	optind = 1;
@@ -75,6 +85,14 @@ int opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const
 				goto bad_value;
 			o->peer = optarg;
 			break;
+		case 'B':
+			if (duration_parse(&o->before, optarg) < 0)
+				goto bad_value;
+			break;
+		case 'E':
+			if (duration_parse(&o->every, optarg) < 0)
+				goto bad_value;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return -ECANCELED;
@@ -89,7 +107,7 @@ int opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const
 			goto too_many;
 		o->args[o->n_args++] = argv[optind];
 	}
-	if (strlen(o->ifname) == 0 || strlen(o->ifname) > 15 || strchr(o->ifname, '/') != NULL) {
+	if (o->ifname != NULL && !opts_ifname_valid(o->ifname)) {
 		fprintf(stderr, "enroll: invalid interface name '%s'\n", o->ifname);
 		return -EINVAL;
 	}

@@ -42,6 +42,16 @@ static int read_line(int fd, char pin[ENROLL_PIN_MAX + 1])
 
 int pin_read(char pin[ENROLL_PIN_MAX + 1], const struct enroll_opts *o, const char *what)
 {
+	int r = pin_read_quiet(pin, o, what);
+
+	if (r == -ENOTTY)
+		fprintf(stderr, "enroll: the security key needs its PIN: no terminal to ask on; "
+				"use --pin-fd N\n");
+	return r;
+}
+
+int pin_read_quiet(char pin[ENROLL_PIN_MAX + 1], const struct enroll_opts *o, const char *what)
+{
 	struct termios old, quiet;
 	int fd, r;
 
@@ -58,8 +68,6 @@ int pin_read(char pin[ENROLL_PIN_MAX + 1], const struct enroll_opts *o, const ch
 	}
 	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		fprintf(stderr, "enroll: the security key needs its PIN: no terminal to ask on; "
-				"use --pin-fd N\n");
 		return -ENOTTY;
 	}
 	dprintf(fd, "PIN for %s: ", what);

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "enroll.h"
+#include "keypick.h"
 #include "seckey.h"
 #include "pin.h"
 #include "base/outfile.h"
@@ -46,8 +47,7 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 	int r;
 
 	proto_client_cdh(c, cdh, "enroll", NULL);
-	printf("Touch your security key to register it.\n");
-	fflush(stdout);
+	seckey_prompt(&x->key, "the security key to register");
 	r = seckey_make_cred(&x->key, x->pin, x->uri->rp_id, "keygate", cdh, &x->cred);
 	if (r != PROTO_OK)
 		return r;
@@ -188,6 +188,8 @@ int register_main(int argc, char **argv)
 			usage);
 		return 2;
 	}
+	if (o.ifname == NULL)
+		o.ifname = ENROLL_DEFAULT_IF;
 	if (proto_uri_parse(&u, o.args[0], err) < 0) {
 		fprintf(stderr, "enroll: invalid enrollment URI: %s\n", err);
 		return 2;
@@ -204,7 +206,7 @@ int register_main(int argc, char **argv)
 			o.ifname, access(conf, F_OK) == 0 ? conf : state);
 		return 1;
 	}
-	if (seckey_open(&x.key, o.device, err) < 0) {
+	if (keypick_first(&x.key, o.device, NULL, err) < 0) {
 		fprintf(stderr, "enroll: %s\n", err);
 		return 1;
 	}

@@ -7,6 +7,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <fido.h>
 #include <sodium.h>
@@ -30,6 +33,8 @@ int seckey_open_other(struct seckey *k, const char *spec, const char *skip, char
 	if (ret < 0)
 		return ret;
 	k->dev = dev;
+	if (spec != NULL && strncmp(spec, "/dev/", 5) == 0)
+		snprintf(k->path, sizeof(k->path), "%s", spec);
 	k->fido2 = fido_dev_is_fido2(dev);
 	k->has_pin = k->fido2 && fido_dev_has_pin(dev);
 	return 0;
@@ -48,8 +53,45 @@ bool seckey_wants_pin(const struct seckey *k)
 	return k->has_pin;
 }
 
+void seckey_prompt(const struct seckey *k, const char *what)
+{
+	if (k->label[0] != '\0')
+		printf("Touch %s: %s.\n", what, k->label);
+	else
+		printf("Touch %s.\n", what);
+	fflush(stdout);
+}
+
+/*
+ * Was the key pulled out? Its node goes a moment after the reads fail
+ * (the kernel wakes readers before it removes the node), so after an I/O
+ * error wait a little for that.
+ */
+static bool gone(const struct seckey *k, int r)
+{
+	bool io = r == FIDO_ERR_RX || r == FIDO_ERR_TX || r == FIDO_ERR_RX_NOT_CBOR ||
+		  r == FIDO_ERR_RX_INVALID_CBOR || r == FIDO_ERR_INTERNAL;
+	struct timespec step = {.tv_nsec = 20 * 1000 * 1000};
+
+	if (k->path[0] == '\0')
+		return false;
+	for (int i = 0; i < (io ? 25 : 1); i++) {
+		if (access(k->path, F_OK) != 0)
+			return true;
+		if (io)
+			nanosleep(&step, NULL);
+	}
+	return false;
+}
+
 static int map_error(struct seckey *k, int r)
 {
+	/* Whatever libfido2 calls it (a read or write error, mostly), a key
+	 * whose node is gone was pulled out. */
+	if (gone(k, r)) {
+		k->removed = true;
+		return PROTO_ERR_NO_DEVICE;
+	}
 	switch (r) {
 	case FIDO_ERR_PIN_INVALID:
 		if (fido_dev_get_retry_count(k->dev, &k->retries) != FIDO_OK)
@@ -107,7 +149,8 @@ int seckey_make_cred(struct seckey *k, const char *pin, const char *rp_id, const
 	if (r == FIDO_ERR_UNSUPPORTED_ALGORITHM)
 		r = make_one(k, pin, rp_id, user, cdh, COSE_EDDSA, &c);
 	if (r != FIDO_OK)
-		return r == FIDO_ERR_INTERNAL ? PROTO_ERR_NO_DEVICE : map_error(k, r);
+		return r == FIDO_ERR_INTERNAL && !gone(k, r) ? PROTO_ERR_NO_DEVICE
+							     : map_error(k, r);
 	out->alg = fido_cred_type(c) == COSE_EDDSA ? PROTO_COSE_EDDSA : PROTO_COSE_ES256;
 	if (fido_cred_id_len(c) < 1 || fido_cred_id_len(c) > PROTO_CRED_ID_MAX ||
 	    fido_cred_pubkey_len(c) != (out->alg == PROTO_COSE_ES256 ? 64U : 32U)) {
@@ -199,5 +242,5 @@ int seckey_get_assertion(struct seckey *k, const char *pin, const char *rp_id,
 	return PROTO_OK;
 fail:
 	fido_assert_free(&a);
-	return r == FIDO_ERR_INTERNAL ? PROTO_ERR_NO_DEVICE : map_error(k, r);
+	return r == FIDO_ERR_INTERNAL && !gone(k, r) ? PROTO_ERR_NO_DEVICE : map_error(k, r);
 }

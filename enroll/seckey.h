@@ -16,6 +16,9 @@ struct seckey {
 	bool has_pin;
 	bool fido2; /* false: U2F only */
 	int retries;
+	char path[128];  /* its hidraw node ("" for a softkey socket) */
+	char label[128]; /* "NAME (PATH)" when picked among several; else "" */
+	bool removed;    /* it went away during the last request */
 };
 
 /* 0, or -errno with err saying which key could not be opened and why. */
@@ -23,12 +26,15 @@ int seckey_open(struct seckey *k, const char *spec, char err[ERR_LEN]);
 /* Without a spec, the first key found that is not at path skip. */
 int seckey_open_other(struct seckey *k, const char *spec, const char *skip, char err[ERR_LEN]);
 void seckey_close(struct seckey *k);
+/* "Touch your security key" plus which one, when there were several. */
+void seckey_prompt(const struct seckey *k, const char *what);
 /* PIN needed for this key? (a FIDO2 key with a PIN set) */
 bool seckey_wants_pin(const struct seckey *k);
 /*
  * What the key was asked: PROTO_OK, or the client-side enum proto_err that
- * explains it to a person (WRONG_PIN, PIN_BLOCKED, NO_TOUCH, NO_DEVICE,
- * CREDENTIAL_UNKNOWN, UV_REQUIRED), after printing nothing; *retries: PIN
+ * explains it to a person (WRONG_PIN, PIN_BLOCKED, NO_TOUCH, NO_DEVICE
+ * with k->removed when it was pulled out, CREDENTIAL_UNKNOWN, UV_REQUIRED),
+ * after printing nothing; *retries: PIN
  * retries left. The code goes where the gateway's refusals go, to
  * enroll_refused.
  */

@@ -4,7 +4,9 @@
  * activation key, the credentials registered from this machine. Plain
  * `key = value` lines, read strictly and replaced atomically.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,68 @@ int state_split_endpoint(const char *ep, char *host, size_t cap, uint16_t *port)
 	host[hl] = '\0';
 	*port = (uint16_t)p;
 	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int state_pick(struct enroll_opts *o, const char *hint)
+{
+	static const char suffix[] = ".keygate";
+	char names[8][16], list[8 * 18];
+	size_t n = 0, total = 0, len = 0;
+	struct dirent *e;
+	DIR *dir;
+
+	if (o->ifname != NULL)
+		return 0;
+	dir = opendir(o->dir);
+	if (dir == NULL) {
+		if (errno == ENOENT)
+			goto none;
+		fprintf(stderr, "enroll: cannot read %s: %s\n", o->dir, strerror(errno));
+		return -errno;
+	}
+	while ((e = readdir(dir)) != NULL) {
+		size_t l = strlen(e->d_name);
+		char name[NAME_MAX + 1];
+
+		if (l <= sizeof(suffix) - 1 ||
+		    strcmp(e->d_name + l - (sizeof(suffix) - 1), suffix) != 0)
+			continue;
+		memcpy(name, e->d_name, l - (sizeof(suffix) - 1));
+		name[l - (sizeof(suffix) - 1)] = '\0';
+		/* A leftover of an atomic write, or a name no interface has. */
+		if (!opts_ifname_valid(name) || name[0] == '.')
+			continue;
+		if (n < sizeof(names) / sizeof(names[0]))
+			memcpy(names[n++], name, strlen(name) + 1); /* valid: <= 15 */
+		total++;
+	}
+	closedir(dir);
+	if (total == 0)
+		goto none;
+	qsort(names, n, sizeof(names[0]), cmp_names);
+	if (total == 1) {
+		memcpy(o->found_if, names[0], sizeof(o->found_if));
+		o->ifname = o->found_if;
+		return 0;
+	}
+	list[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i > 0 ? ", " : "",
+					names[i]);
+	fprintf(stderr, "enroll: %zu keygate interfaces here (%s%s); name one: %s %s\n", total,
+		list, total > n ? ", ..." : "", hint, names[0]);
+	return -ENOTUNIQ;
+none:
+	fprintf(stderr,
+		"enroll: no keygate interface on this machine (no IF.keygate in %s); run 'enroll "
+		"register URI' first\n",
+		o->dir);
+	return -ENOENT;
 }
 
 static const char *alg_name(int alg)

@@ -35,6 +35,13 @@ struct enroll_state {
 	uint64_t session_end; /* unix seconds, as last heard; 0: none */
 };
 
+/*
+ * Names the interface when the command line did not: the one IF.keygate in
+ * the config dir. 0; -ENOENT when there is none, -ENOTUNIQ when there are
+ * several (a usage error: exit 2), each after one line on stderr. hint is
+ * the command line that would name it, less the name: "enroll up".
+ */
+int state_pick(struct enroll_opts *o, const char *hint);
 int state_load(struct enroll_state *st, const struct enroll_opts *o);
 int state_save(const struct enroll_state *st, const struct enroll_opts *o, bool replace);
 /* "DIR/IF.SUFFIX" into buf. */

@@ -12,7 +12,8 @@
 
 static const char usage[] = "usage: enroll status [IF] [--peer PEER]\n"
 			    "\n"
-			    "Says whether the session of IF (default wg0) is active, how long\n"
+			    "Says whether the session of IF (by default the one keygate\n"
+			    "interface on this machine) is active, how long\n"
 			    "it has left, or why it ended. With --peer, the same for PEER,\n"
 			    "another peer of the same owner (a phone).\n";
 
@@ -27,7 +28,7 @@ int status_main(int argc, char **argv)
 	uint8_t sk[KEY_LEN];
 	int r, status;
 
-	if (enroll_tunnel_load(&o, &st, argc, argv, usage, &status) < 0)
+	if (enroll_tunnel_load(&o, &st, argc, argv, usage, "enroll status", &status) < 0)
 		return status;
 	if (!st.device) {
 		printf("%s: security key registered for %s (its key pair lives elsewhere)\n",

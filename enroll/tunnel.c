@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -149,8 +150,41 @@ static void kick(const struct wg_peer *p)
 	}
 }
 
+/* WireGuard drops a session's keys 180 s after its handshake
+ * (REJECT_AFTER_TIME); a little earlier they may be rekeying. */
+#define KEYS_LIVE_S 170
+
+static bool keys_live(const struct wg_peer *p)
+{
+	struct timespec now;
+
+	if (p->last_handshake.tv_sec == 0)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return now.tv_sec - p->last_handshake.tv_sec < KEYS_LIVE_S &&
+	       now.tv_sec >= p->last_handshake.tv_sec;
+}
+
+/* Only the PSK changes: keys, endpoint and allowed IPs stay as they are. */
+static int set_psk_in_place(const struct enroll_opts *o, const struct wg_peer *p,
+			    const uint8_t psk[KEY_LEN], char err[ERR_LEN])
+{
+	struct wg_device dev = {0};
+	struct wg_peer only = {0};
+	int r;
+
+	snprintf(dev.name, sizeof(dev.name), "%s", o->ifname);
+	memcpy(only.public_key, p->public_key, KEY_LEN);
+	memcpy(only.preshared_key, psk, KEY_LEN);
+	only.flags = WGPEER_HAS_PRESHARED_KEY | WGPEER_UPDATE_ONLY;
+	dev.peers = &only;
+	r = wgipc_set_device(&dev, err);
+	sodium_memzero(&only, sizeof(only));
+	return r;
+}
+
 int tunnel_set_psk(const struct enroll_opts *o, const uint8_t gw_wg_key[KEY_LEN],
-		   const uint8_t psk[KEY_LEN])
+		   const uint8_t psk[KEY_LEN], bool extend)
 {
 	struct wg_device *dev = NULL;
 	struct wg_peer *p;
@@ -169,6 +203,14 @@ int tunnel_set_psk(const struct enroll_opts *o, const uint8_t gw_wg_key[KEY_LEN]
 		fprintf(stderr, "enroll: %s has no gateway peer\n", o->ifname);
 		wg_device_free(&dev);
 		return -ENOENT;
+	}
+	if (extend && keys_live(p)) {
+		r = set_psk_in_place(o, p, psk, err);
+		if (r < 0)
+			fprintf(stderr, "enroll: cannot set the session key on %s: %s\n", o->ifname,
+				err);
+		wg_device_free(&dev);
+		return r;
 	}
 	/* Removing and adding the peer again resets WireGuard's handshake
 	 * timers: a handshake that failed while the gateway kept us disabled

@@ -13,9 +13,14 @@ int tunnel_private_key(const struct enroll_opts *o, uint8_t sk[KEY_LEN]);
 bool tunnel_exists(const struct enroll_opts *o);
 /* wg-quick VERB DIR/IF.conf */
 int tunnel_wg_quick(const struct enroll_opts *o, const char *verb);
-/* The PSK on the gateway's peer (NULL: the only peer), re-added so the
- * handshake starts at once. */
+/*
+ * The PSK on the gateway's peer (NULL: the only peer). A fresh session
+ * re-adds the peer so the handshake starts at once; an extension
+ * (extend: the gateway's session was live before this activation) sets
+ * it in place when the tunnel's keys are live, so nothing in flight
+ * waits for a new handshake: the new PSK takes effect at the next rekey.
+ */
 int tunnel_set_psk(const struct enroll_opts *o, const uint8_t gw_wg_key[KEY_LEN],
-		   const uint8_t psk[KEY_LEN]);
+		   const uint8_t psk[KEY_LEN], bool extend);
 
 #endif

@@ -248,9 +248,10 @@ usage "$ENROLL" down --bogus
 usage "$ENROLL" status a b
 usage "$ENROLL" activate
 usage "$ENROLL" add-key extra
-# Defaults: wg0 in /etc/wireguard (here in WGDIR, where none is).
-refused "wg0" "${E[@]}" status "${X[@]}"
-refused "wg0" "${E[@]}" down "${X[@]}"
+# Defaults: the one keygate interface in /etc/wireguard (here in WGDIR,
+# where none is).
+refused "no keygate interface" "${E[@]}" status "${X[@]}"
+refused "no keygate interface" "${E[@]}" down "${X[@]}"
 
 ok "${E[@]}" register "$URI" --device "$K1" --interface "$LIF" --pin-fd 3 "${X[@]}" 3<<<"$PIN"
 [ "$(stat -c %a "$WGDIR/$LIF.conf")" = 600 ] || fail "register: $LIF.conf is not mode 0600"
@@ -347,7 +348,9 @@ grep -q "ended by enroll down" "$OUT" || fail "$(say "status after down")"
 ok "$VPND" peer add carol-laptop --owner carol -c "$CONF"
 ok "${E[@]}" register "$(cat "$OUT")" --device "$K2" --pin-fd 3 "${X[@]}" 3<<<"$PIN"
 [ -f "$WGDIR/wg0.conf" ] && [ -f "$WGDIR/wg0.keygate" ] || fail "register wrote no wg0.conf"
-ok "${E[@]}" status "${X[@]}"
+ok "${E[@]}" status wg0 "${X[@]}"
+# Two interfaces now: without a name, enroll asks which.
+usage "${E[@]}" status "${X[@]}"
 
 # --- sessions, status ------------------------------------------------------------
 ok vpnd_cmd session open laptop --window 90m

@@ -24,6 +24,7 @@
 #include "skcrypto.h"
 #include "softkey.h"
 #include "state.h"
+#include "uhid.h"
 
 #define MAX_CONNS    16
 #define KEEPALIVE_MS 100
@@ -224,7 +225,8 @@ static int listen_on(const char *path)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: softkey --socket PATH [--alg es256|eddsa] [--pin PIN] [--presence yes|no]\n"
+		"Usage: softkey --socket PATH | --uhid NAME\n"
+		"               [--alg es256|eddsa] [--pin PIN] [--presence yes|no]\n"
 		"               [--state FILE] [--u2f-only] [--pin-protocol 1|2]\n"
 		"               [--touch-delay MS] [--touch-timeout MS] [--frame-timeout MS] [-v]\n"
 		"\n"
@@ -232,7 +234,9 @@ static void usage(FILE *f)
 		"64-byte CTAPHID report per message. For tests only, never a default: its\n"
 		"secrets live in memory or in the --state file, not in hardware.\n"
 		"\n"
-		"  --socket PATH       where to listen (required)\n"
+		"  --socket PATH       where to listen\n"
+		"  --uhid NAME         be a USB key instead: a HID device through /dev/uhid\n"
+		"                      that libfido2 finds and opens by its hidraw node\n"
 		"  --alg ALG           the only algorithm offered (default: es256 and eddsa)\n"
 		"  --pin PIN           the PIN of a key that has none yet\n"
 		"  --presence no       nobody touches the key: requests that need a touch fail\n"
@@ -285,6 +289,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, 's'},
+		{"uhid", required_argument, NULL, 'U'},
 		{"alg", required_argument, NULL, 'a'},
 		{"pin", required_argument, NULL, 'p'},
 		{"presence", required_argument, NULL, 'P'},
@@ -307,7 +312,9 @@ int main(int argc, char **argv)
 	};
 	static struct server s = {.lfd = -1, .cur = -1};
 	struct sigaction sa = {.sa_handler = on_signal};
-	const char *sock = NULL, *pin = NULL;
+	const char *sock = NULL, *pin = NULL, *uhid_name = NULL;
+	struct uhid_dev u = {.fd = -1};
+	char err[ERR_LEN];
 	struct sk_state st;
 	int c, r = 0, ret = 1;
 
@@ -316,6 +323,14 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's':
 			sock = optarg;
+			break;
+		case 'U':
+			if (strlen(optarg) < 1 || strlen(optarg) > 32) {
+				log_error("invalid --uhid '%s': expected a name of 1 to 32 bytes",
+					  optarg);
+				return 2;
+			}
+			uhid_name = optarg;
 			break;
 		case 'a':
 			if (strcmp(optarg, "es256") == 0)
@@ -378,9 +393,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || sock == NULL) {
-		if (sock == NULL)
-			log_error("--socket PATH is required");
+	if (optind != argc || (sock == NULL) == (uhid_name == NULL)) {
+		if (sock == NULL && uhid_name == NULL)
+			log_error("--socket PATH or --uhid NAME is required");
+		else if (optind == argc)
+			log_error("--socket and --uhid exclude each other");
 		else
 			log_error("unexpected argument '%s'", argv[optind]);
 		usage(stderr);
@@ -414,6 +431,17 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (uhid_name != NULL) {
+		if (uhid_create(&u, &s.sk, uhid_name, 0x000b, &stopping, err) < 0) {
+			log_error("%s", err);
+			goto out;
+		}
+		log_info("plugged in as HID device 'keygate softkey %s'", uhid_name);
+		if (uhid_serve(&u) == 0)
+			ret = 0;
+		uhid_destroy(&u);
+		goto out;
+	}
 	if ((s.lfd = listen_on(sock)) < 0)
 		goto out;
 	log_debug("listening on %s", sock);

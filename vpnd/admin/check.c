@@ -176,7 +176,7 @@ static void check_firewall(const struct check_opts *o, struct check_fw *f)
 		return;
 	}
 	for (int i = 0; i < r.n && i < FIREWALL_REPORT_LINES; i++) {
-		snprintf(line, sizeof(line), "table inet " FIREWALL_TABLE ": %s%s", r.line[i],
+		snprintf(line, sizeof(line), "%s%s", r.line[i],
 			 i == 0 ? " (vpnd restores it within a second while it runs)" : "");
 		fw_note(f, line);
 	}

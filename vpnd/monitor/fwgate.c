@@ -104,8 +104,9 @@ int fwgate_start(struct vpnd *d)
 		 * about the time vpnd was away. */
 		ret = reconcile(d, FIREWALL_SESSION_KEEP_IDLE, err);
 	} else if (ret > 0) {
-		log_info("table inet " FIREWALL_TABLE ": %s; installing it", r.line[0]);
 		ret = reinstall(d, err);
+		if (ret == 0)
+			log_info("installed table inet " FIREWALL_TABLE " (found: %s)", r.line[0]);
 	}
 	if (ret < 0) {
 		firewall_destroy(&d->fw);

@@ -5,6 +5,7 @@
  * then: median time to load the registry, resident memory after loading
  * it and the sessions, and the bookkeeping cost of ending 10,000 sessions
  * whose deadline is the same instant. Prints "name value unit" lines.
+ * BENCH_SCALE=N divides the peers and sessions by N (bench/run --quick).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 static uint64_t first_end_s = 3600;
+static int n_peers = PEERS, n_sessions = SESSIONS;
 
 static void make_state(const char *dir, const struct ipaddr *net)
 {
@@ -70,7 +72,7 @@ static void make_state(const char *dir, const struct ipaddr *net)
 		registry_owner_add(r, name, NULL);
 	}
 	session_init(&ss);
-	for (int i = 0; i < PEERS; i++) {
+	for (int i = 0; i < n_peers; i++) {
 		struct reg_peer t = {.window = REG_INHERIT, .idle = REG_INHERIT}, *p;
 		char oname[32];
 
@@ -83,7 +85,7 @@ static void make_state(const char *dir, const struct ipaddr *net)
 			fprintf(stderr, "%s\n", err);
 			exit(1);
 		}
-		if (i < SESSIONS) {
+		if (i < n_sessions) {
 			struct session_req q = {.name = p->name,
 						.owner = oname,
 						.key = p->key,
@@ -117,6 +119,10 @@ int main(int argc, char **argv)
 	uint64_t when;
 
 	key_init();
+	if (getenv("BENCH_SCALE") != NULL && atoi(getenv("BENCH_SCALE")) > 1) {
+		n_peers = PEERS / atoi(getenv("BENCH_SCALE"));
+		n_sessions = SESSIONS / atoi(getenv("BENCH_SCALE"));
+	}
 	ipaddr_parse(&net, "10.64.0.1/10", true);
 	if (argc == 3) {
 		/* bench-registry DIR SECONDS: only write the state for bench/run. */

@@ -71,7 +71,7 @@ struct vpnd {
 	struct notify *notify;        /* systemd's readiness and watchdog (notify.h) */
 	struct firewall *fw;          /* table inet keygate (fwgate.h); NULL: Enforce = no
 				       * and the kernel would not take it */
-	struct loop_source *fw_timer; /* the table's self-check, once a second */
+	struct loop_source *fw_timer; /* the table's self-check, twice a second */
 	bool fw_dirty;                /* removing ended sessions' elements failed: reconcile */
 };
 

@@ -4,7 +4,7 @@
  * in step with vpnd's sessions. gate.c puts a peer on the interface and
  * its addresses in the window sets; either wall alone keeps mail closed
  * outside a window. The table is installed before vpnd serves, checked
- * once a second (and restored when it was changed behind vpnd's back), and
+ * twice a second (and restored when it was changed behind vpnd's back), and
  * never removed: when vpnd stops, windows and idle timeouts still end in
  * the kernel.
  *
@@ -28,7 +28,7 @@
  * elements (idleness that ran out while vpnd was down stays run out); any
  * other table is replaced. 0, or -errno after one line logged: vpnd must
  * not start (Enforce = no turns that into one loud warning and 0). Arms
- * the self-check, once a second. */
+ * the self-check, twice a second. */
 int fwgate_start(struct vpnd *d);
 /* Closes the handle; the table stays. */
 void fwgate_stop(struct vpnd *d);

@@ -73,6 +73,8 @@ struct vpnd {
 				       * and the kernel would not take it */
 	struct loop_source *fw_timer; /* the table's self-check, twice a second */
 	bool fw_dirty;                /* removing ended sessions' elements failed: reconcile */
+	bool fw_clean;                /* the table checked clean at nf_tables generation fw_gen */
+	uint32_t fw_gen;
 };
 
 /* Saves the registry; logs and returns -errno on failure. */

@@ -116,7 +116,7 @@ must vpnd_cmd session kill laptop
 # The table deleted just before the open: the self-check (twice a second)
 # must not have put it back yet, so try a few times.
 refused=0
-for try in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	wait_for 2 table || fail "vpnd did not restore the table"
 	must in_ns gw nft delete table inet keygate
 	if ! out=$(vpnd_cmd session open laptop 2>&1); then

@@ -11,7 +11,9 @@
 #include "gateway/conf.h"
 #include "base/duration.h"
 
-enum conf_section { SEC_NONE, SEC_INTERFACE, SEC_SESSIONS, SEC_DAEMON };
+enum conf_section { SEC_NONE, SEC_INTERFACE, SEC_SESSIONS, SEC_DAEMON, SEC_FIREWALL };
+
+static const uint16_t default_fw_ports[] = {110, 143, 465, 587, 993, 995};
 
 struct conf_ctx {
 	struct conf *c;
@@ -122,7 +124,9 @@ static int parse_addresses(struct conf_ctx *x, const char *v)
 	return 0;
 }
 
-static int parse_mail_ports(struct conf_ctx *x, const char *v)
+/* "587, 465": into ports[] (CONF_MAX_MAIL_PORTS); dup false refuses a
+ * port given twice (the firewall's set holds each once). */
+static int parse_mail_ports(struct conf_ctx *x, const char *v, uint16_t *ports, int *n, bool dup)
 {
 	char buf[512];
 	char *save = NULL, *tok;
@@ -130,14 +134,20 @@ static int parse_mail_ports(struct conf_ctx *x, const char *v)
 	if (strlen(v) >= sizeof(buf))
 		return conf_fail(x, "mail ports", v, "too long");
 	strcpy(buf, v);
+	*n = 0;
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 		tok = text_trim(tok);
-		if (x->c->n_mail_ports == CONF_MAX_MAIL_PORTS)
+		if (*n == CONF_MAX_MAIL_PORTS)
 			return conf_fail(x, "mail port", tok, "too many ports");
-		if (parse_port(&x->c->mail_ports[x->c->n_mail_ports], tok) < 0)
+		if (parse_port(&ports[*n], tok) < 0)
 			return conf_fail(x, "mail port", tok, "expected 1 to 65535");
-		x->c->n_mail_ports++;
+		for (int i = 0; !dup && i < *n; i++)
+			if (ports[i] == ports[*n])
+				return conf_fail(x, "mail port", tok, "given twice");
+		(*n)++;
 	}
+	if (*n == 0)
+		return conf_fail(x, "mail ports", v, "expected ports, as 143, 993");
 	return 0;
 }
 
@@ -153,6 +163,19 @@ static int parse_rate(struct conf_ctx *x, const char *v)
 		return conf_fail(x, "activation rate", v, "expected 1 to 1000000 a second");
 	x->c->activation_rate = (uint32_t)n;
 	return 0;
+}
+
+static int parse_yes_no(struct conf_ctx *x, const char *what, const char *v, bool *out)
+{
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0) {
+		*out = true;
+		return 0;
+	}
+	if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0) {
+		*out = false;
+		return 0;
+	}
+	return conf_fail(x, what, v, "expected yes or no");
 }
 
 static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, const char *v)
@@ -176,6 +199,8 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 		{SEC_INTERFACE, "MailPorts"},
 		{SEC_DAEMON, "ChildUser"},
 		{SEC_DAEMON, "ActivationRate"},
+		{SEC_FIREWALL, "MailPorts"},
+		{SEC_FIREWALL, "Enforce"},
 	};
 	struct conf *c = x->c;
 	unsigned i;
@@ -238,11 +263,15 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 	case 11:
 		return copy_path(x, c->audit_log, "audit log", v);
 	case 12:
-		return parse_mail_ports(x, v);
+		return parse_mail_ports(x, v, c->mail_ports, &c->n_mail_ports, true);
 	case 13:
 		return parse_user(x, v);
-	default:
+	case 14:
 		return parse_rate(x, v);
+	case 15:
+		return parse_mail_ports(x, v, c->fw_ports, &c->n_fw_ports, false);
+	default:
+		return parse_yes_no(x, "Enforce", v, &c->fw_enforce);
 	}
 }
 
@@ -262,9 +291,12 @@ static int conf_line(struct conf_ctx *x, char *line, enum conf_section *sec)
 			*sec = SEC_SESSIONS;
 		else if (strcasecmp(line, "[Daemon]") == 0)
 			*sec = SEC_DAEMON;
+		else if (strcasecmp(line, "[Firewall]") == 0)
+			*sec = SEC_FIREWALL;
 		else
-			return conf_fail(x, "section", line,
-					 "expected [Interface], [Sessions] or [Daemon]");
+			return conf_fail(
+				x, "section", line,
+				"expected [Interface], [Sessions], [Daemon] or [Firewall]");
 		return 0;
 	}
 	eq = strchr(line, '=');
@@ -292,6 +324,9 @@ static void conf_defaults(struct conf *c)
 	c->activation_rate = CONF_DEFAULT_ACTIVATION_RATE;
 	strcpy(c->state_dir, CONF_DEFAULT_STATE_DIR);
 	strcpy(c->child_user, CONF_DEFAULT_CHILD_USER);
+	c->n_fw_ports = (int)(sizeof(default_fw_ports) / sizeof(default_fw_ports[0]));
+	memcpy(c->fw_ports, default_fw_ports, sizeof(default_fw_ports));
+	c->fw_enforce = true;
 }
 
 int conf_parse(struct conf *c, const char *text, size_t len, const char *name, char err[ERR_LEN])

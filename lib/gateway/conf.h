@@ -47,6 +47,11 @@ struct conf {
 	/* More ports than IMAP/POP3 that `vpnd check` wants on the tunnel only. */
 	uint16_t mail_ports[CONF_MAX_MAIL_PORTS];
 	int n_mail_ports;
+	/* [Firewall]: the ports of vpnd's nftables wall (default 110, 143, 465,
+	 * 587, 993, 995), and whether vpnd refuses to run without the wall. */
+	uint16_t fw_ports[CONF_MAX_MAIL_PORTS];
+	int n_fw_ports;
+	bool fw_enforce;
 	/* [Sessions]: seconds; idle 0 is off */
 	uint64_t window;
 	uint64_t idle;

@@ -5,7 +5,9 @@
 # pings through; session kill takes it off; a short window ends within a
 # second of its deadline, an idle timeout ends it after no handshake (read
 # over netlink) for that long; kill -9 and a start past the window removes the
-# peer before serving, a start inside the window keeps session and peer.
+# peer before serving, a start inside the window keeps session and peer;
+# after kill -9 inside a window, its end stops the pings in the kernel
+# (vpnd's nftables table), with the peer still on the interface.
 # shellcheck source=vmlib.sh
 . "$SRC/tests/kernel/vmlib.sh"
 # A failure shows what vpnd said: its log lives in the VM only.
@@ -140,6 +142,42 @@ done
 log "window 3 s: peer gone $late s after session open returned"
 grep -q 'event=session-end peer=laptop owner=alice reason=expired' "$LOG" ||
 	fail "no audit line for the expiry"
+
+# --- kill -9 inside a window: the kernel's table ends it on time -------------
+# vpnd's nftables table (nf_tables, loaded by run-vm) holds with no vpnd:
+# pings through the tunnel pass until the window's end and stop within a
+# second of it, while the peer is still on the interface. The window is
+# longer than 3 s here: a handshake under TCG takes a while.
+wall_try() {
+	local t0 t1 t end=""
+	t0=$(now)
+	must vpnd_cmd session open laptop --window 6s >/dev/null
+	t1=$(now)
+	laptop_reaches_gw 4 || fail "kill -9: no ping through the tunnel inside the window"
+	vpnd_stop KILL
+	while :; do
+		t=$(now)
+		can_ping laptop 10.77.0.1 || break
+		awk -v a="$t" -v b="$t0" 'BEGIN { exit !(a - b < 12) }' ||
+			fail "kill -9: pings still pass 6 s after the window's end"
+	done
+	has_laptop || fail "kill -9: the peer left the interface: not the kernel's doing"
+	# Refused from t on: not before t0 + 6 - 0.3, not later than t1 + 6 + 1.
+	early=$(awk -v t="$t" -v a="$t0" 'BEGIN { printf "%.2f", t - a - 6 }')
+	late=$(awk -v t="$t" -v b="$t1" 'BEGIN { printf "%.2f", t - b - 6 }')
+	awk -v e="$early" 'BEGIN { exit !(e >= -0.3) }' ||
+		fail "kill -9: pings refused $early s before the window's end"
+	awk -v l="$late" 'BEGIN { exit !(l < 1.0) }'
+}
+for try in 1 2 3; do
+	if wall_try; then break; fi
+	log "try $try: pings refused $late s after the window's end"
+	[ "$try" = 3 ] && fail "pings were refused a second or more late 3 times out of 3"
+	vpnd_start
+done
+log "kill -9 in a 6 s window: pings refused $late s after its end, the peer still on"
+vpnd_start
+has_laptop && fail "the restarted vpnd kept the peer of the ended window"
 
 # --- kill -9 and a start past the window: fail closed -------------------------
 must vpnd_cmd session open laptop --window 3s >/dev/null

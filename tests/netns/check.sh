@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: ISC
 # vpnd check against a real dovecot: on 0.0.0.0/:: it names every mail
 # listener with its fix and exits 1; on the tunnel addresses (plus loopback)
-# only it exits 0. A veth to a second namespace stands for the tunnel (no
+# only, with vpnd's table in place, it exits 0. A veth to a second namespace stands for the tunnel (no
 # dummy links on every kernel); the check only looks at addresses.
 . "$(dirname "$0")/lib.sh"
 . "$SRC/tests/netns/dovecot.sh"
@@ -51,8 +51,17 @@ dovecot_start gw mail '10.77.0.1, fd77::1, 127.0.0.1'
 mail_client peer mail imaps 10.77.0.1 --expect-subject "exposed $RUN_ID" >/dev/null ||
 	fail "dovecot on 10.77.0.1 should serve the tunnel side"
 mail_none_reachable internet mail 192.0.2.1
+# With a conf, check also wants vpnd's table (tests/netns/wall.sh); no vpnd
+# runs here, so it is missing until kg-fwtool installs it as vpnd would.
+run_check -c "$conf"
+[ "$rc" -eq 1 ] || fail "check: exit $rc without table inet keygate, want 1"
+grep -qx 'firewall: table inet keygate is missing.*' <<<"$out" ||
+	fail "check does not name the missing table"
+must in_ns gw "$BUILD/tests/tools/kg-fwtool" --nets 10.77.0.1/24,fd77::1/64 "$tun_if" install
 run_check -c "$conf"
 [ "$rc" -eq 0 ] || fail "check: exit $rc with dovecot on the tunnel only, want 0"
+grep -qx 'ok: table inet keygate is as vpnd installs it' <<<"$out" ||
+	fail "check does not report the table as it must be"
 grep -q '^ok: 12 mail listeners' <<<"$out" || fail "check should count 12 mail listeners"
 run_check --address 10.77.0.1 --address fd77::1
 [ "$rc" -eq 0 ] || fail "check --address: exit $rc with dovecot on the tunnel only, want 0"

@@ -77,16 +77,6 @@ story_outsider_route() {
 	in_ns internet ip route add 10.77.0.0/24 via "$GW_PUB"
 }
 
-# The admin guide's second wall (contrib/nftables/keygate.nft) on the
-# gateway, for its WireGuard interface: Linux answers on any local address
-# whatever interface a packet came in on, so dovecot bound to the tunnel
-# address alone does not stop that outsider.
-story_wall() {
-	sed "s/^define KG_TUNNEL_IF = .*/define KG_TUNNEL_IF = \"$GW_IF\"/" \
-		"$SRC/contrib/nftables/keygate.nft" >"$NET_TMP/keygate.nft"
-	in_ns gateway nft -f "$NET_TMP/keygate.nft"
-}
-
 # Where vpnd and its config are: sets VPND and CONF.
 story_vpnd_paths() {
 	VPND=$(prog vpnd)

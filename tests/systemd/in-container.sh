@@ -140,19 +140,41 @@ on_if "$LONG" && on_if "$SHORT" || fail "a peer left $IF while vpnd was stopped"
 [ "${EPOCHREALTIME/./}" -lt "$short_end" ] ||
 	fail "setup: short's window ended before it could be checked (too slow)"
 
-# TODO(issue 13, item 1): once vpnd installs the nftables table inet
-# keygate, assert here that short's address leaves the window set within a
-# second of its end while vpnd is stopped (nft list set inet keygate ...),
-# and that long's stays. The lead wires this when the firewall lands.
+# The kernel's wall, table inet keygate, stays when vpnd stops: short's
+# address leaves the window set within a second of its window's end with
+# no vpnd at all, and long's stays. (Whether mail is then refused is
+# tests/netns/wall-down.sh's; here the set is the proof.)
+# window_has ADDR: ADDR is an element of one of the window sets.
+window_has() {
+	local t w
+	t=$(nft list table inet keygate) || return 2
+	w=$(awk '/^\tset /{ w = ($2 ~ /^window/) } w' <<<"$t")
+	grep -qF "$1 " <<<"$w"
+}
 windows_end_while_stopped() {
-	log "TODO: windows ending on time while vpnd is stopped (needs the nftables table)"
-	echo "TODO: windows ending on time while vpnd is stopped" >>"$OUT/todo"
+	local gone late
+	nft list table inet keygate >/dev/null || fail "no table inet keygate after systemctl stop"
+	window_has 10.77.0.3 || fail "short's address is in no window set after systemctl stop"
+	while window_has 10.77.0.3; do
+		[ "${EPOCHREALTIME/./}" -lt $((short_end + 3000000)) ] ||
+			fail "short's address is still in a window set 3 s after its window ended"
+		sleep 0.05
+	done
+	gone=${EPOCHREALTIME/./}
+	late=$(((gone - short_end) / 1000))
+	[ "$late" -le 1000 ] && [ "$late" -ge -300 ] ||
+		fail "short's address left the window set ${late} ms after its end"
+	window_has 10.77.0.2 || fail "long's address left the window set while vpnd was stopped"
+	log "vpnd stopped: short's address left the kernel's window set ${late} ms after its window's end (negative: before); long's stays"
 }
 windows_end_while_stopped
 
-# Behind vpnd's back, long's peer leaves the interface: a start must put it
-# back (its window is still open), and take short's off (its window ended).
+# Behind vpnd's back, long's peer leaves the interface and its address the
+# window set: a start must put both back (its window is still open), and
+# take short's peer off (its window ended).
 wg set "$IF" peer "$LONG" remove
+nft delete element inet keygate window4_1800s '{ 10.77.0.2 }' ||
+	fail "cannot delete long's element from window4_1800s"
 until [ "${EPOCHREALTIME/./}" -ge $((short_end + 1000000)) ]; do sleep 0.2; done
 on_if "$SHORT" || fail "short's peer left $IF while vpnd was stopped"
 systemctl start "$UNIT" || fail "systemctl start $UNIT"
@@ -160,9 +182,11 @@ run_since=${EPOCHREALTIME/./}
 is_running || fail "systemctl start returned with $UNIT $(state)"
 on_if "$LONG" || fail "systemctl start did not put back the peer of a live session"
 on_if "$SHORT" && fail "systemctl start kept the peer of a session whose window ended while stopped"
+window_has 10.77.0.2 || fail "systemctl start did not put long's address back in its window set"
+window_has 10.77.0.3 && fail "systemctl start put short's address back in a window set"
 vpnd_cmd session list | grep -q long || fail "long's session is gone after the start"
 vpnd_cmd session list | grep -q short && fail "short's session survived its window"
-log "systemctl start reconciled: the live session's peer is back, the ended one's gone"
+log "systemctl start reconciled: the live session's peer and window element are back, the ended one's gone"
 
 # --- Reload: RELOADING=1, then READY=1 -----------------------------------
 pid=$(mainpid)

@@ -127,6 +127,38 @@ static void child_user(void **state)
 		     NULL);
 }
 
+static void firewall_section(void **state)
+{
+	static const uint16_t defaults[] = {110, 143, 465, 587, 993, 995};
+	char text[2048], err[ERR_LEN];
+	struct conf c;
+
+	assert_int_equal(conf_parse(&c, good, strlen(good), "vpnd.conf", err), 0);
+	assert_true(c.fw_enforce);
+	assert_int_equal(c.n_fw_ports, 6);
+	assert_memory_equal(c.fw_ports, defaults, sizeof(defaults));
+	conf_finish(&c);
+	snprintf(text, sizeof(text), "%s[Firewall]\nMailPorts = 143, 4190\nEnforce = no\n", good);
+	assert_int_equal(conf_parse(&c, text, strlen(text), "vpnd.conf", err), 0);
+	assert_false(c.fw_enforce);
+	assert_int_equal(c.n_fw_ports, 2);
+	assert_int_equal(c.fw_ports[0], 143);
+	assert_int_equal(c.fw_ports[1], 4190);
+	assert_int_equal(c.n_mail_ports, 2); /* [Interface] MailPorts stays apart */
+	conf_finish(&c);
+	expect_error(12, "[Firewall]\nMailPorts = 143, x", "invalid mail port 'x' at vpnd.conf:13",
+		     "expected 1 to 65535");
+	expect_error(12, "[Firewall]\nMailPorts = 143, 143",
+		     "invalid mail port '143' at vpnd.conf:13", "given twice");
+	expect_error(12, "[Firewall]\nEnforce = maybe", "invalid Enforce 'maybe' at vpnd.conf:13",
+		     "expected yes or no");
+	expect_error(12, "[Firewall]\nEnforce = no\nEnforce = yes",
+		     "duplicate key 'Enforce' at vpnd.conf:14", NULL);
+	expect_error(12, "[Firewall]\nWindow = 1h", "unknown key 'Window' at vpnd.conf:13", NULL);
+	expect_error(12, "[Firewal]", "invalid section '[Firewal]' at vpnd.conf:12",
+		     "[Daemon] or [Firewall]");
+}
+
 static void durations(void **state)
 {
 	uint64_t s;
@@ -167,9 +199,9 @@ static void durations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_good), cmocka_unit_test(names_line_and_value),
-		cmocka_unit_test(child_user),  cmocka_unit_test(key_outside_section),
-		cmocka_unit_test(durations),
+		cmocka_unit_test(parses_good),         cmocka_unit_test(names_line_and_value),
+		cmocka_unit_test(child_user),          cmocka_unit_test(firewall_section),
+		cmocka_unit_test(key_outside_section), cmocka_unit_test(durations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,9 @@
 /*
  * vpnd check: exit 1 and name every IMAP/POP3 listener (and every port the
  * conf adds) that is reachable on a non-tunnel address, with the setting
- * that fixes it. Reads the kernel's socket table directly, so it works
- * whether or not the daemon runs.
+ * that fixes it; and, with a conf, every difference between vpnd's
+ * nftables table and what vpnd installs (monitor/firewall_check.h). Reads
+ * the kernel directly, so it works whether or not the daemon runs.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +18,8 @@
 #include "admin/exposure.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "monitor/firewall_check.h"
+#include "monitor/fwconf.h"
 
 #define CHECK_MAX_TUNNEL 16
 
@@ -26,6 +29,16 @@ struct check_opts {
 	uint16_t ports[EXPOSURE_MAX_PORTS];
 	size_t nports;
 	int json, procfs;
+	bool have_fw; /* a conf was read: its table is checked too */
+	bool fw_enforce;
+	struct firewall_config fw;
+};
+
+/* The table's findings: each line one problem. */
+struct check_fw {
+	bool checked;
+	int n;
+	char line[FIREWALL_REPORT_LINES + 1][FIREWALL_REPORT_LEN + ERR_LEN];
 };
 
 static void check_usage(FILE *f)
@@ -33,8 +46,11 @@ static void check_usage(FILE *f)
 	fprintf(f,
 		"Usage: vpnd check [-c CONF] [--address CIDR]... [--port N]... [--json]\n"
 		"  Exits 1 naming every IMAP/POP3 listener (143, 993, 110, 995 and the\n"
-		"  conf's MailPorts) reachable on an address other than the tunnel's.\n"
-		"  -c CONF          read [Interface] Address and MailPorts (default %s)\n"
+		"  conf's MailPorts) reachable on an address other than the tunnel's,\n"
+		"  and, with a conf, every difference of table inet keygate from what\n"
+		"  vpnd installs (root: reading nftables needs CAP_NET_ADMIN).\n"
+		"  -c CONF          read [Interface] Address and MailPorts, [Firewall]\n"
+		"                   (default %s)\n"
 		"  --address CIDR   a tunnel address (repeatable; replaces the conf's)\n"
 		"  --port N         one more mail port (repeatable)\n"
 		"  --json           machine-readable output\n"
@@ -95,7 +111,7 @@ static int add_ports(struct check_opts *o, const char *list, const char *where)
 	return 0;
 }
 
-/* [Interface] Address and MailPorts of vpnd.conf. */
+/* [Interface] Address and MailPorts, [Firewall] of vpnd.conf. */
 static int read_conf(struct check_opts *o, const char *path, int want_addr)
 {
 	char err[ERR_LEN];
@@ -106,6 +122,16 @@ static int read_conf(struct check_opts *o, const char *path, int want_addr)
 		log_error("%s", err);
 		return ret;
 	}
+	if (fwconf_init(&o->fw, &c, err) < 0) {
+		log_error("%s", err);
+		conf_finish(&c);
+		return -EINVAL;
+	}
+	o->have_fw = true;
+	o->fw_enforce = c.fw_enforce;
+	/* The wall's ports should not listen outside the tunnel either. */
+	for (int i = 0; i < c.n_fw_ports && o->nports < EXPOSURE_MAX_PORTS; i++)
+		o->ports[o->nports++] = c.fw_ports[i];
 	for (int i = 0; want_addr && i < c.n_addresses && o->ntunnel < CHECK_MAX_TUNNEL; i++) {
 		struct exposure_addr *t = &o->tunnel[o->ntunnel++];
 
@@ -119,15 +145,63 @@ static int read_conf(struct check_opts *o, const char *path, int want_addr)
 	return 0;
 }
 
-static int report_json(const struct check_opts *o, const struct exposure_list *bad, size_t nmail)
+static void fw_note(struct check_fw *f, const char *what)
+{
+	if (f->n <= FIREWALL_REPORT_LINES)
+		snprintf(f->line[f->n], sizeof(f->line[f->n]), "%s", what);
+	f->n++;
+}
+
+/* Table inet keygate against what vpnd installs for this conf. */
+static void check_firewall(const struct check_opts *o, struct check_fw *f)
+{
+	struct firewall *fw = NULL;
+	struct firewall_report r;
+	char err[ERR_LEN], line[FIREWALL_REPORT_LEN + 64];
+	int n;
+
+	memset(f, 0, sizeof(*f));
+	if (!o->have_fw)
+		return;
+	f->checked = true;
+	if (!o->fw_enforce)
+		fw_note(f, "[Firewall] Enforce = no: vpnd may run without its kernel wall "
+			   "(unsafe); set Enforce = yes");
+	n = firewall_create(&fw, &o->fw, err);
+	if (n == 0)
+		n = firewall_check(fw, &r, err);
+	firewall_destroy(&fw);
+	if (n < 0) {
+		fw_note(f, err);
+		return;
+	}
+	for (int i = 0; i < r.n && i < FIREWALL_REPORT_LINES; i++) {
+		snprintf(line, sizeof(line), "%s%s", r.line[i],
+			 i == 0 ? " (vpnd restores it within a second while it runs)" : "");
+		fw_note(f, line);
+	}
+	if (r.n > FIREWALL_REPORT_LINES)
+		fw_note(f, "table inet " FIREWALL_TABLE ": more differences");
+}
+
+static int report_json(const struct check_opts *o, const struct exposure_list *bad, size_t nmail,
+		       const struct check_fw *f)
 {
 	char line[512], ep[64];
 	struct strbuf sb;
 	int ret = 0;
 
 	strbuf_init(&sb);
-	strbuf_printf(&sb, "{\"ok\": %s, \"mail_listeners\": %zu, \"exposed\": [",
-		      bad->count == 0 ? "true" : "false", nmail);
+	strbuf_printf(&sb,
+		      "{\"ok\": %s, \"mail_listeners\": %zu, \"firewall\": {\"checked\": %s, "
+		      "\"ok\": %s, \"problems\": [",
+		      bad->count == 0 && f->n == 0 ? "true" : "false", nmail,
+		      f->checked ? "true" : "false", f->n == 0 ? "true" : "false");
+	for (int i = 0; i < f->n && i <= FIREWALL_REPORT_LINES; i++) {
+		strbuf_puts(&sb, i == 0 ? "" : ", ");
+		strbuf_json_ascii(&sb, f->line[i]);
+	}
+	strbuf_puts(&sb, "]}, \"exposed\": [");
 	for (size_t i = 0; i < bad->count; i++) {
 		exposure_format_endpoint(&bad->items[i], ep, sizeof(ep));
 		exposure_describe(&bad->items[i], o->tunnel, o->ntunnel, line, sizeof(line));
@@ -148,12 +222,13 @@ static int report_json(const struct check_opts *o, const struct exposure_list *b
 	return ret;
 }
 
-static int report(const struct check_opts *o, const struct exposure_list *bad, size_t nmail)
+static int report(const struct check_opts *o, const struct exposure_list *bad, size_t nmail,
+		  const struct check_fw *f)
 {
 	char line[512];
 
 	if (o->json)
-		return report_json(o, bad, nmail);
+		return report_json(o, bad, nmail, f);
 	for (size_t i = 0; i < bad->count; i++) {
 		exposure_describe(&bad->items[i], o->tunnel, o->ntunnel, line, sizeof(line));
 		printf("%s\n", line);
@@ -161,6 +236,10 @@ static int report(const struct check_opts *o, const struct exposure_list *bad, s
 	if (bad->count == 0)
 		printf("ok: %zu mail listener%s, none reachable outside the tunnel\n", nmail,
 		       nmail == 1 ? "" : "s");
+	for (int i = 0; i < f->n && i <= FIREWALL_REPORT_LINES; i++)
+		printf("firewall: %s\n", f->line[i]);
+	if (f->checked && f->n == 0)
+		printf("ok: table inet " FIREWALL_TABLE " is as vpnd installs it\n");
 	return 0;
 }
 
@@ -230,6 +309,7 @@ int check_main(int argc, char **argv)
 {
 	struct exposure_list all = {0}, bad = {0};
 	struct check_opts o = {0};
+	struct check_fw f;
 	size_t nmail = 0;
 	int ret, status;
 
@@ -251,7 +331,8 @@ int check_main(int argc, char **argv)
 		goto fail;
 	}
 	exposure_name_owners(&bad, "/proc");
-	ret = report(&o, &bad, nmail);
+	check_firewall(&o, &f);
+	ret = report(&o, &bad, nmail, &f);
 	if (ret < 0) {
 		log_error("check: %s", strerror(-ret));
 		goto fail;
@@ -260,7 +341,9 @@ int check_main(int argc, char **argv)
 	if (bad.count > 0)
 		log_error("%zu mail listener%s reachable outside the tunnel", bad.count,
 			  bad.count == 1 ? "" : "s");
-	ret = bad.count > 0 ? 1 : 0;
+	if (f.n > 0)
+		log_error("the kernel wall (table inet " FIREWALL_TABLE ") is not as it must be");
+	ret = bad.count > 0 || f.n > 0 ? 1 : 0;
 fail:
 	exposure_list_finish(&all);
 	exposure_list_finish(&bad);

@@ -18,7 +18,9 @@
  *   verify.c       assertion checks: verifiers, spent challenges
  *   lockout.c, assertion.c, actport.c
  *   gate.c         sessions on the interface, their timer
+ *   fwgate.c       sessions in the kernel's table; its self-check
  *   iface.c        the interface at start: reconcile, configure
+ *   fwconf.c, firewall*.c  the nftables table (firewall.h)
  *   ends.c, daemon.c, drop.c, audit.c, loop.c, notify.c, rtnl.c
  *   state/ (registry, sessions), common/, lib/
  */
@@ -44,6 +46,7 @@ struct lockout;
 struct verify;
 struct privsep;
 struct notify;
+struct firewall;
 
 struct vpnd {
 	struct conf conf;
@@ -64,13 +67,19 @@ struct vpnd {
 	bool sweep; /* removing ended peers failed: retry iface_reconcile each second */
 	bool quit;
 	int64_t started_wall;
-	uint64_t refused;        /* control requests refused */
-	struct ends *ends;       /* how sessions ended, for STATUS (ends.h) */
-	struct lockout *lockout; /* credentials locked after failures (lockout.h) */
-	struct verify *verify;   /* the assertion checks' caches (verify.h) */
-	struct privsep *privsep; /* the network child (privsep.h) */
-	struct notify *notify;   /* systemd's readiness and watchdog (notify.h) */
-	struct actport *actport; /* the activation keys (actport.h) */
+	uint64_t refused;             /* control requests refused */
+	struct ends *ends;            /* how sessions ended, for STATUS (ends.h) */
+	struct lockout *lockout;      /* credentials locked after failures (lockout.h) */
+	struct verify *verify;        /* the assertion checks' caches (verify.h) */
+	struct privsep *privsep;      /* the network child (privsep.h) */
+	struct notify *notify;        /* systemd's readiness and watchdog (notify.h) */
+	struct actport *actport;      /* the activation keys (actport.h) */
+	struct firewall *fw;          /* table inet keygate (fwgate.h); NULL: Enforce = no
+				       * and the kernel would not take it */
+	struct loop_source *fw_timer; /* the table's self-check, twice a second */
+	bool fw_dirty;                /* removing ended sessions' elements failed: reconcile */
+	bool fw_clean;                /* the table checked clean at nf_tables generation fw_gen */
+	uint32_t fw_gen;
 };
 
 /* Saves the registry; logs and returns -errno on failure. */

@@ -134,6 +134,13 @@ int firewall_install(struct firewall *fw, char err[ERR_LEN]);
 /* Deletes the table if it is there (tests, an explicit uninstall). */
 int firewall_remove(struct firewall *fw, char err[ERR_LEN]);
 
+/* The network namespace's nf_tables generation: it changes with every
+ * transaction committed to any table (ours too), not with what packets do
+ * to dynamic sets. Equal to a value read before a clean firewall_check,
+ * nothing has changed since: vpnd's self-check skips the full read then.
+ * 0 or -errno. */
+int firewall_generation(struct firewall *fw, uint32_t *gen);
+
 /* One line in err for ret (a negative errno) of an nf_tables operation,
  * naming `what`; returns ret. Shared by the firewall's modules. */
 int firewall_error(char err[ERR_LEN], int ret, const char *what);

@@ -17,6 +17,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
 #include "monitor/firewall_nl.h"
@@ -67,7 +68,11 @@ static int msg_one(struct firewall_nl_reply *r, const struct nlmsghdr *nlh)
 	if (paylen < sizeof(struct nfgenmsg))
 		return -EBADMSG;
 	const struct nfgenmsg *g = (const void *)((const uint8_t *)nlh + NLMSG_HDRLEN);
-	if (g->nfgen_family != NFPROTO_INET || g->version != NFNETLINK_V0)
+	/* Ours are all inet, but the generation, which belongs to no family. */
+	uint8_t family = nlh->nlmsg_type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWGEN)
+				 ? NFPROTO_UNSPEC
+				 : NFPROTO_INET;
+	if (g->nfgen_family != family || g->version != NFNETLINK_V0)
 		return -EPROTO;
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		r->interrupted = true;

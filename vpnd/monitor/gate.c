@@ -10,7 +10,15 @@
  * timer then sweeps the interface every second (iface_reconcile) until
  * every peer without a session is gone.
  *
- * Below ops.c and the control handlers; above iface.c and ends.c.
+ * The second wall (fwgate.h) moves with the first: an opening puts the
+ * session's address in the kernel's window set before the peer goes on
+ * the interface, and is refused when the set cannot take it; an ending
+ * takes it out before the peer comes off. Idleness is the kernel's: at a
+ * session's idle deadline vpnd asks the idle set (every tunnel packet
+ * refreshes it), and only without a table does it read WireGuard's
+ * handshakes instead.
+ *
+ * Below ops.c and the control handlers; above fwgate.c, iface.c and ends.c.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -24,6 +32,7 @@
 #include "base/duration.h"
 #include "base/log.h"
 #include "monitor/ends.h"
+#include "monitor/fwgate.h"
 #include "monitor/gate.h"
 #include "monitor/iface.h"
 #include "state/journal.h"
@@ -194,7 +203,9 @@ int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, s
 		return ret;
 	}
 	/* On disk before on the interface: a crash in between finds the
-	 * session at start and puts the peer back, or finds it over. */
+	 * session at start and puts the peer back, or finds it over. The
+	 * kernel's window set before the peer: an open that cannot reach it
+	 * is refused, and the peer stays off. */
 	journal_session(&d->journal, s);
 	ret = journal_commit(&d->journal);
 	if (ret < 0) {
@@ -205,9 +216,14 @@ int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, s
 	}
 	if (journal_full(&d->journal))
 		gate_compact(d);
-	ret = gate_apply_peers(d, gate_peer_for_session(s, false), wgerr);
-	if (ret < 0) {
+	ret = fwgate_add(d, s, now, wgerr);
+	if (ret < 0)
+		text_err(err, "cannot open the kernel wall for '%s': %s", p->name, wgerr);
+	else if ((ret = gate_apply_peers(d, gate_peer_for_session(s, false), wgerr)) < 0)
 		text_err(err, "cannot put peer '%s' on %s: %s", p->name, d->conf.ifname, wgerr);
+	if (ret < 0) {
+		log_error("%s", err);
+		fwgate_del(d, &s->addr, 1);
 		session_remove(&d->sessions, s);
 		session_free(&s);
 		gate_save_sessions(d);
@@ -234,6 +250,7 @@ int gate_session_end(struct vpnd *d, struct session *s, const char *reason, cons
 
 	session_remove(&d->sessions, s);
 	gate_save_sessions(d);
+	fwgate_del(d, &s->addr, 1);
 	ret = gate_apply_peers(d, rm, err);
 	if (ret < 0)
 		d->sweep = true;
@@ -270,10 +287,38 @@ struct ended {
 	bool idle;
 };
 
+/* An idle deadline came due: is the session idle? 1 yes, 0 no (its
+ * deadline moved on). The kernel's idle set says, when there is one; else,
+ * or when it cannot be asked, WireGuard's handshakes (read once a round:
+ * *refreshed). -EAGAIN: handshakes just read, look at the session again. */
+static int idle_due(struct vpnd *d, struct session *s, uint64_t now, bool *refreshed)
+{
+	uint64_t left;
+	int ret = fwgate_idle_left(d, s, &left);
+
+	if (ret == 1 && left > 0) {
+		session_note_active(&d->sessions, s,
+				    left >= s->idle_ns ? now : now + left - s->idle_ns);
+		return 0;
+	}
+	if (ret >= 0)
+		return 1;
+	if (d->fw != NULL)
+		log_warn("cannot ask the kernel whether '%s' is idle: %s; using handshakes",
+			 s->name, strerror(-ret));
+	if (*refreshed)
+		return 1;
+	/* Idle by what we knew: ask WireGuard once, for all. */
+	refresh_handshakes(d, now);
+	*refreshed = true;
+	return -EAGAIN;
+}
+
 int gate_timer_cb(int fd, uint32_t events, void *data)
 {
 	struct vpnd *d = data;
 	struct ended *ended = NULL;
+	struct ipaddr *addrs = NULL;
 	struct wg_peer *rm = NULL;
 	struct session *s;
 	uint64_t ticks, now = clock_boot_ns();
@@ -290,21 +335,22 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 	while ((s = session_first(&d->sessions)) != NULL && session_deadline(s) <= now) {
 		struct wg_peer *p;
 
-		if (!session_window_over(s, now) && !refreshed) {
-			/* Idle by what we knew: ask WireGuard once, for all. */
-			refresh_handshakes(d, now);
-			refreshed = true;
+		if (!session_window_over(s, now) && idle_due(d, s, now, &refreshed) != 1)
 			continue;
-		}
 		if (n == cap) {
-			struct ended *e =
-				realloc(ended, (cap = cap != 0 ? cap * 2 : 16) * sizeof(*e));
+			size_t c = cap != 0 ? cap * 2 : 16;
+			struct ended *e = realloc(ended, c * sizeof(*e));
+			struct ipaddr *a = e != NULL ? realloc(addrs, c * sizeof(*a)) : NULL;
 
-			if (e == NULL)
+			if (e != NULL)
+				ended = e;
+			if (a == NULL)
 				break; /* the rest on the next round */
-			ended = e;
+			addrs = a;
+			cap = c;
 		}
 		session_remove(&d->sessions, s);
+		addrs[n] = s->addr;
 		ended[n].s = s;
 		ended[n++].idle = !session_window_over(s, now);
 		p = gate_peer_for_session(s, true);
@@ -316,6 +362,9 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 	if (n > 0) {
 		if (gate_apply_peers(d, rm, err) < 0)
 			d->sweep = true;
+		/* Their window elements ran out in the kernel already, or their
+		 * idle ones did; the rest (a clock's drift) goes here. */
+		fwgate_del(d, addrs, n);
 		gate_save_sessions(d);
 		for (size_t i = 0; i < n; i++) {
 			audit_end(d, ended[i].s, ended[i].idle ? "idle" : "expired", "vpnd");
@@ -328,6 +377,7 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 			malloc_trim(0);
 	}
 	free(ended);
+	free(addrs);
 	gate_schedule(d);
 	return 0;
 }

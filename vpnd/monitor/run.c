@@ -2,8 +2,10 @@
 /*
  * vpnd run: load, fail closed, serve. The order at start is the promise
  * of fail-closed: sessions are read (those over, or of another boot, are
- * dropped), the peers on the interface without a live session are removed,
- * and only then is the interface configured and the control socket opened.
+ * dropped), the kernel's table is checked (or installed) and its sets made
+ * the live sessions, the peers on the interface without a live session are
+ * removed, and only then is the interface configured and the control
+ * socket opened. Stopping leaves the table: the wall outlives vpnd.
  *
  * The top of the monitor's layers (daemon.h): it makes the daemon's state,
  * hands it to every module below, and takes it apart at the end.
@@ -34,6 +36,7 @@
 #include "monitor/daemon.h"
 #include "monitor/drop.h"
 #include "monitor/ends.h"
+#include "monitor/fwgate.h"
 #include "monitor/gate.h"
 #include "monitor/iface.h"
 #include "monitor/lockout.h"
@@ -158,6 +161,14 @@ static void reload(struct vpnd *d)
 		strcpy(c.state_dir, d->conf.state_dir);
 		strcpy(c.control_socket, d->conf.control_socket);
 	}
+	if (c.n_fw_ports != d->conf.n_fw_ports || c.fw_enforce != d->conf.fw_enforce ||
+	    memcmp(c.fw_ports, d->conf.fw_ports, sizeof(c.fw_ports)) != 0) {
+		/* The table was built from them at start (fwgate.h). */
+		log_warn("reload: [Firewall] changes only with a restart; keeping the old one");
+		memcpy(c.fw_ports, d->conf.fw_ports, sizeof(c.fw_ports));
+		c.n_fw_ports = d->conf.n_fw_ports;
+		c.fw_enforce = d->conf.fw_enforce;
+	}
 	/* The files may be behind the journal's counters (compacted only
 	 * now and then): they are replayed over what the admin wrote. */
 	if (load_registry(d, &reg, &c) < 0 || load_journal(d, reg, NULL) < 0) {
@@ -258,9 +269,10 @@ static int start(struct vpnd *d)
 	d->timer = loop_add_timer(d->loop, CLOCK_BOOTTIME, gate_timer_cb, d);
 	if (d->timer == NULL)
 		return -errno;
-	/* Fail closed before anything else. */
-	if ((ret = iface_reconcile(d)) < 0 || (ret = iface_setup(d)) < 0 ||
-	    (ret = gate_restore(d)) < 0)
+	/* Fail closed before anything else: the kernel's wall first (it
+	 * holds even if vpnd dies a moment later), then the interface. */
+	if ((ret = fwgate_start(d)) < 0 || (ret = iface_reconcile(d)) < 0 ||
+	    (ret = iface_setup(d)) < 0 || (ret = gate_restore(d)) < 0)
 		return ret;
 	/* What the journal added goes into the files, and it starts afresh
 	 * (a state directory that cannot be written shows at the first
@@ -309,6 +321,8 @@ static void stop(struct vpnd *d)
 	if (d->reg != NULL)
 		gate_compact(d);
 	notify_destroy(&d->notify, d->loop);
+	/* The table stays: windows keep ending in the kernel. */
+	fwgate_stop(d);
 	loop_destroy(&d->loop);
 	registry_destroy(&d->reg);
 	session_finish(&d->sessions);

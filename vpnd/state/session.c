@@ -249,6 +249,14 @@ void session_note_handshake(struct sessions *ss, struct session *s, const struct
 	}
 }
 
+void session_note_active(struct sessions *ss, struct session *s, uint64_t at_ns)
+{
+	if (at_ns > s->active_ns) {
+		s->active_ns = at_ns;
+		heap_fix(ss, s);
+	}
+}
+
 static int session_cmp(const void *a, const void *b)
 {
 	return strcmp((*(struct session *const *)a)->name, (*(struct session *const *)b)->name);

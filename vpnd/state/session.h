@@ -99,6 +99,10 @@ bool session_window_over(const struct session *s, uint64_t now_ns);
 void session_note_handshake(struct sessions *ss, struct session *s, const struct timespec *hs,
 			    uint64_t now_ns, const struct timespec *now_wall);
 
+/* Takes activity measured elsewhere (the kernel's idle set) at at_ns, when
+ * later than what is known. */
+void session_note_active(struct sessions *ss, struct session *s, uint64_t at_ns);
+
 /* Sessions sorted by name; free the array only. */
 int session_sorted(const struct sessions *ss, struct session ***out);
 

@@ -11,7 +11,7 @@
 #include "gateway/conf.h"
 #include "base/duration.h"
 
-enum conf_section { SEC_NONE, SEC_INTERFACE, SEC_SESSIONS, SEC_DAEMON };
+enum conf_section { SEC_NONE, SEC_INTERFACE, SEC_SESSIONS, SEC_DAEMON, SEC_WEB };
 
 struct conf_ctx {
 	struct conf *c;
@@ -163,8 +163,18 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 		{SEC_DAEMON, "ChildUser"},
 	};
 	struct conf *c = x->c;
+	char what[ERR_LEN];
 	unsigned i;
+	int ret;
 
+	if (sec == SEC_WEB) {
+		ret = webconf_key(&c->web, k, v, what);
+		if (ret == -ENOENT)
+			text_err(x->err, "unknown key '%s' at %s:%u", k, x->name, x->line);
+		else if (ret < 0)
+			text_err(x->err, "%s at %s:%u", what, x->name, x->line);
+		return ret < 0 ? -EINVAL : 0;
+	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (keys[i].sec == sec && strcasecmp(keys[i].key, k) == 0)
 			break;
@@ -245,9 +255,12 @@ static int conf_line(struct conf_ctx *x, char *line, enum conf_section *sec)
 			*sec = SEC_SESSIONS;
 		else if (strcasecmp(line, "[Daemon]") == 0)
 			*sec = SEC_DAEMON;
-		else
+		else if (strcasecmp(line, "[Web]") == 0) {
+			*sec = SEC_WEB;
+			x->c->web.enabled = true;
+		} else
 			return conf_fail(x, "section", line,
-					 "expected [Interface], [Sessions] or [Daemon]");
+					 "expected [Interface], [Sessions], [Daemon] or [Web]");
 		return 0;
 	}
 	eq = strchr(line, '=');
@@ -310,6 +323,11 @@ int conf_parse(struct conf *c, const char *text, size_t len, const char *name, c
 	}
 	if (c->has_private_key == (c->private_key_file[0] != '\0')) {
 		text_err(err, "%s: [Interface] needs one of PrivateKey or PrivateKeyFile", name);
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (webconf_finish(&c->web, line) < 0) {
+		text_err(err, "%s: %s", name, line);
 		ret = -EINVAL;
 		goto fail;
 	}

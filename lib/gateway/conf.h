@@ -16,6 +16,7 @@
 #include "base/ipaddr.h"
 #include "base/key.h"
 #include "base/text.h"
+#include "gateway/webconf.h"
 
 #define CONF_MAX_ADDRESSES           8
 #define CONF_MAX_MAIL_PORTS          16
@@ -54,6 +55,8 @@ struct conf {
 	char audit_log[PATH_MAX]; /* empty: audit lines go to stderr only */
 	/* The network child's user (docs/privsep.md); NSS looks it up at start. */
 	char child_user[CONF_CHILD_USER_MAX + 1];
+	/* [Web]: web.enabled when the section is there */
+	struct webconf web;
 };
 
 /* Parses a whole file's text; name is what messages call the file. On

@@ -42,6 +42,7 @@ struct lockout;
 struct verify;
 struct privsep;
 struct notify;
+struct web;
 
 struct vpnd {
 	struct conf conf;
@@ -66,6 +67,7 @@ struct vpnd {
 	struct verify *verify;   /* the assertion checks' caches (verify.h) */
 	struct privsep *privsep; /* the network child (privsep.h) */
 	struct notify *notify;   /* systemd's readiness and watchdog (notify.h) */
+	struct web *web;         /* the web page's secret and counters (web.h) */
 };
 
 /* Saves the registry; logs and returns -errno on failure. */

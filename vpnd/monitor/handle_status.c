@@ -9,6 +9,7 @@
 #include "monitor/lockout.h"
 #include "monitor/privsep.h"
 #include "monitor/verify.h"
+#include "monitor/web.h"
 
 int handle_status(struct hctx *h)
 {
@@ -60,6 +61,8 @@ int handle_status(struct hctx *h)
 	ctl_add_fieldf(o, "act-keys-locked", "%llu",
 		       (unsigned long long)lockout_count(d->lockout, clock_boot_ns() / NS_PER_SEC));
 	privsep_status_fields(d->privsep, o);
+	if (d->web != NULL)
+		web_status_fields(d->web, o);
 	ctl_end_line(o);
 	return 0;
 }

@@ -108,6 +108,12 @@ static struct assertion_verifier *verifier_for(struct verify *vf, const struct r
 	return s->v;
 }
 
+struct assertion_verifier *verify_verifier(struct verify *v, const struct reg_owner *o,
+					   const struct reg_cred *c)
+{
+	return verifier_for(v, o, c);
+}
+
 /* The challenge the assertion signs: the child checked its tag, but a
  * child that lies could offer an old one with an old assertion. Its time
  * is our own boot clock's; a challenge whose assertion verified is spent. */

@@ -31,6 +31,10 @@ void verify_destroy(struct verify **v);
 enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, struct reg_peer *p,
 				const char *purpose, const uint8_t *extra, struct proto_reply *rep,
 				struct reg_cred **out);
+/* The verifier of credential c, its key imported once and cached; NULL
+ * for a key libfido2 refuses. For the web page's assertions (webact.c). */
+struct assertion_verifier *verify_verifier(struct verify *v, const struct reg_owner *o,
+					   const struct reg_cred *c);
 /* Refusals because the credential was locked, since start. */
 uint64_t verify_locked_refusals(const struct verify *v);
 

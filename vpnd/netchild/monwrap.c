@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "netchild/monwrap.h"
+#include "common/webmsg.h"
 
 #define TIMEOUT_MS 5000
 
@@ -112,4 +113,50 @@ int monwrap_deactivate(struct monwrap *mw, struct actmsg_op *op, struct proto_re
 int monwrap_status(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep)
 {
 	return ask(mw, ACTMSG_STATUS, op, rep);
+}
+
+int monwrap_web(struct monwrap *mw, struct webmsg_req *q, struct webmsg_result *res)
+{
+	uint8_t buf[WEBMSG_MAX];
+	size_t len;
+	uint64_t deadline = clock_boot_ns() / 1000000 + TIMEOUT_MS;
+
+	q->seq = ++mw->seq;
+	if (webmsg_encode_req(buf, &len, q) < 0)
+		return -EMSGSIZE;
+	if (send(mw->fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
+		return errno == EPIPE ? -EPIPE : -EIO;
+	sodium_memzero(buf, len);
+	for (;;) {
+		uint64_t now = clock_boot_ns() / 1000000;
+		struct pollfd p = {.fd = mw->fd, .events = POLLIN};
+		ssize_t n;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, (int)(deadline - now)) <= 0)
+			continue;
+		n = recv(mw->fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			return -EPIPE;
+		if (actmsg_type(buf, (size_t)n) != ACTMSG_WEB_RESULT ||
+		    webmsg_decode_result(res, buf, (size_t)n) < 0 || res->seq != q->seq)
+			continue; /* a late answer to a call that timed out */
+		return 0;
+	}
+}
+
+int monwrap_read_web_conf(struct monwrap *mw, uint8_t *buf, size_t cap)
+{
+	struct pollfd p = {.fd = mw->fd, .events = POLLIN};
+	ssize_t n;
+
+	if (poll(&p, 1, TIMEOUT_MS) != 1)
+		return -ETIMEDOUT;
+	n = recv(mw->fd, buf, cap, 0);
+	if (n <= 0)
+		return -EPIPE;
+	if (actmsg_type(buf, (size_t)n) != ACTMSG_WEB_CONF)
+		return -EBADMSG;
+	return (int)n;
 }

@@ -37,4 +37,13 @@ int monwrap_add_key(struct monwrap *mw, struct actmsg_op *op, struct proto_reply
 int monwrap_deactivate(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
 int monwrap_status(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
 
+struct webmsg_req;
+struct webmsg_result;
+/* One call of the web page (WEB_REQ); blocks for the WEB_RESULT as the
+ * operations do. */
+int monwrap_web(struct monwrap *mw, struct webmsg_req *q, struct webmsg_result *res);
+/* The WEB_CONF that follows INIT when the web page is on: its length in
+ * buf, or -errno. */
+int monwrap_read_web_conf(struct monwrap *mw, uint8_t *buf, size_t cap);
+
 #endif

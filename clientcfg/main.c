@@ -429,6 +429,10 @@ static int run(struct opts *o)
 		goto fail;
 	}
 	check_terminal_width(o, &b);
+	/* Not in the config: the owner opens it once, on the phone. */
+	if (peer.web_uri[0] != '\0')
+		fprintf(stderr, "register the owner's security key on the phone: %s\n",
+			peer.web_uri);
 	log_info("peer '%s' of %s registered, disabled until its owner activates it (enroll "
 		 "activate %s)",
 		 o->name, o->owner, o->name);

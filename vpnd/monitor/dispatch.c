@@ -166,7 +166,7 @@ static int answer_web(struct dispatch *dp, int fd, const uint8_t *msg, size_t le
 		dp->ops_limited++;
 		res->status = 429;
 		res->body_len = (size_t)snprintf(res->body, sizeof(res->body),
-						 "{\"ok\":false,\"error\":\"RATE_LIMITED\"}");
+						 "{\"ok\":false,\"error\":\"rate_limited\"}");
 	} else if ((ret = webops_answer(dp->d, q, res)) < 0) {
 		goto fail;
 	}

@@ -188,6 +188,12 @@ int handle_peer_add(struct hctx *h)
 		    proto_uri_format(uri, sizeof(uri), h->d->conf.endpoint_host,
 				     h->d->conf.activation_port, act, raw, NULL, name) == 0)
 			ctl_add_field(h->out, "uri", uri);
+		/* A phone's owner registers a key in the browser: the code
+		 * in the fragment, which no request line or log carries. */
+		if (h->d->conf.web.enabled && p->kind == REG_MOBILE) {
+			snprintf(uri, sizeof(uri), "%s/register#%s", h->d->conf.web.origin, code);
+			ctl_add_field(h->out, "web-uri", uri);
+		}
 		clock_format_utc(t, sizeof(t), clock_wall() + ENROLLCODE_TTL);
 		ctl_add_field(h->out, "uri-expires", t);
 	}

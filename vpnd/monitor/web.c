@@ -112,7 +112,7 @@ bool web_spent(const struct web *w, const uint8_t ch[WEBAUTHN_CHALLENGE_LEN], ui
 enum proto_err web_spend(struct web *w, const uint8_t ch[WEBAUTHN_CHALLENGE_LEN], uint64_t made,
 			 uint64_t now)
 {
-	/* The tag's first bytes: unique per challenge, unforgeable. */
+	/* The nonce and the tag's first bytes: unique per challenge. */
 	const uint8_t *key = ch + 10;
 
 	if (replay_contains(w->used, key, now))

@@ -12,7 +12,8 @@
 #include "monitor/webauthn.h"
 
 #define VERSION  1
-#define TAG_LEN  (WEBAUTHN_CHALLENGE_LEN - 10)
+#define HEAD_LEN 18 /* version, purpose, time, nonce */
+#define TAG_LEN  (WEBAUTHN_CHALLENGE_LEN - HEAD_LEN)
 #define FLAG_UP  0x01
 #define FLAG_UV  0x04
 #define JSON_MAX 1024
@@ -33,7 +34,7 @@ static uint64_t get_u64(const uint8_t b[8])
 }
 
 static void tag(const uint8_t secret[WEBAUTHN_SECRET_LEN], uint8_t out[TAG_LEN],
-		const uint8_t head[10], const char *target, const char *origin)
+		const uint8_t head[HEAD_LEN], const char *target, const char *origin)
 {
 	static const uint8_t label[] = "keygate-web-challenge-v1";
 	crypto_generichash_state st;
@@ -42,7 +43,7 @@ static void tag(const uint8_t secret[WEBAUTHN_SECRET_LEN], uint8_t out[TAG_LEN],
 	/* Each text with its NUL: the separator, as in the UDP cdh. */
 	crypto_generichash_init(&st, secret, WEBAUTHN_SECRET_LEN, sizeof(full));
 	crypto_generichash_update(&st, label, sizeof(label));
-	crypto_generichash_update(&st, head, 10);
+	crypto_generichash_update(&st, head, HEAD_LEN);
 	crypto_generichash_update(&st, (const uint8_t *)target, strlen(target) + 1);
 	crypto_generichash_update(&st, (const uint8_t *)origin, strlen(origin) + 1);
 	crypto_generichash_final(&st, full, sizeof(full));
@@ -56,7 +57,9 @@ void webauthn_challenge_make(const uint8_t secret[WEBAUTHN_SECRET_LEN],
 	out[0] = VERSION;
 	out[1] = (uint8_t)purpose;
 	put_u64(out + 2, now);
-	tag(secret, out + 10, out, target, origin);
+	/* Two challenges of the same second differ: each can be spent. */
+	randombytes_buf(out + 10, 8);
+	tag(secret, out + HEAD_LEN, out, target, origin);
 }
 
 enum proto_err webauthn_challenge_check(const uint8_t secret[WEBAUTHN_SECRET_LEN],
@@ -71,7 +74,7 @@ enum proto_err webauthn_challenge_check(const uint8_t secret[WEBAUTHN_SECRET_LEN
 	if (ch[0] != VERSION || ch[1] != (uint8_t)purpose)
 		return PROTO_ERR_CHALLENGE_BAD;
 	tag(secret, t, ch, target, origin);
-	if (sodium_memcmp(t, ch + 10, TAG_LEN) != 0)
+	if (sodium_memcmp(t, ch + HEAD_LEN, TAG_LEN) != 0)
 		return PROTO_ERR_CHALLENGE_BAD;
 	if (time > now)
 		return PROTO_ERR_CLOCK_SKEW;

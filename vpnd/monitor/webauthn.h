@@ -28,7 +28,8 @@ enum webauthn_purpose {
 };
 
 /* A challenge (or grant) bound to purpose, target, origin and now (boot
- * seconds): version, purpose, time and a keyed BLAKE2b tag. No state. */
+ * seconds): version, purpose, time, 8 random bytes and a keyed BLAKE2b
+ * tag of the rest. No state. Bytes 10-25 name it in the spent table. */
 void webauthn_challenge_make(const uint8_t secret[WEBAUTHN_SECRET_LEN],
 			     uint8_t out[WEBAUTHN_CHALLENGE_LEN], enum webauthn_purpose purpose,
 			     const char *target, const char *origin, uint64_t now);

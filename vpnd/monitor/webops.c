@@ -16,7 +16,7 @@ int webops_answer(struct vpnd *d, const struct webmsg_req *q, struct webmsg_resu
 	strbuf_init_max(&body, WEBMSG_BODY_MAX);
 	if (!d->conf.web.enabled || d->web == NULL) {
 		r.status = 404;
-		strbuf_puts(&body, "{\"ok\":false,\"error\":\"NOT_FOUND\"}");
+		strbuf_puts(&body, "{\"ok\":false,\"error\":\"not_found\"}");
 	} else {
 		switch (q->call) {
 		case WEBMSG_CHALLENGE:
@@ -42,7 +42,7 @@ int webops_answer(struct vpnd *d, const struct webmsg_req *q, struct webmsg_resu
 	if (strbuf_error(&body) < 0 || body.len == 0) {
 		ret = strbuf_error(&body) == -ENOMEM ? -ENOMEM : 0;
 		res->status = 500;
-		strcpy(res->body, "{\"ok\":false,\"error\":\"INTERNAL\"}");
+		strcpy(res->body, "{\"ok\":false,\"error\":\"internal\"}");
 	} else {
 		res->status = r.status;
 		memcpy(res->body, body.buf, body.len + 1);

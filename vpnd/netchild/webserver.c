@@ -58,7 +58,8 @@ int webserver_create(struct webserver **out, int listen_fd, struct monwrap *mon)
 		return -ENOMEM;
 	ws->listen_fd = listen_fd;
 	ws->mon = mon;
-	if (ratelimit_create(&ws->rl, 1024, 30, 5) < 0) {
+	/* A person makes a few calls a touch; guessing is the lockout's. */
+	if (ratelimit_create(&ws->rl, 1024, 60, 10) < 0) {
 		free(ws);
 		return -ENOMEM;
 	}
@@ -181,25 +182,25 @@ static enum MHD_Result api(struct webserver *ws, struct MHD_Connection *c, int c
 	int r;
 
 	if (q == NULL || res == NULL) {
-		ret = send_json(c, 500, "{\"ok\":false,\"error\":\"INTERNAL\"}");
+		ret = send_json(c, 500, "{\"ok\":false,\"error\":\"internal\"}");
 		goto out;
 	}
 	q->call = (uint8_t)call;
 	client_addr(ws, c, q->src);
 	memcpy(&key.sin6_addr, q->src, 16);
 	if (!ratelimit_allow(ws->rl, (struct sockaddr *)&key, clock_boot_ns() / 1000000)) {
-		ret = send_json(c, 429, "{\"ok\":false,\"error\":\"RATE_LIMITED\"}");
+		ret = send_json(c, 429, "{\"ok\":false,\"error\":\"rate_limited\"}");
 		goto out;
 	}
 	if (b->over || webreq_parse(q, b->buf, b->len) < 0) {
-		ret = send_json(c, 400, "{\"ok\":false,\"error\":\"BAD_REQUEST\"}");
+		ret = send_json(c, 400, "{\"ok\":false,\"error\":\"bad_request\"}");
 		goto out;
 	}
 	r = monwrap_web(ws->mon, q, res);
 	if (r == -EPIPE || r == -EIO)
 		_exit(r == -EPIPE ? 0 : 1); /* nobody to answer for */
 	if (r < 0)
-		ret = send_json(c, 503, "{\"ok\":false,\"error\":\"INTERNAL\"}");
+		ret = send_json(c, 503, "{\"ok\":false,\"error\":\"internal\"}");
 	else
 		ret = send_json(c, res->status, res->body);
 out:
@@ -223,14 +224,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
 		page = webpages_find(url);
 		if (page == NULL)
-			return send_json(c, 404, "{\"ok\":false,\"error\":\"NOT_FOUND\"}");
+			return send_json(c, 404, "{\"ok\":false,\"error\":\"not_found\"}");
 		return send_bytes(c, 200, page->type, page->data, page->len,
 				  MHD_RESPMEM_PERSISTENT);
 	}
 	call = webreq_call(url);
 	if (strcmp(method, "POST") != 0 || call == 0)
 		return send_json(c, strcmp(method, "POST") != 0 ? 405 : 404,
-				 "{\"ok\":false,\"error\":\"NOT_FOUND\"}");
+				 "{\"ok\":false,\"error\":\"not_found\"}");
 	if (b == NULL) {
 		b = calloc(1, sizeof(*b));
 		if (b == NULL)

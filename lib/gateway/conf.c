@@ -168,11 +168,11 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 	int ret;
 
 	if (sec == SEC_WEB) {
-		ret = webconf_key(&c->web, k, v, what);
+		ret = webconf_key(&c->web, k, v, x->name, x->line, what);
 		if (ret == -ENOENT)
 			text_err(x->err, "unknown key '%s' at %s:%u", k, x->name, x->line);
 		else if (ret < 0)
-			text_err(x->err, "%s at %s:%u", what, x->name, x->line);
+			text_err(x->err, "%s", what);
 		return ret < 0 ? -EINVAL : 0;
 	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)

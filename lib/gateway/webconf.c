@@ -39,32 +39,41 @@ static bool domain_valid(const char *s)
 	return dot && alpha;
 }
 
-static int fail(char what[ERR_LEN], const char *field, const char *v, const char *hint)
+/* Where the key is, for the message. */
+struct at {
+	const char *file;
+	unsigned line;
+};
+
+static int fail(char err[ERR_LEN], const struct at *at, const char *field, const char *v,
+		const char *hint)
 {
-	text_err(what, "invalid %s '%s': %s", field, v, hint);
+	text_err(err, "invalid %s '%s' at %s:%u: %s", field, v, at->file, at->line, hint);
 	return -EINVAL;
 }
 
-static int parse_proxies(struct webconf *w, const char *v, char what[ERR_LEN])
+static int parse_proxies(struct webconf *w, const char *v, const struct at *at, char what[ERR_LEN])
 {
 	char buf[512], *save = NULL, *tok;
 
 	if (strlen(v) >= sizeof(buf))
-		return fail(what, "trusted proxies", v, "too long");
+		return fail(what, at, "trusted proxies", v, "too long");
 	strcpy(buf, v);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 		tok = text_trim(tok);
 		if (w->n_proxies == WEBCONF_PROXIES_MAX)
-			return fail(what, "trusted proxy", tok, "more than 8");
+			return fail(what, at, "trusted proxy", tok, "more than 8");
 		if (ipaddr_parse(&w->proxies[w->n_proxies], tok, false) < 0)
-			return fail(what, "trusted proxy", tok, "expected an IP address");
+			return fail(what, at, "trusted proxy", tok, "expected an IP address");
 		w->n_proxies++;
 	}
 	return 0;
 }
 
-int webconf_key(struct webconf *w, const char *key, const char *v, char what[ERR_LEN])
+int webconf_key(struct webconf *w, const char *key, const char *v, const char *file, unsigned line,
+		char what[ERR_LEN])
 {
+	const struct at place = {file, line}, *at = &place;
 	static const char *const keys[] = {"Domain", "Listen", "Certificate", "Key",
 					   "TrustedProxies"};
 	struct ipaddr a;
@@ -77,14 +86,14 @@ int webconf_key(struct webconf *w, const char *key, const char *v, char what[ERR
 	if (i == sizeof(keys) / sizeof(keys[0]))
 		return -ENOENT;
 	if (w->seen & (1U << i)) {
-		text_err(what, "duplicate key '%s'", key);
+		text_err(what, "duplicate key '%s' at %s:%u", key, file, line);
 		return -EINVAL;
 	}
 	w->seen |= 1U << i;
 	switch (i) {
 	case 0:
 		if (!domain_valid(v))
-			return fail(what, "domain", v,
+			return fail(what, at, "domain", v,
 				    "expected a DNS name in lower case, as mail.example.org");
 		strcpy(w->domain, v);
 		return 0;
@@ -92,18 +101,18 @@ int webconf_key(struct webconf *w, const char *key, const char *v, char what[ERR
 		if (conf_parse_endpoint(v, w->listen_host, sizeof(w->listen_host),
 					&w->listen_port) < 0 ||
 		    ipaddr_parse(&a, w->listen_host, false) < 0)
-			return fail(what, "listen address", v,
+			return fail(what, at, "listen address", v,
 				    "expected ADDRESS:PORT, as 0.0.0.0:8443 or [::1]:8080");
 		return 0;
 	case 2:
 	case 3:
 		if (v[0] != '/' || strlen(v) >= PATH_MAX)
-			return fail(what, i == 2 ? "certificate" : "key", v,
+			return fail(what, at, i == 2 ? "certificate" : "key", v,
 				    "expected an absolute path");
 		strcpy(i == 2 ? w->certificate : w->key, v);
 		return 0;
 	default:
-		return parse_proxies(w, v, what);
+		return parse_proxies(w, v, at, what);
 	}
 }
 

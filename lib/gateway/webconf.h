@@ -3,7 +3,7 @@
  * vpnd.conf's [Web] section (vpnd.conf(5), docs/web.md): the WebAuthn
  * page's domain, where it listens, and either the TLS files vpnd serves
  * with or the reverse proxies it trusts to name the client. conf.c hands
- * each key of the section here and adds the file and line to the message.
+ * each key of the section here.
  */
 #ifndef KEYGATE_WEBCONF_H
 #define KEYGATE_WEBCONF_H
@@ -34,9 +34,10 @@ struct webconf {
 	unsigned seen;
 };
 
-/* One key of [Web]: 0; -ENOENT for a key the section does not have; or
- * -EINVAL with what[] saying which value is wrong and how. */
-int webconf_key(struct webconf *w, const char *key, const char *value, char what[ERR_LEN]);
+/* One key of [Web], at file:line: 0; -ENOENT for a key the section does
+ * not have; or -EINVAL with err naming the value, the place and the fix. */
+int webconf_key(struct webconf *w, const char *key, const char *value, const char *file,
+		unsigned line, char err[ERR_LEN]);
 /* At the end of the file: Domain and Listen given, Certificate with Key,
  * TrustedProxies without them; sets origin. */
 int webconf_finish(struct webconf *w, char what[ERR_LEN]);

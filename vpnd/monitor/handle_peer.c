@@ -186,7 +186,9 @@ int handle_peer_add(struct hctx *h)
 				      sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
 		    rl == sizeof(raw) &&
 		    proto_uri_format(uri, sizeof(uri), h->d->conf.endpoint_host,
-				     h->d->conf.activation_port, act, raw, NULL, name) == 0)
+				     h->d->conf.activation_port, act, raw,
+				     h->d->conf.web.enabled ? h->d->conf.web.domain : NULL,
+				     name) == 0)
 			ctl_add_field(h->out, "uri", uri);
 		/* A phone's owner registers a key in the browser: the code
 		 * in the fragment, which no request line or log carries. */

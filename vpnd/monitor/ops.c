@@ -194,7 +194,7 @@ static void fill_config(const struct vpnd *d, struct proto_reply *rep, const str
 		if (n >= sizeof(rep->allowed_ips))
 			break;
 	}
-	snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", VERIFY_RP_ID);
+	snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", verify_rp_id(d));
 }
 
 int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
@@ -231,7 +231,7 @@ int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *re
 		/* Made elsewhere (--public-key): only the security key enrolls. */
 		rep->fields |= PROTO_REP_PEER_KEY | PROTO_REP_RP_ID;
 		memcpy(rep->peer_key, p->key, KEY_LEN);
-		snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", VERIFY_RP_ID);
+		snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", verify_rp_id(d));
 	}
 	if (registry_cred_add(d->reg, p->owner, cred_alg(&o->req.cred), o->req.cred.pk,
 			      o->req.cred.pk_len, o->req.cred.id, o->req.cred.id_len, &c) < 0)

@@ -9,84 +9,18 @@
 # window ends; IMAP refused. Then the refusals: another origin, another rp
 # ID, a replayed assertion, another owner's device, a disabled peer, a
 # revoked key, a locked key, no user verification when the owner needs it.
-# SCREENSHOTS=DIR saves each page state at 390x844 there.
+# SCREENSHOTS=DIR saves each page state at 390x844 there. WEB_MODE=proxy
+# (web-proxy.sh): the same main path with vpnd serving plain HTTP on
+# 127.0.0.1 behind nginx, which terminates TLS and names the client in
+# X-Forwarded-For, trusted from 127.0.0.1 only.
 . "$(dirname "$0")/lib.sh"
-. "$SRC/tests/netns/dovecot.sh"
-. "$SRC/tests/netns/story.sh"
+. "$SRC/tests/netns/web-lib.sh"
 WINDOW=12
-DOMAIN=gw.example.test
-ORIGIN=https://$DOMAIN:8443
 
-need vpnd init run peer session owner key "run the gateway"
-need clientcfg "make the phone's config"
-command -v chromium >/dev/null || fail "chromium not installed (scripts/install-deps)"
-/usr/bin/python3 -c 'import websocket' 2>/dev/null || fail "python3-websocket not installed"
+web_setup
+web_browser
+web_register
 
-net_init
-story_network
-story_mail_server
-story_vpnd_init --window 10h --idle 30m >/dev/null
-
-# A test certificate, trusted by its key's hash alone.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-keyout "$NET_TMP/web.key" -out "$NET_TMP/web.crt" -subj "/CN=$DOMAIN" \
-	-addext "subjectAltName=DNS:$DOMAIN,DNS:www.$DOMAIN" 2>/dev/null || fail "openssl req failed"
-SPKI=$(openssl x509 -in "$NET_TMP/web.crt" -pubkey -noout | openssl pkey -pubin -outform der |
-	openssl dgst -sha256 -binary | base64)
-cat >>"$CONF" <<EOC
-
-[Web]
-Domain = $DOMAIN
-Listen = $GW_PUB:8443
-Certificate = $NET_TMP/web.crt
-Key = $NET_TMP/web.key
-EOC
-story_vpnd_run
-must vpnd_cmd owner add alice >/dev/null
-must vpnd_cmd owner add bob >/dev/null
-
-# The phone's config and, with [Web], the link that registers alice's key.
-in_ns gateway "$(prog clientcfg)" -c "$CONF" alice-phone --owner alice --format conf \
-	-o "$NET_TMP/phone.conf" 2>"$NET_TMP/clientcfg.err" || fail "clientcfg: $(cat "$NET_TMP/clientcfg.err")"
-LINK=$(sed -n 's/^.*on the phone: //p' "$NET_TMP/clientcfg.err")
-[[ $LINK == "$ORIGIN/register#"* ]] || fail "clientcfg printed no register link: $(cat "$NET_TMP/clientcfg.err")"
-must in_ns gateway "$(prog clientcfg)" -c "$CONF" bob-phone --owner bob --format conf \
-	-o "$NET_TMP/bob.conf" 2>/dev/null
-story_phone_import "$NET_TMP/phone.conf"
-story_phone_toggle
-imap_refused phone || fail "IMAP reachable from the phone before activation"
-log "phone configured, IMAP refused"
-
-# The browser, driven line by line.
-coproc WEB { in_ns phone /usr/bin/python3 "$SRC/tests/netns/webdriver.py" "$SPKI" \
-	"MAP $DOMAIN $GW_PUB, MAP www.$DOMAIN $GW_PUB" "$NET_TMP/chromium" 2>"$NET_TMP/webdriver.err"; }
-WEB_PID=$WEB_PID
-on_cleanup "kill $WEB_PID 2>/dev/null"
-ANSWER=""
-# web CMD...: the browser's answer in ANSWER; false for an error.
-web() {
-	local line
-	printf '%s\n' "$*" >&"${WEB[1]}"
-	IFS= read -r -t 90 line <&"${WEB[0]}" || fail "the browser did not answer '$*': $(tail -n 3 "$NET_TMP/webdriver.err")"
-	ANSWER=${line#* }
-	[[ $line == ok* ]]
-}
-must_web() { web "$@" || fail "browser: $*: $ANSWER"; }
-shot() { [ -z "${SCREENSHOTS:-}" ] || must_web screenshot "$SCREENSHOTS/$1.png"; }
-IFS= read -r -t 60 ready <&"${WEB[0]}" || fail "chromium did not start: $(tail -n 5 "$NET_TMP/webdriver.err")"
-[ "$ready" = "ok ready" ] || fail "chromium: $ready"
-must_web authenticator ctap2 yes
-
-# Register: the link's fragment holds the code; the page never sends it in
-# a request line, so no log has it.
-must_web open "$LINK"
-shot register
-must_web click register
-must_web wait status 15 "Registered key"
-shot register-done
-log "registered: $ANSWER"
-! grep -q "${LINK#*#}" "$NET_TMP/vpnd.log" || fail "the enrollment code is in vpnd's log"
-vpnd_cmd key list alice | grep -q . || fail "alice has no key after the register page"
 
 # Activate: name, touch, choose, open; IMAP through the phone's tunnel.
 must vpnd_cmd owner set alice --window "${WINDOW}s" --idle off >/dev/null
@@ -112,6 +46,20 @@ grep -q "event=session-open peer=alice-phone .*by=web:alice" "$NET_TMP/vpnd.log"
 # The window ends: IMAP refused again.
 wait_for $((WINDOW + 10)) imap_refused phone || fail "IMAP still reachable after the window"
 log "window ended, IMAP refused"
+
+if [ "$MODE" = proxy ]; then
+	# The client is the phone, as nginx said, not the proxy.
+	grep -q "event=web-authenticated owner=alice .*src=$PHONE_ADDR" "$NET_TMP/vpnd.log" ||
+		fail "the audit line does not name the phone: $(grep web-authenticated "$NET_TMP/vpnd.log")"
+	# Straight to vpnd from the phone: its X-Forwarded-For is not believed.
+	in_ns phone curl -s -o /dev/null -H 'Content-Type: application/json' \
+		-H 'X-Forwarded-For: 203.0.113.66' --data '{"owner":"mallory"}' \
+		"http://$GW_PUB:8080/api/activate"
+	grep "op=web-activate" "$NET_TMP/vpnd.log" | tail -n 1 | grep -q "src=$PHONE_ADDR" ||
+		fail "an untrusted X-Forwarded-For was believed: $(grep op=web-activate "$NET_TMP/vpnd.log" | tail -n 1)"
+	printf 'quit\n' >&"${WEB[1]}"
+	pass "web page behind nginx: register, activate, IMAP, window end; X-Forwarded-For from the proxy only"
+fi
 
 # Extend and end from the page.
 must vpnd_cmd owner set alice --window 10h >/dev/null

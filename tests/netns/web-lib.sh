@@ -123,8 +123,8 @@ web_register() {
 	shot register
 	must_web click register
 	must_web wait status 15 "Registered key"
-	shot register-done
 	log "registered: $ANSWER"
+	shot register-done
 	! grep -q "${LINK#*#}" "$NET_TMP/vpnd.log" || fail "the enrollment code is in vpnd's log"
 	vpnd_cmd key list alice | grep -q . || fail "alice has no key after the register page"
 }

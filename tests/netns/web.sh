@@ -142,8 +142,18 @@ must_web fill owner alice
 must_web click activate
 must_web wait status 15 "Choose the devices"
 log "U2F key registered and used"
+# A name with no key here: the browser finds none, the page says so.
+must_web open "$ORIGIN/"
+must_web fill owner nobody
+must_web click activate
+must_web wait status 15 "not registered here"
+shot activate-refused
 # The status page, and the counters.
 must_web open "$ORIGIN/status"
+must_web fill owner alice
+must_web click activate
+must_web wait devices 15 "alice-phone: "
+log "status page: $ANSWER"
 shot status
 vpnd_cmd status | grep -q 'web-activations' || fail "vpnd status has no web counters"
 printf 'quit\n' >&"${WEB[1]}"

@@ -92,7 +92,7 @@ refused "no such device" not_permitted "(async () => { const r = await ($CALL)('
 # A grant for alice does not open for bob.
 refused "a grant of another owner" challenge_bad "(async () => { const r = await ($CALL)('activate', await ($TOUCH)('alice')); return (await ($CALL)('open', {owner: 'bob', grant: r.grant, devices: ['bob-phone']})).error; })()"
 # A name that is no owner gets what an owner gets.
-must_web eval "(async () => { const a = await ($CALL)('challenge', {owner: 'alice'}); const n = await ($CALL)('challenge', {owner: 'nobody'}); return Object.keys(a).join() === Object.keys(n).join() && n.allow.length === 1 && a.allow.length === 1; })()"
+must_web eval "(async () => { const a = await ($CALL)('challenge', {owner: 'alice'}); const n = await ($CALL)('challenge', {owner: 'nobody'}); return Object.keys(a).join() === Object.keys(n).join() && n.allow.length === 1 && a.allow.length === 1 && a.userVerification === n.userVerification; })()"
 [ "$ANSWER" = true ] || fail "a name that is no owner looks different: $ANSWER"
 # A disabled peer.
 must vpnd_cmd peer disable alice-phone >/dev/null
@@ -148,6 +148,24 @@ must_web fill owner nobody
 must_web click activate
 must_web wait status 15 "not registered here"
 shot activate-refused
+# A renewed certificate: SIGHUP, and the child's server restarts on the
+# same socket inside its sandbox, serving the new one.
+served() { in_ns phone openssl s_client -connect "$GW_PUB:8443" -servername "$DOMAIN" </dev/null 2>/dev/null |
+	openssl x509 -noout -fingerprint -sha256; }
+old=$(served)
+openssl req -x509 -new -key "$NET_TMP/web.key" -days 3 -subj "/CN=$DOMAIN" \
+	-addext "subjectAltName=DNS:$DOMAIN,DNS:www.$DOMAIN" -out "$NET_TMP/web.crt.new" 2>/dev/null &&
+	mv "$NET_TMP/web.crt.new" "$NET_TMP/web.crt" || fail "openssl: no new certificate"
+new=$(openssl x509 -in "$NET_TMP/web.crt" -noout -fingerprint -sha256)
+[ "$old" != "$new" ] || fail "the renewed certificate is the old one"
+child=$(vpnd_cmd status | sed -n 's/^netchild-pid: *//p')
+kill -HUP "$(pgrep -f "vpnd run -c $CONF" | head -n 1)"
+serves_new() { [ "$(served)" = "$new" ]; }
+wait_for 5 serves_new ||
+	fail "after SIGHUP the page still serves the old certificate: $(served)"
+[ "$(vpnd_cmd status | sed -n 's/^netchild-pid: *//p')" = "$child" ] ||
+	fail "the network child was restarted for a new certificate: $(tail -n 5 "$NET_TMP/vpnd.log")"
+log "SIGHUP: the renewed certificate is served by the same child"
 # The status page, and the counters.
 must_web open "$ORIGIN/status"
 must_web fill owner alice

@@ -39,8 +39,9 @@ int webact_challenge(struct vpnd *d, const struct webmsg_req *q, struct web_repl
 	web_reply_b64(r, "challenge", ch, sizeof(ch));
 	strbuf_puts(r->body, ",\"rpId\":");
 	strbuf_json_string(r->body, wc->domain);
+	/* A name that is no owner gets a new owner's policy (UV required). */
 	strbuf_printf(r->body, ",\"userVerification\":\"%s\",\"allow\":[",
-		      o != NULL && o->require_uv ? "required" : "preferred");
+		      o == NULL || o->require_uv ? "required" : "preferred");
 	if (o == NULL || o->creds == NULL) {
 		/* What an owner with one key would get, the same for the
 		 * same name every time: no name tells whether it exists. */

@@ -102,6 +102,7 @@ enum proto_err webauthn_client_data(const uint8_t *json, size_t len, const char 
 	const char *s;
 	size_t n = 0;
 
+	sodium_memzero(ch, WEBAUTHN_CHALLENGE_LEN);
 	if (len == 0 || len > JSON_MAX || memchr(json, '\0', len) != NULL)
 		return PROTO_ERR_BAD_REQUEST;
 	/* An object of strings and booleans: two levels are plenty. */

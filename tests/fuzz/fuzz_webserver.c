@@ -60,7 +60,10 @@ static void queue_answer(void)
 	struct webmsg_result r = {.seq = mon.seq + 1, .status = 200};
 	size_t len;
 
+	/* What the last call sent, and the answer it did not take. */
 	while (recv(monitor_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	while (recv(mon.fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		;
 	strcpy(r.body, "{\"ok\":true}");
 	r.body_len = strlen(r.body);

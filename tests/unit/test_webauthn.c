@@ -203,6 +203,23 @@ static void attestation(int type)
 	n = attobj(obj, sizeof(obj), "tpm", fido_cred_attstmt_ptr(cred),
 		   fido_cred_attstmt_len(cred), auth, al);
 	assert_int_equal(webauthn_attestation(obj, n, TEST_RP, cdh, &wc), PROTO_ERR_BAD_REQUEST);
+	/* Lengths that claim more than there is: refused before libcbor
+	 * (or libfido2) would allocate for them. */
+	{
+		static const uint8_t huge[] = {0x9b, 0xff, 0xff, 0xff, 0xff,
+					       0xff, 0xff, 0xff, 0xff};
+		uint8_t bad[1024];
+		size_t key = 55 + ((size_t)auth[53] << 8 | auth[54]);
+
+		assert_int_equal(webauthn_attestation(huge, sizeof(huge), TEST_RP, cdh, &wc),
+				 PROTO_ERR_BAD_REQUEST);
+		memcpy(bad, auth, key);
+		bad[key] = 0xbb; /* a map of 2^64-1 pairs as the COSE key */
+		memset(bad + key + 1, 0xff, 8);
+		n = attobj(obj, sizeof(obj), "none", NULL, 0, bad, key + 9);
+		assert_int_equal(webauthn_attestation(obj, n, TEST_RP, cdh, &wc),
+				 PROTO_ERR_BAD_REQUEST);
+	}
 	/* "none": nothing signed, the rest as for packed. */
 	n = attobj(obj, sizeof(obj), "none", NULL, 0, auth, al);
 	assert_int_equal(webauthn_attestation(obj, n, TEST_RP, cdh, &wc), PROTO_OK);

@@ -141,6 +141,86 @@ out:
 	return e;
 }
 
+/*
+ * One CBOR item at *p, its heads walked without allocating: definite
+ * lengths only, and none larger than the bytes left, nesting at most depth.
+ * libcbor allocates an array's or a map's slots from the length it reads,
+ * before the items: 5 bytes claiming 2^32 elements would cost gigabytes.
+ * So every input to cbor_load, ours and libfido2's, is walked first.
+ */
+static bool item_sane(const uint8_t **p, const uint8_t *end, int depth)
+{
+	uint8_t major, info;
+	uint64_t arg = 0;
+	size_t extra;
+
+	if (*p >= end || depth == 0)
+		return false;
+	major = **p >> 5;
+	info = **p & 0x1f;
+	(*p)++;
+	if (info < 24) {
+		arg = info;
+	} else if (info <= 27) {
+		extra = (size_t)1 << (info - 24);
+		if ((size_t)(end - *p) < extra)
+			return false;
+		for (size_t i = 0; i < extra; i++)
+			arg = arg << 8 | *(*p)++;
+	} else {
+		return false; /* indefinite lengths and reserved values */
+	}
+	switch (major) {
+	case 0: /* integers */
+	case 1:
+	case 7: /* simple values and floats: the argument was all */
+		return true;
+	case 2: /* byte and text strings */
+	case 3:
+		if (arg > (uint64_t)(end - *p))
+			return false;
+		*p += arg;
+		return true;
+	case 4: /* arrays: each item at least one byte */
+	case 5: /* maps: two items each */
+		if (arg > (uint64_t)(end - *p) / (major == 5 ? 2 : 1))
+			return false;
+		for (uint64_t i = 0; i < arg * (major == 5 ? 2 : 1); i++)
+			if (!item_sane(p, end, depth - 1))
+				return false;
+		return true;
+	default: /* tags: one item follows */
+		return item_sane(p, end, depth - 1);
+	}
+}
+
+/* n items exactly fill the bytes. */
+static bool cbor_sane(const uint8_t *p, size_t len, int n)
+{
+	const uint8_t *end = p + len;
+
+	for (int i = 0; i < n; i++)
+		if (!item_sane(&p, end, 8))
+			return false;
+	return p == end;
+}
+
+/* The CBOR inside authenticator data with an attested credential: after
+ * rpIdHash, flags, counter, AAGUID, the ID's length and the ID, the COSE
+ * key and, with ED, the extensions map. libfido2 loads them. */
+static bool auth_data_sane(const uint8_t *a, size_t len)
+{
+	size_t id_len, off;
+
+	if (len < 55 || (a[32] & 0x40) == 0)
+		return false;
+	id_len = (size_t)a[53] << 8 | a[54];
+	off = 55 + id_len;
+	if (id_len > PROTO_CRED_ID_MAX || off >= len)
+		return false;
+	return cbor_sane(a + off, len - off, (a[32] & 0x80) != 0 ? 2 : 1);
+}
+
 /* The three members of an attestationObject, pointing into root. */
 struct attobj {
 	char fmt[16];
@@ -225,6 +305,8 @@ enum proto_err webauthn_attestation(const uint8_t *obj, size_t len, const char *
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	if (!cbor_sane(obj, len, 1))
+		goto out;
 	root = cbor_load(obj, len, &res);
 	if (root == NULL || res.error.code != CBOR_ERR_NONE || res.read != len ||
 	    attobj_split(root, &a) < 0)
@@ -235,7 +317,7 @@ enum proto_err webauthn_attestation(const uint8_t *obj, size_t len, const char *
 	if (strcmp(a.fmt, "none") == 0 && cbor_map_size(a.stmt) != 0)
 		goto out;
 	stmt_len = cbor_serialize_alloc(a.stmt, &stmt, &stmt_cap);
-	if (stmt_len == 0 || a.auth_len < 37)
+	if (stmt_len == 0 || !auth_data_sane(a.auth, a.auth_len))
 		goto out;
 	crypto_hash_sha256(rp_hash, (const uint8_t *)rp_id, strlen(rp_id));
 	if (sodium_memcmp(rp_hash, a.auth, 32) != 0) {

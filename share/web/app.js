@@ -146,6 +146,15 @@ async function onExtend() {
 	}
 }
 
+const ENDED = {
+	none: "not opened since the gateway started",
+	window: "its window ended",
+	idle: "it was idle",
+	revoked: "disabled by an administrator",
+	killed: "ended by an administrator",
+	down: "ended from this page or the device",
+};
+
 function showStatus(devs) {
 	const ul = $("devices");
 	ul.textContent = "";
@@ -153,7 +162,7 @@ function showStatus(devs) {
 		const li = document.createElement("li");
 		li.textContent = d.name + ": " +
 			(d.open ? "open, " + Math.round(d.secondsLeft / 60) + " min left"
-				: "closed (last session ended: " + d.ended + ")");
+				: "closed: " + (ENDED[d.ended] || d.ended));
 		ul.append(li);
 	}
 	say(devs.length ? "" : "You have no devices here.");

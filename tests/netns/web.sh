@@ -170,7 +170,7 @@ log "SIGHUP: the renewed certificate is served by the same child"
 must_web open "$ORIGIN/status"
 must_web fill owner alice
 must_web click activate
-must_web wait devices 15 "alice-phone: "
+must_web wait devices 15 "alice-phone: closed: ended from this page"
 log "status page: $ANSWER"
 shot status
 vpnd_cmd status | grep -q 'web-activations' || fail "vpnd status has no web counters"

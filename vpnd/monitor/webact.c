@@ -84,7 +84,8 @@ static void devices_json(struct vpnd *d, const struct reg_owner *o, struct web_r
 		const struct session *s;
 		const struct end_note *e;
 
-		if (p->owner != o || p->kind != REG_MOBILE)
+		/* A phone without its WireGuard key yet cannot open. */
+		if (p->owner != o || p->kind != REG_MOBILE || !p->has_key)
 			continue;
 		s = session_find(&d->sessions, p->name);
 		strbuf_puts(r->body, first ? "{\"name\":" : ",{\"name\":");

@@ -40,8 +40,8 @@ shot activate-open
 must_web text until
 [ "$ANSWER" != "-" ] || fail "the page does not say when the window ends"
 log "opened from the page; IMAP after $(echo "$t1 - $t0" | bc) s; open until $ANSWER"
-grep -q "event=session-open peer=alice-phone .*by=web:alice" "$NET_TMP/vpnd.log" ||
-	grep -q "peer=alice-phone" "$NET_TMP/vpnd.log" || fail "no audit line for the web session"
+grep -q "event=session-open peer=alice-phone owner=alice by=web:alice " "$NET_TMP/vpnd.log" ||
+	fail "no audit line for the web session: $(grep alice-phone "$NET_TMP/vpnd.log" | tail -n 3)"
 
 # The window ends: IMAP refused again.
 wait_for $((WINDOW + 10)) imap_refused phone || fail "IMAP still reachable after the window"

@@ -13,12 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "common/actmsg.h"
 #include "common/webmsg.h"
 #include "gateway/conf.h"
+#include "netchild/monwrap.h"
 #include "netchild/webpages.h"
 #include "netchild/webreq.h"
 
@@ -182,6 +185,49 @@ static void test_webmsg(void **state)
 	free(r2);
 }
 
+/* A WEB_CONF (SIGHUP) that comes while the child waits for an answer is
+ * kept for its loop, and the answer still arrives. */
+static void test_monwrap_keeps_conf(void **state)
+{
+	uint8_t *room = malloc(WEBMSG_CONF_MAX), *buf = malloc(WEBMSG_CONF_MAX);
+	struct webmsg_req *q = calloc(1, sizeof(*q));
+	struct webmsg_result *r = calloc(1, sizeof(*r));
+	struct webmsg_conf c = {0};
+	struct monwrap mw = {.conf = room};
+	size_t len;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	mw.fd = sv[0];
+	c.cert = (const uint8_t *)"CERT";
+	c.cert_len = 4;
+	c.key = (const uint8_t *)"KEY";
+	c.key_len = 3;
+	assert_int_equal(webmsg_encode_conf(buf, &len, &c), 0);
+	assert_int_equal(send(sv[1], buf, len, 0), (ssize_t)len);
+	r->seq = 1;
+	r->status = 200;
+	strcpy(r->body, "{}");
+	r->body_len = 2;
+	assert_int_equal(webmsg_encode_result(buf, &len, r), 0);
+	assert_int_equal(send(sv[1], buf, len, 0), (ssize_t)len);
+	q->call = WEBMSG_CHALLENGE;
+	strcpy(q->owner, "alice");
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(monwrap_web(&mw, q, r), 0);
+	assert_int_equal(r->status, 200);
+	assert_true(mw.conf_len > 0);
+	assert_int_equal(actmsg_type(room, mw.conf_len), ACTMSG_WEB_CONF);
+	assert_int_equal(webmsg_decode_conf(&c, room, mw.conf_len), 0);
+	assert_memory_equal(c.cert, "CERT", 4);
+	close(sv[0]);
+	close(sv[1]);
+	free(room);
+	free(buf);
+	free(q);
+	free(r);
+}
+
 static void test_pages(void **state)
 {
 	const struct webpage *p = webpages_find("/");
@@ -212,9 +258,8 @@ static void test_pages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_conf),
-		cmocka_unit_test(test_webreq),
-		cmocka_unit_test(test_webmsg),
+		cmocka_unit_test(test_conf),   cmocka_unit_test(test_webreq),
+		cmocka_unit_test(test_webmsg), cmocka_unit_test(test_monwrap_keeps_conf),
 		cmocka_unit_test(test_pages),
 	};
 

@@ -21,6 +21,11 @@
 struct monwrap {
 	int fd;       /* the child's end of the socketpair */
 	uint32_t seq; /* of the last request */
+	/* With the web page: room for a WEB_CONF (WEBMSG_CONF_MAX bytes).
+	 * One that comes while a wrapper waits for its answer is kept here
+	 * (conf_len > 0) for the child's loop, not dropped as a late answer. */
+	uint8_t *conf;
+	size_t conf_len;
 };
 
 /* Waits for INIT, the first message; 0, -ETIMEDOUT, -EPIPE or -EBADMSG. */

@@ -197,6 +197,8 @@ static int web_start(struct netchild *c)
 		log_error("no web configuration from the monitor: %s", strerror(-n));
 		return n;
 	}
+	/* From here a WEB_CONF may come while a wrapper waits: it keeps it. */
+	c->mon.conf = c->msg;
 	if ((ret = webserver_create(&c->web, WEB_FD, &c->mon)) < 0 ||
 	    (ret = webserver_configure(c->web, c->msg, (size_t)n)) < 0) {
 		log_error("cannot start the web page's server: %s", strerror(-ret));
@@ -204,6 +206,13 @@ static int web_start(struct netchild *c)
 	}
 	sodium_memzero(c->msg, (size_t)n);
 	return 0;
+}
+
+static void web_configure(struct netchild *c, const uint8_t *msg, size_t len)
+{
+	if (webserver_configure(c->web, msg, len) < 0)
+		child_exit(c, 1); /* the monitor restarts us with the files */
+	log_info("the web page's server restarted with its new certificate");
 }
 
 /* A message the monitor sends unasked: a new WEB_CONF (SIGHUP), or a late
@@ -214,11 +223,8 @@ static void monitor_message(struct netchild *c)
 
 	if (n == 0 || (n < 0 && errno != EAGAIN))
 		child_exit(c, 0);
-	if (n > 0 && c->web != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_WEB_CONF) {
-		if (webserver_configure(c->web, c->msg, (size_t)n) < 0)
-			child_exit(c, 1); /* the monitor restarts us with the old files */
-		log_info("the web page's server restarted with its new certificate");
-	}
+	if (n > 0 && c->web != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_WEB_CONF)
+		web_configure(c, c->msg, (size_t)n);
 	if (n > 0)
 		sodium_memzero(c->msg, (size_t)n);
 }
@@ -306,6 +312,12 @@ int netchild_main(int argc, char **argv)
 			drained = serve_udp(&c);
 		if (c.web != NULL)
 			webserver_run(c.web, p + 2, n - 2);
+		/* One that came while a request waited for its answer. */
+		if (c.mon.conf_len > 0) {
+			web_configure(&c, c.mon.conf, c.mon.conf_len);
+			sodium_memzero(c.mon.conf, c.mon.conf_len);
+			c.mon.conf_len = 0;
+		}
 		/* The monitor shows the counters: fresh whenever the socket
 		 * is drained, ten times a second under a flood. */
 		now = clock_boot_ns() / 1000000;

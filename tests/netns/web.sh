@@ -142,6 +142,14 @@ must_web fill owner alice
 must_web click activate
 must_web wait status 15 "Choose the devices"
 log "U2F key registered and used"
+# Attestation "none", as a browser sends it when the page asks for none.
+code4=$(vpnd_cmd peer add alice-tab3 --owner alice --mobile | sed -n 's/^.*register#//p')
+must_web authenticator ctap2 yes
+must_web eval "(async () => { const c = await ($CALL)('register-challenge', {code: '$code4'}); const k = await navigator.credentials.create({publicKey: {challenge: unb64u(c.challenge), rp: {id: c.rpId, name: 'x'}, user: {id: unb64u(c.user), name: 'x', displayName: 'x'}, pubKeyCredParams: [{type: 'public-key', alg: -7}], attestation: 'none'}}); const r = await ($CALL)('register', {code: '$code4', clientDataJSON: b64u(k.response.clientDataJSON), attestationObject: b64u(k.response.attestationObject)}); return r.ok ? 'ok' : r.error; })()"
+[ "$ANSWER" = '"ok"' ] || fail "a key with attestation none did not register: $ANSWER"
+grep -q 'event=enrolled .*via=web attestation=none' "$NET_TMP/vpnd.log" ||
+	fail "no attestation none: $(grep 'event=enrolled' "$NET_TMP/vpnd.log" | tail -n 1)"
+log "attestation none registered"
 # A name with no key here: the browser finds none, the page says so.
 must_web open "$ORIGIN/"
 must_web fill owner nobody

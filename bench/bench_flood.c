@@ -207,7 +207,7 @@ static double drain_rate(struct rig *rig, int fd, int rounds, bool check)
 	return (double)got / spent;
 }
 
-int bench_flood_run(struct rig *rig, double seconds)
+int bench_flood_run(struct rig *rig, double seconds, int rounds)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	socklen_t l = sizeof(a);
@@ -234,11 +234,11 @@ int bench_flood_run(struct rig *rig, double seconds)
 	usleep(200000);
 	/* Alternating, the best of each: the machine's other load comes and
 	 * goes, and either may meet it. */
-	bare = drain_rate(rig, fd, 5, false);
-	checked = drain_rate(rig, fd, 5, true);
-	x = drain_rate(rig, fd, 5, false);
+	bare = drain_rate(rig, fd, rounds, false);
+	checked = drain_rate(rig, fd, rounds, true);
+	x = drain_rate(rig, fd, rounds, false);
 	bare = x > bare ? x : bare;
-	x = drain_rate(rig, fd, 5, true);
+	x = drain_rate(rig, fd, rounds, true);
 	checked = x > checked ? x : checked;
 	/* Then a steady flood, with real activations over the same socket. */
 	s0 = atomic_load(&sent);

@@ -6,8 +6,9 @@
 
 struct rig;
 
-/* Prints its figures; 0, or -errno when no activation got through the
- * flood or the socket could not be set up. */
-int bench_flood_run(struct rig *rig, double seconds);
+/* Prints its figures (each rate the best of two measures of `rounds`
+ * queue drains); 0, or -errno when no activation got through the flood
+ * or the socket could not be set up. */
+int bench_flood_run(struct rig *rig, double seconds, int rounds);
 
 #endif

@@ -42,9 +42,8 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 	return 0;
 }
 
-int activate_run(const struct enroll_opts *o, const struct enroll_state *st,
-		 const struct proto_target *t, const uint8_t *sk, struct proto_reply *rep,
-		 const char *what)
+int activate_run(const struct enroll_opts *o, struct enroll_state *st, const struct proto_target *t,
+		 const uint8_t *sk, struct proto_reply *rep, const char *what)
 {
 	struct activate_ctx x = {.st = st};
 	struct actclient_opts ao;
@@ -66,6 +65,7 @@ int activate_run(const struct enroll_opts *o, const struct enroll_state *st,
 		x.pin = pin;
 	}
 	r = actclient_run(&ao, st->gw_key, PROTO_OP_ACTIVATE, t, sk, prepare, &x, rep, err);
+	enroll_learn_key(st, o, r, rep);
 	if (r == PROTO_OK && rep->status != PROTO_OK)
 		r = rep->status;
 	if (r != PROTO_OK) {

@@ -2,7 +2,8 @@
 /*
  * enroll add-key: a backup security key. The new key makes a credential;
  * a key already registered signs for exactly that credential (its digest
- * is in the clientDataHash), all within one challenge.
+ * is in the clientDataHash), all within one challenge, and the request
+ * carries this laptop's device proof, which the gateway requires too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,8 +21,9 @@ static const char usage[] =
 	"usage: enroll add-key [--device NEW] [--auth-device OLD] [--pin-fd N] [--interface IF]\n"
 	"\n"
 	"Registers the security key NEW as a backup, authorised by OLD, a key\n"
-	"already registered. With --pin-fd, the first line is NEW's PIN and the\n"
-	"second OLD's.\n";
+	"already registered, from this laptop: the gateway adds a key only for a\n"
+	"key and an enabled laptop of the owner together. With --pin-fd, the first\n"
+	"line is NEW's PIN and the second OLD's.\n";
 
 struct ctx {
 	struct seckey nk, ok;
@@ -112,6 +114,7 @@ int addkey_main(int argc, char **argv)
 	}
 	r = actclient_run(&ao, st.gw_key, PROTO_OP_ADD_KEY, &t, device ? sk : NULL, prepare, &x,
 			  &rep, err);
+	enroll_learn_key(&st, &o, r, &rep);
 	if (r == PROTO_OK && rep.status != PROTO_OK)
 		r = rep.status;
 	if (r != PROTO_OK) {

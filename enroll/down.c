@@ -35,6 +35,7 @@ int down_main(int argc, char **argv)
 		return 1;
 	memcpy(t.key, st.peer_key, KEY_LEN);
 	r = actclient_run(&ao, st.gw_key, PROTO_OP_DEACTIVATE, &t, sk, NULL, NULL, &rep, err);
+	enroll_learn_key(&st, &o, r, &rep);
 	if (r == PROTO_OK && rep.status != PROTO_OK)
 		r = rep.status;
 	/* The tunnel comes down here whatever the gateway said: that much is

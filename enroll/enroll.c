@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* Options, messages and small helpers every subcommand uses. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,31 @@ void enroll_refused(const char *what, int code, const struct proto_reply *rep,
 		break;
 	}
 	fprintf(stderr, "enroll: %s: %s\n", what, proto_strerror(code));
+}
+
+void enroll_learn_key(struct enroll_state *st, const struct enroll_opts *o, int code,
+		      const struct proto_reply *rep)
+{
+	struct enroll_state now;
+	char path[PATH_MAX];
+	key_b64_t k;
+
+	if (code != PROTO_OK || !(rep->fields & PROTO_REP_ACT_KEY) ||
+	    key_equal(st->gw_key, rep->act_key))
+		return;
+	memcpy(st->gw_key, rep->act_key, KEY_LEN);
+	/* The file as it is, not st: a command may have changed st for
+	 * its own use (status --peer). */
+	if (state_load(&now, o) < 0)
+		return;
+	memcpy(now.gw_key, rep->act_key, KEY_LEN);
+	if (state_save(&now, o, true) < 0 || state_path(path, sizeof(path), o, "keygate") < 0)
+		return;
+	key_to_base64(k, rep->act_key);
+	fprintf(stderr,
+		"enroll: note: the gateway's activation key was rotated; %s now holds the new "
+		"one (%s)\n",
+		path, k);
 }
 
 void enroll_clock_note(const struct proto_reply *rep)

@@ -24,6 +24,11 @@ struct seckey;
 int enroll_tunnel_load(struct enroll_opts *o, struct enroll_state *st, int argc, char **argv,
 		       const char *usage, int *status);
 
+/* After an exchange that brought a REPLY (code PROTO_OK from
+ * actclient_run): a new activation key in it (docs/protocol.md 3.2) goes
+ * into st and the state file, with a note on stderr. */
+void enroll_learn_key(struct enroll_state *st, const struct enroll_opts *o, int code,
+		      const struct proto_reply *rep);
 /* One line on stderr for a refusal or a failure to get one: code and err
  * are what actclient_run returned and said (err may be empty), k the key
  * that was asked (NULL: none). */

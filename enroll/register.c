@@ -17,25 +17,32 @@
 #include "seckey.h"
 #include "pin.h"
 #include "base/outfile.h"
+#include "proto/proto_uri.h"
 #include "wg/wgq.h"
 
 static const char usage[] =
-	"usage: enroll register URI [--device DEV] [--pin-fd N] [--interface IF]\n"
+	"usage: enroll register URI [--device DEV] [--auth-device OLD] [--pin-fd N]\n"
+	"                           [--interface IF]\n"
 	"\n"
 	"Registers a security key and this machine with the gateway named in\n"
-	"URI (what 'vpnd peer add' printed) and writes /etc/wireguard/IF.conf.\n";
+	"URI (what 'vpnd peer add' printed) and writes /etc/wireguard/IF.conf.\n"
+	"When the owner has keys already (the URI names them), one of them signs\n"
+	"for the new one: DEV itself, or OLD. With --pin-fd and OLD, the first\n"
+	"line is DEV's PIN and the second OLD's.\n";
 
 struct ctx {
-	struct seckey key;
-	const char *pin;
+	struct seckey key, old;
+	struct seckey *auth; /* the key that signs for the new one: &key or &old */
+	const char *pin, *auth_pin;
 	const struct proto_uri *uri;
+	struct enroll_cred owned[PROTO_URI_KEYS_MAX]; /* the owner's keys, from the URI */
 	struct proto_cred cred;
 };
 
 static int prepare(void *arg, const struct proto_client *c, struct proto_request *req)
 {
 	struct ctx *x = arg;
-	uint8_t cdh[32];
+	uint8_t cdh[32], digest[32];
 	int r;
 
 	proto_client_cdh(c, cdh, "enroll", NULL);
@@ -47,6 +54,47 @@ static int prepare(void *arg, const struct proto_client *c, struct proto_request
 	req->fields |= PROTO_REQ_CODE | PROTO_REQ_NEW_CRED;
 	memcpy(req->code, x->uri->code, PROTO_CODE_LEN);
 	req->cred = x->cred;
+	if (x->uri->n_keys == 0)
+		return 0;
+	/* The owner has keys: one of them signs for exactly this new one. */
+	proto_cred_digest(digest, &x->cred);
+	proto_client_cdh(c, cdh, PROTO_PURPOSE_ENROLL_AUTH, digest);
+	printf("Touch %s to sign for it.\n", x->auth == &x->key
+						     ? "your security key again"
+						     : "the security key you registered before");
+	fflush(stdout);
+	r = seckey_get_assertion(x->auth, x->auth_pin, x->uri->rp_id, x->owned, x->uri->n_keys, cdh,
+				 &req->assertion);
+	if (r != PROTO_OK)
+		return r;
+	req->fields |= PROTO_REQ_ASSERTION;
+	return 0;
+}
+
+/* The key that signs for the new one, and its PIN. */
+static int open_auth(struct ctx *x, const struct enroll_opts *o, char *pin)
+{
+	char err[ERR_LEN];
+
+	for (size_t i = 0; i < x->uri->n_keys; i++) {
+		x->owned[i].id_len = x->uri->keys[i].len;
+		memcpy(x->owned[i].id, x->uri->keys[i].id, x->uri->keys[i].len);
+	}
+	x->auth = &x->key;
+	x->auth_pin = x->pin;
+	if (x->uri->n_keys == 0 || o->auth_device == NULL)
+		return 0;
+	if (seckey_open(&x->old, o->auth_device, err) < 0) {
+		fprintf(stderr, "enroll: %s\n", err);
+		return -ENODEV;
+	}
+	x->auth = &x->old;
+	x->auth_pin = NULL;
+	if (seckey_wants_pin(&x->old)) {
+		if (pin_read(pin, o, "the security key registered before") < 0)
+			return -EINVAL;
+		x->auth_pin = pin;
+	}
 	return 0;
 }
 
@@ -127,7 +175,7 @@ int register_main(int argc, char **argv)
 	struct actclient_opts ao = {0};
 	struct proto_target t = {.kind = PROTO_TARGET_KEY};
 	struct proto_reply rep;
-	char pin[ENROLL_PIN_MAX + 1] = "", conf[512], state[512];
+	char pin[ENROLL_PIN_MAX + 1] = "", apin[ENROLL_PIN_MAX + 1] = "", conf[512], state[512];
 	uint8_t sk[KEY_LEN];
 	char err[ERR_LEN];
 	int r, ret = 1;
@@ -165,6 +213,8 @@ int register_main(int argc, char **argv)
 			goto fail;
 		x.pin = pin;
 	}
+	if (open_auth(&x, &o, apin) < 0)
+		goto fail;
 	key_generate_private(sk);
 	if (key_public(t.key, sk) < 0)
 		goto fail;
@@ -182,7 +232,8 @@ int register_main(int argc, char **argv)
 	memset(&st, 0, sizeof(st));
 	snprintf(st.gateway, sizeof(st.gateway), strchr(u.host, ':') != NULL ? "[%s]:%u" : "%s:%u",
 		 u.host, u.port);
-	memcpy(st.gw_key, u.gw_pub, KEY_LEN);
+	/* A URI made before a rotation: the reply tells the key of now. */
+	memcpy(st.gw_key, (rep.fields & PROTO_REP_ACT_KEY) ? rep.act_key : u.gw_pub, KEY_LEN);
 	snprintf(st.rp_id, sizeof(st.rp_id), "%s",
 		 (rep.fields & PROTO_REP_RP_ID) ? rep.rp_id : u.rp_id);
 	snprintf(st.peer, sizeof(st.peer), "%s", rep.peer);
@@ -225,7 +276,9 @@ int register_main(int argc, char **argv)
 fail:
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(pin, sizeof(pin));
+	sodium_memzero(apin, sizeof(apin));
 	sodium_memzero(&u, sizeof(u));
 	seckey_close(&x.key);
+	seckey_close(&x.old);
 	return ret;
 }

@@ -44,6 +44,7 @@ int status_main(int argc, char **argv)
 		snprintf(st.peer, sizeof(st.peer), "%s", o.peer);
 	}
 	r = actclient_run(&ao, st.gw_key, PROTO_OP_STATUS, &t, sk, NULL, NULL, &rep, err);
+	enroll_learn_key(&st, &o, r, &rep);
 	sodium_memzero(sk, sizeof(sk));
 	if (r == PROTO_OK && rep.status != PROTO_OK)
 		r = rep.status;

@@ -141,6 +141,20 @@ static int parse_mail_ports(struct conf_ctx *x, const char *v)
 	return 0;
 }
 
+static int parse_rate(struct conf_ctx *x, const char *v)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || v[0] < '0' || v[0] > '9' || n < 1 ||
+	    n > CONF_MAX_ACTIVATION_RATE)
+		return conf_fail(x, "activation rate", v, "expected 1 to 1000000 a second");
+	x->c->activation_rate = (uint32_t)n;
+	return 0;
+}
+
 static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, const char *v)
 {
 	static const struct {
@@ -161,6 +175,7 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 		{SEC_DAEMON, "AuditLog"},
 		{SEC_INTERFACE, "MailPorts"},
 		{SEC_DAEMON, "ChildUser"},
+		{SEC_DAEMON, "ActivationRate"},
 	};
 	struct conf *c = x->c;
 	char what[ERR_LEN];
@@ -232,10 +247,12 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 		return copy_path(x, c->control_socket, "control socket", v);
 	case 11:
 		return copy_path(x, c->audit_log, "audit log", v);
+	case 12:
+		return parse_mail_ports(x, v);
 	case 13:
 		return parse_user(x, v);
 	default:
-		return parse_mail_ports(x, v);
+		return parse_rate(x, v);
 	}
 }
 
@@ -285,6 +302,7 @@ static void conf_defaults(struct conf *c)
 	c->activation_port = CONF_DEFAULT_ACTIVATION_PORT;
 	c->window = CONF_DEFAULT_WINDOW;
 	c->idle = CONF_DEFAULT_IDLE;
+	c->activation_rate = CONF_DEFAULT_ACTIVATION_RATE;
 	strcpy(c->state_dir, CONF_DEFAULT_STATE_DIR);
 	strcpy(c->child_user, CONF_DEFAULT_CHILD_USER);
 }

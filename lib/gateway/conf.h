@@ -26,6 +26,8 @@
 #define CONF_DEFAULT_ACTIVATION_PORT 51821
 #define CONF_DEFAULT_WINDOW          (10 * 3600)
 #define CONF_DEFAULT_IDLE            (30 * 60)
+#define CONF_DEFAULT_ACTIVATION_RATE 200
+#define CONF_MAX_ACTIVATION_RATE     1000000
 #define CONF_MAX_SIZE                (64 * 1024)
 #define CONF_DEFAULT_CHILD_USER      "keygate"
 #define CONF_CHILD_USER_MAX          32 /* useradd's longest name */
@@ -57,6 +59,9 @@ struct conf {
 	char child_user[CONF_CHILD_USER_MAX + 1];
 	/* [Web]: web.enabled when the section is there */
 	struct webconf web;
+	/* Activation requests a second the gateway decrypts, from all
+	 * sources together (twice that in a burst). */
+	uint32_t activation_rate;
 };
 
 /* Parses a whole file's text; name is what messages call the file. On

@@ -12,6 +12,23 @@
 #include "proto/actclient.h"
 #include "base/log.h"
 
+static int bind_source(int fd, const char *source, int family)
+{
+	struct addrinfo hints = {.ai_family = family,
+				 .ai_socktype = SOCK_DGRAM,
+				 .ai_flags = AI_NUMERICHOST | AI_PASSIVE};
+	struct addrinfo *res = NULL;
+	int r;
+
+	if (source == NULL)
+		return 0;
+	if (getaddrinfo(source, NULL, &hints, &res) != 0)
+		return -EINVAL;
+	r = bind(fd, res->ai_addr, res->ai_addrlen) == 0 ? 0 : -errno;
+	freeaddrinfo(res);
+	return r;
+}
+
 static int open_socket(const struct actclient_opts *o, char err[ERR_LEN])
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_ADDRCONFIG};
@@ -30,7 +47,8 @@ static int open_socket(const struct actclient_opts *o, char err[ERR_LEN])
 		if (fd < 0)
 			continue;
 		/* Connected: datagrams from anyone else never reach us. */
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		if (bind_source(fd, o->source, ai->ai_family) == 0 &&
+		    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		close(fd);
 		fd = -1;
@@ -92,6 +110,25 @@ static int exchange(int fd, const struct actclient_opts *o, struct proto_client 
 	return 0;
 }
 
+/*
+ * The gateway's slot key was made within the last PROTO_SLOT_LEN seconds
+ * by its clock. A certificate much older, by ours, is either a replay of
+ * an old one (whose key may have leaked since) or a clock far off: the
+ * gateway would refuse the latter anyway (CLOCK_SKEW), so both are
+ * refused here, before anything is sent under that key.
+ */
+static int slot_fresh(const struct proto_client *c, int64_t now, struct proto_reply *rep)
+{
+	int64_t age = now - (int64_t)c->slot_wall;
+
+	if (age >= -PROTO_MAX_SKEW && age <= PROTO_MAX_SKEW + PROTO_SLOT_LEN)
+		return PROTO_OK;
+	memset(rep, 0, sizeof(*rep));
+	rep->fields = PROTO_REP_SKEW;
+	rep->skew = age;
+	return PROTO_ERR_CLOCK_SKEW;
+}
+
 int actclient_run(const struct actclient_opts *opts, const uint8_t gw_pub[KEY_LEN],
 		  enum proto_op op, const struct proto_target *target, const uint8_t *static_sk,
 		  actclient_prepare_fn prepare, void *arg, struct proto_reply *rep,
@@ -120,6 +157,9 @@ int actclient_run(const struct actclient_opts *opts, const uint8_t gw_pub[KEY_LE
 		goto fail;
 	}
 	req.client_time = (uint64_t)time(NULL);
+	r = slot_fresh(&c, (int64_t)req.client_time, rep);
+	if (r != PROTO_OK)
+		goto fail;
 	if (prepare != NULL) {
 		r = prepare(arg, &c, &req);
 		if (r != 0)

@@ -17,8 +17,9 @@
 struct actclient_opts {
 	const char *host; /* name or address */
 	uint16_t port;
-	int timeout_ms; /* per try; default 1000 */
-	int tries;      /* per step; default 5 */
+	int timeout_ms;     /* per try; default 1000 */
+	int tries;          /* per step; default 5 */
+	const char *source; /* a local address to send from, or NULL (benchmarks) */
 };
 
 /*
@@ -32,7 +33,9 @@ typedef int (*actclient_prepare_fn)(void *arg, const struct proto_client *c,
 /*
  * One exchange. Returns PROTO_OK with *rep filled (rep->status says what
  * the gateway decided), or why there is no reply: PROTO_ERR_NO_ANSWER, an
- * advisory plain code, what prepare returned, or -errno for a local failure
+ * advisory plain code, PROTO_ERR_CLOCK_SKEW with rep->skew when the
+ * gateway's slot key is older than clocks may differ (docs/protocol.md
+ * 3.1), what prepare returned, or -errno for a local failure
  * (a name that does not resolve: -EHOSTUNREACH). For no answer and for a
  * gateway that cannot be reached, err says so in a line of its own ("the
  * gateway is not answering (after 5 tries)"); otherwise it is empty.

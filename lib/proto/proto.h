@@ -19,13 +19,16 @@
 #include "base/key.h"
 #include "base/text.h"
 
-#define PROTO_VERSION         1
+#define PROTO_VERSION         2
 #define PROTO_HDR_LEN         4
 #define PROTO_MAC_LEN         16
 #define PROTO_COMMIT_LEN      32
 #define PROTO_TAG_LEN         24
-#define PROTO_HELLO_LEN       128
-#define PROTO_CHALLENGE_LEN   84
+#define PROTO_HELLO_LEN       224 /* never smaller than the CHALLENGE that answers it */
+#define PROTO_CHALLENGE_LEN   220
+#define PROTO_SLOT_SIG_LEN    64 /* Ed25519: a slot key's certificate */
+#define PROTO_SLOT_LEN        60 /* seconds of one gateway ephemeral (docs/protocol.md 3) */
+#define PROTO_SLOTS           4  /* slot keys a gateway may hold: 3 live, one spare */
 #define PROTO_REQUEST_LEN     1232
 #define PROTO_ERROR_LEN       56
 #define PROTO_REPLY_MIN       100
@@ -94,7 +97,11 @@ enum proto_err {
 	PROTO_ERR_NOT_PERMITTED = 19,
 	PROTO_ERR_INTERNAL = 20,
 	PROTO_ERR_KEY_LOCKED = 21,
-	PROTO_ERR_WIRE_MAX = 21,
+	PROTO_ERR_STATE_NOT_SAVED = 22,
+	PROTO_ERR_KEY_REQUIRED = 23,
+	PROTO_ERR_KEY_ROTATED = 24,
+	PROTO_ERR_VERSION = 25,
+	PROTO_ERR_WIRE_MAX = 25,
 	PROTO_ERR_SEND_MAX = 63,
 	PROTO_ERR_WRONG_PIN = 64,
 	PROTO_ERR_PIN_BLOCKED = 65,
@@ -173,6 +180,12 @@ struct proto_assertion {
 	size_t sig_len;
 };
 
+/* The purpose of the assertion an ENROLL carries for an owner who has
+ * keys already: an existing key signs for the new credential (its digest
+ * is the clientDataHash's extra, as in ADD_KEY). */
+#define PROTO_PURPOSE_ENROLL_AUTH "enroll-auth"
+
+/* ACTIVATE and ADD_KEY carry an assertion (keys 6-8), ENROLL may. */
 struct proto_request {
 	uint32_t fields; /* enum proto_req_field */
 	uint8_t op;
@@ -200,6 +213,7 @@ enum proto_rep_field {
 	PROTO_REP_IDLE_SECONDS = 1U << 12,
 	PROTO_REP_SKEW = 1U << 13,
 	PROTO_REP_PEER_KEY = 1U << 14,
+	PROTO_REP_ACT_KEY = 1U << 15,
 };
 
 struct proto_reply {
@@ -221,6 +235,9 @@ struct proto_reply {
 	uint64_t idle_seconds;
 	int64_t skew;
 	uint8_t peer_key[KEY_LEN];
+	/* The gateway's current activation public key: in every reply to a
+	 * request made under the key it replaced (docs/protocol.md 3.2). */
+	uint8_t act_key[KEY_LEN];
 };
 
 /* Encodes as CBOR into buf and zero-pads to len (the request: exactly
@@ -234,16 +251,20 @@ int proto_request_decode(struct proto_request *req, const uint8_t *buf, size_t l
 int proto_reply_encode(uint8_t *buf, size_t cap, size_t *outlen, const struct proto_reply *rep);
 int proto_reply_decode(struct proto_reply *rep, const uint8_t *buf, size_t len);
 
-/* --- wire and crypto (proto_wire.c, proto_crypto.c) --- */
+/* --- wire and crypto (proto_wire.c, proto_crypto.c, proto_slot.c) --- */
 
 /* The packet's type if its length and version fit that type; -EBADMSG
  * otherwise. Checks no MAC. */
 int proto_packet_type(const uint8_t *pkt, size_t len);
+/* A HELLO of a later version than this one (docs/protocol.md 4.1): its
+ * sender hears PROTO_ERR_VERSION. */
+bool proto_packet_is_newer_hello(const uint8_t *pkt, size_t len);
 
 /* The two MACs every packet carries, keyed by the gateway's activation
  * public key (docs/protocol.md 4): mac0, 16 bits of SipHash over the
  * packet's first bytes, turns away blind garbage for the price of one
- * short hash; mac1, BLAKE2b over the whole packet, is the real check. */
+ * short hash; mac1, BLAKE2b over the whole packet, is the real check.
+ * Their keys are the same in every version of the protocol. */
 struct proto_macs {
 	uint8_t k0[16];
 	uint8_t k1[32];
@@ -258,9 +279,6 @@ void proto_mac0_set(uint8_t *pkt, size_t len, const struct proto_macs *m);
 bool proto_mac0_ok(const uint8_t *pkt, size_t len, const struct proto_macs *m);
 bool proto_mac1_ok(const uint8_t *pkt, size_t len, const struct proto_macs *m);
 
-/* g = clamp(MAC32(w, "keygate-activation-key-v1")) */
-void proto_activation_key(uint8_t act_sk[KEY_LEN], const uint8_t wg_sk[KEY_LEN]);
-
 /* Writes the 16 address bytes and the port of a sockaddr_in/in6 (IPv4 as
  * ::ffff:a.b.c.d); -EAFNOSUPPORT for other families. */
 int proto_addr_bytes(uint8_t out[18], const struct sockaddr *sa);
@@ -274,34 +292,89 @@ void proto_client_data_hash(uint8_t cdh[32], const char *purpose, const uint8_t 
 /* The `extra` of ADD_KEY: a digest of the new credential. */
 void proto_cred_digest(uint8_t out[32], const struct proto_cred *cred);
 
-/* The gateway's side. */
-struct proto_gateway {
+/* --- the gateway's side --- */
+
+/* The keys a gateway answers to: the current one and, during a
+ * rotation's grace, the one it replaced. */
+#define PROTO_GW_KEYS 2
+/* proto_gw_key_of: a packet under a key that was retired. */
+#define PROTO_KEY_RETIRED PROTO_GW_KEYS
+
+struct proto_gwkey {
+	uint8_t sk[KEY_LEN];
+	uint8_t pk[KEY_LEN];    /* G: what URIs and enroll's state hold */
+	uint8_t ed_pk[KEY_LEN]; /* the same scalar on Edwards25519: signs slot keys */
+	struct proto_macs macs;
+};
+
+/* One slot's ephemeral key (docs/protocol.md 3.1), with its certificate
+ * by each key; erased once every challenge of its slot has expired. */
+struct proto_slot {
+	uint64_t n;    /* boot seconds / PROTO_SLOT_LEN, plus 1; 0: empty */
+	uint64_t wall; /* unix seconds when it was made: its certificates name it */
 	uint8_t sk[KEY_LEN];
 	uint8_t pk[KEY_LEN];
-	struct proto_macs macs;
+	uint8_t sig[PROTO_GW_KEYS][PROTO_SLOT_SIG_LEN];
+};
+
+struct proto_gateway {
+	struct proto_gwkey key[PROTO_GW_KEYS];
+	unsigned n_keys;
+	/* A key retired (public half only): its users hear KEY_ROTATED. */
+	bool has_retired;
+	uint8_t retired_pk[KEY_LEN];
+	struct proto_macs retired_macs;
 	uint8_t challenge_secret[32];
+	struct proto_slot slot[PROTO_SLOTS];
 };
 /* From the activation private key; makes a fresh challenge secret. */
 int proto_gateway_init(struct proto_gateway *gw, const uint8_t act_sk[KEY_LEN]);
+/* The key a rotation replaced: answered to as well, until retired. */
+int proto_gateway_add_previous(struct proto_gateway *gw, const uint8_t prev_sk[KEY_LEN]);
+/* Erases the previous key and its certificates, keeps its public half to
+ * recognise its users. No-op without one. */
+void proto_gateway_retire(struct proto_gateway *gw);
+/* A key retired before this gateway started. */
+void proto_gateway_set_retired(struct proto_gateway *gw, const uint8_t pk[KEY_LEN]);
 void proto_gateway_finish(struct proto_gateway *gw);
+
+/* now: CLOCK_BOOTTIME seconds; wall: unix seconds. Makes the slot key of
+ * now when it is missing (fresh, from the system's randomness) and
+ * erases each whose challenges have all expired. 0 or -errno. */
+int proto_gateway_tick(struct proto_gateway *gw, uint64_t now, uint64_t wall);
+/* The slot key of now from the given secret instead: test vectors. */
+int proto_gateway_slot_set(struct proto_gateway *gw, uint64_t now, uint64_t wall,
+			   const uint8_t sk[KEY_LEN]);
+/* The slot key a challenge of that time was issued with; NULL once erased. */
+const struct proto_slot *proto_gateway_slot(const struct proto_gateway *gw, uint64_t time);
+
+/* Whose MACs a packet carries (its length checked): a key's index,
+ * PROTO_KEY_RETIRED, -ENOKEY when its mac0 fits no key, -EBADMSG when a
+ * mac0 fits but no mac1 does. */
+int proto_gw_key_of(const struct proto_gateway *gw, const uint8_t *pkt, size_t len);
 
 void proto_challenge_make(const struct proto_gateway *gw, struct proto_challenge *ch, uint64_t now,
 			  const uint8_t addr[18], const uint8_t commit[32]);
-/* PROTO_OK, CHALLENGE_BAD, CHALLENGE_EXPIRED or CLOCK_SKEW (from the future). */
+/* PROTO_OK, CHALLENGE_BAD, CHALLENGE_EXPIRED (also when its slot key is
+ * gone) or CLOCK_SKEW (from the future). */
 enum proto_err proto_challenge_check(const struct proto_gateway *gw,
 				     const struct proto_challenge *ch, uint64_t now,
 				     const uint8_t addr[18], const uint8_t commit[32]);
 
-/* Answers a HELLO (type and mac1 already checked) with a CHALLENGE. */
-void proto_gw_challenge(const struct proto_gateway *gw, uint8_t out[PROTO_CHALLENGE_LEN],
-			const uint8_t hello[PROTO_HELLO_LEN], uint64_t now, const uint8_t addr[18]);
-/* A plain ERROR for a HELLO or REQUEST (its commit is echoed). */
-void proto_gw_error(const struct proto_gateway *gw, uint8_t out[PROTO_ERROR_LEN],
+/* Answers a HELLO (type and MACs already checked, under key) with a
+ * CHALLENGE. -ENOKEY when the slot key of now is missing. */
+int proto_gw_challenge(const struct proto_gateway *gw, unsigned key,
+		       uint8_t out[PROTO_CHALLENGE_LEN], const uint8_t hello[PROTO_HELLO_LEN],
+		       uint64_t now, const uint8_t addr[18]);
+/* A plain ERROR for a packet (its commit is echoed), under key (which may
+ * be PROTO_KEY_RETIRED). */
+void proto_gw_error(const struct proto_gateway *gw, unsigned key, uint8_t out[PROTO_ERROR_LEN],
 		    const uint8_t *pkt, enum proto_err code);
 
-/* A REQUEST whose header, mac1, challenge and replay state were checked:
+/* A REQUEST whose header, MACs, challenge and replay state were checked:
  * what the gateway learns from it. */
 struct proto_opened {
+	unsigned key; /* which of the gateway's keys it was made for */
 	uint8_t commit[PROTO_COMMIT_LEN];
 	struct proto_challenge challenge;
 	bool has_static;
@@ -316,19 +389,48 @@ void proto_request_peek(const uint8_t pkt[PROTO_REQUEST_LEN], uint8_t commit[32]
 /* The challenge tag's first 16 bytes and the payload's AEAD tag: together
  * they name one request (docs/protocol.md 5). */
 void proto_request_id(uint8_t id[32], const uint8_t pkt[PROTO_REQUEST_LEN]);
-/* Computes DH(g, S) or returns a cached value; 0 or -errno. */
-typedef int (*proto_ss_fn)(void *arg, const uint8_t static_pub[KEY_LEN], uint8_t ss[32]);
-/* Decrypts and decodes; -EBADMSG: drop silently (not decryptable),
- * -EPROTO: decrypted but malformed (answer BAD_REQUEST through *o). ss_fn may be
- * NULL: then DH(g, S) is computed. */
-int proto_gw_open(const struct proto_gateway *gw, const uint8_t pkt[PROTO_REQUEST_LEN],
-		  proto_ss_fn ss_fn, void *arg, struct proto_opened *o);
+/* Computes DH(key's secret, S) or returns a cached value; 0 or -errno. */
+typedef int (*proto_ss_fn)(void *arg, unsigned key, const uint8_t static_pub[KEY_LEN],
+			   uint8_t ss[32]);
+/* Decrypts and decodes a REQUEST made under key; -EBADMSG: drop silently
+ * (not decryptable, or its slot key is gone), -EPROTO: decrypted but
+ * malformed (answer BAD_REQUEST through *o). ss_fn may be NULL: then
+ * DH(g, S) is computed. */
+int proto_gw_open(const struct proto_gateway *gw, unsigned key,
+		  const uint8_t pkt[PROTO_REQUEST_LEN], proto_ss_fn ss_fn, void *arg,
+		  struct proto_opened *o);
 /* Encrypts a REPLY to an opened request; *outlen <= PROTO_REQUEST_LEN. */
 int proto_gw_reply(const struct proto_gateway *gw, const struct proto_opened *o,
 		   const struct proto_reply *rep, uint8_t out[PROTO_REPLY_MAX], size_t *outlen);
 void proto_opened_wipe(struct proto_opened *o);
 
-/* The client's side of one exchange. */
+/* --- version 1, for clients that have not been upgraded (proto_v1.c) --- */
+
+#define PROTO_V1_HELLO_LEN     128
+#define PROTO_V1_CHALLENGE_LEN 84
+/* Version 1's activation key, derived from the gateway's WireGuard key:
+ * clamp(MAC32(w, "keygate-activation-key-v1")). Clients of a gateway
+ * that ran version 1 hold its public half until the migration's grace. */
+void proto_v1_activation_key(uint8_t act_sk[KEY_LEN], const uint8_t wg_sk[KEY_LEN]);
+/* PROTO_HELLO or PROTO_REQUEST for a version-1 packet of that type's
+ * length, -EBADMSG otherwise. */
+int proto_v1_packet_type(const uint8_t *pkt, size_t len);
+/* Version 1's CHALLENGE for a version-1 HELLO under key. */
+void proto_v1_challenge(const struct proto_gateway *gw, unsigned key,
+			uint8_t out[PROTO_V1_CHALLENGE_LEN], const uint8_t *hello, uint64_t now,
+			const uint8_t addr[18]);
+/* Answers a version-1 REQUEST (MACs checked, under key) with version 1's
+ * REPLY of BAD_REQUEST, which such a client prints as a version mismatch:
+ * the one line it has for it. The payload is never decrypted. 0, or a
+ * reason to drop it: -ESTALE (a challenge not ours or too old), -EBADMSG
+ * (a static key that does not open). */
+int proto_v1_refuse(const struct proto_gateway *gw, unsigned key,
+		    const uint8_t pkt[PROTO_REQUEST_LEN], uint64_t now, const uint8_t addr[18],
+		    uint64_t wall, proto_ss_fn ss_fn, void *arg, uint8_t out[PROTO_REPLY_MAX],
+		    size_t *outlen);
+
+/* --- the client's side of one exchange --- */
+
 struct proto_client {
 	uint8_t gw_pub[KEY_LEN];
 	struct proto_macs macs;
@@ -339,16 +441,20 @@ struct proto_client {
 	uint8_t op;
 	struct proto_target target;
 	struct proto_challenge challenge;
+	uint8_t slot_pub[KEY_LEN]; /* the gateway's ephemeral, certified by gw_pub */
+	uint64_t slot_wall;        /* when the gateway made it, by its clock */
 	bool have_challenge;
 	uint8_t kr[32];
 	bool sent;
+	uint8_t gw_version; /* with PROTO_ERR_VERSION: the gateway's */
 };
 /* Fresh ephemeral, nonce and commitment; writes the HELLO. */
 int proto_client_begin(struct proto_client *c, const uint8_t gw_pub[KEY_LEN], enum proto_op op,
 		       const struct proto_target *target, uint8_t hello[PROTO_HELLO_LEN]);
 /* Classifies a datagram from the gateway for this exchange: PROTO_CHALLENGE
- * (stored in c), PROTO_ERROR (*code set, advisory), PROTO_REPLY (decrypted
- * into *rep), or -EBADMSG for anything that is not for us. */
+ * (its slot key's certificate verified, stored in c), PROTO_ERROR (*code
+ * set, advisory), PROTO_REPLY (decrypted into *rep), or -EBADMSG for
+ * anything that is not for us. */
 int proto_client_receive(struct proto_client *c, const uint8_t *pkt, size_t len, int *code,
 			 struct proto_reply *rep);
 /* The cdh for this exchange's challenge; purpose NULL means the op's. */
@@ -361,23 +467,6 @@ int proto_client_request(struct proto_client *c, const uint8_t *static_sk,
 			 struct proto_request *req, uint8_t out[PROTO_REQUEST_LEN]);
 void proto_client_finish(struct proto_client *c);
 
-/* --- the enrollment URI (proto_uri.c) --- */
-
-struct proto_uri {
-	char host[254];
-	uint16_t port;
-	uint8_t gw_pub[KEY_LEN];
-	uint8_t code[PROTO_CODE_LEN];
-	char rp_id[PROTO_RP_ID_MAX + 1]; /* PROTO_DEFAULT_RP_ID when absent */
-	char name[PROTO_NAME_MAX + 1];   /* "" when absent */
-};
-/* 0, or -EINVAL with the reason in err. */
-int proto_uri_parse(struct proto_uri *u, const char *s, char err[ERR_LEN]);
-/* host may be an IPv6 literal without brackets; rp_id and name may be NULL. */
-int proto_uri_format(char *out, size_t cap, const char *host, uint16_t port,
-		     const uint8_t gw_pub[KEY_LEN], const uint8_t code[PROTO_CODE_LEN],
-		     const char *rp_id, const char *name);
-/* A fresh code and its base64url text. */
-void proto_code_generate(uint8_t code[PROTO_CODE_LEN], char text[PROTO_CODE_B64_LEN + 1]);
+/* The enrollment URI: proto/proto_uri.h. */
 
 #endif

@@ -142,8 +142,8 @@ bool proto_cbor_request_ok(const struct proto_request *r)
 	switch (r->op) {
 	case PROTO_OP_ACTIVATE:
 		return (key || name) && as && !code && !cred;
-	case PROTO_OP_ENROLL:
-		return !name && !as && code && cred;
+	case PROTO_OP_ENROLL: /* the assertion: an existing key of the owner's */
+		return !name && code && cred;
 	case PROTO_OP_ADD_KEY:
 		return (key || name) && as && !code && cred;
 	case PROTO_OP_DEACTIVATE:
@@ -230,6 +230,8 @@ int proto_reply_encode(uint8_t *buf, size_t cap, size_t *outlen, const struct pr
 		add(&b, 16, build_int(rep->skew));
 	if (rep->fields & PROTO_REP_PEER_KEY)
 		add(&b, 17, cbor_build_bytestring(rep->peer_key, KEY_LEN));
+	if (rep->fields & PROTO_REP_ACT_KEY)
+		add(&b, 18, cbor_build_bytestring(rep->act_key, KEY_LEN));
 	r = finish(&b, buf, cap, &n);
 	if (r < 0)
 		return r;

@@ -11,7 +11,7 @@
 #include "proto/proto.h"
 
 /* Pairs in the largest payload (a REPLY with every field). */
-#define PROTO_CBOR_MAX_PAIRS 17
+#define PROTO_CBOR_MAX_PAIRS 18
 
 /* Whether the request has the fields its op needs (docs/protocol.md 6),
  * each in range; both sides check it, so neither sends nor takes a

@@ -387,6 +387,10 @@ static int decode_reply_map(struct proto_reply *r, const cbor_item_t *map)
 			CHECK(get_bytes(v, KEY_LEN, KEY_LEN, r->peer_key, NULL) == 0);
 			r->fields |= PROTO_REP_PEER_KEY;
 			break;
+		case 18:
+			CHECK(get_bytes(v, KEY_LEN, KEY_LEN, r->act_key, NULL) == 0);
+			r->fields |= PROTO_REP_ACT_KEY;
+			break;
 		default:
 			goto fail;
 		}

@@ -54,6 +54,20 @@ static const struct err_desc errs[] = {
 	 "this security key is locked after repeated failed attempts; try again later or ask the "
 	 "admin",
 	 false},
+	{PROTO_ERR_STATE_NOT_SAVED, "state_not_saved",
+	 "the gateway could not save its state, so it changed nothing; try again later or tell "
+	 "the admin",
+	 false},
+	{PROTO_ERR_KEY_REQUIRED, "key_required",
+	 "the owner has security keys already: one of them must sign for a new one (ask the "
+	 "admin for a new code)",
+	 false},
+	{PROTO_ERR_KEY_ROTATED, "key_rotated",
+	 "the gateway's activation key was rotated and this computer missed the new one; ask the "
+	 "admin to enroll it again",
+	 true},
+	{PROTO_ERR_VERSION, "version",
+	 "the gateway speaks a newer version of the activation protocol: upgrade enroll", true},
 	{PROTO_ERR_WRONG_PIN, "wrong_pin", "wrong PIN", false},
 	{PROTO_ERR_PIN_BLOCKED, "pin_blocked", "the security key's PIN is blocked", false},
 	{PROTO_ERR_NO_TOUCH, "no_touch", "the security key was not touched in time", false},

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The enrollment URI (docs/protocol.md 9):
- *   keygate://HOST:PORT/?gw=GW&code=CODE[&rp=RPID][&name=PEER]
+ *   keygate://HOST:PORT/?gw=GW&code=CODE[&rp=RPID][&name=PEER][&key=ID]...
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "proto/proto.h"
+#include "proto/proto_uri.h"
 
 #define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
@@ -50,6 +51,19 @@ static int b64url_decode(uint8_t *out, size_t len, const char *s, size_t n)
 	/* One text per value: unused trailing bits must be zero. */
 	sodium_bin2base64(again, sizeof(again), out, len, B64URL);
 	return memcmp(again, s, n) == 0 ? 0 : -EINVAL;
+}
+
+/* A credential ID: 1 to PROTO_CRED_ID_MAX bytes of canonical base64url. */
+static int key_decode(struct proto_uri_key *k, const char *s, size_t n)
+{
+	char again[sodium_base64_ENCODED_LEN(PROTO_CRED_ID_MAX, B64URL)];
+
+	if (n < 2 || n >= sizeof(again) ||
+	    sodium_base642bin(k->id, sizeof(k->id), s, n, NULL, &k->len, NULL, B64URL) != 0 ||
+	    k->len == 0)
+		return -EINVAL;
+	sodium_bin2base64(again, sizeof(again), k->id, k->len, B64URL);
+	return strlen(again) == n && memcmp(again, s, n) == 0 ? 0 : -EINVAL;
 }
 
 static int parse_authority(struct proto_uri *u, const char *a, size_t n, const char **why)
@@ -166,6 +180,14 @@ static int uri_parse(struct proto_uri *u, const char *s, const char **why)
 				return -EINVAL;
 			memcpy(u->rp_id, v, vlen);
 			u->rp_id[vlen] = '\0';
+		} else if (klen == 3 && memcmp(p, "key", 3) == 0) {
+			/* Repeated: one per key, up to PROTO_URI_KEYS_MAX. */
+			bit = 0;
+			*why = "bad key";
+			if (u->n_keys == PROTO_URI_KEYS_MAX ||
+			    key_decode(&u->keys[u->n_keys], v, vlen) < 0)
+				return -EINVAL;
+			u->n_keys++;
 		} else if (klen == 4 && memcmp(p, "name", 4) == 0) {
 			bit = 8;
 			*why = "bad name";
@@ -230,6 +252,23 @@ int proto_uri_format(char *out, size_t cap, const char *host, uint16_t port,
 	sodium_memzero(cd, sizeof(cd));
 	if (n < 0 || (size_t)n >= cap)
 		return -ENAMETOOLONG;
+	return 0;
+}
+
+int proto_uri_add_key(char *out, size_t cap, const uint8_t *credid, size_t len)
+{
+	char id[sodium_base64_ENCODED_LEN(PROTO_CRED_ID_MAX, B64URL)];
+	size_t used = strlen(out);
+	int n;
+
+	if (len == 0 || len > PROTO_CRED_ID_MAX || used >= cap)
+		return -EINVAL;
+	sodium_bin2base64(id, sizeof(id), credid, len, B64URL);
+	n = snprintf(out + used, cap - used, "&key=%s", id);
+	if (n < 0 || (size_t)n >= cap - used) {
+		out[used] = '\0';
+		return -ENAMETOOLONG;
+	}
 	return 0;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Packet framing, mac1, the commitment, the challenge and the clientDataHash
- * (docs/protocol.md 4 and 6.1): everything the gateway may compute before
- * it spends an X25519.
+ * Packet framing, the MACs, the commitment, the challenge and the
+ * clientDataHash (docs/protocol.md 4 and 6.1): everything the gateway may
+ * compute before it spends an X25519.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,6 +11,9 @@
 #include <sodium.h>
 
 #include "proto/proto.h"
+#include "proto/proto_wire.h"
+
+#define TAG_LABEL "keygate-challenge-v2"
 
 static const struct {
 	uint8_t type;
@@ -31,6 +34,14 @@ int proto_packet_type(const uint8_t *pkt, size_t len)
 		if (lengths[i].type == pkt[0])
 			return len >= lengths[i].min && len <= lengths[i].max ? pkt[0] : -EBADMSG;
 	return -EBADMSG;
+}
+
+/* Every version keeps the header, the commitment after it and mac1 at the
+ * end: enough to check the MACs of a packet we cannot parse. */
+bool proto_packet_is_newer_hello(const uint8_t *pkt, size_t len)
+{
+	return len >= PROTO_ERROR_LEN && len <= PROTO_REQUEST_LEN && pkt[0] == PROTO_HELLO &&
+	       pkt[1] > PROTO_VERSION;
 }
 
 static void label_key(uint8_t *key, size_t len, const char *label, const uint8_t gw_pub[KEY_LEN])
@@ -104,16 +115,6 @@ bool proto_mac1_ok(const uint8_t *pkt, size_t len, const struct proto_macs *m)
 	return crypto_verify_16(mac, pkt + len - PROTO_MAC_LEN) == 0;
 }
 
-void proto_activation_key(uint8_t act_sk[KEY_LEN], const uint8_t wg_sk[KEY_LEN])
-{
-	static const char label[] = "keygate-activation-key-v1";
-
-	crypto_generichash(act_sk, KEY_LEN, (const uint8_t *)label, sizeof(label) - 1, wg_sk,
-			   KEY_LEN);
-	act_sk[0] &= 248;
-	act_sk[31] = (act_sk[31] & 127) | 64;
-}
-
 int proto_addr_bytes(uint8_t out[18], const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET) {
@@ -160,7 +161,7 @@ static size_t target_bytes(uint8_t out[2 + PROTO_NAME_MAX], const struct proto_t
 void proto_commit(uint8_t commit[PROTO_COMMIT_LEN], const uint8_t nonce[32], uint8_t op,
 		  const uint8_t eph_pub[KEY_LEN], const struct proto_target *target)
 {
-	static const char label[] = "keygate-commit-v1";
+	static const char label[] = "keygate-commit-v2";
 	uint8_t tb[2 + PROTO_NAME_MAX];
 	size_t tlen = target_bytes(tb, target);
 	crypto_generichash_state st;
@@ -179,16 +180,15 @@ static void put_u64(uint8_t out[8], uint64_t v)
 		out[i] = (uint8_t)v;
 }
 
-static void challenge_tag(const struct proto_gateway *gw, uint8_t tag[PROTO_TAG_LEN], uint64_t time,
-			  const uint8_t addr[18], const uint8_t commit[32])
+void proto_wire_tag(const struct proto_gateway *gw, const char *label, uint8_t tag[PROTO_TAG_LEN],
+		    uint64_t time, const uint8_t addr[18], const uint8_t commit[32])
 {
-	static const char label[] = "keygate-challenge-v1";
 	crypto_generichash_state st;
 	uint8_t t[8];
 
 	put_u64(t, time);
 	crypto_generichash_init(&st, gw->challenge_secret, 32, PROTO_TAG_LEN);
-	crypto_generichash_update(&st, (const uint8_t *)label, sizeof(label) - 1);
+	crypto_generichash_update(&st, (const uint8_t *)label, strlen(label));
 	crypto_generichash_update(&st, t, 8);
 	crypto_generichash_update(&st, addr, 18);
 	crypto_generichash_update(&st, commit, PROTO_COMMIT_LEN);
@@ -199,7 +199,7 @@ void proto_challenge_make(const struct proto_gateway *gw, struct proto_challenge
 			  const uint8_t addr[18], const uint8_t commit[32])
 {
 	ch->time = now;
-	challenge_tag(gw, ch->tag, now, addr, commit);
+	proto_wire_tag(gw, TAG_LABEL, ch->tag, now, addr, commit);
 }
 
 enum proto_err proto_challenge_check(const struct proto_gateway *gw,
@@ -208,23 +208,42 @@ enum proto_err proto_challenge_check(const struct proto_gateway *gw,
 {
 	uint8_t tag[PROTO_TAG_LEN];
 
-	challenge_tag(gw, tag, ch->time, addr, commit);
+	proto_wire_tag(gw, TAG_LABEL, tag, ch->time, addr, commit);
 	if (crypto_verify_16(tag, ch->tag) != 0 || sodium_memcmp(tag + 16, ch->tag + 16, 8) != 0)
 		return PROTO_ERR_CHALLENGE_BAD;
 	/* Our clock is monotonic: a valid tag from the future was made by
 	 * another instance that shares the secret, with another clock. */
 	if (ch->time > now)
 		return PROTO_ERR_CLOCK_SKEW;
-	if (now - ch->time > PROTO_CHALLENGE_LIFE)
+	if (now - ch->time > PROTO_CHALLENGE_LIFE || proto_gateway_slot(gw, ch->time) == NULL)
 		return PROTO_ERR_CHALLENGE_EXPIRED;
 	return PROTO_OK;
+}
+
+int proto_gw_key_of(const struct proto_gateway *gw, const uint8_t *pkt, size_t len)
+{
+	const struct proto_macs *m[PROTO_GW_KEYS + 1];
+	int n = 0, r = -ENOKEY;
+
+	for (unsigned i = 0; i < gw->n_keys; i++)
+		m[n++] = &gw->key[i].macs;
+	if (gw->has_retired)
+		m[n++] = &gw->retired_macs;
+	for (int i = 0; i < n; i++) {
+		if (!proto_mac0_ok(pkt, len, m[i]))
+			continue;
+		if (proto_mac1_ok(pkt, len, m[i]))
+			return m[i] == &gw->retired_macs ? PROTO_KEY_RETIRED : i;
+		r = -EBADMSG;
+	}
+	return r;
 }
 
 void proto_client_data_hash(uint8_t cdh[32], const char *purpose, const uint8_t gw_pub[KEY_LEN],
 			    const struct proto_target *target, const struct proto_challenge *ch,
 			    const uint8_t *extra)
 {
-	static const uint8_t label[] = "keygate-fido-v1"; /* with its NUL: the separator */
+	static const uint8_t label[] = "keygate-fido-v2"; /* with its NUL: the separator */
 	static const uint8_t zero = 0;
 	uint8_t tb[2 + PROTO_NAME_MAX], t[8];
 	size_t tlen = target_bytes(tb, target);

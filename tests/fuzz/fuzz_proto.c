@@ -2,7 +2,8 @@
 /*
  * The activation protocol's decoders on untrusted bytes. The first byte
  * picks what the rest is:
- *   0  a datagram as vpnd receives it (framing, mac1, challenge, opening)
+ *   0  a datagram as vpnd receives it (framing, the MACs and which key,
+ *      challenge, opening; version 1's and later versions' answers)
  *   1  a datagram as enroll receives it in an exchange
  *   2  a decrypted REQUEST payload (what decodes must encode back to itself)
  *   3  a decrypted REPLY payload
@@ -15,6 +16,7 @@
 #include <sodium.h>
 
 #include "proto/proto.h"
+#include "proto/proto_uri.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,10 +35,15 @@ static void setup(void)
 	if (sodium_init() < 0)
 		abort();
 	memset(act, 0x21, sizeof(act));
-	act[0] &= 248;
-	act[31] = (act[31] & 127) | 64;
-	if (proto_gateway_init(&gw, act) < 0 ||
-	    proto_client_begin(&client, gw.pk, PROTO_OP_ACTIVATE, &t, hello) < 0)
+	if (proto_gateway_init(&gw, act) < 0)
+		abort();
+	memset(act, 0x22, sizeof(act));
+	if (proto_gateway_add_previous(&gw, act) < 0 ||
+	    proto_gateway_tick(&gw, 100, 1700000000) < 0)
+		abort();
+	memset(act, 0x23, sizeof(act));
+	proto_gateway_set_retired(&gw, act);
+	if (proto_client_begin(&client, gw.key[0].pk, PROTO_OP_ACTIVATE, &t, hello) < 0)
 		abort();
 	memset(gw.challenge_secret, 0x33, 32);
 	ready = true;
@@ -48,19 +55,29 @@ static void gateway_side(const uint8_t *pkt, size_t len)
 	uint8_t out[PROTO_REPLY_MAX], commit[32];
 	struct proto_challenge ch;
 	struct proto_opened o;
-	int type = proto_packet_type(pkt, len);
+	int type = proto_packet_type(pkt, len), v1 = proto_v1_packet_type(pkt, len);
+	size_t n;
 
-	/* The fuzzer cannot forge mac1; look at what follows it anyway. */
-	(void)proto_mac1_ok(pkt, len, &gw.macs);
+	/* The fuzzer cannot forge the MACs; look at what follows them anyway. */
+	if (type >= 0 || v1 >= 0 || proto_packet_is_newer_hello(pkt, len))
+		(void)proto_gw_key_of(&gw, pkt, len);
 	if (type == PROTO_HELLO) {
-		proto_gw_challenge(&gw, out, pkt, 100, addr);
-		proto_gw_error(&gw, out, pkt, PROTO_ERR_RATE_LIMITED);
+		if (proto_gw_challenge(&gw, pkt[4] & 1, out, pkt, 100, addr) < 0)
+			abort(); /* the slot key of 100 is there */
+		proto_gw_error(&gw, PROTO_KEY_RETIRED, out, pkt, PROTO_ERR_KEY_ROTATED);
 	} else if (type == PROTO_REQUEST) {
 		proto_request_peek(pkt, commit, &ch);
 		(void)proto_challenge_check(&gw, &ch, 100, addr, commit);
-		if (proto_gw_open(&gw, pkt, NULL, NULL, &o) == 0)
-			abort(); /* nobody can seal to this key without it */
-		proto_opened_wipe(&o);
+		for (unsigned k = 0; k < gw.n_keys; k++) {
+			if (proto_gw_open(&gw, k, pkt, NULL, NULL, &o) == 0)
+				abort(); /* nobody can seal to these keys without them */
+			proto_opened_wipe(&o);
+		}
+	} else if (v1 == PROTO_HELLO) {
+		proto_v1_challenge(&gw, 1, out, pkt, 100, addr);
+	} else if (v1 == PROTO_REQUEST) {
+		if (proto_v1_refuse(&gw, 1, pkt, 100, addr, 1, NULL, NULL, out, &n) == 0)
+			abort(); /* nor make a version-1 challenge tag */
 	}
 }
 

@@ -29,7 +29,8 @@ import json, sys
 s = {k: int(v) for k, v in json.load(sys.stdin).items() if k.startswith("act-") and v is not None and str(v).isdigit()}
 outcomes = sum(s[k] for k in ("act-drop-malformed", "act-drop-mac0", "act-drop-mac1", "act-drop-rate",
     "act-drop-global", "act-drop-challenge", "act-drop-replay", "act-drop-undecryptable",
-    "act-drop-busy", "act-hellos", "act-retransmits", "act-requests"))
+    "act-drop-busy", "act-hellos", "act-other-version", "act-retired-key", "act-retransmits",
+    "act-requests"))
 print(s["act-received"], outcomes, s["act-drop-socket"])'
 }
 

@@ -68,6 +68,10 @@ GW_PUB=$(cat "$OUT")
 [ "$(stat -c %a "$CONF")" = 600 ] || fail "init: $CONF is not mode 0600"
 [ "$(stat -c %a "$NET_TMP/etc/$GWIF.key")" = 600 ] || fail "init: the key is not mode 0600"
 [ "$(wg pubkey <"$NET_TMP/etc/$GWIF.key")" = "$GW_PUB" ] || fail "init printed another key"
+# The activation key: a file of its own, private (docs/protocol.md 3).
+[ "$(stat -c %a "$NET_TMP/state/activation.key")" = 600 ] ||
+	fail "init: the activation key is missing or not mode 0600"
+grep -q '^current ' "$NET_TMP/state/activation.key" || fail "init: the activation key file holds no key"
 refused "exists" "$VPND" init -c "$CONF" --interface "$GWIF" --address 10.77.0.1/24 \
 	--endpoint 192.0.2.1:51830
 
@@ -95,9 +99,26 @@ run unshare -m --propagation private sh -c '
 	"$NET_TMP/ov" "$CONF" "$VPND"
 [ "$RC" = 0 ] && grep -q "$GWIF" "$OUT" || fail "$(say "vpnd status without -c")"
 
+# --- the new commands and options in `vpnd --help`, each group's help and the
+# man page alike ------------------------------------------------------------------
+MAN=$SRC/docs/man/vpnd.8.scd
+run "$VPND" --help
+grep -q '^  code ' "$OUT" || fail "$(say "vpnd --help does not list code")"
+for form in "code list:code list [--owner USER]" "code revoke:code revoke PEER" \
+	"code new:code new PEER [--new-key]" "key:key revoke USER KEYID [--cascade]" \
+	"peer add:--new-key" "key unlock:key unlock USER KEYID"; do
+	cmd=${form%%:*} text=${form#*:}
+	# shellcheck disable=SC2086
+	run "$VPND" $cmd --help
+	grep -qF -- "$text" "$OUT" || fail "$(say "vpnd $cmd --help does not show '$text'")"
+	man=$(sed -e 's/[*_]//g' -e 's/++$//' "$MAN")
+	grep -qF -- "$text" <<<"$man" || fail "the man page does not show '$text'"
+done
+
 # --- help and usage errors of the admin commands ------------------------------
 for c in "peer" "peer add" "peer list" "peer show" "peer remove" "peer disable" "peer enable" \
 	"owner" "owner add" "owner list" "owner show" "owner set" "key" "key list" "key revoke" \
+	"key unlock" "code" "code list" "code revoke" "code new" \
 	"session" "session list" "session kill" "session open" "status" "check"; do
 	# shellcheck disable=SC2086
 	helps "$VPND" $c
@@ -119,6 +140,16 @@ usage "$VPND" owner set -c "$CONF"
 usage "$VPND" owner set alice --require-uv -c "$CONF"
 usage "$VPND" key list a b -c "$CONF"
 usage "$VPND" key revoke alice -c "$CONF"
+usage "$VPND" key revoke alice 01234567 --cascade=yes -c "$CONF"
+usage "$VPND" key unlock alice -c "$CONF"
+usage "$VPND" code
+usage "$VPND" code bogus
+usage "$VPND" code list extra -c "$CONF"
+usage "$VPND" code list --owner -c "$CONF"
+usage "$VPND" code revoke -c "$CONF"
+usage "$VPND" code new -c "$CONF"
+usage "$VPND" code new a b -c "$CONF"
+usage "$VPND" code new a --new-key=no -c "$CONF"
 usage "$VPND" session kill -c "$CONF"
 usage "$VPND" session open -c "$CONF"
 usage "$VPND" session open x --window -c "$CONF"
@@ -257,6 +288,52 @@ ok vpnd_cmd key revoke alice "$KEY2"
 refused "revoked" "${E[@]}" up "$LIF" --device "$K2" --pin-fd 3 "${X[@]}" 3<<<"$PIN"
 refused "alice" vpnd_cmd key revoke alice 0000dead
 refused "nobody" vpnd_cmd key list nobody
+# KEYID: any unique prefix of at least 8 hex digits; --cascade takes the
+# keys added under it too (K3, added by KEY2).
+ok vpnd_cmd key list alice --json
+KEY1=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$OUT")
+KEY3=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[2]["id"])' "$OUT")
+json 'assert d[2]["by-key"] == d[1]["id"] and d[2]["by-device"] == "laptop", d'
+[ "${#KEY1}" = 32 ] || fail "key IDs are not 32 hex digits: $KEY1"
+refused "8 to 32 hex digits" vpnd_cmd key unlock alice 1234567
+refused "8 to 32 hex digits" vpnd_cmd key revoke alice nothex99
+ok vpnd_cmd key unlock alice "${KEY1:0:8}"
+refused "revoked" vpnd_cmd key unlock alice "$KEY2"
+ok vpnd_cmd key revoke alice "${KEY2:0:8}" --cascade
+grep -q "^alice  *${KEY3:0:12}" "$OUT" || fail "$(say "revoke --cascade does not list K3")"
+ok vpnd_cmd key list alice --json
+json 'assert [k["state"] for k in d] == ["active", "revoked", "revoked"], d'
+
+# --- enrollment codes ----------------------------------------------------------------
+# The phone's code (made while alice had no key) is pending; the laptop's
+# was used.
+ok vpnd_cmd code list
+grep -q '^PEER  *OWNER' "$OUT" && grep -q '^phone  *alice  *mobile  *key  *no  *pending' "$OUT" ||
+	fail "$(say "code list")"
+ok vpnd_cmd code list --owner alice --json
+json 'assert [c["peer"] for c in d] == ["phone"] and "code" not in d[0] and d[0]["expires"], d'
+ok vpnd_cmd code list --owner bob --json
+json 'assert d == [], d'
+refused "nobody" vpnd_cmd code list --owner nobody
+ok vpnd_cmd code revoke phone
+refused "no enrollment code" vpnd_cmd code revoke phone
+refused "nosuch" vpnd_cmd code revoke nosuch
+refused "would only add a key" vpnd_cmd code new phone
+ok vpnd_cmd code new phone --new-key
+grep -q '^keygate://' "$OUT" || fail "$(say "code new printed no URI")"
+ok vpnd_cmd code list --json
+json 'assert [(c["peer"], c["new-key"]) for c in d] == [("phone", "yes")], d'
+ok vpnd_cmd code revoke phone
+refused "nosuch" vpnd_cmd code new nosuch
+# peer add --new-key: a code for key recovery; --no-enroll with it makes no sense.
+refused "--no-enroll" vpnd_cmd peer add x --owner alice --new-key --no-enroll
+ok vpnd_cmd peer add rescue --owner alice --new-key
+grep -q '^keygate://' "$OUT" && ! grep -q 'key=' "$OUT" || fail "$(say "peer add --new-key")"
+# --public-key for an owner with keys: no code, a note on stderr, exit 0.
+ok vpnd_cmd peer add tablet --owner alice --mobile --public-key "$(wg genkey | wg pubkey)"
+[ ! -s "$OUT" ] && grep -q "no enrollment code" "$ERR" || fail "$(say "peer add --public-key")"
+ok vpnd_cmd peer remove rescue
+ok vpnd_cmd peer remove tablet
 # No PIN on the fd, no key found: refused in one line.
 refused "PIN" "${E[@]}" up "$LIF" --device "$K1" --pin-fd 9 "${X[@]}"
 refused "PIN" "${E[@]}" activate phone --device "$K1" --interface "$LIF" --pin-fd 3 "${X[@]}" \

@@ -84,6 +84,8 @@ status_is act-keys-locked 0
 must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
 [ -n "$(gw_peers)" ] || fail "the unlocked key did not activate"
 must in_ns laptop "$ENROLL" down "$LIF" --config-dir "$WGDIR" >/dev/null
-err=$(vpnd_cmd key unlock alice nosuchkey 2>&1) && fail "unlocked a key that does not exist"
-printf '%s\n' "$err" | grep -q "owner 'alice' has no key 'nosuchkey'" || fail "unlock: $err"
+err=$(vpnd_cmd key unlock alice 00000000deadbeef 2>&1) && fail "unlocked a key that does not exist"
+printf '%s\n' "$err" | grep -q "owner 'alice' has no key '00000000deadbeef'" || fail "unlock: $err"
+err=$(vpnd_cmd key unlock alice nosuchkey 2>&1) && fail "unlocked a key named by no key ID"
+printf '%s\n' "$err" | grep -q "invalid key ID 'nosuchkey': give 8 to 32 hex digits" || fail "unlock: $err"
 pass "five failures lock a key (audited, counted, listed); refused with its own line; backup key works; unlock"

@@ -119,7 +119,7 @@ must vpnd_cmd key revoke alice "$KEYID" >/dev/null
 refused "revoked key" credential_revoked "(async () => { const b = await ($TOUCH)('alice'); return (await ($CALL)('activate', b)).error; })()"
 
 # Another rp ID: a credential made for example.test, offered with a new code.
-code2=$(vpnd_cmd peer add alice-tab --owner alice --mobile | sed -n 's/^.*register#//p')
+code2=$(vpnd_cmd peer add alice-tab --owner alice --mobile --new-key | sed -n 's/^.*register#//p')
 [ -n "$code2" ] || fail "peer add --mobile printed no register link"
 refused "another rp ID" wrong_target "(async () => { const c = await ($CALL)('register-challenge', {code: '$code2'}); const k = await navigator.credentials.create({publicKey: {challenge: unb64u(c.challenge), rp: {id: 'example.test', name: 'x'}, user: {id: unb64u(c.user), name: 'x', displayName: 'x'}, pubKeyCredParams: [{type: 'public-key', alg: -7}]}}); return (await ($CALL)('register', {code: '$code2', clientDataJSON: b64u(k.response.clientDataJSON), attestationObject: b64u(k.response.attestationObject)})).error; })()"
 # The code survived that refusal: an EdDSA key registers with it.
@@ -130,7 +130,7 @@ grep -q 'event=enrolled .*via=web attestation=packed' "$NET_TMP/vpnd.log" ||
 	fail "no packed attestation checked: $(grep 'event=enrolled' "$NET_TMP/vpnd.log")"
 log "EdDSA key registered (packed attestation)"
 # A U2F key: fido-u2f attestation, then an activation with it.
-code3=$(vpnd_cmd peer add alice-tab2 --owner alice --mobile | sed -n 's/^.*register#//p')
+code3=$(vpnd_cmd peer add alice-tab2 --owner alice --mobile --new-key | sed -n 's/^.*register#//p')
 must_web authenticator u2f no
 must_web open "$ORIGIN/register#$code3"
 must_web click register
@@ -143,13 +143,33 @@ must_web click activate
 must_web wait status 15 "Choose the devices"
 log "U2F key registered and used"
 # Attestation "none", as a browser sends it when the page asks for none.
-code4=$(vpnd_cmd peer add alice-tab3 --owner alice --mobile | sed -n 's/^.*register#//p')
+code4=$(vpnd_cmd peer add alice-tab3 --owner alice --mobile --new-key | sed -n 's/^.*register#//p')
 must_web authenticator ctap2 yes
 must_web eval "(async () => { const c = await ($CALL)('register-challenge', {code: '$code4'}); const k = await navigator.credentials.create({publicKey: {challenge: unb64u(c.challenge), rp: {id: c.rpId, name: 'x'}, user: {id: unb64u(c.user), name: 'x', displayName: 'x'}, pubKeyCredParams: [{type: 'public-key', alg: -7}], attestation: 'none'}}); const r = await ($CALL)('register', {code: '$code4', clientDataJSON: b64u(k.response.clientDataJSON), attestationObject: b64u(k.response.attestationObject)}); return r.ok ? 'ok' : r.error; })()"
 [ "$ANSWER" = '"ok"' ] || fail "a key with attestation none did not register: $ANSWER"
 grep -q 'event=enrolled .*via=web attestation=none' "$NET_TMP/vpnd.log" ||
 	fail "no attestation none: $(grep 'event=enrolled' "$NET_TMP/vpnd.log" | tail -n 1)"
 log "attestation none registered"
+# A code made while carol had no key, used after she has one: it needs an
+# existing key's signature (as for enroll), which the page cannot ask for,
+# so it refuses before any touch and says what to do. A code for an owner
+# with keys gets no link at all unless it is a recovery code.
+c1=$(vpnd_cmd peer add carol-phone --owner carol --mobile | sed -n 's/^.*register#//p')
+c2=$(vpnd_cmd peer add carol-tab --owner carol --mobile | sed -n 's/^.*register#//p')
+[ -n "$c1" ] && [ -n "$c2" ] || fail "no register links for carol"
+must_web open "$ORIGIN/register#$c1"
+must_web click register
+must_web wait status 15 "Registered key"
+must_web open "$ORIGIN/register#$c2"
+must_web click register
+must_web wait status 15 "recovery code"
+grep -q 'event=activation-refused op=web-register peer=carol-tab reason=key_required' \
+	"$NET_TMP/vpnd.log" || fail "no key_required refusal: $(grep 'web-register' "$NET_TMP/vpnd.log" | tail -n 2)"
+[ "$(vpnd_cmd key list carol | grep -c -E 'es256|eddsa')" = 1 ] ||
+	fail "the refused code added a key: $(vpnd_cmd key list carol)"
+vpnd_cmd peer add carol-tab2 --owner carol --mobile 2>/dev/null | grep -q register# &&
+	fail "a code that needs a key got a register link"
+log "refused: a code that needs an existing key (key_required), no link for one"
 # A name with no key here: the browser finds none, the page says so.
 must_web open "$ORIGIN/"
 must_web fill owner nobody

@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "proto/proto.h"
+#include "proto/proto_uri.h"
 
 #define MAX_SOURCES 256
 

@@ -57,12 +57,11 @@ static int setup(void **state)
 {
 	static struct fixture f;
 	struct actserver_config cfg = {.op = fake_op};
-	uint8_t wg[KEY_LEN], act[KEY_LEN];
+	struct actserver_keys keys = {0};
 
 	memset(&f, 0, sizeof(f));
-	key_generate_private(wg);
-	proto_activation_key(act, wg);
-	if (actserver_create(&f.srv, act, &cfg) < 0)
+	key_generate_private(keys.act_sk);
+	if (actserver_create(&f.srv, &keys, &cfg) < 0)
 		return -1;
 	key_generate_private(f.dev_sk);
 	f.self.kind = PROTO_TARGET_KEY;

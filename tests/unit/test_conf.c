@@ -50,6 +50,7 @@ static void parses_good(void **state)
 	assert_string_equal(c.control_socket, "/run/vpnd/wg7.sock");
 	assert_true(c.has_private_key);
 	assert_string_equal(c.child_user, "keygate");
+	assert_int_equal(c.activation_rate, CONF_DEFAULT_ACTIVATION_RATE);
 	conf_finish(&c);
 }
 
@@ -93,6 +94,10 @@ static void names_line_and_value(void **state)
 	expect_error(8, "MailPorts = 587, 0", "invalid mail port '0' at vpnd.conf:8",
 		     "expected 1 to 65535");
 	expect_error(3, "# no name", "needs Name, Address and Endpoint", NULL);
+	expect_error(13, "ActivationRate = 0", "invalid activation rate '0' at vpnd.conf:13",
+		     "expected 1 to 1000000 a second");
+	expect_error(13, "ActivationRate = 5k", "invalid activation rate '5k'", NULL);
+	expect_error(13, "ActivationRate = -3", "invalid activation rate '-3'", NULL);
 }
 
 static void key_outside_section(void **state)

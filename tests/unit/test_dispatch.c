@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "common/actmsg.h"
+#include "monitor/actport.h"
 #include "common/webmsg.h"
 #include "monitor/web.h"
 #include "monitor/audit.h"
@@ -65,7 +66,6 @@ static const struct {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	uint8_t act_pub[KEY_LEN];
 
 	if (f == NULL)
 		return -1;
@@ -77,10 +77,13 @@ static int setup(void **state)
 		return -1;
 	/* The daemon's state the operations read: an empty registry, no
 	 * sessions, and the activation port's tables. */
-	randombytes_buf(act_pub, sizeof(act_pub));
 	session_init(&f->d.sessions);
+	snprintf(f->d.conf.state_dir, sizeof(f->d.conf.state_dir), "%s", f->dir);
+	f->d.conf.activation_rate = CONF_DEFAULT_ACTIVATION_RATE;
 	if (registry_create(&f->d.reg, f->dir) < 0 || ends_create(&f->d.ends) < 0 ||
-	    lockout_create(&f->d.lockout) < 0 || verify_create(&f->d.verify, act_pub) < 0)
+	    lockout_create(&f->d.lockout) < 0 ||
+	    verify_create(&f->d.verify, f->d.conf.activation_rate) < 0 ||
+	    loop_create(&f->d.loop) < 0 || actport_open(&f->d.actport, &f->d) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f->sv) < 0)
 		return -1;
@@ -96,6 +99,8 @@ static int teardown(void **state)
 
 	close(f->sv[0]);
 	close(f->sv[1]);
+	actport_close(&f->d.actport);
+	loop_destroy(&f->d.loop);
 	verify_destroy(&f->d.verify);
 	lockout_destroy(&f->d.lockout);
 	ends_destroy(&f->d.ends);

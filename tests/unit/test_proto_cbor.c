@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "proto/proto.h"
+#include "proto/proto_uri.h"
 
 static void sample_request(struct proto_request *r)
 {
@@ -80,6 +81,34 @@ static void test_request_shapes(void **state)
 	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), -EINVAL);
 	sample_request(&r);
 	r.assertion.sig_len = PROTO_SIG_MAX + 1;
+	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), -EINVAL);
+}
+
+/* ENROLL may carry an assertion (of a key the owner has, signing for the
+ * new one); the largest such request fits the payload too. */
+static void test_request_enroll_auth(void **state)
+{
+	uint8_t buf[PROTO_PAYLOAD_LEN];
+	struct proto_request r, d;
+
+	sample_request(&r);
+	r.op = PROTO_OP_ENROLL;
+	r.fields = PROTO_REQ_TARGET_KEY | PROTO_REQ_ASSERTION | PROTO_REQ_CODE | PROTO_REQ_NEW_CRED;
+	r.target.kind = PROTO_TARGET_KEY;
+	memset(r.target.name, 0, sizeof(r.target.name));
+	memset(r.target.key, 0x5a, KEY_LEN);
+	memset(r.code, 0x77, PROTO_CODE_LEN);
+	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), 0);
+	assert_int_equal(proto_request_decode(&d, buf, sizeof(buf)), 0);
+	assert_int_equal(d.fields, r.fields);
+	assert_memory_equal(d.assertion.cred_id, r.assertion.cred_id, PROTO_CRED_ID_MAX);
+	assert_memory_equal(d.code, r.code, PROTO_CODE_LEN);
+	/* Without it, as before. */
+	r.fields &= ~(uint32_t)PROTO_REQ_ASSERTION;
+	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), 0);
+	assert_int_equal(proto_request_decode(&d, buf, sizeof(buf)), 0);
+	/* Never without its code. */
+	r.fields = PROTO_REQ_TARGET_KEY | PROTO_REQ_ASSERTION | PROTO_REQ_NEW_CRED;
 	assert_int_equal(proto_request_encode(buf, sizeof(buf), &r), -EINVAL);
 }
 
@@ -375,12 +404,58 @@ static void test_uri(void **state)
 	assert_int_equal(proto_uri_parse(&u, bad, why), -EINVAL);
 }
 
+/* The owner's keys in the URI: key=, repeated, up to four. */
+static void test_uri_keys(void **state)
+{
+	uint8_t gw[KEY_LEN], code[PROTO_CODE_LEN], id[PROTO_CRED_ID_MAX + 1];
+	char uri[PROTO_URI_MAX], bad[PROTO_URI_MAX + 64], text[PROTO_CODE_B64_LEN + 1], *k;
+	struct proto_uri u;
+	char why[ERR_LEN];
+
+	memset(gw, 0x42, sizeof(gw));
+	proto_code_generate(code, text);
+	assert_int_equal(proto_uri_format(uri, sizeof(uri), "vpn.example.org", 51821, gw, code,
+					  NULL, "alice-laptop"),
+			 0);
+	for (int i = 0; i < PROTO_URI_KEYS_MAX; i++) {
+		memset(id, 0x10 + i, sizeof(id));
+		assert_int_equal(proto_uri_add_key(uri, sizeof(uri), id,
+						   i == 0 ? PROTO_CRED_ID_MAX : 16 + (size_t)i),
+				 0);
+	}
+	assert_int_equal(proto_uri_parse(&u, uri, why), 0);
+	assert_int_equal(u.n_keys, PROTO_URI_KEYS_MAX);
+	assert_int_equal(u.keys[0].len, PROTO_CRED_ID_MAX);
+	assert_int_equal(u.keys[3].len, 19);
+	assert_int_equal(u.keys[3].id[18], 0x13);
+	/* A fifth is one too many. */
+	snprintf(bad, sizeof(bad), "%s&key=AAAA", uri);
+	assert_int_equal(proto_uri_parse(&u, bad, why), -EINVAL);
+	assert_string_equal(why, "bad key");
+	/* Too long, empty, not base64url, or a second spelling of a value. */
+	assert_int_equal(proto_uri_format(uri, sizeof(uri), "h", 1, gw, code, NULL, NULL), 0);
+	assert_int_equal(proto_uri_add_key(uri, sizeof(uri), id, PROTO_CRED_ID_MAX + 1), -EINVAL);
+	k = uri + strlen(uri);
+	for (size_t i = 0; i < 4; i++) {
+		static const char *const keys[] = {"&key=", "&key=A", "&key=AA+A", "&key=AB"};
+
+		snprintf(k, sizeof(uri) - (size_t)(k - uri), "%s", keys[i]);
+		if (proto_uri_parse(&u, uri, why) != -EINVAL)
+			fail_msg("accepted: %s", uri);
+	}
+	snprintf(k, sizeof(uri) - (size_t)(k - uri), "&key=AA");
+	assert_int_equal(proto_uri_parse(&u, uri, why), 0);
+	assert_int_equal(u.n_keys, 1);
+	assert_int_equal(u.keys[0].len, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request_roundtrip),  cmocka_unit_test(test_request_shapes),
-		cmocka_unit_test(test_request_time_bound), cmocka_unit_test(test_request_strict),
-		cmocka_unit_test(test_reply_roundtrip),    cmocka_unit_test(test_uri),
+		cmocka_unit_test(test_request_roundtrip),   cmocka_unit_test(test_request_shapes),
+		cmocka_unit_test(test_request_time_bound),  cmocka_unit_test(test_request_strict),
+		cmocka_unit_test(test_reply_roundtrip),     cmocka_unit_test(test_uri),
+		cmocka_unit_test(test_request_enroll_auth), cmocka_unit_test(test_uri_keys),
 	};
 
 	if (key_init() < 0)

@@ -91,7 +91,7 @@ static void fill(struct registry *r)
 	p->idle = 0;
 	p = add_peer(r, "bob-laptop", bob, NULL);
 	registry_peer_set_disabled(r, p, true);
-	assert_int_equal(registry_code_create(r, p, 3600, code), 0);
+	assert_int_equal(registry_code_create(r, p, 3600, false, code), 0);
 }
 
 static void text_of(const struct registry *r, struct strbuf *sb)
@@ -247,19 +247,32 @@ static void codes_and_addresses(void **state)
 	struct registry *r = new_registry();
 	struct reg_owner *o;
 	struct reg_peer *p, *got;
+	struct reg_code *rc, *taken;
 	char code[ENROLLCODE_STR_LEN + 1], err[ERR_LEN];
 	struct reg_peer t = {0};
 
 	assert_int_equal(registry_owner_add(r, "carol", &o), 0);
 	p = add_peer(r, "a", o, NULL);
-	assert_int_equal(registry_code_create(r, p, 3600, code), 0);
+	assert_int_equal(registry_code_create(r, p, 3600, false, code), 0);
 	assert_int_equal(strlen(code), ENROLLCODE_STR_LEN);
-	assert_int_equal(registry_code_redeem(r, "wrong", &got), -EINVAL);
-	assert_int_equal(registry_code_redeem(r, code, &got), 0);
-	assert_ptr_equal(got, p);
-	assert_int_equal(registry_code_redeem(r, code, &got), -ENOENT); /* single use */
-	assert_int_equal(registry_code_create(r, p, -1, code), 0);
-	assert_int_equal(registry_code_redeem(r, code, &got), -ETIMEDOUT);
+	assert_int_equal(registry_code_take(r, "wrong", &rc), -EINVAL);
+	assert_int_equal(registry_code_take(r, code, &taken), 0);
+	assert_string_equal(taken->peer, "a");
+	assert_false(taken->new_key);
+	assert_int_equal(registry_code_take(r, code, &rc), -ENOENT); /* single use */
+	/* A code that could not be spent on disk goes back, and works. */
+	registry_code_put_back(r, taken);
+	assert_int_equal(registry_code_take(r, code, &rc), 0);
+	free(rc);
+	assert_int_equal(registry_code_create(r, p, -1, false, code), 0);
+	assert_int_equal(registry_code_take(r, code, &rc), -ETIMEDOUT);
+	assert_null(rc);
+	/* Disabling or removing a peer voids its codes (handle_peer.c). */
+	assert_int_equal(registry_code_create(r, p, 3600, true, code), 0);
+	assert_int_equal(registry_code_create(r, p, 3600, false, code), 0);
+	assert_int_equal(registry_code_void(r, "a"), 2);
+	assert_int_equal(registry_code_take(r, code, &rc), -ENOENT);
+	assert_int_equal(r->n_codes, 0);
 	/* A /24 holds 253 peers besides the gateway. */
 	for (int i = 0; i < 252; i++) {
 		char name[16];
@@ -302,7 +315,7 @@ static void dangling_code(void **state)
 	assert_int_equal(registry_owner_add(r, "erin", &o), 0);
 	p = add_peer(r, "gone", o, NULL);
 	add_peer(r, "kept", o, NULL);
-	assert_int_equal(registry_code_create(r, p, 3600, code), 0);
+	assert_int_equal(registry_code_create(r, p, 3600, false, code), 0);
 	strbuf_init(&codes);
 	registry_format(r, REG_CODES, &codes);
 	registry_peer_remove(r, p);
@@ -314,9 +327,51 @@ static void dangling_code(void **state)
 	r2->dirty = 0;
 	assert_int_equal(registry_parse(r2, REG_CODES, codes.buf, codes.len, "codes", err), 0);
 	assert_int_equal(r2->n_codes, 0);
-	assert_true(r2->dirty & REG_CODES); /* the next save drops it on disk too */
+	assert_true(r2->repaired & REG_CODES); /* the load drops it on disk too */
 	registry_destroy(&r2);
 	strbuf_finish(&codes);
+	registry_destroy(&r);
+}
+
+/* Two lines of one credential, or an ID that is not its credential's, do
+ * not load; the error names the line. */
+static void duplicate_keys(void **state)
+{
+	struct registry *r = new_registry(), *bad;
+	struct strbuf sb;
+	char err[ERR_LEN], *dup, *line, *end;
+	size_t n;
+
+	fill(r);
+	strbuf_init(&sb);
+	registry_format(r, REG_OWNERS, &sb);
+	/* The first key line, twice. */
+	line = strstr(sb.buf, "\nkey ") + 1;
+	end = strchr(line, '\n') + 1;
+	n = (size_t)(end - line);
+	dup = calloc(1, sb.len + n + 1);
+	memcpy(dup, sb.buf, (size_t)(end - sb.buf));
+	memcpy(dup + (end - sb.buf), line, n);
+	strcpy(dup + (end - sb.buf) + n, end);
+	*strstr(dup, "end 4") = '\0';
+	strcat(dup, "end 5\n");
+	bad = new_registry();
+	assert_int_equal(registry_parse(bad, REG_OWNERS, dup, strlen(dup), "owners", err), -EINVAL);
+	if (strstr(err, "owners:4: key ") == NULL || strstr(err, "appears twice") == NULL)
+		fail_msg("%s", err);
+	assert_non_null(strstr(err, "appears twice"));
+	registry_destroy(&bad);
+	/* The first key's ID, changed by one digit. */
+	strcpy(dup, sb.buf);
+	line = strstr(dup, " id=") + 4;
+	line[0] = line[0] == '0' ? '1' : '0';
+	bad = new_registry();
+	assert_int_equal(registry_parse(bad, REG_OWNERS, dup, strlen(dup), "owners", err), -EINVAL);
+	if (strstr(err, "does not match its credential") == NULL)
+		fail_msg("%s", err);
+	registry_destroy(&bad);
+	free(dup);
+	strbuf_finish(&sb);
 	registry_destroy(&r);
 }
 
@@ -326,6 +381,7 @@ int main(void)
 		cmocka_unit_test(round_trip),          cmocka_unit_test(corrupt_lines),
 		cmocka_unit_test(truncated),           cmocka_unit_test(atomic_write),
 		cmocka_unit_test(codes_and_addresses), cmocka_unit_test(dangling_code),
+		cmocka_unit_test(duplicate_keys),
 	};
 
 	key_init();

@@ -49,6 +49,7 @@ static const struct opt peer_add_opts[] = {
 	{"psk-file", "psk", NULL}, /* the file's key goes in the request */
 	{"existing-owner", "existing-owner", "yes"},
 	{"no-enroll", "enroll", "no"},
+	{"new-key", "new-key", "yes"},
 	{0},
 };
 static const struct opt owner_set_opts[] = {
@@ -58,14 +59,21 @@ static const struct opt owner_set_opts[] = {
 	{0},
 };
 static const struct opt window_opts[] = {{"window", "window", NULL}, {0}};
+static const struct opt cascade_opts[] = {{"cascade", "cascade", "yes"}, {0}};
+static const struct opt owner_opts[] = {{"owner", "owner", NULL}, {0}};
+static const struct opt new_key_opts[] = {{"new-key", "new-key", "yes"}, {0}};
+static const struct opt grace_opts[] = {{"grace", "grace", NULL}, {0}};
 static const struct opt no_opts[] = {{0}};
 
 static const char *const peer_cols[] = {"name",  "owner",   "kind", "address",
 					"state", "session", "left", NULL};
 static const char *const owner_cols[] = {"name",  "require-uv", "window", "idle",
 					 "peers", "keys",       NULL};
-static const char *const key_cols[] = {"owner", "id",    "alg",         "counter",
-				       "state", "added", "locked-left", NULL};
+static const char *const key_cols[] = {"owner", "id",          "alg",    "counter",   "state",
+				       "added", "locked-left", "by-key", "by-device", NULL};
+static const char *const revoke_cols[] = {"owner", "id", "cascade-of", NULL};
+static const char *const code_cols[] = {"peer",    "owner", "kind",    "enrolls",
+					"new-key", "state", "expires", NULL};
 static const char *const session_cols[] = {"name", "owner",   "address", "until",
 					   "left", "ends-by", "by",      NULL};
 
@@ -73,8 +81,11 @@ static const struct cmd cmds[] = {
 	{"peer", "add", 1, 1,
 	 "NAME --owner USER [--address IP] [--window D] [--idle D] "
 	 "[--public-key KEY] [--mobile [--psk-file FILE]] [--existing-owner] "
-	 "[--no-enroll]",
-	 peer_add_opts, OUT_URI, NULL, "adds a disabled peer; prints its one-time enrollment URI"},
+	 "[--no-enroll | --new-key]",
+	 peer_add_opts, OUT_URI, NULL,
+	 "adds a disabled peer; prints its one-time enrollment URI (none for a --public-key peer "
+	 "of an owner with keys); --new-key: the code enrolls a key without one of the owner's "
+	 "(key recovery, audited)"},
 	{"peer", "list", 0, 0, "", no_opts, OUT_TABLE, peer_cols, "lists peers"},
 	{"peer", "show", 1, 1, "NAME", no_opts, OUT_SHOW, NULL, "shows a peer"},
 	{"peer", "remove", 1, 1, "NAME", no_opts, OUT_NONE, NULL,
@@ -89,11 +100,21 @@ static const struct cmd cmds[] = {
 	 "USER [--require-uv yes|no] [--window D|default] "
 	 "[--idle D|off|default]",
 	 owner_set_opts, OUT_NONE, NULL, "sets an owner's policy for new sessions"},
-	{"key", "list", 0, 1, "[USER]", no_opts, OUT_TABLE, key_cols, "lists security keys"},
-	{"key", "revoke", 2, 2, "USER KEYID", no_opts, OUT_NONE, NULL,
-	 "revokes a security key; sessions it opened end"},
+	{"key", "list", 0, 1, "[USER]", no_opts, OUT_TABLE, key_cols,
+	 "lists security keys, with the key and the device that added each (--json: whole IDs)"},
+	{"key", "revoke", 2, 2, "USER KEYID [--cascade]", cascade_opts, OUT_TABLE, revoke_cols,
+	 "revokes a security key (with --cascade also every key added under it); sessions "
+	 "they opened end. KEYID: any unique prefix of at least 8 hex digits"},
 	{"key", "unlock", 2, 2, "USER KEYID", no_opts, OUT_NONE, NULL,
 	 "ends the lockout of a key after repeated failed attempts"},
+	{"key", "rotate-activation", 0, 0, "[--grace D|0]", grace_opts, OUT_SHOW, NULL,
+	 "makes a new activation key; the old one is accepted for D more (7d)"},
+	{"code", "list", 0, 0, "[--owner USER]", owner_opts, OUT_TABLE, code_cols,
+	 "lists pending enrollment codes: peer, owner, what they enroll, expiry (never the code)"},
+	{"code", "revoke", 1, 1, "PEER", no_opts, OUT_NONE, NULL,
+	 "voids the peer's enrollment codes"},
+	{"code", "new", 1, 1, "PEER [--new-key]", new_key_opts, OUT_URI, NULL,
+	 "a fresh code for an existing peer, replacing its old ones; prints the URI"},
 	{"session", "list", 0, 0, "", no_opts, OUT_TABLE, session_cols, "lists live sessions"},
 	{"session", "kill", 1, 1, "NAME", no_opts, OUT_NONE, NULL, "ends a session at once"},
 	{"session", "open", 1, 1, "NAME [--window D]", window_opts, OUT_SHOW, NULL,
@@ -145,9 +166,12 @@ static void show(const struct cmd *c, const struct ctl_reply *r, int json)
 	case OUT_URI: {
 		const char *uri = r->nrec > 0 ? ctl_record_get(&r->recs[0], "uri") : NULL;
 		const char *web = r->nrec > 0 ? ctl_record_get(&r->recs[0], "web-uri") : NULL;
+		const char *note = r->nrec > 0 ? ctl_record_get(&r->recs[0], "note") : NULL;
 
 		if (uri != NULL)
 			printf("%s\n", uri);
+		else if (note != NULL)
+			fprintf(stderr, "vpnd: %s\n", note);
 		/* With [Web]: the phone's link for the register page. */
 		if (web != NULL)
 			printf("%s\n", web);

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "base/duration.h"
 #include "base/strbuf.h"
+#include "state/actkey.h"
 
 static void usage(FILE *f)
 {
@@ -24,9 +25,10 @@ static void usage(FILE *f)
 		"Usage: vpnd init -c CONF --interface IF --address CIDR --endpoint HOST:PORT\n"
 		"                 [--listen-port N] [--activation-port N] [--window D] [--idle D]\n"
 		"                 [--state-dir DIR] [--control-socket PATH] [--force]\n"
-		"Writes CONF and the gateway key (IF.key beside CONF, mode 0600) and prints\n"
-		"the gateway's public key. An existing key is kept; an existing CONF only\n"
-		"with --force.\n");
+		"Writes CONF, the gateway key (IF.key beside CONF, mode 0600) and the\n"
+		"activation key (activation.key in the state directory, mode 0600), and\n"
+		"prints the gateway's public key. Existing keys are kept; an existing CONF\n"
+		"only with --force.\n");
 }
 
 /* The usage errors print themselves and return -EINVAL; init_main exits 2. */
@@ -42,9 +44,10 @@ struct init_opts {
 	int force;
 };
 
-/* CONF's text into sb; 0, or -EINVAL after a message when vpnd run could
- * not read it back. */
-static int make_conf(const struct init_opts *o, const char *keyfile, struct strbuf *sb)
+/* CONF's text into sb, and its state directory; 0, or -EINVAL after a
+ * message when vpnd run could not read it back. */
+static int make_conf(const struct init_opts *o, const char *keyfile, struct strbuf *sb,
+		     char state_dir[PATH_MAX])
 {
 	char err[ERR_LEN];
 	struct conf check;
@@ -67,8 +70,48 @@ static int make_conf(const struct init_opts *o, const char *keyfile, struct strb
 		fprintf(stderr, "vpnd init: %s\n", sb->failed ? "out of memory" : err);
 		return -EINVAL;
 	}
+	snprintf(state_dir, PATH_MAX, "%s", check.state_dir);
 	conf_finish(&check);
 	return 0;
+}
+
+/*
+ * The activation key (docs/protocol.md 3), its own since protocol version
+ * 2. A state directory that holds a registry but no key belongs to a
+ * gateway of version 1, whose clients know the key derived from the
+ * WireGuard key: vpnd run migrates it (actport.h), so it is left alone.
+ */
+static int make_activation_key(const char *state_dir)
+{
+	char path[PATH_MAX + 32], err[ERR_LEN];
+	struct actkey k;
+	int ret;
+
+	if ((ret = atomicfile_mkdirs(state_dir, 0700)) < 0) {
+		fprintf(stderr, "vpnd init: cannot make %s: %s\n", state_dir, strerror(-ret));
+		return ret;
+	}
+	if (actkey_path(path, sizeof(path), state_dir) < 0)
+		return -ENAMETOOLONG;
+	if (access(path, F_OK) == 0) {
+		fprintf(stderr, "vpnd init: keeping the existing activation key %s\n", path);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/peers", state_dir);
+	if (access(path, F_OK) == 0) {
+		fprintf(stderr,
+			"vpnd init: %s has a registry but no activation key; vpnd run "
+			"will make one and keep accepting the old one for a while\n",
+			state_dir);
+		return 0;
+	}
+	actkey_path(path, sizeof(path), state_dir);
+	actkey_generate(&k);
+	ret = actkey_save(&k, path, false, err);
+	actkey_wipe(&k);
+	if (ret < 0)
+		fprintf(stderr, "vpnd init: %s\n", err);
+	return ret;
 }
 
 /* 0, or -EINVAL after a message: the options are not usable. */
@@ -125,7 +168,7 @@ int init_main(int argc, char **argv)
 			      .activation = "51821",
 			      .window = "10h",
 			      .idle = "30m"};
-	char dir[PATH_MAX], keyfile[PATH_MAX + 32], err[ERR_LEN];
+	char dir[PATH_MAX], keyfile[PATH_MAX + 32], err[ERR_LEN], state_dir[PATH_MAX];
 	uint8_t sk[KEY_LEN], pk[KEY_LEN];
 	struct strbuf text;
 	key_b64_t b64;
@@ -222,9 +265,13 @@ int init_main(int argc, char **argv)
 		return 1;
 	}
 	strbuf_init(&text);
-	if (make_conf(&o, keyfile, &text) < 0) {
+	if (make_conf(&o, keyfile, &text, state_dir) < 0) {
 		strbuf_finish(&text);
 		return 2;
+	}
+	if (make_activation_key(state_dir) < 0) {
+		strbuf_finish(&text);
+		return 1;
 	}
 	ret = atomicfile_write(o.conf, text.buf, text.len, 0600);
 	strbuf_finish(&text);

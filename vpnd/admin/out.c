@@ -33,20 +33,73 @@ static bool is_numeric(const char *key, const char *v)
 	return false;
 }
 
+#define ID_LEN       32 /* hex digits of a key ID */
+#define ID_SHOWN_MIN 12
+
+/* Columns that hold key IDs: a table shows them cut to a prefix. */
+static bool id_column(const char *key)
+{
+	return strcmp(key, "id") == 0 || strcmp(key, "by-key") == 0 ||
+	       strcmp(key, "cascade-of") == 0;
+}
+
+static bool is_id(const char *v)
+{
+	return v != NULL && strlen(v) == ID_LEN && strspn(v, "0123456789abcdef") == ID_LEN;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The prefix length that tells every key ID of the table from every
+ * other (at least ID_SHOWN_MIN), so that what people copy from the table
+ * names one key; JSON has them whole. */
+static size_t id_shown(const struct ctl_reply *r, const char *const *cols)
+{
+	const char **v = calloc((size_t)r->nrec * 3 + 1, sizeof(*v));
+	size_t n = 0, shown = ID_SHOWN_MIN;
+
+	if (v == NULL)
+		return ID_LEN;
+	for (int i = 0; i < r->nrec; i++) {
+		for (size_t c = 0; cols[c] != NULL && n < (size_t)r->nrec * 3; c++) {
+			const char *x = ctl_record_get(&r->recs[i], cols[c]);
+
+			if (id_column(cols[c]) && is_id(x))
+				v[n++] = x;
+		}
+	}
+	qsort(v, n, sizeof(*v), str_cmp);
+	for (size_t i = 1; i < n; i++) {
+		size_t k = 0;
+
+		while (k < ID_LEN && v[i][k] == v[i - 1][k])
+			k++;
+		if (k < ID_LEN && k + 1 > shown)
+			shown = k + 1;
+	}
+	free(v);
+	return shown;
+}
+
 /* What people see in a table cell. */
-static void cell(char *out, size_t len, const char *key, const char *v)
+static void cell(char *out, size_t len, const char *key, const char *v, size_t idlen)
 {
 	if (v == NULL)
 		v = "-";
 	if ((strcmp(key, "left") == 0 || strcmp(key, "locked-left") == 0) && digits(v))
 		duration_format_approx(out, len, strtoull(v, NULL, 10));
+	else if (id_column(key) && is_id(v))
+		snprintf(out, len, "%.*s", (int)idlen, v);
 	else
 		snprintf(out, len, "%s", v);
 }
 
 void out_table(FILE *f, const struct ctl_reply *r, const char *const *cols)
 {
-	size_t ncols = 0, *width;
+	size_t ncols = 0, *width, idlen = id_shown(r, cols);
 	char buf[512];
 
 	while (cols[ncols] != NULL)
@@ -57,7 +110,8 @@ void out_table(FILE *f, const struct ctl_reply *r, const char *const *cols)
 	for (size_t c = 0; c < ncols; c++) {
 		width[c] = strlen(cols[c]);
 		for (int i = 0; i < r->nrec; i++) {
-			cell(buf, sizeof(buf), cols[c], ctl_record_get(&r->recs[i], cols[c]));
+			cell(buf, sizeof(buf), cols[c], ctl_record_get(&r->recs[i], cols[c]),
+			     idlen);
 			if (strlen(buf) > width[c])
 				width[c] = strlen(buf);
 		}
@@ -70,7 +124,8 @@ void out_table(FILE *f, const struct ctl_reply *r, const char *const *cols)
 	fputc('\n', f);
 	for (int i = 0; i < r->nrec; i++) {
 		for (size_t c = 0; c < ncols; c++) {
-			cell(buf, sizeof(buf), cols[c], ctl_record_get(&r->recs[i], cols[c]));
+			cell(buf, sizeof(buf), cols[c], ctl_record_get(&r->recs[i], cols[c]),
+			     idlen);
 			if (c + 1 < ncols)
 				fprintf(f, "%-*s  ", (int)width[c], buf);
 			else
@@ -92,7 +147,7 @@ void out_show(FILE *f, const struct ctl_reply *r)
 		if ((int)strlen(r->recs[0].keys[i]) > w)
 			w = (int)strlen(r->recs[0].keys[i]);
 	for (int i = 0; i < r->recs[0].n; i++) {
-		cell(buf, sizeof(buf), r->recs[0].keys[i], r->recs[0].vals[i]);
+		cell(buf, sizeof(buf), r->recs[0].keys[i], r->recs[0].vals[i], ID_LEN);
 		fprintf(f, "%s:%*s %s\n", r->recs[0].keys[i], w - (int)strlen(r->recs[0].keys[i]),
 			"", buf);
 	}

@@ -193,6 +193,9 @@ int actmsg_encode_init(uint8_t *buf, size_t *len, const struct actmsg_init *m)
 
 	put_u8(&w, ACTMSG_INIT);
 	put(&w, m->act_sk, KEY_LEN);
+	put(&w, m->prev_sk, KEY_LEN);
+	put_u64(&w, m->prev_until);
+	put(&w, m->retired_pk, KEY_LEN);
 	put_u32(&w, m->rate_burst);
 	put_u32(&w, m->rate_per_sec);
 	put_u32(&w, m->global_burst);
@@ -206,6 +209,9 @@ int actmsg_decode_init(struct actmsg_init *m, const uint8_t *msg, size_t len)
 
 	rd_init(&r, msg, len, ACTMSG_INIT);
 	get_raw(&r, m->act_sk, KEY_LEN);
+	get_raw(&r, m->prev_sk, KEY_LEN);
+	m->prev_until = get_u64(&r);
+	get_raw(&r, m->retired_pk, KEY_LEN);
 	m->rate_burst = get_u32(&r);
 	m->rate_per_sec = get_u32(&r);
 	m->global_burst = get_u32(&r);
@@ -248,6 +254,7 @@ int actmsg_encode_op(uint8_t *buf, size_t *len, enum actmsg_type type, const str
 		return -EINVAL;
 	put_u8(&w, (uint8_t)type);
 	put_u32(&w, m->seq);
+	put_u8(&w, m->key);
 	put(&w, m->src, sizeof(m->src));
 	put_u64(&w, m->challenge.time);
 	put(&w, m->challenge.tag, PROTO_TAG_LEN);
@@ -277,6 +284,7 @@ int actmsg_decode_op(struct actmsg_op *m, enum actmsg_type type, const uint8_t *
 		r.bad = true;
 	q->op = (uint8_t)(type - ACTMSG_OPS);
 	m->seq = get_u32(&r);
+	m->key = get_u8(&r);
 	get_raw(&r, m->src, sizeof(m->src));
 	m->challenge.time = get_u64(&r);
 	get_raw(&r, m->challenge.tag, PROTO_TAG_LEN);
@@ -296,7 +304,8 @@ int actmsg_decode_op(struct actmsg_op *m, enum actmsg_type type, const uint8_t *
 	c->pk_len = get_bytes(&r, c->pk, sizeof(c->pk));
 	c->sign_count = get_u32(&r);
 	c->uv = get_bool(&r);
-	if (q->fields >= PROTO_REQ_NEW_CRED << 1 || q->target.kind > PROTO_TARGET_NAME)
+	if (m->key > 1 || q->fields >= PROTO_REQ_NEW_CRED << 1 ||
+	    q->target.kind > PROTO_TARGET_NAME)
 		r.bad = true;
 	if (q->target.kind == PROTO_TARGET_NAME &&
 	    !proto_name_valid(q->target.name, strlen(q->target.name)))

@@ -45,6 +45,12 @@ enum actmsg_type {
 
 struct actmsg_init {
 	uint8_t act_sk[KEY_LEN];
+	/* The key a rotation replaced, accepted until prev_until (unix
+	 * seconds); all zero without one. */
+	uint8_t prev_sk[KEY_LEN];
+	uint64_t prev_until;
+	/* A key retired, public half; all zero without one. */
+	uint8_t retired_pk[KEY_LEN];
 	uint32_t rate_burst, rate_per_sec;     /* per source */
 	uint32_t global_burst, global_per_sec; /* all sources: requests to decrypt */
 };
@@ -52,6 +58,7 @@ struct actmsg_init {
 /* req.op is the message's type's: it does not travel on its own. */
 struct actmsg_op {
 	uint32_t seq;
+	uint8_t key;     /* the activation key it was made under: 0 current, 1 previous */
 	uint8_t src[18]; /* proto_addr_bytes: IPv6 (or v4-mapped) and port */
 	struct proto_challenge challenge;
 	bool has_static;

@@ -18,6 +18,8 @@ static size_t offset_of(size_t i)
 		offsetof(struct actstats, drop_decrypt),
 		offsetof(struct actstats, drop_busy),
 		offsetof(struct actstats, hellos),
+		offsetof(struct actstats, other_version),
+		offsetof(struct actstats, retired_key),
 		offsetof(struct actstats, retransmits),
 		offsetof(struct actstats, requests),
 	};

@@ -25,8 +25,10 @@ struct actstats {
 	uint64_t drop_decrypt;
 	uint64_t drop_busy; /* replay cache full */
 	uint64_t hellos;
-	uint64_t retransmits;                     /* answered from the reply ring */
-	uint64_t requests;                        /* decrypted */
+	uint64_t other_version; /* answered in or about another protocol version */
+	uint64_t retired_key;   /* made under a retired activation key */
+	uint64_t retransmits;   /* answered from the reply ring */
+	uint64_t requests;      /* decrypted */
 	uint64_t replies[PROTO_ERR_WIRE_MAX + 1]; /* by status */
 	/* Datagrams the kernel dropped on a full receive buffer, before
 	 * `received` saw them (SO_RXQ_OVFL): the child, who reads the socket,
@@ -35,7 +37,7 @@ struct actstats {
 };
 
 /* How many counters there are: the fields above, replies one by one. */
-#define ACTSTATS_N (13 + PROTO_ERR_WIRE_MAX + 1 + 1)
+#define ACTSTATS_N (15 + PROTO_ERR_WIRE_MAX + 1 + 1)
 
 /* Counter i (0 <= i < ACTSTATS_N), in the order of the struct, which is
  * also the order of the STATS message. */

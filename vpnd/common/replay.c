@@ -106,3 +106,13 @@ size_t replay_count(const struct replay_cache *rc, uint64_t now)
 			n++;
 	return n;
 }
+
+size_t replay_slots_for(uint32_t per_sec, unsigned lifetime)
+{
+	uint64_t need = (uint64_t)per_sec * (lifetime + 1) * 4 / 3;
+	size_t slots = 4096;
+
+	while (slots < need && slots < (size_t)1 << 22)
+		slots <<= 1;
+	return slots;
+}

@@ -17,6 +17,9 @@
 
 struct replay_cache;
 
+/* Slots for per_sec new entries a second kept lifetime seconds each, at
+ * most three quarters full: a power of two from 4096 to 2^22 (96 MiB). */
+size_t replay_slots_for(uint32_t per_sec, unsigned lifetime);
 /* slots: a power of two, at least REPLAY_PROBES. */
 int replay_create(struct replay_cache **rc, size_t slots);
 void replay_destroy(struct replay_cache **rc);

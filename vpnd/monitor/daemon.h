@@ -34,9 +34,11 @@
 #include "base/text.h"
 #include "gateway/conf.h"
 #include "monitor/loop.h"
+#include "state/journal.h"
 #include "state/registry.h"
 #include "state/session.h"
 
+struct actport;
 struct ends;
 struct lockout;
 struct verify;
@@ -53,6 +55,8 @@ struct vpnd {
 	struct registry *reg;
 	struct sessions sessions;
 	char sessions_path[PATH_MAX + 16];
+	struct journal journal; /* what activations change (state/journal.h) */
+	int state_lock;         /* the state directory, flocked while vpnd runs */
 	struct loop *loop;
 	struct loop_source *timer;
 	struct loop_source *signals;
@@ -68,6 +72,7 @@ struct vpnd {
 	struct privsep *privsep; /* the network child (privsep.h) */
 	struct notify *notify;   /* systemd's readiness and watchdog (notify.h) */
 	struct web *web;         /* the web page's secret and counters (web.h) */
+	struct actport *actport; /* the activation keys (actport.h) */
 };
 
 /* Saves the registry; logs and returns -errno on failure. */

@@ -23,8 +23,10 @@
 #include "monitor/ops.h"
 #include "monitor/webops.h"
 
-#define OPS_BURST   800 /* requests the monitor takes from the child ... */
-#define OPS_PER_SEC 400 /* ... whatever the child does: above its own global limit */
+/* Requests the monitor takes from the child whatever the child does:
+ * twice its own global limit (ActivationRate), in a second and a burst. */
+#define OPS_BURST(d)   (4ULL * (d)->conf.activation_rate)
+#define OPS_PER_SEC(d) (2ULL * (d)->conf.activation_rate)
 
 typedef int (*ops_fn)(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep);
 
@@ -39,7 +41,7 @@ static uint64_t now_ms(void)
 void dispatch_init(struct dispatch *dp, struct vpnd *d)
 {
 	*dp = (struct dispatch){
-		.d = d, .state = DISPATCH_STARTED, .ops_milli = OPS_BURST * 1000ULL};
+		.d = d, .state = DISPATCH_STARTED, .ops_milli = OPS_BURST(d) * 1000ULL};
 }
 
 void dispatch_started(struct dispatch *dp)
@@ -49,10 +51,10 @@ void dispatch_started(struct dispatch *dp)
 
 static bool ops_allow(struct dispatch *dp)
 {
-	uint64_t now = now_ms(), cap = OPS_BURST * 1000ULL;
+	uint64_t now = now_ms(), cap = OPS_BURST(dp->d) * 1000ULL;
 
 	if (now > dp->ops_last_ms) {
-		uint64_t add = (now - dp->ops_last_ms) * OPS_PER_SEC;
+		uint64_t add = (now - dp->ops_last_ms) * OPS_PER_SEC(dp->d);
 
 		dp->ops_milli = add >= cap - dp->ops_milli ? cap : dp->ops_milli + add;
 		dp->ops_last_ms = now;

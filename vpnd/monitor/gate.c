@@ -26,6 +26,7 @@
 #include "monitor/ends.h"
 #include "monitor/gate.h"
 #include "monitor/iface.h"
+#include "state/journal.h"
 #include "state/session_file.h"
 #include "wg/wg.h"
 #include "wg/wgipc.h"
@@ -80,11 +81,45 @@ int gate_apply_peers(struct vpnd *d, struct wg_peer *list, char err[ERR_LEN])
 
 int gate_save_sessions(struct vpnd *d)
 {
-	int ret = session_file_save(&d->sessions, d->sessions_path, d->boot_id);
+	int ret;
 
+	/* Every session record numbered so far is in memory, so in the
+	 * file: the journal's are replayed over it only when newer. */
+	d->sessions.journal_seq = d->journal.seq;
+	ret = session_file_save(&d->sessions, d->sessions_path, d->boot_id);
 	if (ret < 0)
 		log_error("cannot write %s: %s", d->sessions_path, strerror(-ret));
 	return ret;
+}
+
+int gate_compact(struct vpnd *d)
+{
+	char err[ERR_LEN];
+	int ret;
+
+	/* Not over a journal that was refused: its records would be lost,
+	 * and the sessions file would claim to hold them. */
+	if (!d->journal.loaded)
+		return -EAGAIN;
+	if ((ret = journal_commit(&d->journal)) < 0 || (ret = daemon_save_registry(d, err)) < 0 ||
+	    (ret = gate_save_sessions(d)) < 0)
+		return ret;
+	ret = journal_reset(&d->journal);
+	if (ret < 0)
+		log_error("cannot start %s afresh: %s", d->journal.path, strerror(-ret));
+	return ret;
+}
+
+/* Undoes session_open: the session as it was before (extended), or none. */
+static void session_undo(struct vpnd *d, struct session *s, const struct session *before)
+{
+	session_remove(&d->sessions, s);
+	if (before != NULL) {
+		*s = *before;
+		if (session_insert(&d->sessions, s) == 0)
+			return;
+	}
+	session_free(&s);
 }
 
 void gate_schedule(struct vpnd *d)
@@ -123,8 +158,8 @@ static void audit_end(struct vpnd *d, const struct session *s, const char *reaso
 		    NULL);
 }
 
-int gate_session_open(struct vpnd *d, struct reg_peer *p, const struct gate_open *o,
-		      struct session **out, char err[ERR_LEN])
+int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, struct session **out,
+		      char err[ERR_LEN])
 {
 	struct session_req req = {
 		.name = p->name,
@@ -138,10 +173,12 @@ int gate_session_open(struct vpnd *d, struct reg_peer *p, const struct gate_open
 	};
 	uint64_t now = clock_boot_ns();
 	char until[32], window[24], uid[16], wgerr[ERR_LEN];
-	struct session *s;
+	struct session *s, before = {0}, *old = session_find(&d->sessions, p->name);
 	bool extended;
 	int ret;
 
+	if (old != NULL)
+		before = *old;
 	if (p->disabled) {
 		text_err(err, "peer '%s' is disabled", p->name);
 		return -EPERM;
@@ -158,7 +195,16 @@ int gate_session_open(struct vpnd *d, struct reg_peer *p, const struct gate_open
 	}
 	/* On disk before on the interface: a crash in between finds the
 	 * session at start and puts the peer back, or finds it over. */
-	gate_save_sessions(d);
+	journal_session(&d->journal, s);
+	ret = journal_commit(&d->journal);
+	if (ret < 0) {
+		text_err(err, "cannot write %s: %s", d->journal.path, strerror(-ret));
+		session_undo(d, s, extended && old == s ? &before : NULL);
+		o->not_saved = true;
+		return ret;
+	}
+	if (journal_full(&d->journal))
+		gate_compact(d);
 	ret = gate_apply_peers(d, gate_peer_for_session(s, false), wgerr);
 	if (ret < 0) {
 		text_err(err, "cannot put peer '%s' on %s: %s", p->name, d->conf.ifname, wgerr);

@@ -21,12 +21,16 @@ struct gate_open {
 	uint64_t window;    /* seconds; 0: the peer's, owner's or config's window */
 	const uint8_t *psk; /* a per-session preshared key (laptops), or NULL: the
 			     * peer's static one (mobile) or none */
+	bool not_saved;     /* out: refused because the journal could not be written */
 };
 
-/* Opens or extends a session for an enabled peer with a public key: puts
- * it on the interface, persists it, audits it, re-arms the timer. */
-int gate_session_open(struct vpnd *d, struct reg_peer *p, const struct gate_open *o,
-		      struct session **out, char err[ERR_LEN]);
+/* Opens or extends a session for an enabled peer with a public key:
+ * persists it in the journal with whatever else is pending there (one
+ * write, one fdatasync), puts it on the interface, audits it, re-arms
+ * the timer. When the journal cannot be written nothing changed (the
+ * pending records are dropped) and o->not_saved says so. */
+int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, struct session **out,
+		      char err[ERR_LEN]);
 /* Ends a session at once: persisted first, then off the interface, then
  * audited with the reason ("killed", "disabled", "removed", "revoked") and
  * noted for STATUS (ends.h). */
@@ -40,7 +44,11 @@ void gate_schedule(struct vpnd *d);
 int gate_timer_cb(int fd, uint32_t events, void *data);
 /* At start, once the interface is set up: the live sessions' peers on. */
 int gate_restore(struct vpnd *d);
+/* The whole sessions file, with the journal's number it holds. */
 int gate_save_sessions(struct vpnd *d);
+/* Compaction: the registry and the sessions file written whole, then the
+ * journal started afresh (state/journal.h). 0 or -errno, logged. */
+int gate_compact(struct vpnd *d);
 struct wg_peer;
 /* The WireGuard peer of a session: to add (allowed IP, psk) or to remove. */
 struct wg_peer *gate_peer_for_session(const struct session *s, bool remove);

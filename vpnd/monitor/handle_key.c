@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /* key list | revoke | unlock (handle_key.h); above hctx.c, gate.c and
- * lockout.c. */
+ * lockout.c. A key is named by any unique prefix of its ID
+ * (registry_cred_lookup). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "monitor/audit.h"
@@ -38,6 +40,8 @@ static void key_records(struct hctx *h, const struct reg_owner *o)
 			ctl_add_fieldf(h->out, "locked-left", "%llu", (unsigned long long)locked);
 		else
 			ctl_add_field(h->out, "locked-left", "-");
+		ctl_add_field(h->out, "by-key", c->by_key[0] != '\0' ? c->by_key : "-");
+		ctl_add_field(h->out, "by-device", c->by_device[0] != '\0' ? c->by_device : "-");
 		ctl_end_line(h->out);
 	}
 }
@@ -60,31 +64,92 @@ int handle_key_list(struct hctx *h)
 	return 0;
 }
 
-int handle_key_revoke(struct hctx *h)
+/* The key args[3] names, by a unique prefix of its ID. */
+static int named_key(struct hctx *h, struct reg_owner **o, struct reg_cred **c)
 {
-	struct reg_owner *o;
-	struct reg_cred *c;
-	char by[SESSION_BY_LEN];
-	int ret;
+	int ret = hctx_owner(h, 2, o);
 
-	if ((ret = hctx_check(h, 2, 2, NULL)) < 0 || (ret = hctx_owner(h, 2, &o)) < 0)
+	if (ret < 0)
 		return ret;
-	c = registry_cred_find(o, h->req->args[3]);
-	if (c == NULL)
-		return hctx_err(h, -ENOENT, "owner '%s' has no key '%s'", o->name, h->req->args[3]);
-	registry_cred_revoke(h->d->reg, c);
-	ret = hctx_save(h);
-	audit_event("key-revoke", "owner", o->name, "key", c->id, "by", h->by, NULL);
-	/* A lost key may have opened sessions: those end with it. */
+	return registry_cred_lookup(*o, h->req->args[3], c, h->err);
+}
+
+/* A lost key may have opened sessions: those end with it. Sessions opened
+ * before key IDs had their long form name the key by its old short ID. */
+static void end_sessions(struct hctx *h, const struct reg_owner *o, const struct reg_cred *c)
+{
+	char by[SESSION_BY_LEN], old[SESSION_BY_LEN], legacy[REG_CRED_ID_LEGACY + 1];
+
+	registry_cred_legacy_id(legacy, c->credid, c->credid_len);
 	snprintf(by, sizeof(by), "key:%s", c->id);
+	snprintf(old, sizeof(old), "key:%s", legacy);
 	for (size_t i = 0; i < h->d->sessions.n;) {
 		struct session *s = h->d->sessions.heap[i];
 
-		if (strcmp(s->by, by) == 0 && strcmp(s->owner, o->name) == 0)
+		if ((strcmp(s->by, by) == 0 || strcmp(s->by, old) == 0) &&
+		    strcmp(s->owner, o->name) == 0)
 			gate_session_end(h->d, s, "revoked", h->by);
 		else
 			i++;
 	}
+}
+
+/* The key and, with cascade, every key added under it, and under those:
+ * by_key names the key whose assertion allowed a key in. */
+static size_t revoked_set(struct reg_owner *o, struct reg_cred *root, bool cascade,
+			  struct reg_cred **set, size_t cap)
+{
+	size_t n = 0;
+	bool grew = true;
+
+	set[n++] = root;
+	while (cascade && grew) {
+		grew = false;
+		for (struct reg_cred *k = o->creds; k != NULL && n < cap; k = k->next) {
+			bool in = false, under = false;
+
+			for (size_t i = 0; i < n; i++) {
+				in |= set[i] == k;
+				under |= strcmp(k->by_key, set[i]->id) == 0;
+			}
+			if (!in && under) {
+				set[n++] = k;
+				grew = true;
+			}
+		}
+	}
+	return n;
+}
+
+int handle_key_revoke(struct hctx *h)
+{
+	bool cascade = ctl_request_opt(h->req, "cascade") != NULL;
+	struct reg_cred *c, **set;
+	struct reg_owner *o;
+	size_t n = 0, cap = 1;
+	int ret;
+
+	if ((ret = hctx_check(h, 2, 2, "cascade", NULL)) < 0 || (ret = named_key(h, &o, &c)) < 0)
+		return ret;
+	for (struct reg_cred *k = o->creds; k != NULL; k = k->next)
+		cap++;
+	set = calloc(cap, sizeof(*set));
+	if (set == NULL)
+		return hctx_err(h, -ENOMEM, "out of memory");
+	n = revoked_set(o, c, cascade, set, cap);
+	for (size_t i = 0; i < n; i++)
+		registry_cred_revoke(h->d->reg, set[i]);
+	ret = hctx_save(h);
+	for (size_t i = 0; i < n; i++) {
+		audit_event("key-revoke", "owner", o->name, "key", set[i]->id, "by", h->by,
+			    "cascade-of", i > 0 ? c->id : "-", NULL);
+		end_sessions(h, o, set[i]);
+		ctl_add_field(h->out, "owner", o->name);
+		ctl_add_field(h->out, "id", set[i]->id);
+		ctl_add_field(h->out, "cascade-of", i > 0 ? c->id : "-");
+		ctl_end_line(h->out);
+	}
+	free(set);
 	return ret;
 }
 
@@ -98,11 +163,8 @@ int handle_key_unlock(struct hctx *h)
 	bool was;
 	int ret;
 
-	if ((ret = hctx_check(h, 2, 2, NULL)) < 0 || (ret = hctx_owner(h, 2, &o)) < 0)
+	if ((ret = hctx_check(h, 2, 2, NULL)) < 0 || (ret = named_key(h, &o, &c)) < 0)
 		return ret;
-	c = registry_cred_find(o, h->req->args[3]);
-	if (c == NULL)
-		return hctx_err(h, -ENOENT, "owner '%s' has no key '%s'", o->name, h->req->args[3]);
 	if (c->revoked)
 		return hctx_err(h, -EPERM,
 				"key '%s' of '%s' is revoked: unlocking cannot bring it back",

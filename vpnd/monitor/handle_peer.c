@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* peer add | list | show | remove | disable | enable (handle_peer.h);
- * above handle_session.c, hctx.c, gate.c and actport.c. */
+ * above handle_session.c, hctx.c and gate.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,14 +8,12 @@
 
 #include <sodium.h>
 
-#include "monitor/actport.h"
 #include "monitor/audit.h"
 #include "base/duration.h"
 #include "state/enrollcode.h"
 #include "monitor/gate.h"
 #include "monitor/handle_peer.h"
 #include "monitor/handle_session.h"
-#include "proto/proto.h"
 
 static void fmt_dur(char *out, size_t len, uint64_t s)
 {
@@ -107,20 +105,47 @@ static int parse_peer_opts(struct hctx *h, struct reg_peer *p, uint8_t psk[KEY_L
 	return 0;
 }
 
+/* Whether peer add makes a code, and for what: none with --no-enroll; for
+ * a peer whose key pair was made elsewhere (--public-key) the code could
+ * only enroll a security key, so there is one only while the owner has
+ * no key yet (the first must come from somewhere), or for key recovery
+ * (--new-key). Anything else would be a way to add a key that enroll
+ * add-key, with a key and a laptop of the owner's, is for. */
+static int code_wanted(struct hctx *h, const struct reg_peer *p, bool new_key, bool *want)
+{
+	const char *enroll = ctl_request_opt(h->req, "enroll");
+	bool no = enroll != NULL && strcmp(enroll, "no") == 0;
+
+	if (no && new_key)
+		return hctx_err(h, -EINVAL, "--new-key makes a code and --no-enroll makes none");
+	*want = !no &&
+		(new_key || !p->has_key || p->owner == NULL || registry_cred_active(p->owner) == 0);
+	return 0;
+}
+
+static void audit_code(struct hctx *h, const struct reg_peer *p, bool new_key)
+{
+	char uid[16];
+
+	snprintf(uid, sizeof(uid), "%d", (int)h->uid);
+	audit_event("code-issue", "peer", p->name, "owner", p->owner->name, "new-key",
+		    new_key ? "yes" : "no", "by", h->by, "uid", uid, NULL);
+}
+
 int handle_peer_add(struct hctx *h)
 {
 	struct reg_peer tmpl = {.window = REG_INHERIT, .idle = REG_INHERIT}, *p = NULL;
 	const char *name, *owner = ctl_request_opt(h->req, "owner");
 	const char *existing = ctl_request_opt(h->req, "existing-owner");
-	const char *enroll = ctl_request_opt(h->req, "enroll");
-	char code[ENROLLCODE_STR_LEN + 1] = "", uri[ENROLLCODE_URI_LEN], a[IPADDR_STR_LEN];
+	bool new_key = ctl_request_opt(h->req, "new-key") != NULL, want = false;
+	char code[ENROLLCODE_STR_LEN + 1] = "", a[IPADDR_STR_LEN];
 	uint8_t psk[KEY_LEN];
 	char uid[16];
 	bool new_owner = false;
 	int ret;
 
 	if ((ret = hctx_check(h, 2, 1, "owner", "address", "window", "idle", "public-key", "kind",
-			      "psk", "existing-owner", "enroll", NULL)) < 0)
+			      "psk", "existing-owner", "enroll", "new-key", NULL)) < 0)
 		return ret;
 	name = h->req->args[2];
 	if (!text_valid_name(name))
@@ -136,6 +161,8 @@ int handle_peer_add(struct hctx *h)
 	if ((ret = parse_peer_opts(h, &tmpl, psk)) < 0)
 		goto out;
 	tmpl.owner = registry_owner_find(h->d->reg, owner);
+	if ((ret = code_wanted(h, &tmpl, new_key, &want)) < 0)
+		goto out;
 	if (tmpl.owner == NULL) {
 		if (existing != NULL && strcmp(existing, "yes") == 0) {
 			ret = hctx_err(h, -ENOENT,
@@ -155,8 +182,7 @@ int handle_peer_add(struct hctx *h)
 	}
 	if ((ret = registry_peer_add(h->d->reg, &tmpl, &p, h->err)) < 0)
 		goto out;
-	if ((enroll == NULL || strcmp(enroll, "no") != 0) &&
-	    (ret = registry_code_create(h->d->reg, p, ENROLLCODE_TTL, code)) < 0) {
+	if (want && (ret = registry_code_create(h->d->reg, p, ENROLLCODE_TTL, new_key, code)) < 0) {
 		hctx_err(h, ret, "cannot make an enrollment code");
 		registry_peer_remove(h->d->reg, p);
 		goto out;
@@ -171,34 +197,20 @@ int handle_peer_add(struct hctx *h)
 	snprintf(uid, sizeof(uid), "%d", (int)h->uid);
 	audit_event("peer-add", "peer", name, "owner", owner, "kind", registry_kind_name(p->kind),
 		    "address", a, "by", h->by, "uid", uid, NULL);
+	if (want)
+		audit_code(h, p, new_key);
 	ctl_add_field(h->out, "name", name);
 	ctl_add_field(h->out, "owner", owner);
 	ctl_add_field(h->out, "kind", registry_kind_name(p->kind));
 	ctl_add_field(h->out, "address", a);
-	if (code[0] != '\0') {
-		char t[32];
-
-		uint8_t act[KEY_LEN], raw[PROTO_CODE_LEN];
-		size_t rl = 0;
-
-		actport_public_key(act, h->d->private_key);
-		if (sodium_base642bin(raw, sizeof(raw), code, strlen(code), NULL, &rl, NULL,
-				      sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
-		    rl == sizeof(raw) &&
-		    proto_uri_format(uri, sizeof(uri), h->d->conf.endpoint_host,
-				     h->d->conf.activation_port, act, raw,
-				     h->d->conf.web.enabled ? h->d->conf.web.domain : NULL,
-				     name) == 0)
-			ctl_add_field(h->out, "uri", uri);
-		/* A phone's owner registers a key in the browser: the code
-		 * in the fragment, which no request line or log carries. */
-		if (h->d->conf.web.enabled && p->kind == REG_MOBILE) {
-			snprintf(uri, sizeof(uri), "%s/register#%s", h->d->conf.web.origin, code);
-			ctl_add_field(h->out, "web-uri", uri);
-		}
-		clock_format_utc(t, sizeof(t), clock_wall() + ENROLLCODE_TTL);
-		ctl_add_field(h->out, "uri-expires", t);
-	}
+	if (want)
+		hctx_code_uri(h, p, code, new_key);
+	else if (ctl_request_opt(h->req, "enroll") == NULL)
+		ctl_add_fieldf(h->out, "note",
+			       "no enrollment code: %s has security keys and the key pair of %s "
+			       "was made elsewhere, so there is nothing to enroll (--new-key "
+			       "makes a code for key recovery)",
+			       owner, name);
 	ctl_end_line(h->out);
 	ret = 0;
 out:
@@ -207,7 +219,6 @@ out:
 		registry_owner_remove(h->d->reg, tmpl.owner);
 	sodium_memzero(psk, sizeof(psk));
 	sodium_memzero(code, sizeof(code));
-	sodium_memzero(uri, sizeof(uri));
 	return ret;
 }
 
@@ -256,6 +267,7 @@ int handle_peer_remove(struct hctx *h)
 	s = session_find(&h->d->sessions, p->name);
 	if (s != NULL)
 		gate_session_end(h->d, s, "removed", h->by);
+	hctx_code_void(h, p, "removed");
 	audit_peer(h, "peer-remove", p);
 	registry_peer_remove(h->d->reg, p);
 	return hctx_save(h);
@@ -270,6 +282,9 @@ int handle_peer_disable(struct hctx *h)
 	if ((ret = hctx_check(h, 2, 1, NULL)) < 0 || (ret = hctx_peer(h, 2, &p)) < 0)
 		return ret;
 	registry_peer_set_disabled(h->d->reg, p, true);
+	/* A code made before the decision would enroll a key for an owner
+	 * whose peer the admin just shut: it goes too. */
+	hctx_code_void(h, p, "disabled");
 	ret = hctx_save(h);
 	s = session_find(&h->d->sessions, p->name);
 	if (s != NULL)

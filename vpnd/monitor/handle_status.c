@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "monitor/actport.h"
 #include "monitor/handle_status.h"
 #include "monitor/lockout.h"
 #include "monitor/privsep.h"
@@ -61,6 +62,7 @@ int handle_status(struct hctx *h)
 	ctl_add_fieldf(o, "act-keys-locked", "%llu",
 		       (unsigned long long)lockout_count(d->lockout, clock_boot_ns() / NS_PER_SEC));
 	privsep_status_fields(d->privsep, o);
+	actport_status_fields(d->actport, o);
 	if (d->web != NULL)
 		web_status_fields(d->web, o);
 	ctl_end_line(o);

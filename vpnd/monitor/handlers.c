@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "monitor/handle_actkey.h"
+#include "monitor/handle_code.h"
 #include "monitor/handle_key.h"
 #include "monitor/handle_owner.h"
 #include "monitor/handle_peer.h"
@@ -19,14 +21,26 @@ static const struct {
 	const char *w1, *w2;
 	int (*fn)(struct hctx *h);
 } handlers[] = {
-	{"peer", "add", handle_peer_add},         {"peer", "list", handle_peer_list},
-	{"peer", "show", handle_peer_show},       {"peer", "remove", handle_peer_remove},
-	{"peer", "disable", handle_peer_disable}, {"peer", "enable", handle_peer_enable},
-	{"owner", "add", handle_owner_add},       {"owner", "list", handle_owner_list},
-	{"owner", "show", handle_owner_show},     {"owner", "set", handle_owner_set},
-	{"key", "list", handle_key_list},         {"key", "revoke", handle_key_revoke},
-	{"key", "unlock", handle_key_unlock},     {"session", "list", handle_session_list},
-	{"session", "kill", handle_session_kill}, {"session", "open", handle_session_open},
+	{"peer", "add", handle_peer_add},
+	{"peer", "list", handle_peer_list},
+	{"peer", "show", handle_peer_show},
+	{"peer", "remove", handle_peer_remove},
+	{"peer", "disable", handle_peer_disable},
+	{"peer", "enable", handle_peer_enable},
+	{"owner", "add", handle_owner_add},
+	{"owner", "list", handle_owner_list},
+	{"owner", "show", handle_owner_show},
+	{"owner", "set", handle_owner_set},
+	{"key", "list", handle_key_list},
+	{"key", "revoke", handle_key_revoke},
+	{"key", "unlock", handle_key_unlock},
+	{"key", "rotate-activation", handle_actkey_rotate},
+	{"code", "list", handle_code_list},
+	{"code", "revoke", handle_code_revoke},
+	{"code", "new", handle_code_new},
+	{"session", "list", handle_session_list},
+	{"session", "kill", handle_session_kill},
+	{"session", "open", handle_session_open},
 	{"status", NULL, handle_status},
 };
 

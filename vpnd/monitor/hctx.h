@@ -40,5 +40,12 @@ int hctx_owner(struct hctx *h, int i, struct reg_owner **out);
 int hctx_duration(struct hctx *h, const char *opt, int64_t *out, bool allow_off);
 /* Saves the registry, or says the change is live but not saved. */
 int hctx_save(struct hctx *h);
+/* Adds to the record in h->out the enrollment URI of a code for p, made
+ * by registry_code_create (fields uri and uri-expires). Unless the code is
+ * for key recovery, the URI names the owner's active keys (key=), one of
+ * which must sign the enrollment of a new one (docs/protocol.md 6.3). */
+void hctx_code_uri(struct hctx *h, const struct reg_peer *p, const char *code, bool new_key);
+/* Removes the peer's pending codes, audited with the reason; how many. */
+size_t hctx_code_void(struct hctx *h, const struct reg_peer *p, const char *reason);
 
 #endif

@@ -10,24 +10,42 @@
 #include "monitor/lockout.h"
 #include "state/registry.h"
 
-struct slot {
+struct entry {
 	char key[NAME_MAX_LEN + REG_CRED_ID_LEN + 2]; /* owner/cred; "" when free */
 	unsigned fails;
 	uint64_t first, until;
 };
 
-struct lockout {
-	uint8_t hash_key[crypto_shorthash_KEYBYTES];
-	struct slot slots[LOCKOUT_SLOTS];
+struct set {
+	struct entry ways[LOCKOUT_WAYS];
+	struct entry shared; /* the set's other credentials, once every way is live */
 };
 
-int lockout_create(struct lockout **out)
+struct lockout {
+	uint8_t hash_key[crypto_shorthash_KEYBYTES];
+	struct set sets[LOCKOUT_SETS];
+};
+
+_Static_assert(LOCKOUT_KEYLEN == crypto_shorthash_KEYBYTES, "the test's key is SipHash's");
+
+int lockout_create_keyed(struct lockout **out, const uint8_t key[LOCKOUT_KEYLEN])
 {
 	*out = calloc(1, sizeof(**out));
 	if (*out == NULL)
 		return -ENOMEM;
-	randombytes_buf((*out)->hash_key, sizeof((*out)->hash_key));
+	memcpy((*out)->hash_key, key, LOCKOUT_KEYLEN);
 	return 0;
+}
+
+int lockout_create(struct lockout **out)
+{
+	uint8_t key[LOCKOUT_KEYLEN];
+	int ret;
+
+	randombytes_buf(key, sizeof(key));
+	ret = lockout_create_keyed(out, key);
+	sodium_memzero(key, sizeof(key));
+	return ret;
 }
 
 void lockout_destroy(struct lockout **l)
@@ -36,59 +54,129 @@ void lockout_destroy(struct lockout **l)
 	*l = NULL;
 }
 
-static struct slot *find(struct lockout *l, const char *owner, const char *cred, uint64_t now,
-			 bool take)
+static void key_of(char key[NAME_MAX_LEN + REG_CRED_ID_LEN + 2], const char *owner,
+		   const char *cred)
 {
-	char key[sizeof(l->slots[0].key)];
-	uint8_t h[crypto_shorthash_BYTES];
-	struct slot *s;
-
-	snprintf(key, sizeof(key), "%s/%s", owner, cred);
-	crypto_shorthash(h, (const uint8_t *)key, strlen(key), l->hash_key);
-	s = &l->slots[(h[0] | h[1] << 8) % LOCKOUT_SLOTS];
-	if (strcmp(s->key, key) == 0)
-		return s;
-	/* Another credential's slot is taken over only when it holds
-	 * nothing that matters any more: no lock, no recent failures. */
-	if (!take || (s->key[0] != '\0' && (s->until > now || s->first + LOCKOUT_WINDOW > now)))
-		return NULL;
-	memset(s, 0, sizeof(*s));
-	snprintf(s->key, sizeof(s->key), "%s", key);
-	return s;
+	snprintf(key, NAME_MAX_LEN + REG_CRED_ID_LEN + 2, "%s/%s", owner, cred);
 }
 
-uint64_t lockout_left(struct lockout *l, const char *owner, const char *cred, uint64_t now)
+size_t lockout_set(const struct lockout *l, const char *owner, const char *cred)
 {
-	struct slot *s = find(l, owner, cred, now, false);
+	char key[NAME_MAX_LEN + REG_CRED_ID_LEN + 2];
+	uint8_t h[crypto_shorthash_BYTES];
 
-	return s != NULL && s->until > now ? s->until - now : 0;
+	key_of(key, owner, cred);
+	crypto_shorthash(h, (const uint8_t *)key, strlen(key), l->hash_key);
+	return (size_t)(h[0] | h[1] << 8) % LOCKOUT_SETS;
+}
+
+/* Holds something that matters: a lock, or failures within the window. */
+static bool live(const struct entry *e, uint64_t now)
+{
+	return e->key[0] != '\0' && (e->until > now || e->first + LOCKOUT_WINDOW > now);
+}
+
+/* The way that holds the credential's own entry, or -1. */
+static int way_of(const struct set *s, const char *key)
+{
+	for (int i = 0; i < LOCKOUT_WAYS; i++)
+		if (strcmp(s->ways[i].key, key) == 0)
+			return i;
+	return -1;
+}
+
+/* The credential's own entry, or NULL. With take, a free or stale entry of
+ * its set becomes its own; never a live one. */
+static struct entry *find(struct set *s, const char *key, uint64_t now, bool take)
+{
+	int w = way_of(s, key);
+
+	if (w >= 0)
+		return &s->ways[w];
+	if (!take)
+		return NULL;
+	for (size_t i = 0; i < LOCKOUT_WAYS; i++) {
+		struct entry *e = &s->ways[i];
+
+		if (!live(e, now)) {
+			memset(e, 0, sizeof(*e));
+			snprintf(e->key, sizeof(e->key), "%s", key);
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static uint64_t left(const struct entry *e, uint64_t now)
+{
+	return e->until > now ? e->until - now : 0;
+}
+
+uint64_t lockout_left(const struct lockout *l, const char *owner, const char *cred, uint64_t now)
+{
+	char key[NAME_MAX_LEN + REG_CRED_ID_LEN + 2];
+	const struct set *s = &l->sets[lockout_set(l, owner, cred)];
+	int w;
+
+	key_of(key, owner, cred);
+	w = way_of(s, key);
+	return left(w >= 0 ? &s->ways[w] : &s->shared, now);
 }
 
 bool lockout_fail(struct lockout *l, const char *owner, const char *cred, uint64_t now)
 {
-	struct slot *s = find(l, owner, cred, now, true);
+	char key[NAME_MAX_LEN + REG_CRED_ID_LEN + 2];
+	struct set *s = &l->sets[lockout_set(l, owner, cred)];
+	struct entry *e;
 
-	if (s == NULL)
-		return false;
-	if (s->first + LOCKOUT_WINDOW <= now) {
-		s->first = now;
-		s->fails = 0;
+	key_of(key, owner, cred);
+	e = find(s, key, now, true);
+	if (e == NULL) {
+		/* Every way holds a live count or lock of another credential:
+		 * this failure still counts, in the set's shared entry. */
+		e = &s->shared;
+		e->key[0] = '*';
 	}
-	if (++s->fails < LOCKOUT_FAILS || s->until > now)
+	if (e->first + LOCKOUT_WINDOW <= now) {
+		e->first = now;
+		e->fails = 0;
+	}
+	if (++e->fails < LOCKOUT_FAILS || e->until > now)
 		return false;
-	s->until = now + LOCKOUT_TIME;
-	s->fails = 0;
-	s->first = 0;
+	e->until = now + LOCKOUT_TIME;
+	e->fails = 0;
+	e->first = 0;
 	return true;
+}
+
+void lockout_succeeded(struct lockout *l, const char *owner, const char *cred, uint64_t now)
+{
+	char key[NAME_MAX_LEN + REG_CRED_ID_LEN + 2];
+	struct entry *e;
+
+	key_of(key, owner, cred);
+	e = find(&l->sets[lockout_set(l, owner, cred)], key, now, false);
+	if (e != NULL)
+		memset(e, 0, sizeof(*e));
 }
 
 bool lockout_clear(struct lockout *l, const char *owner, const char *cred, uint64_t now)
 {
-	struct slot *s = find(l, owner, cred, now, false);
-	bool was = s != NULL && s->until > now;
+	char key[NAME_MAX_LEN + REG_CRED_ID_LEN + 2];
+	struct set *s = &l->sets[lockout_set(l, owner, cred)];
+	struct entry *e;
+	bool was;
 
-	if (s != NULL)
-		memset(s, 0, sizeof(*s));
+	key_of(key, owner, cred);
+	e = find(s, key, now, false);
+	if (e == NULL) {
+		/* Not tracked: locked, if at all, by the shared entry. */
+		if (left(&s->shared, now) == 0)
+			return false;
+		e = &s->shared;
+	}
+	was = left(e, now) > 0;
+	memset(e, 0, sizeof(*e));
 	return was;
 }
 
@@ -96,7 +184,10 @@ unsigned lockout_count(const struct lockout *l, uint64_t now)
 {
 	unsigned n = 0;
 
-	for (size_t i = 0; i < LOCKOUT_SLOTS; i++)
-		n += l->slots[i].until > now;
+	for (size_t i = 0; i < LOCKOUT_SETS; i++) {
+		for (size_t j = 0; j < LOCKOUT_WAYS; j++)
+			n += left(&l->sets[i].ways[j], now) > 0;
+		n += left(&l->sets[i].shared, now) > 0;
+	}
 	return n;
 }

@@ -2,36 +2,56 @@
 /*
  * Lockout of a credential after repeated failed assertions: LOCKOUT_FAILS
  * failures within LOCKOUT_WINDOW seconds lock it for LOCKOUT_TIME seconds.
- * In the monitor, in a table of fixed size (one slot per credential, by a
- * keyed hash), so what an attacker sends never grows it; a credential is
- * only tracked once the registry knows it. Kept in memory: a restart
- * clears it, as does `vpnd key unlock`.
+ * In the monitor, in a table of fixed size, so what an attacker sends
+ * never grows it; a credential is only tracked once the registry knows
+ * it. Kept in memory: a restart clears it, as does `vpnd key unlock`.
+ *
+ * The table is set-associative: a keyed hash picks a set of LOCKOUT_WAYS
+ * entries, and a credential takes an entry of its set that holds nothing
+ * live (no lock, no failure within the window). Live entries are never
+ * taken over, so nobody can wipe a lock or a count by failing with other
+ * credentials. When every entry of a set is live, the failures of the
+ * set's other credentials are counted together in the set's shared entry,
+ * and a lock there locks all of them: every failure counts, at the price
+ * of locking a few bystanders while someone holds a whole set.
  */
 #ifndef VPND_LOCKOUT_H
 #define VPND_LOCKOUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define LOCKOUT_FAILS  5
 #define LOCKOUT_WINDOW 600
 #define LOCKOUT_TIME   900
 #define LOCKOUT_SLOTS  1024
+#define LOCKOUT_WAYS   8
+#define LOCKOUT_SETS   (LOCKOUT_SLOTS / LOCKOUT_WAYS)
+#define LOCKOUT_KEYLEN 16
 
 struct lockout;
 
 /* An empty table with a fresh hash key; 0 or -ENOMEM. */
 int lockout_create(struct lockout **out);
+/* The same with a hash key of the caller's, so a test can make
+ * credentials meet in one set. */
+int lockout_create_keyed(struct lockout **out, const uint8_t key[LOCKOUT_KEYLEN]);
 void lockout_destroy(struct lockout **l);
+/* The set a credential falls in, 0 to LOCKOUT_SETS - 1. */
+size_t lockout_set(const struct lockout *l, const char *owner, const char *cred);
 /* Seconds the credential stays locked from now (CLOCK_BOOTTIME seconds);
  * 0 when it is not locked. */
-uint64_t lockout_left(struct lockout *l, const char *owner, const char *cred, uint64_t now);
+uint64_t lockout_left(const struct lockout *l, const char *owner, const char *cred, uint64_t now);
 /* Counts a failure; true when this one locks the credential. */
 bool lockout_fail(struct lockout *l, const char *owner, const char *cred, uint64_t now);
-/* A good assertion forgets the failures; so does an admin's unlock.
- * True when the credential was locked. */
+/* A good assertion forgets the credential's own failures (never those of
+ * its set's shared entry, which are not only its own). */
+void lockout_succeeded(struct lockout *l, const char *owner, const char *cred, uint64_t now);
+/* The admin's unlock: the credential's own entry, or, for a credential
+ * locked by its set's shared entry, that entry. True when it was locked. */
 bool lockout_clear(struct lockout *l, const char *owner, const char *cred, uint64_t now);
-/* Credentials locked now; for `vpnd status`. */
+/* Locks in force now (a shared entry counts once); for `vpnd status`. */
 unsigned lockout_count(const struct lockout *l, uint64_t now);
 
 #endif

@@ -6,18 +6,23 @@
  * vpnd's registry, its sessions and the interface, and every argument is
  * checked again as if the child lied: the peer known and enabled, the
  * device the one it claims, the new credential one we can verify;
- * verify.c checks the assertions.
+ * verify.c checks the assertions. What an operation changes in the
+ * registry is on disk before it is granted: an activation's counter in
+ * the journal with its session (gate.c, state/journal.h), what enrollment
+ * and key addition change in the registry's files (saved()).
  *
  * Below dispatch.c; above verify.c, gate.c, ends.c and daemon.c.
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <arpa/inet.h>
 #include <sodium.h>
 
+#include "monitor/actport.h"
 #include "monitor/audit.h"
 #include "base/clock.h"
 #include "state/enrollcode.h"
@@ -54,6 +59,17 @@ static int refuse(struct proto_reply *rep, enum proto_err code, const char *op, 
 	return 0;
 }
 
+/* Writes what an operation changed. On false the caller undoes its change
+ * and refuses with STATE_NOT_SAVED: what vpnd cannot keep it does not
+ * grant, so a spent code or a grown counter never comes back after a
+ * restart, and memory says what the disk says. */
+static bool saved(struct vpnd *d)
+{
+	char err[ERR_LEN];
+
+	return daemon_save_registry(d, err) == 0;
+}
+
 /* The peer a request names; NULL when there is none by that key or name. */
 static struct reg_peer *target(struct vpnd *d, const struct proto_request *req)
 {
@@ -75,10 +91,12 @@ static bool key_zero(const uint8_t k[KEY_LEN])
 
 /* What the child sent decoded strictly; what it means is checked here
  * again. True when the request is refused for its form. */
-static bool malformed(const struct actmsg_op *o, struct proto_reply *rep)
+static bool malformed(const struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
 {
 	rep->status = PROTO_OK;
-	if ((o->has_static && key_zero(o->static_pub)) ||
+	/* Made under a key whose grace is over by our clock. */
+	if (actport_request_key(d->actport, o->key) == NULL ||
+	    (o->has_static && key_zero(o->static_pub)) ||
 	    (o->req.op != PROTO_OP_ENROLL && o->req.target.kind == PROTO_TARGET_NONE)) {
 		refuse(rep, PROTO_ERR_BAD_REQUEST, "request", NULL, o->src);
 		return true;
@@ -128,11 +146,12 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 	uint8_t psk[KEY_LEN];
 	struct reg_cred *c = NULL;
 	struct session *s = NULL;
-	char by[24], err[ERR_LEN];
+	char by[SESSION_BY_LEN], err[ERR_LEN];
 	enum proto_err e;
+	uint32_t count = 0, prev;
 	bool own;
 
-	if (malformed(o, rep))
+	if (malformed(d, o, rep))
 		return 0;
 	if (p == NULL || !p->has_key)
 		return refuse(rep, PROTO_ERR_NOT_ENROLLED, "activate", NULL, src);
@@ -144,9 +163,18 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 	 * elsewhere it would be on the interface without one. */
 	if (p->kind == REG_LAPTOP && !own)
 		return refuse(rep, PROTO_ERR_NOT_PERMITTED, "activate", p->name, src);
-	e = verify_assertion(d, o, p, "activate", NULL, rep, &c);
+	e = verify_assertion(d, o, p, "activate", NULL, rep, &c, &count);
 	if (e != PROTO_OK)
 		return refuse(rep, e, "activate", p->name, src);
+	/* The grown counter on disk before anything is opened with it: a
+	 * counter that came back after a restart would take a cloned key's
+	 * older assertions again. Its record goes to the journal with the
+	 * session's, in one write and one fdatasync (gate.c). */
+	prev = c->counter;
+	if (count != prev) {
+		registry_cred_set_counter(d->reg, c, count);
+		journal_counter(&d->journal, p->owner, c);
+	}
 	if (p->kind == REG_LAPTOP) {
 		key_generate_preshared(psk);
 		go.psk = psk;
@@ -156,6 +184,12 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 	if (gate_session_open(d, p, &go, &s, err) < 0) {
 		log_error("activation of '%s': %s", p->name, err);
 		sodium_memzero(psk, sizeof(psk));
+		/* Refused before the journal was written: the counter still
+		 * goes there, as the key did count the assertion. */
+		if (go.not_saved || journal_commit(&d->journal) < 0) {
+			registry_cred_set_counter(d->reg, c, prev);
+			return refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "activate", p->name, src);
+		}
 		return refuse(rep, PROTO_ERR_INTERNAL, "activate", p->name, src);
 	}
 	rep->status = PROTO_OK;
@@ -197,35 +231,119 @@ static void fill_config(const struct vpnd *d, struct proto_reply *rep, const str
 	snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", verify_rp_id(d));
 }
 
-int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
+/* The code of an ENROLL, taken from the registry; the refusal, or PROTO_OK
+ * with *out owned by the caller. */
+static enum proto_err take_code(struct vpnd *d, const struct actmsg_op *o, struct reg_code **out,
+				struct reg_peer **peer)
 {
-	char code[ENROLLCODE_STR_LEN + 1], err[ERR_LEN];
-	const uint8_t *src = o->src;
-	struct reg_peer *p = NULL;
-	struct reg_cred *c = NULL;
+	char code[ENROLLCODE_STR_LEN + 1];
 	int r;
 
-	if (malformed(o, rep))
+	sodium_bin2base64(code, sizeof(code), o->req.code, PROTO_CODE_LEN,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	r = registry_code_take(d->reg, code, out);
+	sodium_memzero(code, sizeof(code));
+	if (r == -ETIMEDOUT) {
+		/* Worthless now: forgotten if the disk lets us, kept otherwise. */
+		saved(d);
+		return PROTO_ERR_CODE_EXPIRED;
+	}
+	if (r < 0)
+		return PROTO_ERR_CODE_UNKNOWN;
+	*peer = registry_peer_find(d->reg, (*out)->peer);
+	if (*peer == NULL) {
+		free(*out);
+		*out = NULL;
+		return PROTO_ERR_CODE_UNKNOWN;
+	}
+	return PROTO_OK;
+}
+
+/* A code enrolls a key for an owner who has keys already only with an
+ * assertion of one of them, or when the admin made it for key recovery
+ * (`peer add --new-key`): a leaked code alone adds no key that would
+ * open all of the owner's peers. */
+static bool needs_key(const struct actmsg_op *o, const struct reg_code *rc,
+		      const struct reg_peer *p)
+{
+	return !(o->req.fields & PROTO_REQ_ASSERTION) && !rc->new_key &&
+	       registry_cred_active(p->owner) > 0;
+}
+
+int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
+{
+	const uint8_t *src = o->src;
+	struct reg_code *rc = NULL;
+	struct reg_peer *p = NULL;
+	struct reg_cred *c = NULL, *auth = NULL;
+	uint8_t digest[32];
+	uint32_t count = 0, prev = 0;
+	enum proto_err e;
+	bool had_key, new_key;
+
+	if (malformed(d, o, rep))
 		return 0;
 	if ((o->req.fields & PROTO_REQ_CODE) == 0 || !cred_valid(&o->req))
 		return refuse(rep, PROTO_ERR_BAD_REQUEST, "enroll", NULL, src);
-	sodium_bin2base64(code, sizeof(code), o->req.code, PROTO_CODE_LEN,
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	r = registry_code_redeem(d->reg, code, &p);
-	sodium_memzero(code, sizeof(code));
-	if (r == -ETIMEDOUT)
-		return refuse(rep, PROTO_ERR_CODE_EXPIRED, "enroll", NULL, src);
-	if (r < 0 || p == NULL)
-		return refuse(rep, PROTO_ERR_CODE_UNKNOWN, "enroll", NULL, src);
-	/* The code is spent from here on, whatever follows. */
-	daemon_save_registry(d, err);
+	e = take_code(d, o, &rc, &p);
+	if (e != PROTO_OK)
+		return refuse(rep, e, "enroll", NULL, src);
+	if (needs_key(o, rc, p)) {
+		/* Nothing was tried: the code stays for a request that signs. */
+		registry_code_put_back(d->reg, rc);
+		return refuse(rep, PROTO_ERR_KEY_REQUIRED, "enroll", p->name, src);
+	}
+	/* The code is spent from here on, whatever follows, and on disk
+	 * before anything else happens. */
+	if (!saved(d)) {
+		registry_code_put_back(d->reg, rc);
+		return refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "enroll", p->name, src);
+	}
+	new_key = rc->new_key;
+	sodium_memzero(rc, sizeof(*rc));
+	free(rc);
+	if (p->disabled)
+		return refuse(rep, PROTO_ERR_PEER_DISABLED, "enroll", p->name, src);
 	if (p->owner->require_uv && !o->req.cred.uv)
 		return refuse(rep, PROTO_ERR_UV_REQUIRED, "enroll", p->name, src);
-	if (!p->has_key) {
+	if (o->req.fields & PROTO_REQ_ASSERTION) {
+		proto_cred_digest(digest, &o->req.cred);
+		e = verify_assertion(d, o, p, PROTO_PURPOSE_ENROLL_AUTH, digest, rep, &auth,
+				     &count);
+		if (e != PROTO_OK)
+			return refuse(rep, e, "enroll", p->name, src);
+	}
+	had_key = p->has_key;
+	if (!had_key) {
 		if (!o->has_static)
 			return refuse(rep, PROTO_ERR_NOT_PERMITTED, "enroll", p->name, src);
 		if (registry_peer_set_key(d->reg, p, o->static_pub) < 0)
 			return refuse(rep, PROTO_ERR_WRONG_TARGET, "enroll", p->name, src);
+	}
+	if (registry_cred_add(d->reg, p->owner, cred_alg(&o->req.cred), o->req.cred.pk,
+			      o->req.cred.pk_len, o->req.cred.id, o->req.cred.id_len, &c) < 0) {
+		if (!had_key)
+			registry_peer_clear_key(d->reg, p);
+		return refuse(rep, PROTO_ERR_INTERNAL, "enroll", p->name, src);
+	}
+	c->counter = o->req.cred.sign_count;
+	if (auth != NULL) {
+		snprintf(c->by_key, sizeof(c->by_key), "%s", auth->id);
+		prev = auth->counter;
+		registry_cred_set_counter(d->reg, auth, count);
+	}
+	if (!saved(d)) {
+		registry_cred_remove(d->reg, p->owner, c);
+		if (!had_key)
+			registry_peer_clear_key(d->reg, p);
+		if (auth != NULL)
+			registry_cred_set_counter(d->reg, auth, prev);
+		return refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "enroll", p->name, src);
+	}
+	audit_event("enrolled", "peer", p->name, "owner", p->owner->name, "key", c->id, "by-key",
+		    auth != NULL ? auth->id : "-", "code", new_key ? "new-key" : "plain", NULL);
+	rep->status = PROTO_OK;
+	if (!had_key) {
 		fill_config(d, rep, p);
 	} else {
 		/* Made elsewhere (--public-key): only the security key enrolls. */
@@ -233,14 +351,6 @@ int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *re
 		memcpy(rep->peer_key, p->key, KEY_LEN);
 		snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", verify_rp_id(d));
 	}
-	if (registry_cred_add(d->reg, p->owner, cred_alg(&o->req.cred), o->req.cred.pk,
-			      o->req.cred.pk_len, o->req.cred.id, o->req.cred.id_len, &c) < 0)
-		return refuse(rep, PROTO_ERR_INTERNAL, "enroll", p->name, src);
-	registry_cred_set_counter(d->reg, c, o->req.cred.sign_count);
-	if (daemon_save_registry(d, err) < 0)
-		return refuse(rep, PROTO_ERR_INTERNAL, "enroll", p->name, src);
-	audit_event("enrolled", "peer", p->name, "owner", p->owner->name, "key", c->id, NULL);
-	rep->status = PROTO_OK;
 	rep->fields |= PROTO_REP_PEER | PROTO_REP_OWNER | PROTO_REP_KEY_ID;
 	snprintf(rep->peer, sizeof(rep->peer), "%s", p->name);
 	snprintf(rep->owner, sizeof(rep->owner), "%s", p->owner->name);
@@ -248,23 +358,44 @@ int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *re
 	return 0;
 }
 
+/* The laptop that asks to add a key: its device proof, an enabled laptop
+ * of the target's owner. The refusal, or PROTO_OK and *out. */
+static enum proto_err adding_device(struct vpnd *d, const struct actmsg_op *o,
+				    const struct reg_peer *p, struct reg_peer **out)
+{
+	struct reg_peer *dev = o->has_static ? registry_peer_find_key(d->reg, o->static_pub) : NULL;
+
+	if (dev == NULL || dev->kind != REG_LAPTOP || dev->owner != p->owner)
+		return PROTO_ERR_NOT_PERMITTED;
+	if (dev->disabled)
+		return PROTO_ERR_PEER_DISABLED;
+	*out = dev;
+	return PROTO_OK;
+}
+
+/* A key and a device together add a key: an assertion of a key of the
+ * owner's, and the device proof of one of the owner's enabled laptops, so
+ * that neither a stolen key nor a stolen laptop alone can. */
 int ops_add_key(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
 {
 	const uint8_t *src = o->src;
-	struct reg_peer *p = target(d, &o->req);
+	struct reg_peer *p = target(d, &o->req), *dev = NULL;
 	struct reg_cred *c = NULL, *nc = NULL;
 	uint8_t digest[32];
-	char err[ERR_LEN];
+	uint32_t count = 0, prev;
 	enum proto_err e;
 
-	if (malformed(o, rep))
+	if (malformed(d, o, rep))
 		return 0;
 	if (!cred_valid(&o->req))
 		return refuse(rep, PROTO_ERR_BAD_REQUEST, "add-key", NULL, src);
 	if (p == NULL)
 		return refuse(rep, PROTO_ERR_NOT_ENROLLED, "add-key", NULL, src);
+	e = adding_device(d, o, p, &dev);
+	if (e != PROTO_OK)
+		return refuse(rep, e, "add-key", p->name, src);
 	proto_cred_digest(digest, &o->req.cred);
-	e = verify_assertion(d, o, p, "add-key", digest, rep, &c);
+	e = verify_assertion(d, o, p, "add-key", digest, rep, &c, &count);
 	if (e != PROTO_OK)
 		return refuse(rep, e, "add-key", p->name, src);
 	if (p->owner->require_uv && !o->req.cred.uv)
@@ -272,10 +403,18 @@ int ops_add_key(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *r
 	if (registry_cred_add(d->reg, p->owner, cred_alg(&o->req.cred), o->req.cred.pk,
 			      o->req.cred.pk_len, o->req.cred.id, o->req.cred.id_len, &nc) < 0)
 		return refuse(rep, PROTO_ERR_INTERNAL, "add-key", p->name, src);
-	registry_cred_set_counter(d->reg, nc, o->req.cred.sign_count);
-	if (daemon_save_registry(d, err) < 0)
-		return refuse(rep, PROTO_ERR_INTERNAL, "add-key", p->name, src);
-	audit_event("key-added", "owner", p->owner->name, "key", nc->id, "by", c->id, NULL);
+	nc->counter = o->req.cred.sign_count;
+	snprintf(nc->by_key, sizeof(nc->by_key), "%s", c->id);
+	snprintf(nc->by_device, sizeof(nc->by_device), "%s", dev->name);
+	prev = c->counter;
+	registry_cred_set_counter(d->reg, c, count);
+	if (!saved(d)) {
+		registry_cred_remove(d->reg, p->owner, nc);
+		registry_cred_set_counter(d->reg, c, prev);
+		return refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "add-key", p->name, src);
+	}
+	audit_event("key-added", "owner", p->owner->name, "key", nc->id, "by-key", c->id,
+		    "by-device", dev->name, NULL);
 	rep->status = PROTO_OK;
 	rep->fields |= PROTO_REP_KEY_ID | PROTO_REP_OWNER;
 	snprintf(rep->key_id, sizeof(rep->key_id), "%s", nc->id);
@@ -302,7 +441,7 @@ static int device(struct vpnd *d, const struct actmsg_op *o, struct proto_reply 
 	struct session *s;
 	const struct end_note *e;
 
-	if (malformed(o, rep))
+	if (malformed(d, o, rep))
 		return 0;
 	if (p == NULL || !p->has_key)
 		return refuse(rep, PROTO_ERR_NOT_ENROLLED, op, NULL, src);

@@ -125,11 +125,10 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 		log_error("%s", err);
 		goto fail;
 	}
-	proto_activation_key(ps->init.act_sk, d->private_key);
 	ps->init.rate_burst = 20;
 	ps->init.rate_per_sec = 5;
-	ps->init.global_burst = 400;
-	ps->init.global_per_sec = 200;
+	ps->init.global_burst = 2 * d->conf.activation_rate;
+	ps->init.global_per_sec = d->conf.activation_rate;
 	ret = drop_child_user(d->conf.child_user, &ps->uid, &ps->gid, err);
 	if (ret < 0) {
 		log_error("%s", err);
@@ -229,7 +228,7 @@ static int spawn(struct privsep *ps)
 {
 	uint8_t buf[ACTMSG_MAX];
 	size_t len;
-	int sv[2];
+	int sv[2], ret;
 	pid_t pid, monitor = getpid();
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -248,8 +247,13 @@ static int spawn(struct privsep *ps)
 	ps->pid = pid;
 	dispatch_started(&ps->dp);
 	ps->started_ms = now_ms();
-	if (actmsg_encode_init(buf, &len, &ps->init) < 0 ||
-	    send(sv[0], buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len) {
+	/* The keys as they are now: a rotation restarts the child. */
+	actport_child_keys(ps->d->actport, &ps->init);
+	ret = actmsg_encode_init(buf, &len, &ps->init);
+	/* Kept nowhere but in actport: a retired key leaves no copy here. */
+	sodium_memzero(ps->init.act_sk, KEY_LEN);
+	sodium_memzero(ps->init.prev_sk, KEY_LEN);
+	if (ret < 0 || send(sv[0], buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len) {
 		sodium_memzero(buf, sizeof(buf));
 		close(sv[0]);
 		return -EIO; /* the child exits on its own without it */
@@ -306,6 +310,16 @@ out:
 		ps->backoff_ms = BACKOFF_MIN_MS;
 	ps->restarts++;
 	schedule_restart(ps);
+}
+
+void privsep_restart(struct privsep *ps, const char *why)
+{
+	if (ps->pid <= 0)
+		return;
+	/* Not a failure: no backoff. */
+	ps->backoff_ms = BACKOFF_MIN_MS;
+	child_lost(ps, why);
+	ps->backoff_ms = BACKOFF_MIN_MS;
 }
 
 static int restart_cb(int fd, uint32_t events, void *data)
@@ -448,6 +462,8 @@ void privsep_act_fields(struct privsep *ps, struct strbuf *o)
 	F("act-drop-undecryptable", st->drop_decrypt);
 	F("act-drop-busy", st->drop_busy);
 	F("act-hellos", st->hellos);
+	F("act-other-version", st->other_version);
+	F("act-retired-key", st->retired_key);
 	F("act-retransmits", st->retransmits);
 	F("act-requests", st->requests);
 	F("act-ok", st->replies[PROTO_OK]);

@@ -25,6 +25,9 @@ int privsep_start(struct privsep *ps);
 int privsep_web_reload(struct privsep *ps);
 /* Stops the child (its socket closes; it exits), waits for it, frees. */
 void privsep_close(struct privsep **ps);
+/* Ends the running child and starts a new one at once, with the keys of
+ * now (actport.h); why goes to the audit line. */
+void privsep_restart(struct privsep *ps, const char *why);
 /* The packet counters of every child so far. */
 const struct actstats *privsep_stats(struct privsep *ps);
 struct strbuf;

@@ -9,12 +9,15 @@
  * hands it to every module below, and takes it apart at the end.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -85,7 +88,8 @@ static int load_registry(struct vpnd *d, struct registry **out, const struct con
 	return 0;
 }
 
-static void load_sessions(struct vpnd *d)
+/* 0, or -EINVAL when the file was corrupt and every session ends. */
+static int load_sessions(struct vpnd *d)
 {
 	char err[ERR_LEN], bad[PATH_MAX + 64];
 	size_t dropped = 0;
@@ -101,6 +105,7 @@ static void load_sessions(struct vpnd *d)
 		rename(d->sessions_path, bad);
 		log_error("%s; all sessions end (the file is kept as %s)", err, bad);
 		audit_event("sessions-corrupt", "file", d->sessions_path, NULL);
+		ret = -EINVAL;
 	}
 	if (dropped > 0) {
 		char n[24];
@@ -109,6 +114,31 @@ static void load_sessions(struct vpnd *d)
 		log_info("%zu saved sessions are over (window ended or host rebooted)", dropped);
 		audit_event("sessions-ended-while-down", "count", n, NULL);
 	}
+	return ret < 0 ? -EINVAL : 0;
+}
+
+/* Replays the journal over the files just read: refused when it is
+ * corrupt (the admin looks at it: docs/registry.md). */
+static int load_journal(struct vpnd *d, struct registry *reg, struct sessions *ss)
+{
+	struct journal_stats st;
+	char err[ERR_LEN], n[24];
+	int ret;
+
+	ret = journal_load(&d->journal, reg, ss, d->boot_id, clock_boot_ns(), &st, err);
+	if (ret < 0) {
+		log_error("corrupt journal, refusing it: %s", err);
+		return ret;
+	}
+	if (st.torn != 0) {
+		snprintf(n, sizeof(n), "%jd", (intmax_t)st.good);
+		log_warn("%s: the last record was cut short (a crash while writing it); "
+			 "dropped, the journal is whole up to offset %s",
+			 d->journal.path, n);
+		audit_event("journal-torn", "file", d->journal.path, "offset", n, NULL);
+	}
+	log_debug("%zu of %zu journal records applied", st.applied, st.records);
+	return 0;
 }
 
 static void reload(struct vpnd *d)
@@ -129,8 +159,11 @@ static void reload(struct vpnd *d)
 		strcpy(c.state_dir, d->conf.state_dir);
 		strcpy(c.control_socket, d->conf.control_socket);
 	}
-	if (load_registry(d, &reg, &c) < 0) {
+	/* The files may be behind the journal's counters (compacted only
+	 * now and then): they are replayed over what the admin wrote. */
+	if (load_registry(d, &reg, &c) < 0 || load_journal(d, reg, NULL) < 0) {
 		log_error("reload: keeping the running registry and configuration");
+		registry_destroy(&reg);
 		conf_finish(&c);
 		return;
 	}
@@ -166,7 +199,6 @@ static int signal_cb(int fd, uint32_t events, void *data)
 
 static int start(struct vpnd *d)
 {
-	uint8_t act_pub[KEY_LEN];
 	char err[ERR_LEN];
 	struct stat st;
 	sigset_t set;
@@ -199,14 +231,30 @@ static int start(struct vpnd *d)
 	if (stat(d->conf.state_dir, &st) == 0 && (st.st_mode & 077) != 0)
 		log_warn("%s is readable by others (mode %04o); it should be 0700",
 			 d->conf.state_dir, (unsigned)(st.st_mode & 07777));
+	/* One vpnd per state directory, known before anything is read or
+	 * written: a second one would compact the journal under the first. */
+	d->state_lock = open(d->conf.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->state_lock < 0 || flock(d->state_lock, LOCK_EX | LOCK_NB) < 0) {
+		ret = -errno;
+		if (ret == -EWOULDBLOCK)
+			log_error("another vpnd is running on %s", d->conf.state_dir);
+		else
+			log_error("cannot lock %s: %s", d->conf.state_dir, strerror(-ret));
+		return ret;
+	}
 	snprintf(d->sessions_path, sizeof(d->sessions_path), "%s/sessions", d->conf.state_dir);
+	journal_init(&d->journal, d->conf.state_dir, d->boot_id);
 	if (load_registry(d, &d->reg, &d->conf) < 0)
 		return -EINVAL;
 	if (audit_open(d->conf.audit_log) < 0) {
 		log_error("cannot open the audit log %s: %s", d->conf.audit_log, strerror(errno));
 		return -errno;
 	}
-	load_sessions(d);
+	/* After a corrupt sessions file every session ends: the journal's
+	 * too, only its counters count. */
+	ret = load_sessions(d);
+	if (load_journal(d, d->reg, ret < 0 ? NULL : &d->sessions) < 0)
+		return -EINVAL;
 	prune_sessions(d, false);
 	if ((ret = loop_create(&d->loop)) < 0)
 		return ret;
@@ -217,7 +265,10 @@ static int start(struct vpnd *d)
 	if ((ret = iface_reconcile(d)) < 0 || (ret = iface_setup(d)) < 0 ||
 	    (ret = gate_restore(d)) < 0)
 		return ret;
-	gate_save_sessions(d);
+	/* What the journal added goes into the files, and it starts afresh
+	 * (a state directory that cannot be written shows at the first
+	 * activation, which is then refused). */
+	gate_compact(d);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -228,10 +279,10 @@ static int start(struct vpnd *d)
 	signal(SIGPIPE, SIG_IGN);
 	/* The activation port's state, and its socket, bound while vpnd may
 	 * still bind a port below 1024. */
-	actport_public_key(act_pub, d->private_key);
-	if ((ret = ends_create(&d->ends)) < 0 || (ret = lockout_create(&d->lockout)) < 0 ||
-	    (ret = verify_create(&d->verify, act_pub)) < 0 || (ret = web_create(&d->web)) < 0 ||
-	    (ret = privsep_open(&d->privsep, d)) < 0)
+	if ((ret = actport_open(&d->actport, d)) < 0 || (ret = ends_create(&d->ends)) < 0 ||
+	    (ret = lockout_create(&d->lockout)) < 0 ||
+	    (ret = verify_create(&d->verify, d->conf.activation_rate)) < 0 ||
+	    (ret = web_create(&d->web)) < 0 || (ret = privsep_open(&d->privsep, d)) < 0)
 		return ret;
 	if ((ret = control_open(d)) < 0)
 		return ret;
@@ -255,15 +306,19 @@ static void stop(struct vpnd *d)
 {
 	control_close(d);
 	privsep_close(&d->privsep);
+	actport_close(&d->actport);
 	verify_destroy(&d->verify);
 	web_destroy(&d->web);
 	lockout_destroy(&d->lockout);
 	if (d->reg != NULL)
-		gate_save_sessions(d);
+		gate_compact(d);
 	notify_destroy(&d->notify, d->loop);
 	loop_destroy(&d->loop);
 	registry_destroy(&d->reg);
 	session_finish(&d->sessions);
+	journal_finish(&d->journal);
+	if (d->state_lock >= 0)
+		close(d->state_lock);
 	conf_finish(&d->conf);
 	ends_destroy(&d->ends);
 	audit_close();
@@ -310,6 +365,7 @@ int run_main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf);
+	d->state_lock = -1;
 	session_init(&d->sessions);
 	ret = start(d);
 	if (ret == 0) {

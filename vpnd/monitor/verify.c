@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "monitor/actport.h"
 #include "monitor/assertion.h"
 #include "monitor/audit.h"
 #include "monitor/lockout.h"
@@ -17,11 +18,10 @@
 #include "common/replay.h"
 
 #define VERIFIER_MAX 4096 /* cached credential keys */
-#define USED_SLOTS   4096 /* challenges of verified assertions, for their lifetime */
 
-/* A slot holds the verifier of exactly one public key: the short id names
- * a credential for people, but it is 32 bits of a hash of a credential ID
- * that the client chooses, so it cannot name the cached key. */
+/* A slot holds the verifier of exactly one public key: the slot is picked
+ * by the credential's ID, but the key is compared whole, so that nothing
+ * a client chooses can make a slot answer for another key. */
 struct verifier_slot {
 	char owner[NAME_MAX_LEN + 1];
 	enum reg_alg alg;
@@ -31,14 +31,13 @@ struct verifier_slot {
 };
 
 struct verify {
-	uint8_t act_pub[KEY_LEN];
 	uint8_t hash_key[crypto_shorthash_KEYBYTES];
 	struct replay_cache *used;
 	uint64_t locked_refusals;
 	struct verifier_slot verifiers[VERIFIER_MAX];
 };
 
-int verify_create(struct verify **out, const uint8_t act_pub[KEY_LEN])
+int verify_create(struct verify **out, uint32_t rate)
 {
 	struct verify *v = calloc(1, sizeof(*v));
 	int r;
@@ -46,12 +45,13 @@ int verify_create(struct verify **out, const uint8_t act_pub[KEY_LEN])
 	*out = NULL;
 	if (v == NULL)
 		return -ENOMEM;
-	r = replay_create(&v->used, USED_SLOTS);
+	/* The challenges of verified assertions, for their lifetime: as many
+	 * as ActivationRate lets through. */
+	r = replay_create(&v->used, replay_slots_for(rate, PROTO_CHALLENGE_LIFE));
 	if (r < 0) {
 		free(v);
 		return r;
 	}
-	memcpy(v->act_pub, act_pub, KEY_LEN);
 	randombytes_buf(v->hash_key, sizeof(v->hash_key));
 	*out = v;
 	return 0;
@@ -159,7 +159,7 @@ static void audit_locked(const struct reg_owner *ow, const struct reg_cred *c)
 
 enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, struct reg_peer *p,
 				const char *purpose, const uint8_t *extra, struct proto_reply *rep,
-				struct reg_cred **out)
+				struct reg_cred **out, uint32_t *counter)
 {
 	const struct proto_assertion *as = &op->req.assertion;
 	struct verify *vf = d->verify;
@@ -169,12 +169,14 @@ enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, stru
 				       .require_uv = ow->require_uv};
 	struct assertion_verifier *v;
 	uint64_t now = clock_boot_ns() / NS_PER_SEC, locked;
+	const uint8_t *act_pub = actport_request_key(d->actport, op->key);
 	enum proto_err e;
 	uint8_t cdh[32];
 	uint32_t count = 0;
-	char err[ERR_LEN];
 
-	if ((op->req.fields & PROTO_REQ_ASSERTION) == 0)
+	/* The key the client used, which its assertion names: the previous
+	 * one only during its grace, by our clock. */
+	if ((op->req.fields & PROTO_REQ_ASSERTION) == 0 || act_pub == NULL)
 		return PROTO_ERR_BAD_REQUEST;
 	if (c == NULL)
 		return PROTO_ERR_CREDENTIAL_UNKNOWN;
@@ -194,7 +196,7 @@ enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, stru
 	if (v == NULL)
 		return PROTO_ERR_INTERNAL;
 	pol.stored_count = c->counter;
-	proto_client_data_hash(cdh, purpose, vf->act_pub, &op->req.target, &op->challenge, extra);
+	proto_client_data_hash(cdh, purpose, act_pub, &op->req.target, &op->challenge, extra);
 	e = assertion_check(v, &pol, cdh, as, &count);
 	if (e == PROTO_ERR_COUNTER_REGRESSED) {
 		char was[16], got[16];
@@ -209,13 +211,12 @@ enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, stru
 			audit_locked(ow, c);
 		return e;
 	}
-	lockout_clear(d->lockout, ow->name, c->id, now);
+	lockout_succeeded(d->lockout, ow->name, c->id, now);
 	/* Spent: refused should it come again, through any child. */
 	if (replay_insert(vf->used, op->challenge.tag,
 			  op->challenge.time + PROTO_CHALLENGE_LIFE + 1, now) < 0)
 		return PROTO_ERR_RATE_LIMITED;
-	registry_cred_set_counter(d->reg, c, count);
-	daemon_save_registry(d, err);
 	*out = c;
+	*counter = count;
 	return PROTO_OK;
 }

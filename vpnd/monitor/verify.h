@@ -20,17 +20,21 @@
 
 struct verify;
 
-/* act_pub: the activation public key, which every clientDataHash names. */
-int verify_create(struct verify **out, const uint8_t act_pub[KEY_LEN]);
+/* Every clientDataHash names the activation key the request was made
+ * under: actport.h gives it. rate: ActivationRate, which sizes the table
+ * of spent challenges. */
+int verify_create(struct verify **out, uint32_t rate);
 void verify_destroy(struct verify **v);
 
 /* The checks for the request op on peer p (d->verify, d->lockout). purpose
  * and extra go into the clientDataHash. On PROTO_OK the challenge is spent,
- * the counter stored and *out is the credential; a refusal for a locked
- * credential tells, in rep, when it unlocks. */
+ * *out is the credential and *counter its new sign count, which the caller
+ * stores only together with the rest of the operation (ops.c: what cannot
+ * be saved is not accepted); a refusal for a locked credential tells, in
+ * rep, when it unlocks. */
 enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, struct reg_peer *p,
 				const char *purpose, const uint8_t *extra, struct proto_reply *rep,
-				struct reg_cred **out);
+				struct reg_cred **out, uint32_t *counter);
 /* The verifier of credential c, its key imported once and cached; NULL
  * for a key libfido2 refuses. For the web page's assertions (webact.c). */
 struct assertion_verifier *verify_verifier(struct verify *v, const struct reg_owner *o,

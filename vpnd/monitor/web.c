@@ -86,7 +86,15 @@ int web_refuse(struct vpnd *d, struct web_reply *r, enum proto_err e, const char
 	strbuf_puts(r->body, "{\"ok\":false,\"error\":");
 	strbuf_json_string(r->body, proto_errname(e));
 	strbuf_puts(r->body, ",\"message\":");
-	strbuf_json_string(r->body, proto_strerror(e));
+	/* The page cannot ask an existing key to sign (webreg.c): it says
+	 * what can. */
+	strbuf_json_string(r->body,
+			   e == PROTO_ERR_KEY_REQUIRED
+				   ? "you have security keys already, and one of them must sign "
+				     "for a new one, which this page cannot ask for: register "
+				     "with enroll on a computer where one of your keys is at "
+				     "hand, or ask the admin for a recovery code (--new-key)"
+				   : proto_strerror(e));
 	strbuf_puts(r->body, "}");
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "monitor/lockout.h"
 #include "monitor/verify.h"
 #include "monitor/webact.h"
+#include "state/journal.h"
 
 #define FAKE_ID_LEN 48
 
@@ -110,9 +111,11 @@ static void devices_json(struct vpnd *d, const struct reg_owner *o, struct web_r
 	strbuf_puts(r->body, "]");
 }
 
-/* The assertion's checks, in verify.c's order, with its lockout. */
+/* The assertion's checks, in verify.c's order, with its lockout and its
+ * audit lines. On PROTO_OK *count is the new sign counter, which the
+ * caller stores (and journals) before it grants anything. */
 static enum proto_err check_assertion(struct vpnd *d, const struct webmsg_req *q,
-				      struct reg_owner *o, struct reg_cred **out)
+				      struct reg_owner *o, struct reg_cred **out, uint32_t *count)
 {
 	struct reg_cred *c =
 		o != NULL ? registry_cred_find_credid(o, q->cred_id, q->cred_id_len) : NULL;
@@ -121,7 +124,6 @@ static enum proto_err check_assertion(struct vpnd *d, const struct webmsg_req *q
 	struct assertion_verifier *v;
 	uint8_t ch[WEBAUTHN_CHALLENGE_LEN], cdh[32];
 	uint64_t now = now_s(), made = 0;
-	uint32_t count = 0;
 	enum proto_err e;
 
 	e = webauthn_client_data(q->client_data, q->client_data_len, "webauthn.get",
@@ -152,21 +154,54 @@ static enum proto_err check_assertion(struct vpnd *d, const struct webmsg_req *q
 	v = verify_verifier(d->verify, o, c);
 	pol.require_uv = o->require_uv;
 	pol.stored_count = c->counter;
-	e = v == NULL ? PROTO_ERR_INTERNAL : assertion_check(v, &pol, cdh, as, &count);
+	e = v == NULL ? PROTO_ERR_INTERNAL : assertion_check(v, &pol, cdh, as, count);
 	free(as);
+	if (e == PROTO_ERR_COUNTER_REGRESSED) {
+		char was[16], got[16];
+
+		snprintf(was, sizeof(was), "%u", c->counter);
+		snprintf(got, sizeof(got), "%u", *count);
+		audit_event("counter-regressed", "owner", o->name, "key", c->id, "stored", was,
+			    "got", got, "flag", "possibly-cloned", "via", "web", NULL);
+	}
 	if (e != PROTO_OK && e != PROTO_ERR_INTERNAL) {
-		if (lockout_fail(d->lockout, o->name, c->id, now))
-			audit_event("key-locked", "owner", o->name, "key", c->id, "via", "web",
-				    NULL);
+		if (lockout_fail(d->lockout, o->name, c->id, now)) {
+			char fails[16], secs[16];
+
+			snprintf(fails, sizeof(fails), "%d", LOCKOUT_FAILS);
+			snprintf(secs, sizeof(secs), "%ds", LOCKOUT_TIME);
+			audit_event("key-locked", "owner", o->name, "key", c->id, "failures", fails,
+				    "for", secs, "via", "web", NULL);
+		}
 		return e;
 	}
 	if (e != PROTO_OK)
 		return e;
 	if ((e = web_spend(d->web, ch, made, now)) != PROTO_OK)
 		return e;
-	lockout_clear(d->lockout, o->name, c->id, now);
-	registry_cred_set_counter(d->reg, c, count);
+	lockout_succeeded(d->lockout, o->name, c->id, now);
 	*out = c;
+	return PROTO_OK;
+}
+
+/* The grown counter on disk before a grant is made with it, in the
+ * journal as an activation's (ops.c): a counter that came back after a
+ * restart would take a cloned key's older assertions again. */
+static enum proto_err store_counter(struct vpnd *d, struct reg_owner *o, struct reg_cred *c,
+				    uint32_t count)
+{
+	uint32_t prev = c->counter;
+
+	if (count == prev)
+		return PROTO_OK;
+	registry_cred_set_counter(d->reg, c, count);
+	journal_counter(&d->journal, o, c);
+	if (journal_commit(&d->journal) < 0) {
+		registry_cred_set_counter(d->reg, c, prev);
+		return PROTO_ERR_STATE_NOT_SAVED;
+	}
+	if (journal_full(&d->journal))
+		gate_compact(d);
 	return PROTO_OK;
 }
 
@@ -175,15 +210,17 @@ int webact_activate(struct vpnd *d, const struct webmsg_req *q, struct web_reply
 	struct reg_owner *o = registry_owner_find(d->reg, q->owner);
 	uint8_t grant[WEBAUTHN_CHALLENGE_LEN];
 	struct reg_cred *c = NULL;
-	char err[ERR_LEN], a[64];
+	char a[64];
+	uint32_t count = 0;
 	enum proto_err e;
 
 	if (q->owner[0] == '\0')
 		return web_refuse(d, r, PROTO_ERR_BAD_REQUEST, "web-activate", NULL, q->src);
-	e = check_assertion(d, q, o, &c);
+	e = check_assertion(d, q, o, &c, &count);
+	if (e == PROTO_OK)
+		e = store_counter(d, o, c, count);
 	if (e != PROTO_OK)
 		return web_refuse(d, r, e, "web-activate", NULL, q->src);
-	daemon_save_registry(d, err);
 	d->web->activations++;
 	web_addr_text(a, sizeof(a), q->src);
 	audit_event("web-authenticated", "owner", o->name, "key", c->id, "src", a, NULL);
@@ -256,7 +293,9 @@ int webact_devices(struct vpnd *d, const struct webmsg_req *q, struct web_reply 
 			continue;
 		if (gate_session_open(d, ps[i], &go, &s, err) < 0) {
 			log_error("web activation of '%s': %s", ps[i]->name, err);
-			return web_refuse(d, r, PROTO_ERR_INTERNAL, op, ps[i]->name, q->src);
+			return web_refuse(
+				d, r, go.not_saved ? PROTO_ERR_STATE_NOT_SAVED : PROTO_ERR_INTERNAL,
+				op, ps[i]->name, q->src);
 		}
 		d->web->opened++;
 	}

@@ -22,6 +22,7 @@ struct ring_entry {
 
 struct actserver {
 	struct proto_gateway gw;
+	uint64_t prev_until; /* unix seconds: the previous key's grace ends */
 	struct actserver_config cfg;
 	struct replay_cache *replay;
 	struct ratelimit *rate;
@@ -31,7 +32,7 @@ struct actserver {
 	struct ring_entry ring[RING];
 };
 
-int actserver_create(struct actserver **out, const uint8_t act_sk[KEY_LEN],
+int actserver_create(struct actserver **out, const struct actserver_keys *keys,
 		     const struct actserver_config *cfg)
 {
 	struct actserver *s = NULL;
@@ -44,8 +45,6 @@ int actserver_create(struct actserver **out, const uint8_t act_sk[KEY_LEN],
 	if (s == NULL)
 		goto fail;
 	s->cfg = *cfg;
-	if (s->cfg.replay_slots == 0)
-		s->cfg.replay_slots = 65536;
 	if (s->cfg.rate_buckets == 0)
 		s->cfg.rate_buckets = 4096;
 	if (s->cfg.rate_burst == 0)
@@ -57,11 +56,21 @@ int actserver_create(struct actserver **out, const uint8_t act_sk[KEY_LEN],
 	if (s->cfg.global_per_sec == 0)
 		s->cfg.global_per_sec = 200;
 	s->global_milli = (uint64_t)s->cfg.global_burst * 1000;
+	/* Every request that decrypts stays for a challenge's life. */
+	if (s->cfg.replay_slots == 0)
+		s->cfg.replay_slots = replay_slots_for(s->cfg.global_per_sec, PROTO_CHALLENGE_LIFE);
+	if (s->cfg.replay_slots < 65536)
+		s->cfg.replay_slots = 65536;
 	if (s->cfg.max_skew == 0)
 		s->cfg.max_skew = PROTO_MAX_SKEW;
-	r = proto_gateway_init(&s->gw, act_sk);
+	r = proto_gateway_init(&s->gw, keys->act_sk);
+	if (r == 0 && keys->prev_sk != NULL)
+		r = proto_gateway_add_previous(&s->gw, keys->prev_sk);
 	if (r < 0)
 		goto fail;
+	s->prev_until = keys->prev_until;
+	if (keys->retired_pk != NULL)
+		proto_gateway_set_retired(&s->gw, keys->retired_pk);
 	r = replay_create(&s->replay, s->cfg.replay_slots);
 	if (r < 0)
 		goto fail;
@@ -88,7 +97,17 @@ void actserver_destroy(struct actserver **s)
 
 const uint8_t *actserver_public_key(const struct actserver *s)
 {
-	return s->gw.pk;
+	return s->gw.key[0].pk;
+}
+
+void actserver_tick(struct actserver *s, uint64_t now_ms, uint64_t wall)
+{
+	/* The previous key's users hear KEY_ROTATED from now on. */
+	if (s->gw.n_keys > 1 && wall >= s->prev_until)
+		proto_gateway_retire(&s->gw);
+	/* Fails only if a signature cannot be made; the HELLOs of this
+	 * slot then go unanswered, and the next tick tries again. */
+	proto_gateway_tick(&s->gw, now_ms / 1000, wall);
 }
 
 const struct actstats *actserver_stats(const struct actserver *s)
@@ -112,13 +131,14 @@ static bool global_allow(struct actserver *s, uint64_t now_ms)
 	return true;
 }
 
-static void plain_error(struct actserver *s, const uint8_t *pkt, const struct sockaddr *src,
-			uint64_t now_ms, enum proto_err code, uint8_t *out, size_t *outlen)
+static void plain_error(struct actserver *s, unsigned key, const uint8_t *pkt,
+			const struct sockaddr *src, uint64_t now_ms, enum proto_err code,
+			uint8_t *out, size_t *outlen)
 {
 	/* Errors in the clear are advice; one a second per source is plenty. */
 	if (!ratelimit_may_notify(s->rate, src, now_ms))
 		return;
-	proto_gw_error(&s->gw, out, pkt, code);
+	proto_gw_error(&s->gw, key, out, pkt, code);
 	*outlen = PROTO_ERROR_LEN;
 }
 
@@ -141,9 +161,19 @@ static void ring_add(struct actserver *s, const uint8_t h[32], uint64_t now_ms, 
 	memcpy(e->pkt, pkt, len);
 }
 
-static void request(struct actserver *s, const uint8_t *pkt, const struct sockaddr *src,
-		    const uint8_t addr[18], uint64_t now_ms, uint64_t wall, uint8_t *out,
-		    size_t *outlen)
+/* Every reply to a request under the previous key tells the new one. */
+static void tell_key(const struct actserver *s, const struct proto_opened *o,
+		     struct proto_reply *rep)
+{
+	if (o->key == 0)
+		return;
+	rep->fields |= PROTO_REP_ACT_KEY;
+	memcpy(rep->act_key, s->gw.key[0].pk, KEY_LEN);
+}
+
+static void request(struct actserver *s, unsigned key, const uint8_t *pkt,
+		    const struct sockaddr *src, const uint8_t addr[18], uint64_t now_ms,
+		    uint64_t wall, uint8_t *out, size_t *outlen)
 {
 	uint64_t now = now_ms / 1000;
 	struct proto_opened o;
@@ -157,7 +187,7 @@ static void request(struct actserver *s, const uint8_t *pkt, const struct sockad
 	err = proto_challenge_check(&s->gw, &o.challenge, now, addr, o.commit);
 	if (err != PROTO_OK) {
 		s->stats.drop_challenge++;
-		plain_error(s, pkt, src, now_ms, err, out, outlen);
+		plain_error(s, key, pkt, src, now_ms, err, out, outlen);
 		return;
 	}
 	/* A challenge used before: the same bytes again mean the client lost
@@ -171,7 +201,7 @@ static void request(struct actserver *s, const uint8_t *pkt, const struct sockad
 			*outlen = e->len;
 		} else {
 			s->stats.drop_replay++;
-			plain_error(s, pkt, src, now_ms, PROTO_ERR_REPLAYED, out, outlen);
+			plain_error(s, key, pkt, src, now_ms, PROTO_ERR_REPLAYED, out, outlen);
 		}
 		return;
 	}
@@ -179,10 +209,10 @@ static void request(struct actserver *s, const uint8_t *pkt, const struct sockad
 	 * sources an attacker has, only so many a second get there. */
 	if (!global_allow(s, now_ms)) {
 		s->stats.drop_global++;
-		plain_error(s, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
+		plain_error(s, key, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
 		return;
 	}
-	opened = proto_gw_open(&s->gw, pkt, s->cfg.ss, s->cfg.arg, &o);
+	opened = proto_gw_open(&s->gw, key, pkt, s->cfg.ss, s->cfg.arg, &o);
 	if (opened == -EBADMSG) {
 		s->stats.drop_decrypt++;
 		return;
@@ -193,7 +223,7 @@ static void request(struct actserver *s, const uint8_t *pkt, const struct sockad
 			  now);
 	if (r < 0) {
 		s->stats.drop_busy++;
-		plain_error(s, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
+		plain_error(s, key, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
 		proto_opened_wipe(&o);
 		return;
 	}
@@ -215,10 +245,12 @@ static void request(struct actserver *s, const uint8_t *pkt, const struct sockad
 		rep.gateway_time = wall;
 		rep.status = PROTO_ERR_INTERNAL;
 	}
+	tell_key(s, &o, &rep);
 	if (proto_gw_reply(&s->gw, &o, &rep, out, outlen) < 0) {
 		memset(&rep, 0, sizeof(rep));
 		rep.gateway_time = wall;
 		rep.status = PROTO_ERR_INTERNAL;
+		tell_key(s, &o, &rep);
 		if (proto_gw_reply(&s->gw, &o, &rep, out, outlen) < 0)
 			*outlen = 0;
 	}
@@ -230,40 +262,94 @@ static void request(struct actserver *s, const uint8_t *pkt, const struct sockad
 	proto_opened_wipe(&o);
 }
 
+/* A packet of another version (docs/protocol.md 4.1): a newer client
+ * hears VERSION, one of version 1 what it can print about a mismatch. */
+static void other_version(struct actserver *s, unsigned key, int type, const uint8_t *pkt,
+			  const struct sockaddr *src, const uint8_t addr[18], uint64_t now_ms,
+			  uint64_t wall, uint8_t *out, size_t *outlen)
+{
+	int r;
+
+	if (pkt[1] > PROTO_VERSION) {
+		s->stats.other_version++;
+		plain_error(s, key, pkt, src, now_ms, PROTO_ERR_VERSION, out, outlen);
+		return;
+	}
+	if (type == PROTO_HELLO) {
+		s->stats.other_version++;
+		proto_v1_challenge(&s->gw, key, out, pkt, now_ms / 1000, addr);
+		*outlen = PROTO_V1_CHALLENGE_LEN;
+		return;
+	}
+	/* Its X25519s cost what a REQUEST's do. */
+	if (!global_allow(s, now_ms)) {
+		s->stats.drop_global++;
+		return;
+	}
+	r = proto_v1_refuse(&s->gw, key, pkt, now_ms / 1000, addr, wall, s->cfg.ss, s->cfg.arg, out,
+			    outlen);
+	if (r == -ESTALE)
+		s->stats.drop_challenge++;
+	else if (r < 0)
+		s->stats.drop_decrypt++;
+	else
+		s->stats.other_version++;
+}
+
 void actserver_packet(struct actserver *s, const uint8_t *pkt, size_t len,
 		      const struct sockaddr *src, uint64_t now_ms, uint64_t wall, uint8_t *out,
 		      size_t *outlen)
 {
 	uint8_t addr[18];
-	int type;
+	int type, key;
 
 	*outlen = 0;
 	s->stats.received++;
 	type = proto_packet_type(pkt, len);
+	if (type < 0)
+		type = proto_v1_packet_type(pkt, len);
+	if (type < 0 && proto_packet_is_newer_hello(pkt, len))
+		type = PROTO_HELLO;
 	if ((type != PROTO_HELLO && type != PROTO_REQUEST) || proto_addr_bytes(addr, src) < 0) {
 		s->stats.drop_malformed++;
 		return;
 	}
-	/* Blind garbage ends at mac0, one short SipHash; what passes it
-	 * (1 in 65536 of it, or a sender who knows our key) gets mac1. */
-	if (!proto_mac0_ok(pkt, len, &s->gw.macs)) {
+	/* Keys first: one past its grace must not be taken. */
+	actserver_tick(s, now_ms, wall);
+	/* Blind garbage ends at mac0, one short SipHash per key; what passes
+	 * it (1 in 65536 of it, or a sender who knows a key) gets mac1. */
+	key = proto_gw_key_of(&s->gw, pkt, len);
+	if (key == -ENOKEY) {
 		s->stats.drop_mac0++;
 		return;
 	}
-	if (!proto_mac1_ok(pkt, len, &s->gw.macs)) {
+	if (key < 0) {
 		s->stats.drop_mac1++;
 		return;
 	}
 	if (!ratelimit_allow(s->rate, src, now_ms)) {
 		s->stats.drop_rate++;
-		plain_error(s, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
+		if (pkt[1] == PROTO_VERSION)
+			plain_error(s, (unsigned)key, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out,
+				    outlen);
+		return;
+	}
+	if (key == PROTO_KEY_RETIRED) {
+		s->stats.retired_key++;
+		if (pkt[1] == PROTO_VERSION)
+			plain_error(s, PROTO_KEY_RETIRED, pkt, src, now_ms, PROTO_ERR_KEY_ROTATED,
+				    out, outlen);
+		return;
+	}
+	if (pkt[1] != PROTO_VERSION) {
+		other_version(s, (unsigned)key, type, pkt, src, addr, now_ms, wall, out, outlen);
 		return;
 	}
 	if (type == PROTO_HELLO) {
 		s->stats.hellos++;
-		proto_gw_challenge(&s->gw, out, pkt, now_ms / 1000, addr);
-		*outlen = PROTO_CHALLENGE_LEN;
+		if (proto_gw_challenge(&s->gw, (unsigned)key, out, pkt, now_ms / 1000, addr) == 0)
+			*outlen = PROTO_CHALLENGE_LEN;
 		return;
 	}
-	request(s, pkt, src, addr, now_ms, wall, out, outlen);
+	request(s, (unsigned)key, pkt, src, addr, now_ms, wall, out, outlen);
 }

@@ -2,7 +2,8 @@
 /*
  * The gateway's packet pipeline for the activation port (docs/protocol.md
  * 7), without I/O: a datagram in, at most one datagram out, never larger.
- * Length and header, mac1, per-source rate limit, HELLO → CHALLENGE; for a
+ * Length and header, the MACs (which say the key), per-source rate limit,
+ * HELLO → CHALLENGE, another version's packet → its refusal; for a
  * REQUEST the challenge, the replay cache and a ring of recent replies for
  * retransmissions, decryption, the client's clock; then the operation is
  * handed to the caller (vpnd: registry, sessions, interface), whose answer
@@ -30,7 +31,7 @@ struct actserver_config {
 	actserver_op_fn op;
 	proto_ss_fn ss; /* NULL: computed each time */
 	void *arg;
-	size_t replay_slots;   /* power of two; default 65536 */
+	size_t replay_slots;   /* power of two; default for global_per_sec */
 	size_t rate_buckets;   /* power of two; default 4096 */
 	uint32_t rate_burst;   /* default 20 */
 	uint32_t rate_per_sec; /* default 5 */
@@ -41,14 +42,30 @@ struct actserver_config {
 	unsigned max_skew;       /* seconds; default PROTO_MAX_SKEW */
 };
 
+/* The activation keys it answers to (docs/protocol.md 3.2). */
+struct actserver_keys {
+	uint8_t act_sk[KEY_LEN];
+	const uint8_t *prev_sk;    /* the key a rotation replaced, or NULL */
+	uint64_t prev_until;       /* unix seconds: then prev_sk goes */
+	const uint8_t *retired_pk; /* a retired key's public half, or NULL */
+};
+
 struct actserver;
 
-int actserver_create(struct actserver **s, const uint8_t act_sk[KEY_LEN],
+int actserver_create(struct actserver **s, const struct actserver_keys *keys,
 		     const struct actserver_config *cfg);
 void actserver_destroy(struct actserver **s);
 const uint8_t *actserver_public_key(const struct actserver *s);
 /* Its counters; drop_socket stays 0: the socket is the caller's. */
 const struct actstats *actserver_stats(const struct actserver *s);
+
+/*
+ * The slot keys' and the previous key's clock: makes the slot key of now,
+ * erases the expired ones and the previous key past its grace. Every
+ * packet does it too; call it once a second when none come, so that no
+ * key outlives its time in an idle gateway.
+ */
+void actserver_tick(struct actserver *s, uint64_t now_ms, uint64_t wall);
 
 /*
  * One datagram. now_ms: CLOCK_BOOTTIME in milliseconds; wall: unix

@@ -49,7 +49,10 @@ struct netchild {
 	struct webserver *web; /* NULL without [Web] */
 	uint8_t *msg;          /* the monitor's messages: WEBMSG_CONF_MAX */
 	uint8_t act_sk[KEY_LEN];
-	/* DH(g, S) of devices whose requests the monitor accepted. */
+	uint8_t prev_sk[KEY_LEN]; /* a rotation's previous key, in its grace */
+	uint64_t prev_until;
+	/* DH(g, S) of devices whose requests the monitor accepted, for the
+	 * current key: the previous one is for a while only. */
 	struct {
 		uint8_t key[KEY_LEN];
 		uint8_t ss[32];
@@ -59,11 +62,13 @@ struct netchild {
 	uint64_t socket_drops;
 };
 
-static int ss_cached(void *arg, const uint8_t pub[KEY_LEN], uint8_t ss[32])
+static int ss_cached(void *arg, unsigned key, const uint8_t pub[KEY_LEN], uint8_t ss[32])
 {
 	struct netchild *c = arg;
 	size_t i = (size_t)(pub[0] | pub[1] << 8) % SS_SLOTS;
 
+	if (key != 0)
+		return crypto_scalarmult(ss, c->prev_sk, pub) == 0 ? 0 : -EINVAL;
 	if (c->ss[i].used && sodium_memcmp(c->ss[i].key, pub, KEY_LEN) == 0) {
 		memcpy(ss, c->ss[i].ss, 32);
 		return 0;
@@ -97,8 +102,10 @@ static int child_op(void *arg, const struct proto_opened *o, const struct sockad
 		    struct proto_reply *rep)
 {
 	struct netchild *c = arg;
-	struct actmsg_op op = {
-		.challenge = o->challenge, .has_static = o->has_static, .req = o->req};
+	struct actmsg_op op = {.key = (uint8_t)o->key,
+			       .challenge = o->challenge,
+			       .has_static = o->has_static,
+			       .req = o->req};
 	int ret;
 
 	proto_addr_bytes(op.src, src);
@@ -129,7 +136,7 @@ static int child_op(void *arg, const struct proto_opened *o, const struct sockad
 		child_exit(c, 0);
 	if (ret == -EIO)
 		child_exit(c, 1);
-	if (ret == 0 && rep->status == PROTO_OK && o->has_static)
+	if (ret == 0 && rep->status == PROTO_OK && o->has_static && o->key == 0)
 		ss_keep(c, o->static_pub);
 	return ret;
 }
@@ -234,6 +241,7 @@ static int start(struct netchild *c, pid_t monitor)
 {
 	struct actmsg_init init;
 	struct actserver_config cfg = {.op = child_op, .ss = ss_cached, .arg = c};
+	struct actserver_keys keys = {0};
 	int one = 1, ret;
 	bool chrooted;
 
@@ -255,12 +263,21 @@ static int start(struct netchild *c, pid_t monitor)
 	if (getppid() != monitor)
 		child_exit(c, 0);
 	memcpy(c->act_sk, init.act_sk, KEY_LEN);
+	memcpy(keys.act_sk, init.act_sk, KEY_LEN);
+	if (!key_is_zero(init.prev_sk)) {
+		memcpy(c->prev_sk, init.prev_sk, KEY_LEN);
+		keys.prev_sk = c->prev_sk;
+		keys.prev_until = c->prev_until = init.prev_until;
+	}
+	if (!key_is_zero(init.retired_pk))
+		keys.retired_pk = init.retired_pk;
 	cfg.rate_burst = init.rate_burst;
 	cfg.rate_per_sec = init.rate_per_sec;
 	cfg.global_burst = init.global_burst;
 	cfg.global_per_sec = init.global_per_sec;
-	ret = actserver_create(&c->srv, init.act_sk, &cfg);
+	ret = actserver_create(&c->srv, &keys, &cfg);
 	sodium_memzero(&init, sizeof(init));
+	sodium_memzero(&keys, sizeof(keys));
 	if (ret < 0) {
 		log_error("cannot start the activation server: %s", strerror(-ret));
 		child_exit(c, 1);
@@ -318,9 +335,13 @@ int netchild_main(int argc, char **argv)
 			sodium_memzero(c.mon.conf, c.mon.conf_len);
 			c.mon.conf_len = 0;
 		}
+		now = clock_boot_ns() / 1000000;
+		/* No key outlives its time, traffic or not. */
+		actserver_tick(c.srv, now, (uint64_t)clock_wall());
+		if ((uint64_t)clock_wall() >= c.prev_until)
+			sodium_memzero(c.prev_sk, sizeof(c.prev_sk));
 		/* The monitor shows the counters: fresh whenever the socket
 		 * is drained, ten times a second under a flood. */
-		now = clock_boot_ns() / 1000000;
 		if ((drained || now >= last_stats + 100) &&
 		    actserver_stats(c.srv)->received + c.socket_drops != last_received) {
 			send_stats(&c);

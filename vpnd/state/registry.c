@@ -7,7 +7,6 @@
 
 #include <sodium.h>
 
-#include "base/clock.h"
 #include "state/registry.h"
 
 static const void *owner_key(const void *o, size_t *len)
@@ -306,6 +305,16 @@ int registry_peer_set_key(struct registry *r, struct reg_peer *p, const uint8_t 
 	return ret == -EEXIST ? 0 : ret;
 }
 
+void registry_peer_clear_key(struct registry *r, struct reg_peer *p)
+{
+	if (!p->has_key)
+		return;
+	htab_remove(&r->peer_by_key, p->key, KEY_LEN);
+	memset(p->key, 0, KEY_LEN);
+	p->has_key = false;
+	r->dirty |= REG_PEERS;
+}
+
 void registry_peer_set_disabled(struct registry *r, struct reg_peer *p, bool disabled)
 {
 	p->disabled = disabled;
@@ -349,123 +358,6 @@ int registry_peers_sorted(const struct registry *r, struct reg_peer ***out)
 	qsort(v, r->n_peers, sizeof(*v), peer_cmp);
 	*out = v;
 	return 0;
-}
-
-int registry_cred_add(struct registry *r, struct reg_owner *o, enum reg_alg alg,
-		      const uint8_t *pubkey, size_t pubkey_len, const uint8_t *credid,
-		      size_t credid_len, struct reg_cred **out)
-{
-	uint8_t h[REG_CRED_ID_LEN / 2];
-	struct reg_cred *c, **tail;
-
-	if (pubkey_len == 0 || pubkey_len > REG_CRED_PK_MAX || credid_len == 0 ||
-	    credid_len > REG_CREDID_MAX)
-		return -EINVAL;
-	if (registry_cred_find_credid(o, credid, credid_len) != NULL)
-		return -EEXIST;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL || (c->credid = malloc(credid_len)) == NULL) {
-		free(c);
-		return -ENOMEM;
-	}
-	crypto_generichash(h, sizeof(h), credid, credid_len, NULL, 0);
-	sodium_bin2hex(c->id, sizeof(c->id), h, sizeof(h));
-	c->alg = alg;
-	memcpy(c->pubkey, pubkey, pubkey_len);
-	c->pubkey_len = pubkey_len;
-	memcpy(c->credid, credid, credid_len);
-	c->credid_len = credid_len;
-	c->added = clock_wall();
-	for (tail = &o->creds; *tail != NULL; tail = &(*tail)->next)
-		;
-	*tail = c;
-	r->dirty |= REG_OWNERS;
-	if (out != NULL)
-		*out = c;
-	return 0;
-}
-
-struct reg_cred *registry_cred_find(const struct reg_owner *o, const char *id)
-{
-	for (struct reg_cred *c = o->creds; c != NULL; c = c->next)
-		if (strcmp(c->id, id) == 0)
-			return c;
-	return NULL;
-}
-
-struct reg_cred *registry_cred_find_credid(const struct reg_owner *o, const uint8_t *credid,
-					   size_t len)
-{
-	for (struct reg_cred *c = o->creds; c != NULL; c = c->next)
-		if (c->credid_len == len && memcmp(c->credid, credid, len) == 0)
-			return c;
-	return NULL;
-}
-
-void registry_cred_set_counter(struct registry *r, struct reg_cred *c, uint32_t counter)
-{
-	c->counter = counter;
-	r->dirty |= REG_OWNERS;
-}
-
-void registry_cred_revoke(struct registry *r, struct reg_cred *c)
-{
-	c->revoked = true;
-	r->dirty |= REG_OWNERS;
-}
-
-int registry_code_create(struct registry *r, const struct reg_peer *p, int64_t ttl,
-			 char code[ENROLLCODE_STR_LEN + 1])
-{
-	struct reg_code *c = calloc(1, sizeof(*c));
-	int ret;
-
-	if (c == NULL)
-		return -ENOMEM;
-	enrollcode_generate(code, c->hash);
-	strcpy(c->peer, p->name);
-	c->expires = clock_wall() + ttl;
-	ret = vec_push((void ***)&r->codes, &r->n_codes, &r->cap_codes, c);
-	if (ret < 0) {
-		free(c);
-		return ret;
-	}
-	r->dirty |= REG_CODES;
-	return 0;
-}
-
-int registry_code_redeem(struct registry *r, const char *code, struct reg_peer **peer)
-{
-	uint8_t h[ENROLLCODE_HASH_LEN];
-	int64_t now = clock_wall();
-
-	if (enrollcode_hash(h, code) < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < r->n_codes; i++) {
-		struct reg_code *c = r->codes[i];
-
-		if (sodium_memcmp(c->hash, h, sizeof(h)) != 0)
-			continue;
-		*peer = c->expires > now ? registry_peer_find(r, c->peer) : NULL;
-		free(c);
-		r->codes[i] = r->codes[--r->n_codes];
-		r->dirty |= REG_CODES;
-		return *peer != NULL ? 0 : -ETIMEDOUT;
-	}
-	return -ENOENT;
-}
-
-void registry_codes_purge(struct registry *r, int64_t now)
-{
-	for (size_t i = 0; i < r->n_codes;) {
-		if (r->codes[i]->expires <= now) {
-			free(r->codes[i]);
-			r->codes[i] = r->codes[--r->n_codes];
-			r->dirty |= REG_CODES;
-		} else {
-			i++;
-		}
-	}
 }
 
 const char *registry_file_name(enum reg_file which)

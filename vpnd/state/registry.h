@@ -25,18 +25,20 @@
 #include "base/key.h"
 #include "base/text.h"
 
-#define REG_INHERIT     (-1)
-#define REG_CRED_ID_LEN 8            /* hex digits */
-#define REG_CRED_PK_MAX 65           /* ES256 x||y (64, or 65 with 0x04), EdDSA 32 */
-#define REG_CREDID_MAX  1024         /* bytes of FIDO credential ID */
-#define REG_FILE_MAX    (256U << 20) /* per file */
+#define REG_INHERIT        (-1)
+#define REG_CRED_ID_LEN    32           /* hex digits: 128 bits (docs/registry.md) */
+#define REG_CRED_ID_MIN    8            /* hex digits a command must give at least */
+#define REG_CRED_ID_LEGACY 8            /* hex digits of the IDs before the long form */
+#define REG_CRED_PK_MAX    65           /* ES256 x||y (64, or 65 with 0x04), EdDSA 32 */
+#define REG_CREDID_MAX     1024         /* bytes of FIDO credential ID */
+#define REG_FILE_MAX       (256U << 20) /* per file */
 
 enum reg_file { REG_OWNERS = 1U << 0, REG_PEERS = 1U << 1, REG_CODES = 1U << 2 };
 enum reg_kind { REG_LAPTOP, REG_MOBILE };
 enum reg_alg { REG_ES256, REG_EDDSA };
 
 struct reg_cred {
-	char id[REG_CRED_ID_LEN + 1]; /* short id for people: hash of the credential ID */
+	char id[REG_CRED_ID_LEN + 1]; /* for people: a hash of the whole credential */
 	enum reg_alg alg;
 	uint8_t pubkey[REG_CRED_PK_MAX];
 	size_t pubkey_len;
@@ -45,6 +47,11 @@ struct reg_cred {
 	uint32_t counter;
 	bool revoked;
 	int64_t added; /* wall clock */
+	/* Who added it: the key whose assertion allowed it and the laptop
+	 * that asked; "" for a key enrolled by code alone, or before these
+	 * were kept. */
+	char by_key[REG_CRED_ID_LEN + 1];
+	char by_device[NAME_MAX_LEN + 1];
 	struct reg_cred *next;
 };
 
@@ -75,6 +82,9 @@ struct reg_code {
 	uint8_t hash[ENROLLCODE_HASH_LEN];
 	char peer[NAME_MAX_LEN + 1];
 	int64_t expires; /* wall clock */
+	/* Issued for key recovery (`peer add --new-key`): it enrolls a key
+	 * without an assertion of one the owner has already. */
+	bool new_key;
 };
 
 struct registry {
@@ -89,7 +99,8 @@ struct registry {
 	struct ipaddr nets[8]; /* the interface's own addresses and networks */
 	int n_nets;
 	uint64_t alloc_hint;
-	unsigned dirty; /* enum reg_file bits not yet saved */
+	unsigned dirty;    /* enum reg_file bits not yet saved */
+	unsigned repaired; /* files the last load changed (old key IDs, dangling codes) */
 };
 
 int registry_create(struct registry **r, const char *dir);
@@ -127,28 +138,59 @@ struct reg_peer *registry_peer_find_key(const struct registry *r, const uint8_t 
 int registry_peer_add(struct registry *r, const struct reg_peer *p, struct reg_peer **out,
 		      char err[ERR_LEN]);
 int registry_peer_set_key(struct registry *r, struct reg_peer *p, const uint8_t key[KEY_LEN]);
+/* Undoes registry_peer_set_key on a peer that had no key. */
+void registry_peer_clear_key(struct registry *r, struct reg_peer *p);
 void registry_peer_set_disabled(struct registry *r, struct reg_peer *p, bool disabled);
 /* Removes the peer, its pending codes, and frees it. */
 void registry_peer_remove(struct registry *r, struct reg_peer *p);
 /* Peers sorted by name; free the array (not the peers). */
 int registry_peers_sorted(const struct registry *r, struct reg_peer ***out);
 
-/* For the activation protocol: a new credential of an owner. */
+/* Credentials (registry_cred.c). */
+
+/* A new credential of an owner; -EEXIST when the owner has it (or one
+ * with the same ID) already, -EINVAL for sizes out of range. */
 int registry_cred_add(struct registry *r, struct reg_owner *o, enum reg_alg alg,
 		      const uint8_t *pubkey, size_t pubkey_len, const uint8_t *credid,
 		      size_t credid_len, struct reg_cred **out);
+/* Undoes registry_cred_add (a change that could not be saved). */
+void registry_cred_remove(struct registry *r, struct reg_owner *o, struct reg_cred *c);
+/* The ID of a credential: 32 hex digits of BLAKE2b over its algorithm,
+ * public key and credential ID (docs/registry.md). */
+void registry_cred_id(char id[REG_CRED_ID_LEN + 1], enum reg_alg alg, const uint8_t *pubkey,
+		      size_t pubkey_len, const uint8_t *credid, size_t credid_len);
+/* The 8 hex digits the registry used before (a hash of the credential ID
+ * alone): what an old owners file and old sessions carry. */
+void registry_cred_legacy_id(char id[REG_CRED_ID_LEGACY + 1], const uint8_t *credid,
+			     size_t credid_len);
+/* By the whole ID. */
 struct reg_cred *registry_cred_find(const struct reg_owner *o, const char *id);
+/* By what an admin typed: any unique prefix of at least REG_CRED_ID_MIN
+ * hex digits. -EINVAL (too short, not hex), -ENOENT, or -ENOTUNIQ naming
+ * the candidates; err says which. */
+int registry_cred_lookup(const struct reg_owner *o, const char *prefix, struct reg_cred **out,
+			 char err[ERR_LEN]);
 struct reg_cred *registry_cred_find_credid(const struct reg_owner *o, const uint8_t *credid,
 					   size_t len);
+/* Active (not revoked) credentials of the owner. */
+unsigned registry_cred_active(const struct reg_owner *o);
 /* Records a grown sign counter (the caller checked it grew). */
 void registry_cred_set_counter(struct registry *r, struct reg_cred *c, uint32_t counter);
 void registry_cred_revoke(struct registry *r, struct reg_cred *c);
 
+/* Enrollment codes (registry_code.c). */
+
 /* A new one-time code for a peer, valid ttl seconds; code gets the text. */
-int registry_code_create(struct registry *r, const struct reg_peer *p, int64_t ttl,
+int registry_code_create(struct registry *r, const struct reg_peer *p, int64_t ttl, bool new_key,
 			 char code[ENROLLCODE_STR_LEN + 1]);
-/* Finds an unexpired code, removes it (single use), returns its peer. */
-int registry_code_redeem(struct registry *r, const char *code, struct reg_peer **peer);
+/* Finds the code and takes it out of the registry (single use): 0 and
+ * *out, which registry_code_put_back returns or the caller frees;
+ * -ETIMEDOUT for an expired code (gone too), -ENOENT, -EINVAL. */
+int registry_code_take(struct registry *r, const char *code, struct reg_code **out);
+/* Puts a taken code back, as if it had never been taken. */
+void registry_code_put_back(struct registry *r, struct reg_code *c);
+/* Removes every code of the peer; how many. */
+size_t registry_code_void(struct registry *r, const char *peer);
 void registry_codes_purge(struct registry *r, int64_t now);
 
 /* "owners", "peers", "codes": the file's name in the state directory. */

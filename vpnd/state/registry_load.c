@@ -57,6 +57,18 @@ static const char *rf_get(struct rf_ctx *x, const char *key)
 	return NULL;
 }
 
+/* An optional field: NULL when absent (files of older versions). */
+static const char *rf_opt(struct rf_ctx *x, const char *key)
+{
+	for (int i = 0; i < x->nkv; i++) {
+		if (strcmp(x->keys[i], key) == 0) {
+			x->used[i] = true;
+			return x->vals[i];
+		}
+	}
+	return NULL;
+}
+
 static int rf_check_unused(struct rf_ctx *x)
 {
 	for (int i = 0; i < x->nkv; i++)
@@ -145,10 +157,34 @@ static int rf_owner(struct rf_ctx *x, const char *name)
 	return 0;
 }
 
+static bool hex_id(const char *v, size_t len)
+{
+	return strlen(v) == len && strspn(v, "0123456789abcdef") == len;
+}
+
+/* Who added a key: "-" or a key ID, "-" or a peer name. */
+static int rf_added_by(struct rf_ctx *x, struct reg_cred *c)
+{
+	const char *k = rf_opt(x, "by-key"), *dev = rf_opt(x, "by-device");
+
+	if (k != NULL && strcmp(k, "-") != 0) {
+		if (!hex_id(k, REG_CRED_ID_LEN))
+			return rf_fail(x, "bad by-key '%s': expected - or a key ID", k);
+		strcpy(c->by_key, k);
+	}
+	if (dev != NULL && strcmp(dev, "-") != 0) {
+		if (!text_valid_name(dev))
+			return rf_fail(x, "bad by-device '%s': expected - or a peer name", dev);
+		strcpy(c->by_device, dev);
+	}
+	return 0;
+}
+
 static int rf_cred(struct rf_ctx *x, const char *owner)
 {
 	struct reg_owner *o = registry_owner_find(x->r, owner);
 	uint8_t pk[REG_CRED_PK_MAX], credid[REG_CREDID_MAX];
+	char legacy[REG_CRED_ID_LEGACY + 1];
 	size_t pklen, idlen;
 	struct reg_cred *c;
 	const char *id, *alg;
@@ -172,15 +208,21 @@ static int rf_cred(struct rf_ctx *x, const char *owner)
 	ret = registry_cred_add(x->r, o, alg[0] == 'e' && alg[1] == 'd' ? REG_EDDSA : REG_ES256, pk,
 				pklen, credid, idlen, &c);
 	if (ret == -EEXIST)
-		return rf_fail(x, "key '%s' appears twice", id);
+		return rf_fail(x, "key '%s' of '%s' appears twice", id, owner);
 	if (ret < 0)
 		return rf_fail(x, "%s", strerror(-ret));
-	if (strcmp(c->id, id) != 0)
+	/* The short IDs of older versions (a hash of the credential ID
+	 * alone) are checked as they were, then replaced by the long form,
+	 * which the load writes back. */
+	registry_cred_legacy_id(legacy, credid, idlen);
+	if (hex_id(id, REG_CRED_ID_LEGACY) && strcmp(legacy, id) == 0)
+		x->r->repaired |= REG_OWNERS;
+	else if (strcmp(c->id, id) != 0)
 		return rf_fail(x, "key id '%s' does not match its credential", id);
 	c->counter = (uint32_t)counter;
 	c->revoked = revoked;
 	c->added = added;
-	return 0;
+	return rf_added_by(x, c);
 }
 
 static int rf_peer(struct rf_ctx *x, const char *name)
@@ -231,7 +273,7 @@ fail:
 static int rf_code(struct rf_ctx *x, const char *hash)
 {
 	struct reg_code *c = calloc(1, sizeof(*c));
-	const char *peer;
+	const char *peer, *newkey;
 	size_t len = 0;
 	void **v;
 
@@ -247,13 +289,19 @@ static int rf_code(struct rf_ctx *x, const char *hash)
 		free(c);
 		return -EINVAL;
 	}
+	newkey = rf_opt(x, "new-key");
+	if (newkey != NULL && strcmp(newkey, "yes") != 0 && strcmp(newkey, "no") != 0) {
+		free(c);
+		return rf_fail(x, "bad new-key '%s': expected yes or no", newkey);
+	}
+	c->new_key = newkey != NULL && strcmp(newkey, "yes") == 0;
 	if (registry_peer_find(x->r, peer) == NULL) {
 		/* vpnd writes peers before codes, so a crash between the two
 		 * leaves the code of a removed peer behind. It can enroll
 		 * nothing: drop it rather than refuse to start. */
 		log_warn("%s:%u: dropping the enrollment code of unknown peer '%s'", x->name,
 			 x->line, peer);
-		x->r->dirty |= REG_CODES;
+		x->r->repaired |= REG_CODES;
 		free(c);
 		return 0;
 	}
@@ -378,6 +426,7 @@ int registry_load(struct registry *r, char err[ERR_LEN])
 	size_t len;
 	int ret;
 
+	r->repaired = 0;
 	for (int i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/%s", r->dir, registry_file_name(order[i]));
 		ret = atomicfile_map(path, &text, &len, REG_FILE_MAX);
@@ -398,6 +447,13 @@ int registry_load(struct registry *r, char err[ERR_LEN])
 		if (ret < 0)
 			return ret;
 	}
-	r->dirty = 0;
+	/* What the load changed goes back to disk at once: the files then
+	 * say what vpnd runs with. A failed write is no reason to refuse a
+	 * good registry; the next save tries again. */
+	r->dirty = r->repaired;
+	if (r->dirty & REG_OWNERS)
+		log_info("%s/owners: key IDs now have their long form (docs/registry.md)", r->dir);
+	if (r->dirty != 0 && (ret = registry_save(r)) < 0)
+		log_warn("cannot write the repaired registry to %s: %s", r->dir, strerror(-ret));
 	return 0;
 }

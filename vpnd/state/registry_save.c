@@ -53,8 +53,12 @@ static size_t fmt_owners(const struct registry *r, struct strbuf *sb)
 			fmt_b64(sb, c->pubkey, c->pubkey_len, sodium_base64_VARIANT_ORIGINAL);
 			strbuf_puts(sb, " credential=");
 			fmt_b64(sb, c->credid, c->credid_len, B64URL);
-			strbuf_printf(sb, " counter=%" PRIu32 " state=%s added=%" PRId64 "\n",
-				      c->counter, c->revoked ? "revoked" : "active", c->added);
+			strbuf_printf(sb,
+				      " counter=%" PRIu32 " state=%s added=%" PRId64
+				      " by-key=%s by-device=%s\n",
+				      c->counter, c->revoked ? "revoked" : "active", c->added,
+				      c->by_key[0] != '\0' ? c->by_key : "-",
+				      c->by_device[0] != '\0' ? c->by_device : "-");
 		}
 	}
 	return n;
@@ -102,8 +106,9 @@ static size_t fmt_codes(const struct registry *r, struct strbuf *sb)
 
 	for (size_t i = 0; i < r->n_codes; i++) {
 		sodium_bin2hex(hex, sizeof(hex), r->codes[i]->hash, ENROLLCODE_HASH_LEN);
-		strbuf_printf(sb, "code %s peer=%s expires=%" PRId64 "\n", hex, r->codes[i]->peer,
-			      r->codes[i]->expires);
+		strbuf_printf(sb, "code %s peer=%s expires=%" PRId64 " new-key=%s\n", hex,
+			      r->codes[i]->peer, r->codes[i]->expires,
+			      r->codes[i]->new_key ? "yes" : "no");
 	}
 	return r->n_codes;
 }

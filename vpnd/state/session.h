@@ -48,6 +48,9 @@ struct sessions {
 	struct htab by_key;
 	struct session **heap;
 	size_t n, cap;
+	/* The last journal record (state/journal.h) the sessions file holds:
+	 * what the journal replays over it is newer. */
+	uint64_t journal_seq;
 };
 
 /* What opening a session asks for. */

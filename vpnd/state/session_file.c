@@ -14,31 +14,39 @@
 
 #define LINE_MAX_LEN 1024
 
-void session_file_format(const struct sessions *ss, const char *boot_id, uint64_t now_ns,
-			 int64_t now_wall, struct strbuf *sb)
+void session_file_line(struct strbuf *sb, const struct session *s)
 {
 	char addr[IPADDR_STR_LEN];
 	key_b64_t k, psk;
 
+	key_to_base64(k, s->key);
+	if (s->has_psk)
+		key_to_base64(psk, s->psk);
+	ipaddr_format(&s->addr, addr, sizeof(addr), false);
+	strbuf_printf(
+		sb,
+		"%s owner=%s public-key=%s address=%s psk=%s opened=%" PRId64 " until=%" PRId64
+		" until-boot=%" PRIu64 " active-boot=%" PRIu64 " idle=%" PRIu64 " by=%s",
+		s->name, s->owner, k, addr, s->has_psk ? psk : "-", s->opened_wall, s->until_wall,
+		s->until_ns, s->active_ns, (uint64_t)(s->idle_ns / NS_PER_SEC), s->by);
+	sodium_memzero(psk, sizeof(psk));
+}
+
+void session_file_format(const struct sessions *ss, const char *boot_id, uint64_t now_ns,
+			 int64_t now_wall, struct strbuf *sb)
+{
 	strbuf_printf(sb,
 		      "# keygate sessions. Written by vpnd; deadlines count on "
 		      "CLOCK_BOOTTIME of this boot.\nboot %s\n",
 		      boot_id);
+	/* The journal's records up to this one are in the file (journal.h). */
+	if (ss->journal_seq != 0)
+		strbuf_printf(sb, "journal %" PRIu64 "\n", ss->journal_seq);
 	for (size_t i = 0; i < ss->n; i++) {
-		const struct session *s = ss->heap[i];
-		key_to_base64(k, s->key);
-		if (s->has_psk)
-			key_to_base64(psk, s->psk);
-		ipaddr_format(&s->addr, addr, sizeof(addr), false);
-		strbuf_printf(sb,
-			      "session %s owner=%s public-key=%s address=%s psk=%s opened=%" PRId64
-			      " until=%" PRId64 " until-boot=%" PRIu64 " active-boot=%" PRIu64
-			      " idle=%" PRIu64 " by=%s\n",
-			      s->name, s->owner, k, addr, s->has_psk ? psk : "-", s->opened_wall,
-			      s->until_wall, s->until_ns, s->active_ns,
-			      (uint64_t)(s->idle_ns / NS_PER_SEC), s->by);
+		strbuf_puts(sb, "session ");
+		session_file_line(sb, ss->heap[i]);
+		strbuf_puts(sb, "\n");
 	}
-	sodium_memzero(psk, sizeof(psk));
 	strbuf_printf(sb, "end %zu\n", ss->n);
 }
 
@@ -65,8 +73,7 @@ static int sf_u64(const char *v, uint64_t *out)
 	return *end != '\0' || errno != 0 ? -EINVAL : 0;
 }
 
-/* One "session" line's fields, all required, each once. */
-static int sf_session(char **w, int n, struct session *s, const char **bad)
+int session_file_fields(char **w, int n, struct session *s, const char **bad)
 {
 	static const char *const names[] = {"owner", "public-key", "address",     "psk",  "opened",
 					    "until", "until-boot", "active-boot", "idle", "by"};
@@ -142,7 +149,7 @@ int session_file_parse(struct sessions *ss, const char *text, size_t len, const 
 	const char *p = text, *end = text + len;
 	char line[LINE_MAX_LEN + 1];
 	struct session *s = NULL;
-	bool same_boot = false, have_boot = false, ended = false;
+	bool same_boot = false, have_boot = false, have_seq = false, ended = false;
 	size_t records = 0;
 	unsigned lineno = 0;
 	int ret = 0;
@@ -176,6 +183,15 @@ int session_file_parse(struct sessions *ss, const char *text, size_t len, const 
 			same_boot = strcmp(w[1], boot_id) == 0;
 			continue;
 		}
+		if (strcmp(w[0], "journal") == 0 && nw == 2 && have_boot && !have_seq &&
+		    records == 0) {
+			if (sf_u64(w[1], &ss->journal_seq) < 0) {
+				ret = sf_fail(err, name, lineno, "bad journal sequence number");
+				goto out;
+			}
+			have_seq = true;
+			continue;
+		}
 		if (strcmp(w[0], "end") == 0 && nw == 2) {
 			uint64_t want;
 
@@ -200,7 +216,7 @@ int session_file_parse(struct sessions *ss, const char *text, size_t len, const 
 			const char *bad;
 			char msg[64];
 
-			if (sf_session(w, nw, s, &bad) < 0) {
+			if (session_file_fields(w, nw, s, &bad) < 0) {
 				snprintf(msg, sizeof(msg), "bad %s", bad);
 				ret = sf_fail(err, name, lineno, msg);
 				goto out;

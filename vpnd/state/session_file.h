@@ -18,7 +18,15 @@
 
 struct strbuf;
 
-/* The file's text. */
+/* One session as the file has it, without the leading "session " and the
+ * newline: "NAME owner=... by=..." (the journal's records reuse it). */
+void session_file_line(struct strbuf *sb, const struct session *s);
+/* The fields of such a line, split into words: w[1] the name, w[2..11]
+ * the fields, all required, each once (w[0] is not looked at). On -EINVAL
+ * *bad names the field that is wrong. */
+int session_file_fields(char **w, int n, struct session *s, const char **bad);
+/* The file's text. A "journal N" line after "boot" says the journal's
+ * records up to N are in it (ss->journal_seq; 0 writes none). */
 void session_file_format(const struct sessions *ss, const char *boot_id, uint64_t now_ns,
 			 int64_t now_wall, struct strbuf *sb);
 /* Writes it atomically (mode 0600). 0 or -errno. */

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The credential lockout (vpnd/monitor/lockout.c): every failure counts,
+ * whoever else fails at the same time, in a table of fixed size that never
+ * gives up a live lock.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "monitor/lockout.h"
+
+#define T0 1000 /* boot seconds */
+
+static void fail_times(struct lockout *l, const char *owner, const char *cred, int n, uint64_t now)
+{
+	for (int i = 0; i < n; i++)
+		lockout_fail(l, owner, cred, now);
+}
+
+/* More credentials fail at once than the table has entries: each still
+ * gets locked by its own five failures. (Before, a credential whose slot
+ * another credential's failures held was not counted at all.) */
+static void every_failure_counts(void **state)
+{
+	enum { N = LOCKOUT_SLOTS + LOCKOUT_SLOTS / 4 };
+	struct lockout *l;
+	char cred[16];
+	unsigned locked = 0;
+
+	assert_int_equal(lockout_create(&l), 0);
+	for (int round = 0; round < LOCKOUT_FAILS; round++) {
+		for (int i = 0; i < N; i++) {
+			snprintf(cred, sizeof(cred), "c%d", i);
+			lockout_fail(l, "mallory", cred, T0 + (uint64_t)round);
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		snprintf(cred, sizeof(cred), "c%d", i);
+		locked += lockout_left(l, "mallory", cred, T0 + LOCKOUT_FAILS) > 0;
+	}
+	assert_int_equal(locked, N);
+	lockout_destroy(&l);
+}
+
+/* n credential names that fall in one set under the key. */
+static void same_set(const struct lockout *l, char names[][16], int n)
+{
+	size_t want = lockout_set(l, "alice", "seed");
+	int found = 0;
+
+	for (unsigned i = 0; found < n; i++) {
+		snprintf(names[found], 16, "k%u", i);
+		if (lockout_set(l, "alice", names[found]) == want)
+			found++;
+	}
+}
+
+/* Colliding credentials: one set's ways full of live counts, and then the
+ * failures of another credential of that set. */
+static void colliding_credentials(void **state)
+{
+	uint8_t key[LOCKOUT_KEYLEN] = "keygate-test-key";
+	char k[LOCKOUT_WAYS + 3][16];
+	struct lockout *l;
+
+	assert_int_equal(lockout_create_keyed(&l, key), 0);
+	same_set(l, k, LOCKOUT_WAYS + 3);
+	/* Every way: a credential with a failure, live for ten minutes. */
+	for (int i = 0; i < LOCKOUT_WAYS; i++)
+		fail_times(l, "alice", k[i], 1, T0);
+	/* The ninth credential's failures count all the same. */
+	fail_times(l, "alice", k[LOCKOUT_WAYS], LOCKOUT_FAILS - 1, T0 + 1);
+	assert_int_equal(lockout_left(l, "alice", k[LOCKOUT_WAYS], T0 + 1), 0);
+	assert_true(lockout_fail(l, "alice", k[LOCKOUT_WAYS], T0 + 2));
+	assert_int_equal(lockout_left(l, "alice", k[LOCKOUT_WAYS], T0 + 2), LOCKOUT_TIME);
+	/* Locked together with it: a credential of the set that has no way of
+	 * its own (the price of bounded memory), not those that have one. */
+	assert_true(lockout_left(l, "alice", k[LOCKOUT_WAYS + 1], T0 + 2) > 0);
+	assert_int_equal(lockout_left(l, "alice", k[0], T0 + 2), 0);
+	assert_int_equal(lockout_count(l, T0 + 2), 1);
+	/* The counts in the ways were not given up: four more lock k[0]. */
+	fail_times(l, "alice", k[0], LOCKOUT_FAILS - 2, T0 + 3);
+	assert_int_equal(lockout_left(l, "alice", k[0], T0 + 3), 0);
+	assert_true(lockout_fail(l, "alice", k[0], T0 + 3));
+	assert_int_equal(lockout_count(l, T0 + 3), 2);
+	/* A good assertion of a credential without a way does not clear the
+	 * shared lock; the admin's unlock does. */
+	lockout_succeeded(l, "alice", k[LOCKOUT_WAYS + 1], T0 + 4);
+	assert_true(lockout_left(l, "alice", k[LOCKOUT_WAYS], T0 + 4) > 0);
+	assert_true(lockout_clear(l, "alice", k[LOCKOUT_WAYS], T0 + 4));
+	assert_int_equal(lockout_left(l, "alice", k[LOCKOUT_WAYS + 1], T0 + 4), 0);
+	assert_false(lockout_clear(l, "alice", k[LOCKOUT_WAYS + 2], T0 + 4));
+	lockout_destroy(&l);
+}
+
+/* A live lock is never given up to make room, however many others fail;
+ * it ends at its time, and a stale entry is taken again. */
+static void locks_stay(void **state)
+{
+	uint8_t key[LOCKOUT_KEYLEN] = "another-test-key";
+	char k[3 * LOCKOUT_WAYS][16];
+	struct lockout *l;
+
+	assert_int_equal(lockout_create_keyed(&l, key), 0);
+	same_set(l, k, 3 * LOCKOUT_WAYS);
+	fail_times(l, "alice", k[0], LOCKOUT_FAILS, T0);
+	assert_int_equal(lockout_left(l, "alice", k[0], T0), LOCKOUT_TIME);
+	for (uint64_t t = T0; t < T0 + LOCKOUT_TIME; t += 60)
+		for (int i = 1; i < 3 * LOCKOUT_WAYS; i++)
+			fail_times(l, "alice", k[i], 1, t);
+	assert_int_equal(lockout_left(l, "alice", k[0], T0 + LOCKOUT_TIME - 1), 1);
+	assert_int_equal(lockout_left(l, "alice", k[0], T0 + LOCKOUT_TIME), 0);
+	/* Long after: every entry is stale, and a new credential counts
+	 * alone, from one. */
+	fail_times(l, "alice", k[1], LOCKOUT_FAILS - 1, T0 + 10 * LOCKOUT_TIME);
+	assert_int_equal(lockout_left(l, "alice", k[1], T0 + 10 * LOCKOUT_TIME), 0);
+	assert_int_equal(lockout_count(l, T0 + 10 * LOCKOUT_TIME), 0);
+	lockout_destroy(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_failure_counts),
+		cmocka_unit_test(colliding_credentials),
+		cmocka_unit_test(locks_stay),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -9,6 +9,7 @@
 
 #include "base/atomicfile.h"
 #include "gateway/conf.h"
+#include "gateway/endpoint.h"
 #include "base/duration.h"
 
 enum conf_section { SEC_NONE, SEC_INTERFACE, SEC_SESSIONS, SEC_DAEMON, SEC_WEB };
@@ -26,50 +27,6 @@ static int conf_fail(struct conf_ctx *x, const char *what, const char *value, co
 	text_err(x->err, "invalid %s '%s' at %s:%u%s%s", what, value, x->name, x->line,
 		 hint != NULL ? ": " : "", hint != NULL ? hint : "");
 	return -EINVAL;
-}
-
-static int parse_port(uint16_t *port, const char *s)
-{
-	char *end;
-	unsigned long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -EINVAL;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v == 0 || v > 65535)
-		return -EINVAL;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-int conf_parse_endpoint(const char *s, char *host, size_t hostlen, uint16_t *port)
-{
-	const char *colon;
-	size_t n;
-
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (close == NULL || close[1] != ':')
-			return -EINVAL;
-		n = (size_t)(close - s - 1);
-		s++;
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL || memchr(s, ':', (size_t)(colon - s)) != NULL)
-			return -EINVAL;
-		n = (size_t)(colon - s);
-	}
-	if (n == 0 || n >= hostlen)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] <= ' ' || s[i] > '~' || s[i] == '/' || s[i] == '?' || s[i] == '&' ||
-		    s[i] == '#')
-			return -EINVAL;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	return parse_port(port, colon + 1);
 }
 
 static int copy_path(struct conf_ctx *x, char *dst, const char *what, const char *v)
@@ -134,7 +91,7 @@ static int parse_mail_ports(struct conf_ctx *x, const char *v)
 		tok = text_trim(tok);
 		if (x->c->n_mail_ports == CONF_MAX_MAIL_PORTS)
 			return conf_fail(x, "mail port", tok, "too many ports");
-		if (parse_port(&x->c->mail_ports[x->c->n_mail_ports], tok) < 0)
+		if (endpoint_parse_port(&x->c->mail_ports[x->c->n_mail_ports], tok) < 0)
 			return conf_fail(x, "mail port", tok, "expected 1 to 65535");
 		x->c->n_mail_ports++;
 	}
@@ -211,7 +168,7 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 	case 1:
 		return parse_addresses(x, v);
 	case 2:
-		if (parse_port(&c->listen_port, v) < 0)
+		if (endpoint_parse_port(&c->listen_port, v) < 0)
 			return conf_fail(x, "listen port", v, "expected 1 to 65535");
 		return 0;
 	case 3:
@@ -223,12 +180,12 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 	case 4:
 		return copy_path(x, c->private_key_file, "private key file", v);
 	case 5:
-		if (conf_parse_endpoint(v, c->endpoint_host, sizeof(c->endpoint_host),
-					&c->endpoint_port) < 0)
+		if (endpoint_parse(v, c->endpoint_host, sizeof(c->endpoint_host),
+				   &c->endpoint_port) < 0)
 			return conf_fail(x, "endpoint", v, "expected HOST:PORT");
 		return 0;
 	case 6:
-		if (parse_port(&c->activation_port, v) < 0)
+		if (endpoint_parse_port(&c->activation_port, v) < 0)
 			return conf_fail(x, "activation port", v, "expected 1 to 65535");
 		return 0;
 	case 7:

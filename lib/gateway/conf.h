@@ -74,7 +74,5 @@ int conf_load(struct conf *c, const char *path, char err[ERR_LEN]);
 int conf_private_key(const struct conf *c, uint8_t key[KEY_LEN], char err[ERR_LEN]);
 /* Wipes the key. */
 void conf_finish(struct conf *c);
-/* Splits "HOST:PORT" or "[V6]:PORT"; 0 or -EINVAL. */
-int conf_parse_endpoint(const char *s, char *host, size_t hostlen, uint16_t *port);
 
 #endif

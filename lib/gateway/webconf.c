@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gateway/conf.h"
+#include "gateway/endpoint.h"
 #include "gateway/webconf.h"
 
 /* A DNS name as the rp ID must be: labels of a-z, 0-9 and -, with a dot,
@@ -98,8 +98,8 @@ int webconf_key(struct webconf *w, const char *key, const char *v, const char *f
 		strcpy(w->domain, v);
 		return 0;
 	case 1:
-		if (conf_parse_endpoint(v, w->listen_host, sizeof(w->listen_host),
-					&w->listen_port) < 0 ||
+		if (endpoint_parse(v, w->listen_host, sizeof(w->listen_host), &w->listen_port) <
+			    0 ||
 		    ipaddr_parse(&a, w->listen_host, false) < 0)
 			return fail(what, at, "listen address", v,
 				    "expected ADDRESS:PORT, as 0.0.0.0:8443 or [::1]:8080");

@@ -170,6 +170,16 @@ grep -q 'event=activation-refused op=web-register peer=carol-tab reason=key_requ
 vpnd_cmd peer add carol-tab2 --owner carol --mobile 2>/dev/null | grep -q register# &&
 	fail "a code that needs a key got a register link"
 log "refused: a code that needs an existing key (key_required), no link for one"
+# Disabling a peer voids its codes, for the page as for enroll.
+c3=$(vpnd_cmd peer add carol-tab3 --owner carol --mobile --new-key | sed -n 's/^.*register#//p')
+[ -n "$c3" ] || fail "no register link for a recovery code"
+must vpnd_cmd peer disable carol-tab3 >/dev/null
+must_web open "$ORIGIN/register#$c3"
+must_web click register
+must_web wait status 15 "unknown or was already used"
+[ "$(vpnd_cmd key list carol | grep -c -E 'es256|eddsa')" = 1 ] ||
+	fail "a disabled peer's code added a key: $(vpnd_cmd key list carol)"
+log "refused: the code of a disabled peer (code_unknown)"
 # A name with no key here: the browser finds none, the page says so.
 must_web open "$ORIGIN/"
 must_web fill owner nobody

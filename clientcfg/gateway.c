@@ -75,6 +75,7 @@ int gateway_load(struct gateway *gw, const char *path)
 	for (int i = 0; i < c.n_addresses; i++)
 		add_network(gw, &c.addresses[i]);
 	strcpy(gw->socket, c.control_socket);
+	gw->web = c.web.enabled;
 	ret = 0;
 fail:
 	sodium_memzero(sk, sizeof(sk));
@@ -142,12 +143,16 @@ int gateway_register(const struct gateway *gw, struct phone_peer *p)
 	/* vpnd checks the owner in the same step that adds the peer: no race
 	 * with an admin removing it, and a typo never makes a new owner. */
 	ctl_add_field(&req, "existing-owner", "yes");
-	ctl_add_field(&req, "enroll", "no");
+	/* With [Web], a one-time code for the register page. */
+	ctl_add_field(&req, "enroll", gw->web ? "yes" : "no");
 	ret = call(gw, &req, &reply, err);
 	if (ret < 0) {
 		log_error("cannot register peer '%s': %s", p->name, err);
 		goto fail;
 	}
+	if (reply.nrec == 1 && ctl_record_get(&reply.recs[0], "web-uri") != NULL)
+		snprintf(p->web_uri, sizeof(p->web_uri), "%s",
+			 ctl_record_get(&reply.recs[0], "web-uri"));
 	ret = reply_address(&reply, &p->address);
 	if (ret < 0) {
 		log_error("vpnd registered peer '%s' but did not say its address", p->name);

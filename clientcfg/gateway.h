@@ -23,6 +23,7 @@ struct gateway {
 	char endpoint[WGQ_ENDPOINT_MAX + 1];            /* "host:port" or "[v6]:port" */
 	struct wgq_prefix networks[CONF_MAX_ADDRESSES]; /* host bits cleared, no repeats */
 	size_t n_networks;
+	bool web; /* [Web]: the owner registers a key on vpnd's page */
 };
 
 struct phone_peer {
@@ -31,6 +32,7 @@ struct phone_peer {
 	uint8_t public_key[KEY_LEN];
 	uint8_t preshared_key[KEY_LEN]; /* vpnd sets it on the peer when it activates */
 	struct wgq_prefix address;      /* family 0: vpnd picks one and fills it in */
+	char web_uri[512];              /* with [Web]: the register page's link, or "" */
 };
 
 int gateway_load(struct gateway *gw, const char *conf);

@@ -23,6 +23,8 @@
 #include "config.h"
 #include "gateway.h"
 #include "output.h"
+#include "qr.h"
+#include "render.h"
 #include "base/key.h"
 #include "base/log.h"
 #include "base/outfile.h"
@@ -370,6 +372,25 @@ static void check_terminal_width(const struct opts *o, const struct strbuf *b)
 		log_warn("the QR code is about %zu columns wide, the terminal %u", cols, ws.ws_col);
 }
 
+/* The register page's link, and on a terminal its QR code, for the phone's
+ * camera; on stderr, beside the config. */
+static void print_web_link(const char *uri)
+{
+	struct qr q = {0};
+	struct strbuf b;
+	int quiet;
+
+	fprintf(stderr, "register the owner's security key on the phone: %s\n", uri);
+	if (!isatty(STDERR_FILENO))
+		return;
+	strbuf_init(&b);
+	if (qr_encode(&q, uri, QR_ECLEVEL_M, QR_ECLEVEL_L, TERM_COLUMNS - 2 * TERM_MIN_QUIET) == 0 &&
+	    (quiet = render_term_quiet(q.size)) >= 0 && render_term(&b, &q, quiet, true) == 0)
+		fwrite(b.buf, 1, b.len, stderr);
+	qr_finish(&q);
+	strbuf_finish(&b);
+}
+
 static int run(struct opts *o)
 {
 	struct outfile out = {.fd = -1};
@@ -429,6 +450,9 @@ static int run(struct opts *o)
 		goto fail;
 	}
 	check_terminal_width(o, &b);
+	/* Not in the config: the owner opens it once, on the phone. */
+	if (peer.web_uri[0] != '\0')
+		print_web_link(peer.web_uri);
 	log_info("peer '%s' of %s registered, disabled until its owner activates it (enroll "
 		 "activate %s)",
 		 o->name, o->owner, o->name);

@@ -9,9 +9,10 @@
 
 #include "base/atomicfile.h"
 #include "gateway/conf.h"
+#include "gateway/endpoint.h"
 #include "base/duration.h"
 
-enum conf_section { SEC_NONE, SEC_INTERFACE, SEC_SESSIONS, SEC_DAEMON, SEC_FIREWALL };
+enum conf_section { SEC_NONE, SEC_INTERFACE, SEC_SESSIONS, SEC_DAEMON, SEC_FIREWALL, SEC_WEB };
 
 static const uint16_t default_fw_ports[] = {110, 143, 465, 587, 993, 995};
 
@@ -28,50 +29,6 @@ static int conf_fail(struct conf_ctx *x, const char *what, const char *value, co
 	text_err(x->err, "invalid %s '%s' at %s:%u%s%s", what, value, x->name, x->line,
 		 hint != NULL ? ": " : "", hint != NULL ? hint : "");
 	return -EINVAL;
-}
-
-static int parse_port(uint16_t *port, const char *s)
-{
-	char *end;
-	unsigned long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -EINVAL;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v == 0 || v > 65535)
-		return -EINVAL;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-int conf_parse_endpoint(const char *s, char *host, size_t hostlen, uint16_t *port)
-{
-	const char *colon;
-	size_t n;
-
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (close == NULL || close[1] != ':')
-			return -EINVAL;
-		n = (size_t)(close - s - 1);
-		s++;
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL || memchr(s, ':', (size_t)(colon - s)) != NULL)
-			return -EINVAL;
-		n = (size_t)(colon - s);
-	}
-	if (n == 0 || n >= hostlen)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] <= ' ' || s[i] > '~' || s[i] == '/' || s[i] == '?' || s[i] == '&' ||
-		    s[i] == '#')
-			return -EINVAL;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	return parse_port(port, colon + 1);
 }
 
 static int copy_path(struct conf_ctx *x, char *dst, const char *what, const char *v)
@@ -139,7 +96,7 @@ static int parse_mail_ports(struct conf_ctx *x, const char *v, uint16_t *ports, 
 		tok = text_trim(tok);
 		if (*n == CONF_MAX_MAIL_PORTS)
 			return conf_fail(x, "mail port", tok, "too many ports");
-		if (parse_port(&ports[*n], tok) < 0)
+		if (endpoint_parse_port(&ports[*n], tok) < 0)
 			return conf_fail(x, "mail port", tok, "expected 1 to 65535");
 		for (int i = 0; !dup && i < *n; i++)
 			if (ports[i] == ports[*n])
@@ -203,8 +160,18 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 		{SEC_FIREWALL, "Enforce"},
 	};
 	struct conf *c = x->c;
+	char what[ERR_LEN];
 	unsigned i;
+	int ret;
 
+	if (sec == SEC_WEB) {
+		ret = webconf_key(&c->web, k, v, x->name, x->line, what);
+		if (ret == -ENOENT)
+			text_err(x->err, "unknown key '%s' at %s:%u", k, x->name, x->line);
+		else if (ret < 0)
+			text_err(x->err, "%s", what);
+		return ret < 0 ? -EINVAL : 0;
+	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (keys[i].sec == sec && strcasecmp(keys[i].key, k) == 0)
 			break;
@@ -226,7 +193,7 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 	case 1:
 		return parse_addresses(x, v);
 	case 2:
-		if (parse_port(&c->listen_port, v) < 0)
+		if (endpoint_parse_port(&c->listen_port, v) < 0)
 			return conf_fail(x, "listen port", v, "expected 1 to 65535");
 		return 0;
 	case 3:
@@ -238,12 +205,12 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 	case 4:
 		return copy_path(x, c->private_key_file, "private key file", v);
 	case 5:
-		if (conf_parse_endpoint(v, c->endpoint_host, sizeof(c->endpoint_host),
-					&c->endpoint_port) < 0)
+		if (endpoint_parse(v, c->endpoint_host, sizeof(c->endpoint_host),
+				   &c->endpoint_port) < 0)
 			return conf_fail(x, "endpoint", v, "expected HOST:PORT");
 		return 0;
 	case 6:
-		if (parse_port(&c->activation_port, v) < 0)
+		if (endpoint_parse_port(&c->activation_port, v) < 0)
 			return conf_fail(x, "activation port", v, "expected 1 to 65535");
 		return 0;
 	case 7:
@@ -293,10 +260,13 @@ static int conf_line(struct conf_ctx *x, char *line, enum conf_section *sec)
 			*sec = SEC_DAEMON;
 		else if (strcasecmp(line, "[Firewall]") == 0)
 			*sec = SEC_FIREWALL;
-		else
+		else if (strcasecmp(line, "[Web]") == 0) {
+			*sec = SEC_WEB;
+			x->c->web.enabled = true;
+		} else
 			return conf_fail(
 				x, "section", line,
-				"expected [Interface], [Sessions], [Daemon] or [Firewall]");
+				"expected [Interface], [Sessions], [Daemon], [Firewall] or [Web]");
 		return 0;
 	}
 	eq = strchr(line, '=');
@@ -363,6 +333,11 @@ int conf_parse(struct conf *c, const char *text, size_t len, const char *name, c
 	}
 	if (c->has_private_key == (c->private_key_file[0] != '\0')) {
 		text_err(err, "%s: [Interface] needs one of PrivateKey or PrivateKeyFile", name);
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (webconf_finish(&c->web, line) < 0) {
+		text_err(err, "%s: %s", name, line);
 		ret = -EINVAL;
 		goto fail;
 	}

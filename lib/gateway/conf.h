@@ -16,6 +16,7 @@
 #include "base/ipaddr.h"
 #include "base/key.h"
 #include "base/text.h"
+#include "gateway/webconf.h"
 
 #define CONF_MAX_ADDRESSES           8
 #define CONF_MAX_MAIL_PORTS          16
@@ -61,6 +62,8 @@ struct conf {
 	char audit_log[PATH_MAX]; /* empty: audit lines go to stderr only */
 	/* The network child's user (docs/privsep.md); NSS looks it up at start. */
 	char child_user[CONF_CHILD_USER_MAX + 1];
+	/* [Web]: web.enabled when the section is there */
+	struct webconf web;
 	/* Activation requests a second the gateway decrypts, from all
 	 * sources together (twice that in a burst). */
 	uint32_t activation_rate;
@@ -76,7 +79,5 @@ int conf_load(struct conf *c, const char *path, char err[ERR_LEN]);
 int conf_private_key(const struct conf *c, uint8_t key[KEY_LEN], char err[ERR_LEN]);
 /* Wipes the key. */
 void conf_finish(struct conf *c);
-/* Splits "HOST:PORT" or "[V6]:PORT"; 0 or -EINVAL. */
-int conf_parse_endpoint(const char *s, char *host, size_t hostlen, uint16_t *port);
 
 #endif

@@ -22,6 +22,8 @@
 
 #include "common/actmsg.h"
 #include "monitor/actport.h"
+#include "common/webmsg.h"
+#include "monitor/web.h"
 #include "monitor/audit.h"
 #include "monitor/dispatch.h"
 #include "monitor/ends.h"
@@ -49,6 +51,9 @@ static const struct {
 	{ACTMSG_ADD_KEY, DISPATCH_SERVING, PROTO_ERR_NOT_ENROLLED},
 	{ACTMSG_DEACTIVATE, DISPATCH_SERVING, PROTO_ERR_NOT_ENROLLED},
 	{ACTMSG_STATUS, DISPATCH_SERVING, PROTO_ERR_NOT_ENROLLED},
+	{ACTMSG_WEB_REQ, DISPATCH_SERVING, 0},
+	{ACTMSG_WEB_CONF, 0, 0},
+	{ACTMSG_WEB_RESULT, 0, 0},
 	{ACTMSG_INIT, 0, 0},
 	{ACTMSG_RESULT, 0, 0},
 	{0, 0, 0},
@@ -149,6 +154,13 @@ static size_t make(struct fixture *f, int type, uint8_t buf[ACTMSG_MAX])
 		memset(op.req.code, 2, PROTO_CODE_LEN);
 		assert_int_equal(actmsg_encode_op(buf, &len, (enum actmsg_type)type, &op), 0);
 		break;
+	case ACTMSG_WEB_REQ: {
+		struct webmsg_req q = {.seq = ++f->seq, .call = WEBMSG_CHALLENGE};
+
+		strcpy(q.owner, "ghost");
+		assert_int_equal(webmsg_encode_req(buf, &len, &q), 0);
+		break;
+	}
 	default:
 		buf[0] = (uint8_t)type;
 		len = 1;
@@ -220,6 +232,20 @@ static void assert_answered(struct fixture *f, int type, uint8_t status, const u
 		assert_int_equal(f->dp.cur.replies[PROTO_OK], 4);
 		assert_silent(f);
 		return;
+	case ACTMSG_WEB_REQ: {
+		/* The web page's call: a WEB_RESULT; with [Web] off, a 404. */
+		struct webmsg_result *wr = calloc(1, sizeof(*wr));
+		uint8_t big[WEBMSG_MAX];
+
+		n = recv(f->sv[1], big, sizeof(big), MSG_DONTWAIT);
+		assert_true(n > 0);
+		assert_int_equal(webmsg_decode_result(wr, big, (size_t)n), 0);
+		assert_int_equal(wr->seq, f->seq);
+		assert_int_equal(wr->status, f->d.web != NULL ? 200 : 404);
+		free(wr);
+		assert_silent(f);
+		return;
+	}
 	default:
 		/* An operation: a RESULT of the same seq, with its refusal. */
 		n = recv(f->sv[1], buf, sizeof(buf), MSG_DONTWAIT);
@@ -320,6 +346,36 @@ static void test_refusal_is_an_answer(void **state)
 			 1);
 }
 
+/* With [Web]: a challenge for a name that is no owner, as for an owner
+ * with one key; and a malformed WEB_REQ is a violation. */
+static void test_web(void **state)
+{
+	struct fixture *f = *state;
+	struct webmsg_result *wr = calloc(1, sizeof(*wr));
+	uint8_t buf[WEBMSG_MAX];
+	const char *why = NULL;
+	size_t len;
+	ssize_t n;
+
+	f->dp.state = DISPATCH_SERVING;
+	f->d.conf.web.enabled = true;
+	strcpy(f->d.conf.web.domain, "gw.example.test");
+	strcpy(f->d.conf.web.origin, "https://gw.example.test");
+	assert_int_equal(web_create(&f->d.web), 0);
+	len = make(f, ACTMSG_WEB_REQ, buf);
+	assert_int_equal(dispatch_message(&f->dp, f->sv[0], buf, len, &why), 0);
+	n = recv(f->sv[1], buf, sizeof(buf), MSG_DONTWAIT);
+	assert_true(n > 0);
+	assert_int_equal(webmsg_decode_result(wr, buf, (size_t)n), 0);
+	assert_int_equal(wr->status, 200);
+	assert_non_null(strstr(wr->body, "\"rpId\":\"gw.example.test\""));
+	assert_non_null(strstr(wr->body, "\"allow\":[\""));
+	len = make(f, ACTMSG_WEB_REQ, buf);
+	assert_refused(f, buf, len - 1, "bad-web-request");
+	web_destroy(&f->d.web);
+	free(wr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ready_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_is_an_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_web, setup, teardown),
 	};
 
 	if (sodium_init() < 0)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -120,7 +121,7 @@ static int sandboxed(enum call c)
 		if (dup2(sv[0], MON_FD) < 0 || dup2(udp, UDP_FD) < 0 || dup2(dir, 5) < 0 ||
 		    dup2(other, OTHER_FD) < 0)
 			_exit(NOT_ENTERD);
-		if (sandbox_enter(5, MON_FD, UDP_FD, &chrooted) < 0)
+		if (sandbox_enter(5, MON_FD, UDP_FD, -1, &chrooted) < 0)
 			_exit(NOT_ENTERD);
 		make_call(c);
 	}
@@ -174,12 +175,101 @@ static void no_paths(void **state)
 	}
 }
 
+#define WEB_FD 7
+
+enum web_call { WEB_SERVE, WEB_ACCEPT_UDP, WEB_SETSOCKOPT_MONITOR, WEB_SEND_STDERR };
+
+/* The web page's calls: a child with a listening TCP socket as fd 7 and a
+ * client connected to it accepts, sends, sets TCP_NODELAY and shuts down
+ * on the connection; accept elsewhere, options on the monitor's socket
+ * and a send on stderr still kill it. */
+static int sandboxed_web(enum web_call c)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_in a = {.sin_family = AF_INET,
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		socklen_t al = sizeof(a);
+		int sv[2], udp, lis, cli, dir, conn, one = 1;
+		bool chrooted;
+		char b = 'x';
+
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0 ||
+		    (udp = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+		    (lis = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+		    (cli = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+		    (dir = open("/", O_RDONLY | O_DIRECTORY)) < 0 ||
+		    bind(lis, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lis, 4) < 0 ||
+		    getsockname(lis, (struct sockaddr *)&a, &al) < 0 ||
+		    connect(cli, (struct sockaddr *)&a, sizeof(a)) < 0)
+			_exit(NOT_ENTERD);
+		sv[0] = fcntl(sv[0], F_DUPFD, 20);
+		udp = fcntl(udp, F_DUPFD, 20);
+		lis = fcntl(lis, F_DUPFD, 20);
+		cli = fcntl(cli, F_DUPFD, 20); /* the copy keeps it open */
+		dir = fcntl(dir, F_DUPFD, 20);
+		if (dup2(sv[0], MON_FD) < 0 || dup2(udp, UDP_FD) < 0 || dup2(dir, 5) < 0 ||
+		    dup2(lis, WEB_FD) < 0)
+			_exit(NOT_ENTERD);
+		if (sandbox_enter(5, MON_FD, UDP_FD, WEB_FD, &chrooted) < 0)
+			_exit(NOT_ENTERD);
+		switch (c) {
+		case WEB_SERVE:
+			conn = accept4(WEB_FD, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			/* Below the listening socket every number is taken. */
+			if (conn <= WEB_FD)
+				_exit(1);
+			if (send(conn, &b, 1, MSG_NOSIGNAL) != 1)
+				_exit(2);
+			if (setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
+				_exit(4);
+			if (shutdown(conn, SHUT_WR) < 0 || close(conn) < 0)
+				_exit(5);
+			_exit(0);
+		case WEB_ACCEPT_UDP:
+			accept4(UDP_FD, NULL, NULL, SOCK_CLOEXEC);
+			_exit(0);
+		case WEB_SETSOCKOPT_MONITOR:
+			setsockopt(MON_FD, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+			_exit(0);
+		case WEB_SEND_STDERR:
+			send(2, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+			_exit(0);
+		}
+		_exit(3);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		assert_int_equal(errno, EINTR);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == NOT_ENTERD)
+		fail_msg("the child could not enter the sandbox");
+	return st;
+}
+
+static void web(void **state)
+{
+	static const enum web_call deadly[] = {WEB_ACCEPT_UDP, WEB_SETSOCKOPT_MONITOR,
+					       WEB_SEND_STDERR};
+	int st = sandboxed_web(WEB_SERVE);
+
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("serving a connection: status %#x, want a clean exit", (unsigned)st);
+	for (size_t i = 0; i < sizeof(deadly) / sizeof(deadly[0]); i++) {
+		st = sandboxed_web(deadly[i]);
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
+			fail_msg("web call %zu: status %#x, want death by SIGSYS", i, (unsigned)st);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(allowed),
 		cmocka_unit_test(killed),
 		cmocka_unit_test(no_paths),
+		cmocka_unit_test(web),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

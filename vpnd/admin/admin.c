@@ -165,12 +165,16 @@ static void show(const struct cmd *c, const struct ctl_reply *r, int json)
 		break;
 	case OUT_URI: {
 		const char *uri = r->nrec > 0 ? ctl_record_get(&r->recs[0], "uri") : NULL;
+		const char *web = r->nrec > 0 ? ctl_record_get(&r->recs[0], "web-uri") : NULL;
 		const char *note = r->nrec > 0 ? ctl_record_get(&r->recs[0], "note") : NULL;
 
 		if (uri != NULL)
 			printf("%s\n", uri);
 		else if (note != NULL)
 			fprintf(stderr, "vpnd: %s\n", note);
+		/* With [Web]: the phone's link for the register page. */
+		if (web != NULL)
+			printf("%s\n", web);
 		break;
 	}
 	case OUT_NONE:

@@ -14,6 +14,7 @@
 #include "base/atomicfile.h"
 #include "admin/init.h"
 #include "gateway/conf.h"
+#include "gateway/endpoint.h"
 #include "config.h"
 #include "base/duration.h"
 #include "base/strbuf.h"
@@ -130,9 +131,9 @@ static int check_opts(struct init_opts *o)
 		return bad("interface", o->ifname, "at most 15 characters, no '/'");
 	if (ipaddr_parse(&a, o->address, true) < 0)
 		return bad("address", o->address, "expected ADDRESS/PREFIX, as 10.77.0.1/24");
-	if (conf_parse_endpoint(o->endpoint, host, sizeof(host), &port) < 0)
+	if (endpoint_parse(o->endpoint, host, sizeof(host), &port) < 0)
 		return bad("endpoint", o->endpoint, "expected HOST:PORT");
-	if (conf_parse_endpoint(o->listen, host, sizeof(host), &port) == 0 ||
+	if (endpoint_parse(o->listen, host, sizeof(host), &port) == 0 ||
 	    strtoul(o->listen, NULL, 10) == 0 || strtoul(o->listen, NULL, 10) > 65535 ||
 	    strspn(o->listen, "0123456789") != strlen(o->listen))
 		return bad("listen port", o->listen, "expected 1 to 65535");

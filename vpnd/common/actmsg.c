@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "common/actmsg.h"
+#include "common/webmsg.h"
 
 struct wr {
 	uint8_t *p;
@@ -159,7 +160,15 @@ static bool op_type(int type)
 
 int actmsg_type(const uint8_t *msg, size_t len)
 {
-	if (len < 1 || len > ACTMSG_MAX)
+	if (len < 1)
+		return -EBADMSG;
+	/* The web page's messages are longer, and have their own caps
+	 * (common/webmsg.h). */
+	if (msg[0] == ACTMSG_WEB_CONF)
+		return len <= WEBMSG_CONF_MAX ? msg[0] : -EBADMSG;
+	if (msg[0] == ACTMSG_WEB_REQ || msg[0] == ACTMSG_WEB_RESULT)
+		return len <= WEBMSG_MAX ? msg[0] : -EBADMSG;
+	if (len > ACTMSG_MAX)
 		return -EBADMSG;
 	switch (msg[0]) {
 	case ACTMSG_INIT:

@@ -29,6 +29,10 @@ enum actmsg_type {
 	ACTMSG_READY = 2,  /* child -> monitor: sandboxed, serving */
 	ACTMSG_RESULT = 4, /* monitor -> child: the reply to a request */
 	ACTMSG_STATS = 5,  /* child -> monitor: the packet counters */
+	/* The web page (common/webmsg.h). */
+	ACTMSG_WEB_CONF = 6,   /* monitor -> child: TLS files, trusted proxies */
+	ACTMSG_WEB_REQ = 7,    /* child -> monitor: one call of the page's API */
+	ACTMSG_WEB_RESULT = 8, /* monitor -> child: its answer */
 	/* child -> monitor: one decrypted request, a type per operation:
 	 * ACTMSG_OPS + its enum proto_op. All carry a struct actmsg_op. */
 	ACTMSG_OPS = 0x10,

@@ -47,6 +47,7 @@ struct verify;
 struct privsep;
 struct notify;
 struct firewall;
+struct web;
 
 struct vpnd {
 	struct conf conf;
@@ -74,6 +75,7 @@ struct vpnd {
 	struct privsep *privsep;      /* the network child (privsep.h) */
 	struct notify *notify;        /* systemd's readiness and watchdog (notify.h) */
 	struct actport *actport;      /* the activation keys (actport.h) */
+	struct web *web;              /* the web page's secret and counters (web.h) */
 	struct firewall *fw;          /* table inet keygate (fwgate.h); NULL: Enforce = no
 				       * and the kernel would not take it */
 	struct loop_source *fw_timer; /* the table's self-check, twice a second */

@@ -7,6 +7,7 @@
  * its codec in common/actmsg.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 #include "monitor/audit.h"
 #include "monitor/dispatch.h"
 #include "monitor/ops.h"
+#include "monitor/webops.h"
 
 /* Requests the monitor takes from the child whatever the child does:
  * twice its own global limit (ActivationRate), in a second and a burst. */
@@ -145,6 +147,43 @@ static int answer_status(struct dispatch *dp, int fd, const uint8_t *msg, size_t
 	return answer_op(dp, fd, ACTMSG_STATUS, msg, len, ops_status);
 }
 
+/* WEB_REQ: one call of the web page, under the same limit as the UDP
+ * port's operations; answered with a WEB_RESULT. */
+static int answer_web(struct dispatch *dp, int fd, const uint8_t *msg, size_t len)
+{
+	struct webmsg_req *q = calloc(1, sizeof(*q));
+	struct webmsg_result *res = calloc(1, sizeof(*res));
+	uint8_t *out = malloc(WEBMSG_MAX);
+	size_t n = 0;
+	int ret = -EBADMSG;
+
+	if (q == NULL || res == NULL || out == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	if (webmsg_decode_req(q, msg, len) < 0)
+		goto fail;
+	res->seq = q->seq;
+	if (!ops_allow(dp)) {
+		dp->ops_limited++;
+		res->status = 429;
+		res->body_len = (size_t)snprintf(res->body, sizeof(res->body),
+						 "{\"ok\":false,\"error\":\"rate_limited\"}");
+	} else if ((ret = webops_answer(dp->d, q, res)) < 0) {
+		goto fail;
+	}
+	ret = webmsg_encode_result(out, &n, res);
+	if (ret == 0)
+		send(fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+fail:
+	if (q != NULL)
+		sodium_memzero(q, sizeof(*q));
+	free(q);
+	free(res);
+	free(out);
+	return ret;
+}
+
 #define STARTED DISPATCH_STARTED
 #define SERVING DISPATCH_SERVING
 
@@ -163,6 +202,7 @@ static const struct {
 	{ACTMSG_ADD_KEY, SERVING, answer_add_key, "bad-request"},
 	{ACTMSG_DEACTIVATE, SERVING, answer_deactivate, "bad-request"},
 	{ACTMSG_STATUS, SERVING, answer_status, "bad-request"},
+	{ACTMSG_WEB_REQ, SERVING, answer_web, "bad-web-request"},
 };
 
 void dispatch_violation(struct dispatch *dp, const char *why)

@@ -10,6 +10,7 @@
 #include "monitor/lockout.h"
 #include "monitor/privsep.h"
 #include "monitor/verify.h"
+#include "monitor/web.h"
 
 int handle_status(struct hctx *h)
 {
@@ -62,6 +63,8 @@ int handle_status(struct hctx *h)
 		       (unsigned long long)lockout_count(d->lockout, clock_boot_ns() / NS_PER_SEC));
 	privsep_status_fields(d->privsep, o);
 	actport_status_fields(d->actport, o);
+	if (d->web != NULL)
+		web_status_fields(d->web, o);
 	ctl_end_line(o);
 	return 0;
 }

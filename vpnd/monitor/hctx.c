@@ -103,7 +103,8 @@ void hctx_code_uri(struct hctx *h, const struct reg_peer *p, const char *code, b
 			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    rl != sizeof(raw) ||
 	    proto_uri_format(uri, sizeof(uri), h->d->conf.endpoint_host, h->d->conf.activation_port,
-			     act, raw, NULL, p->name) < 0)
+			     act, raw, h->d->conf.web.enabled ? h->d->conf.web.domain : NULL,
+			     p->name) < 0)
 		goto out;
 	/* The newest keys, newest first: the ones most likely at hand. */
 	for (const struct reg_cred *c = p->owner->creds; c != NULL && !new_key; c = c->next)
@@ -115,6 +116,15 @@ void hctx_code_uri(struct hctx *h, const struct reg_peer *p, const char *code, b
 		proto_uri_add_key(uri, sizeof(uri), c->credid, c->credid_len);
 	}
 	ctl_add_field(h->out, "uri", uri);
+	/* A phone's owner registers a key in the browser: the code in the
+	 * fragment, which no request line or log carries. The page cannot
+	 * sign with an existing key, so it gets only codes that need none
+	 * (webreg.c refuses the others). */
+	if (h->d->conf.web.enabled && p->kind == REG_MOBILE &&
+	    (new_key || registry_cred_active(p->owner) == 0)) {
+		snprintf(uri, sizeof(uri), "%s/register#%s", h->d->conf.web.origin, code);
+		ctl_add_field(h->out, "web-uri", uri);
+	}
 	clock_format_utc(t, sizeof(t), clock_wall() + ENROLLCODE_TTL);
 	ctl_add_field(h->out, "uri-expires", t);
 out:

@@ -228,7 +228,7 @@ static void fill_config(const struct vpnd *d, struct proto_reply *rep, const str
 		if (n >= sizeof(rep->allowed_ips))
 			break;
 	}
-	snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", VERIFY_RP_ID);
+	snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", verify_rp_id(d));
 }
 
 /* The code of an ENROLL, taken from the registry; the refusal, or PROTO_OK
@@ -349,7 +349,7 @@ int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *re
 		/* Made elsewhere (--public-key): only the security key enrolls. */
 		rep->fields |= PROTO_REP_PEER_KEY | PROTO_REP_RP_ID;
 		memcpy(rep->peer_key, p->key, KEY_LEN);
-		snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", VERIFY_RP_ID);
+		snprintf(rep->rp_id, sizeof(rep->rp_id), "%s", verify_rp_id(d));
 	}
 	rep->fields |= PROTO_REP_PEER | PROTO_REP_OWNER | PROTO_REP_KEY_ID;
 	snprintf(rep->peer, sizeof(rep->peer), "%s", p->name);

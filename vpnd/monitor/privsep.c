@@ -28,6 +28,8 @@
 #include "monitor/dispatch.h"
 #include "monitor/drop.h"
 #include "monitor/privsep.h"
+#include "monitor/webport.h"
+#include "common/webmsg.h"
 #include "base/strbuf.h"
 
 #define BACKOFF_MIN_MS 100
@@ -40,6 +42,7 @@ extern char **environ;
 struct privsep {
 	struct vpnd *d;
 	int udp_fd, exe_fd, dir_fd;
+	int web_fd; /* [Web] Listen, or -1 */
 	uid_t uid;
 	gid_t gid;
 	char user[CONF_CHILD_USER_MAX + 1]; /* as at start: a reload keeps it */
@@ -107,7 +110,7 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 	*out = NULL;
 	if (ps == NULL)
 		return -ENOMEM;
-	*ps = (struct privsep){.d = d, .udp_fd = -1, .exe_fd = -1, .dir_fd = -1};
+	*ps = (struct privsep){.d = d, .udp_fd = -1, .exe_fd = -1, .dir_fd = -1, .web_fd = -1};
 	ps->backoff_ms = BACKOFF_MIN_MS;
 	dispatch_init(&ps->dp, d);
 	/* Bound here, while vpnd may still bind a port below 1024; the
@@ -115,6 +118,11 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 	ps->udp_fd = actport_bind(d->conf.activation_port);
 	if (ps->udp_fd < 0) {
 		ret = ps->udp_fd;
+		goto fail;
+	}
+	if (d->conf.web.enabled && (ps->web_fd = webport_listen(&d->conf.web, err)) < 0) {
+		ret = ps->web_fd;
+		log_error("%s", err);
 		goto fail;
 	}
 	ps->init.rate_burst = 20;
@@ -153,21 +161,23 @@ static _Noreturn void exec_child(const struct privsep *ps, int sock, pid_t monit
 {
 	static char name[] = "vpnd", cmd[] = "net-child";
 	char pid[16], *argv[] = {name, cmd, pid, NULL};
-	int fds[4] = {sock, ps->udp_fd, ps->dir_fd, ps->exe_fd};
+	int fds[5] = {sock, ps->udp_fd, ps->dir_fd, ps->exe_fd, ps->web_fd};
+	int n = ps->web_fd >= 0 ? 5 : 4;
 	sigset_t all;
 
 	/* The monitor's signalfd blocked these; the child starts clean. */
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	/* Above the targets first, so no dup2 overwrites a source. */
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < n; i++)
 		if ((fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 16)) < 0)
 			_exit(127);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < n; i++)
 		if (dup2(fds[i], 3 + i) < 0)
 			_exit(127);
 	fcntl(6, F_SETFD, FD_CLOEXEC);
-	syscall(SYS_close_range, 7U, ~0U, 0U);
+	/* The web page's listening socket, when there is one, is fd 7. */
+	syscall(SYS_close_range, (unsigned)(3 + n), ~0U, 0U);
 	if (drop_to_child(ps->uid, ps->gid) < 0)
 		_exit(126);
 	snprintf(pid, sizeof(pid), "%d", (int)monitor);
@@ -185,6 +195,33 @@ static void schedule_restart(struct privsep *ps)
 	loop_timer_set(ps->timer, (uint64_t)t.tv_sec * NS_PER_SEC + (uint64_t)t.tv_nsec +
 					  ps->backoff_ms * 1000000ULL);
 	ps->backoff_ms = ps->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ps->backoff_ms * 2;
+}
+
+/* The TLS files, read now (the child cannot), and the trusted proxies. */
+static int send_web_conf(const struct privsep *ps, int fd)
+{
+	uint8_t *buf = malloc(WEBMSG_CONF_MAX);
+	char err[ERR_LEN];
+	size_t len = 0;
+	int ret = -ENOMEM;
+
+	if (buf == NULL)
+		return ret;
+	ret = webport_conf(&ps->d->conf.web, buf, &len, err);
+	if (ret < 0)
+		log_error("the web page: %s", err);
+	else if (send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
+		ret = -EIO;
+	sodium_memzero(buf, WEBMSG_CONF_MAX);
+	free(buf);
+	return ret;
+}
+
+int privsep_web_reload(struct privsep *ps)
+{
+	if (ps->web_fd < 0 || ps->sock == NULL || ps->pid <= 0)
+		return 0;
+	return send_web_conf(ps, loop_source_fd(ps->sock));
 }
 
 static int spawn(struct privsep *ps)
@@ -222,6 +259,10 @@ static int spawn(struct privsep *ps)
 		return -EIO; /* the child exits on its own without it */
 	}
 	sodium_memzero(buf, sizeof(buf));
+	if (ps->web_fd >= 0 && send_web_conf(ps, sv[0]) < 0) {
+		close(sv[0]);
+		return -EIO;
+	}
 	ps->sock = loop_add_fd(ps->d->loop, sv[0], EPOLLIN, child_cb, ps);
 	if (ps->sock == NULL) {
 		close(sv[0]);
@@ -314,7 +355,7 @@ static void child_ready(const struct privsep *ps)
 static int child_cb(int fd, uint32_t events, void *data)
 {
 	struct privsep *ps = data;
-	uint8_t buf[ACTMSG_MAX];
+	uint8_t buf[WEBMSG_MAX];
 
 	for (int i = 0; i < BATCH; i++) {
 		struct iovec iov = {buf, sizeof(buf)};
@@ -382,6 +423,8 @@ void privsep_close(struct privsep **p)
 		close(ps->exe_fd);
 	if (ps->dir_fd >= 0)
 		close(ps->dir_fd);
+	if (ps->web_fd >= 0)
+		close(ps->web_fd);
 	sodium_memzero(ps, sizeof(*ps));
 	free(ps);
 	*p = NULL;

@@ -20,6 +20,9 @@ struct privsep;
 int privsep_open(struct privsep **out, struct vpnd *d);
 /* The monitor's own drop of privileges (drop.h), then the first child. */
 int privsep_start(struct privsep *ps);
+/* SIGHUP: the web page's certificate and key read again and sent to the
+ * running child, which restarts its server on the same socket. */
+int privsep_web_reload(struct privsep *ps);
 /* Stops the child (its socket closes; it exits), waits for it, frees. */
 void privsep_close(struct privsep **ps);
 /* Ends the running child and starts a new one at once, with the keys of

@@ -43,6 +43,7 @@
 #include "monitor/notify.h"
 #include "monitor/privsep.h"
 #include "monitor/verify.h"
+#include "monitor/web.h"
 #include "state/session_file.h"
 
 /* Ends the sessions the registry no longer allows: peer gone, disabled,
@@ -184,6 +185,8 @@ static void reload(struct vpnd *d)
 	if (audit_open(d->conf.audit_log) < 0)
 		log_warn("cannot open the audit log %s: %s", d->conf.audit_log, strerror(errno));
 	prune_sessions(d, true);
+	if (d->conf.web.enabled && privsep_web_reload(d->privsep) < 0)
+		log_warn("reload: the web page keeps its old certificate");
 	audit_event("reload", "config", d->conf_path, NULL);
 	log_info("reloaded %s and the registry (%zu peers)", d->conf_path, d->reg->n_peers);
 }
@@ -291,7 +294,7 @@ static int start(struct vpnd *d)
 	if ((ret = actport_open(&d->actport, d)) < 0 || (ret = ends_create(&d->ends)) < 0 ||
 	    (ret = lockout_create(&d->lockout)) < 0 ||
 	    (ret = verify_create(&d->verify, d->conf.activation_rate)) < 0 ||
-	    (ret = privsep_open(&d->privsep, d)) < 0)
+	    (ret = web_create(&d->web)) < 0 || (ret = privsep_open(&d->privsep, d)) < 0)
 		return ret;
 	if ((ret = control_open(d)) < 0)
 		return ret;
@@ -317,6 +320,7 @@ static void stop(struct vpnd *d)
 	privsep_close(&d->privsep);
 	actport_close(&d->actport);
 	verify_destroy(&d->verify);
+	web_destroy(&d->web);
 	lockout_destroy(&d->lockout);
 	if (d->reg != NULL)
 		gate_compact(d);

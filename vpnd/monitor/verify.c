@@ -108,6 +108,30 @@ static struct assertion_verifier *verifier_for(struct verify *vf, const struct r
 	return s->v;
 }
 
+const char *verify_rp_id(const struct vpnd *d)
+{
+	return d->conf.web.enabled ? d->conf.web.domain : VERIFY_RP_ID;
+}
+
+/* The rp ID an assertion was made for: [Web] Domain when its hash is the
+ * one signed, else the default, under which credentials made before
+ * [Web] was set keep working. The signature covers the hash either way. */
+static const char *assertion_rp_id(const struct vpnd *d, const struct proto_assertion *as)
+{
+	uint8_t h[32];
+
+	if (!d->conf.web.enabled || as->auth_data_len < 32)
+		return VERIFY_RP_ID;
+	crypto_hash_sha256(h, (const uint8_t *)d->conf.web.domain, strlen(d->conf.web.domain));
+	return sodium_memcmp(h, as->auth_data, 32) == 0 ? d->conf.web.domain : VERIFY_RP_ID;
+}
+
+struct assertion_verifier *verify_verifier(struct verify *v, const struct reg_owner *o,
+					   const struct reg_cred *c)
+{
+	return verifier_for(v, o, c);
+}
+
 /* The challenge the assertion signs: the child checked its tag, but a
  * child that lies could offer an old one with an old assertion. Its time
  * is our own boot clock's; a challenge whose assertion verified is spent. */
@@ -141,7 +165,8 @@ enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, stru
 	struct verify *vf = d->verify;
 	struct reg_owner *ow = p->owner;
 	struct reg_cred *c = registry_cred_find_credid(ow, as->cred_id, as->cred_id_len);
-	struct assertion_policy pol = {.rp_id = VERIFY_RP_ID, .require_uv = ow->require_uv};
+	struct assertion_policy pol = {.rp_id = assertion_rp_id(d, as),
+				       .require_uv = ow->require_uv};
 	struct assertion_verifier *v;
 	uint64_t now = clock_boot_ns() / NS_PER_SEC, locked;
 	const uint8_t *act_pub = actport_request_key(d->actport, op->key);

@@ -35,6 +35,13 @@ void verify_destroy(struct verify **v);
 enum proto_err verify_assertion(struct vpnd *d, const struct actmsg_op *op, struct reg_peer *p,
 				const char *purpose, const uint8_t *extra, struct proto_reply *rep,
 				struct reg_cred **out, uint32_t *counter);
+/* The verifier of credential c, its key imported once and cached; NULL
+ * for a key libfido2 refuses. For the web page's assertions (webact.c). */
+struct assertion_verifier *verify_verifier(struct verify *v, const struct reg_owner *o,
+					   const struct reg_cred *c);
+/* The rp ID of new credentials: [Web] Domain when set (one key then works
+ * in enroll and in the browser), else VERIFY_RP_ID. */
+const char *verify_rp_id(const struct vpnd *d);
 /* Refusals because the credential was locked, since start. */
 uint64_t verify_locked_refusals(const struct verify *v);
 

@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "netchild/monwrap.h"
+#include "common/webmsg.h"
 
 #define TIMEOUT_MS 5000
 
@@ -50,6 +51,26 @@ void monwrap_stats(struct monwrap *mw, const struct actstats *st)
 		send(mw->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/* One message while a wrapper waits: into the WEB_CONF room while it is
+ * free (a RESULT there is used at once), else into buf; a WEB_CONF is kept
+ * for the loop. *msg: where it went; 0 for a message to skip. */
+static ssize_t wait_recv(struct monwrap *mw, uint8_t *buf, size_t cap, uint8_t **msg)
+{
+	bool room = mw->conf != NULL && mw->conf_len == 0;
+	ssize_t n;
+
+	*msg = room ? mw->conf : buf;
+	n = recv(mw->fd, *msg, room ? WEBMSG_CONF_MAX : cap, 0);
+	if (n <= 0)
+		return -EPIPE;
+	if (actmsg_type(*msg, (size_t)n) == ACTMSG_WEB_CONF) {
+		if (room)
+			mw->conf_len = (size_t)n;
+		return 0; /* a second one while one waits: cut short, dropped */
+	}
+	return n;
+}
+
 /* Blocks for the monitor's answer: the monitor is local and quick, and a
  * child that waits only lets datagrams queue in the socket. */
 static int ask(struct monwrap *mw, enum actmsg_type type, struct actmsg_op *op,
@@ -57,6 +78,7 @@ static int ask(struct monwrap *mw, enum actmsg_type type, struct actmsg_op *op,
 {
 	uint8_t buf[ACTMSG_MAX];
 	struct actmsg_result res;
+	uint8_t *m;
 	size_t len;
 	uint64_t deadline = clock_boot_ns() / 1000000 + TIMEOUT_MS;
 
@@ -75,13 +97,13 @@ static int ask(struct monwrap *mw, enum actmsg_type type, struct actmsg_op *op,
 			return -ETIMEDOUT;
 		if (poll(&p, 1, (int)(deadline - now)) <= 0)
 			continue;
-		n = recv(mw->fd, buf, sizeof(buf), 0);
-		if (n <= 0)
-			return -EPIPE;
-		if (actmsg_type(buf, (size_t)n) != ACTMSG_RESULT ||
-		    actmsg_decode_result(&res, buf, (size_t)n) < 0 || res.seq != op->seq)
+		n = wait_recv(mw, buf, sizeof(buf), &m);
+		if (n < 0)
+			return (int)n;
+		if (n == 0 || actmsg_type(m, (size_t)n) != ACTMSG_RESULT ||
+		    actmsg_decode_result(&res, m, (size_t)n) < 0 || res.seq != op->seq)
 			continue; /* a late answer to a request that timed out */
-		sodium_memzero(buf, (size_t)n);
+		sodium_memzero(m, (size_t)n);
 		res.rep.gateway_time = rep->gateway_time;
 		*rep = res.rep;
 		sodium_memzero(&res, sizeof(res));
@@ -112,4 +134,50 @@ int monwrap_deactivate(struct monwrap *mw, struct actmsg_op *op, struct proto_re
 int monwrap_status(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep)
 {
 	return ask(mw, ACTMSG_STATUS, op, rep);
+}
+
+int monwrap_web(struct monwrap *mw, struct webmsg_req *q, struct webmsg_result *res)
+{
+	uint8_t buf[WEBMSG_MAX], *m;
+	size_t len;
+	uint64_t deadline = clock_boot_ns() / 1000000 + TIMEOUT_MS;
+
+	q->seq = ++mw->seq;
+	if (webmsg_encode_req(buf, &len, q) < 0)
+		return -EMSGSIZE;
+	if (send(mw->fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
+		return errno == EPIPE ? -EPIPE : -EIO;
+	sodium_memzero(buf, len);
+	for (;;) {
+		uint64_t now = clock_boot_ns() / 1000000;
+		struct pollfd p = {.fd = mw->fd, .events = POLLIN};
+		ssize_t n;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, (int)(deadline - now)) <= 0)
+			continue;
+		n = wait_recv(mw, buf, sizeof(buf), &m);
+		if (n < 0)
+			return (int)n;
+		if (n == 0 || actmsg_type(m, (size_t)n) != ACTMSG_WEB_RESULT ||
+		    webmsg_decode_result(res, m, (size_t)n) < 0 || res->seq != q->seq)
+			continue; /* a late answer to a call that timed out */
+		return 0;
+	}
+}
+
+int monwrap_read_web_conf(struct monwrap *mw, uint8_t *buf, size_t cap)
+{
+	struct pollfd p = {.fd = mw->fd, .events = POLLIN};
+	ssize_t n;
+
+	if (poll(&p, 1, TIMEOUT_MS) != 1)
+		return -ETIMEDOUT;
+	n = recv(mw->fd, buf, cap, 0);
+	if (n <= 0)
+		return -EPIPE;
+	if (actmsg_type(buf, (size_t)n) != ACTMSG_WEB_CONF)
+		return -EBADMSG;
+	return (int)n;
 }

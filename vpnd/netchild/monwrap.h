@@ -21,6 +21,11 @@
 struct monwrap {
 	int fd;       /* the child's end of the socketpair */
 	uint32_t seq; /* of the last request */
+	/* With the web page: room for a WEB_CONF (WEBMSG_CONF_MAX bytes).
+	 * One that comes while a wrapper waits for its answer is kept here
+	 * (conf_len > 0) for the child's loop, not dropped as a late answer. */
+	uint8_t *conf;
+	size_t conf_len;
 };
 
 /* Waits for INIT, the first message; 0, -ETIMEDOUT, -EPIPE or -EBADMSG. */
@@ -36,5 +41,14 @@ int monwrap_enroll(struct monwrap *mw, struct actmsg_op *op, struct proto_reply 
 int monwrap_add_key(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
 int monwrap_deactivate(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
 int monwrap_status(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
+
+struct webmsg_req;
+struct webmsg_result;
+/* One call of the web page (WEB_REQ); blocks for the WEB_RESULT as the
+ * operations do. */
+int monwrap_web(struct monwrap *mw, struct webmsg_req *q, struct webmsg_result *res);
+/* The WEB_CONF that follows INIT when the web page is on: its length in
+ * buf, or -errno. */
+int monwrap_read_web_conf(struct monwrap *mw, uint8_t *buf, size_t cap);
 
 #endif

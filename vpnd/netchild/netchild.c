@@ -16,6 +16,8 @@
  * netchild_main's stack, handed to actserver's callbacks as their arg.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <time.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,15 +34,20 @@
 #include "netchild/actserver.h"
 #include "netchild/monwrap.h"
 #include "netchild/sandbox.h"
+#include "netchild/webserver.h"
+#include "common/webmsg.h"
 
 #define MON_FD   3
 #define UDP_FD   4
 #define DIR_FD   5
+#define WEB_FD   7 /* the web page's listening socket, when it is on */
 #define SS_SLOTS 1024
 
 struct netchild {
 	struct actserver *srv;
 	struct monwrap mon;
+	struct webserver *web; /* NULL without [Web] */
+	uint8_t *msg;          /* the monitor's messages: WEBMSG_CONF_MAX */
 	uint8_t act_sk[KEY_LEN];
 	uint8_t prev_sk[KEY_LEN]; /* a rotation's previous key, in its grace */
 	uint64_t prev_until;
@@ -185,6 +192,50 @@ static bool serve_udp(struct netchild *c)
 	return false;
 }
 
+/* The web page: its WEB_CONF follows INIT. The time zone is read now, as
+ * no file can be once sandboxed. */
+static int web_start(struct netchild *c)
+{
+	int n, ret;
+
+	tzset();
+	n = monwrap_read_web_conf(&c->mon, c->msg, WEBMSG_CONF_MAX);
+	if (n < 0) {
+		log_error("no web configuration from the monitor: %s", strerror(-n));
+		return n;
+	}
+	/* From here a WEB_CONF may come while a wrapper waits: it keeps it. */
+	c->mon.conf = c->msg;
+	if ((ret = webserver_create(&c->web, WEB_FD, &c->mon)) < 0 ||
+	    (ret = webserver_configure(c->web, c->msg, (size_t)n)) < 0) {
+		log_error("cannot start the web page's server: %s", strerror(-ret));
+		return ret;
+	}
+	sodium_memzero(c->msg, (size_t)n);
+	return 0;
+}
+
+static void web_configure(struct netchild *c, const uint8_t *msg, size_t len)
+{
+	if (webserver_configure(c->web, msg, len) < 0)
+		child_exit(c, 1); /* the monitor restarts us with the files */
+	log_info("the web page's server restarted with its new certificate");
+}
+
+/* A message the monitor sends unasked: a new WEB_CONF (SIGHUP), or a late
+ * RESULT, which is dropped. */
+static void monitor_message(struct netchild *c)
+{
+	ssize_t n = recv(MON_FD, c->msg, WEBMSG_CONF_MAX, MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN))
+		child_exit(c, 0);
+	if (n > 0 && c->web != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_WEB_CONF)
+		web_configure(c, c->msg, (size_t)n);
+	if (n > 0)
+		sodium_memzero(c->msg, (size_t)n);
+}
+
 /* Gets the key and the limits, enters the sandbox, starts the server. */
 static int start(struct netchild *c, pid_t monitor)
 {
@@ -200,7 +251,10 @@ static int start(struct netchild *c, pid_t monitor)
 	}
 	/* Before the sandbox: setsockopt is not on its list. */
 	setsockopt(UDP_FD, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
-	if ((ret = sandbox_enter(DIR_FD, MON_FD, UDP_FD, &chrooted)) < 0) {
+	if (fcntl(WEB_FD, F_GETFD) >= 0 && (ret = web_start(c)) < 0)
+		return ret;
+	if ((ret = sandbox_enter(DIR_FD, MON_FD, UDP_FD, c->web != NULL ? WEB_FD : -1, &chrooted)) <
+	    0) {
 		log_error("cannot enter the sandbox: %s", strerror(-ret));
 		return ret;
 	}
@@ -239,7 +293,6 @@ int netchild_main(int argc, char **argv)
 {
 	struct netchild c = {.mon = {.fd = MON_FD}};
 	uint64_t last_stats = 0, last_received = UINT64_MAX;
-	uint8_t buf[ACTMSG_MAX];
 	pid_t monitor;
 
 	/* The exec made it dumpable, ptrace-able by any process of its uid:
@@ -254,25 +307,34 @@ int netchild_main(int argc, char **argv)
 		log_error("the network child refuses to run as root");
 		return 1;
 	}
-	if (start(&c, monitor) < 0)
+	c.msg = malloc(WEBMSG_CONF_MAX);
+	if (c.msg == NULL || start(&c, monitor) < 0)
 		return 1;
 	for (;;) {
-		struct pollfd p[2] = {{.fd = MON_FD, .events = POLLIN},
-				      {.fd = UDP_FD, .events = POLLIN}};
+		struct pollfd p[2 + WEBSERVER_CONNS + 8] = {{.fd = MON_FD, .events = POLLIN},
+							    {.fd = UDP_FD, .events = POLLIN}};
+		size_t n = 2;
+		int timeout = 1000;
 		bool drained = false;
 		uint64_t now;
 
-		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+		if (c.web != NULL)
+			n += webserver_poll_fds(c.web, p + 2, sizeof(p) / sizeof(p[0]) - 2,
+						&timeout);
+		if (poll(p, n, timeout) < 0 && errno != EINTR)
 			child_exit(&c, 1);
-		if (p[0].revents != 0) {
-			ssize_t n = recv(MON_FD, buf, sizeof(buf), MSG_DONTWAIT);
-
-			if (n == 0 || (n < 0 && errno != EAGAIN))
-				child_exit(&c, 0);
-			/* Nothing else is expected unasked: a late RESULT. */
-		}
+		if (p[0].revents != 0)
+			monitor_message(&c);
 		if (p[1].revents != 0)
 			drained = serve_udp(&c);
+		if (c.web != NULL)
+			webserver_run(c.web, p + 2, n - 2);
+		/* One that came while a request waited for its answer. */
+		if (c.mon.conf_len > 0) {
+			web_configure(&c, c.mon.conf, c.mon.conf_len);
+			sodium_memzero(c.mon.conf, c.mon.conf_len);
+			c.mon.conf_len = 0;
+		}
 		now = clock_boot_ns() / 1000000;
 		/* No key outlives its time, traffic or not. */
 		actserver_tick(c.srv, now, (uint64_t)clock_wall());

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* The network child's sandbox (sandbox.h): chroot, limits, seccomp. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -17,6 +18,7 @@
 
 #include "common/caps.h"
 #include "netchild/sandbox.h"
+#include "netchild/webserver.h"
 
 #if defined(__x86_64__)
 #define ARCH AUDIT_ARCH_X86_64
@@ -56,6 +58,17 @@
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 5), LOAD(ARG(0)),                             \
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(a), 2, 0),                          \
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(b), 1, 0), KILL, ALLOW_RET
+/* A socket call on the two sockets or, with the web page, on a connection:
+ * a descriptor above the listening one (web is ~0 without it). */
+#define ON_SOCKETS_WEB(nr, a, b, web)                                                              \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 6), LOAD(ARG(0)),                             \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(a), 3, 0),                          \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(b), 2, 0),                          \
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)(web), 1, 0), KILL, ALLOW_RET
+/* A call on the listening socket or a connection: fd >= web. */
+#define ON_WEB(nr, web)                                                                            \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4), LOAD(ARG(0)),                             \
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)(web), 1, 0), KILL, ALLOW_RET
 /* A signal whose target (the first argument; with tgkill, the first two:
  * group and thread) is this process itself. */
 #define TO_SELF(nr, pid)                                                                           \
@@ -70,8 +83,10 @@
  * it can hold sends to two descriptors, and signals to this process, but
  * not say where a datagram goes (docs/privsep.md). Its pid and the
  * descriptors are written in when it is built: one child, one filter. */
-static int seccomp_install(pid_t self, int mon_fd, int udp_fd)
+static int seccomp_install(pid_t self, int mon_fd, int udp_fd, int web_fd)
 {
+	/* Without the web page, no descriptor is above this one. */
+	uint32_t web = web_fd >= 0 ? (uint32_t)web_fd : UINT32_MAX;
 	struct sock_filter f[] = {
 		LOAD(offsetof(struct seccomp_data, arch)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
@@ -88,10 +103,20 @@ static int seccomp_install(pid_t self, int mon_fd, int udp_fd)
 #ifdef SYS_poll
 		ALLOW(SYS_poll),
 #endif
-		ON_SOCKETS(SYS_recvmsg, udp_fd, mon_fd),
-		ON_SOCKETS(SYS_recvfrom, udp_fd, mon_fd),
-		ON_SOCKETS(SYS_sendto, udp_fd, mon_fd),
-		ON_SOCKETS(SYS_sendmsg, udp_fd, mon_fd),
+		ON_SOCKETS_WEB(SYS_recvmsg, udp_fd, mon_fd, web),
+		ON_SOCKETS_WEB(SYS_recvfrom, udp_fd, mon_fd, web),
+		ON_SOCKETS_WEB(SYS_sendto, udp_fd, mon_fd, web),
+		ON_SOCKETS_WEB(SYS_sendmsg, udp_fd, mon_fd, web),
+		/* The web page (libmicrohttpd, GnuTLS): accept on the
+		 * listening socket; at each (re)start it reads the socket's
+		 * family and address and makes it non-blocking; per
+		 * connection TCP_CORK and TCP_NODELAY, and a shutdown. */
+		ON_FD(SYS_accept4, web),
+		ON_WEB(SYS_getsockopt, web),
+		ON_WEB(SYS_getsockname, web),
+		ON_WEB(SYS_fcntl, web),
+		ON_WEB(SYS_setsockopt, web),
+		ON_WEB(SYS_shutdown, web),
 #ifdef VPND_SANITIZED
 		/* A sanitizer's report may go elsewhere (log_path). */
 		ALLOW(SYS_write),
@@ -168,10 +193,16 @@ static int seccomp_install(pid_t self, int mon_fd, int udp_fd)
 	return 0;
 }
 
-int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, bool *chrooted)
+int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, int web_fd, bool *chrooted)
 {
 	int max_fd = mon_fd > udp_fd ? mon_fd : udp_fd;
-	struct rlimit files = {(rlim_t)max_fd + 1, (rlim_t)max_fd + 1}, zero = {0, 0};
+	struct rlimit files, zero = {0, 0};
+
+	/* Each connection is a descriptor, and libmicrohttpd keeps one
+	 * spare to turn away the connection over its limit. */
+	if (web_fd > max_fd)
+		max_fd = web_fd + WEBSERVER_CONNS + 2;
+	files.rlim_cur = files.rlim_max = (rlim_t)max_fd + 1;
 
 	*chrooted = false;
 	/* A user namespace of its own gives the child CAP_SYS_CHROOT there,
@@ -182,6 +213,12 @@ int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, bool *chrooted)
 		*chrooted = true;
 	}
 	close(dir_fd);
+	/* A connection's descriptor must be above the listening socket's,
+	 * where the filter lets it send: every free number below is taken
+	 * by a copy of that socket, on which no call but close passes. */
+	for (int fd = 0; fd < web_fd; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && dup2(web_fd, fd) < 0)
+			return -errno;
 	/* No RLIMIT_FSIZE: stderr, where it logs, may be a file; the
 	 * seccomp list keeps it from opening any other. */
 	if (setrlimit(RLIMIT_NOFILE, &files) < 0 || setrlimit(RLIMIT_NPROC, &zero) < 0 ||
@@ -196,5 +233,5 @@ int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, bool *chrooted)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return -errno;
-	return seccomp_install(getpid(), mon_fd, udp_fd);
+	return seccomp_install(getpid(), mon_fd, udp_fd, web_fd);
 }

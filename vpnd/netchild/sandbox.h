@@ -19,6 +19,10 @@
  * and udp_fd: the two sockets, the only descriptors it may send and
  * receive on, and the highest it keeps. *chrooted tells whether the
  * chroot happened (it needs user namespaces). 0 or -errno. */
-int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, bool *chrooted);
+/* web_fd: the web page's listening socket, or -1. With it, the child may
+ * accept on it, and send, receive, set options and shut down on any
+ * descriptor above it (the connections: it can open nothing else), and
+ * keeps WEBSERVER_CONNS more descriptors (docs/privsep.md). */
+int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, int web_fd, bool *chrooted);
 
 #endif

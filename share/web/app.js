@@ -150,7 +150,7 @@ const ENDED = {
 	none: "not opened since the gateway started",
 	window: "its window ended",
 	idle: "it was idle",
-	revoked: "disabled by an administrator",
+	revoked: "disabled, or its key revoked, by an administrator",
 	killed: "ended by an administrator",
 	down: "ended from this page or the device",
 };

@@ -115,7 +115,16 @@ KEYID=$(vpnd_cmd key list alice | awk '/es256/ { print $2; exit }')
 # failures), then a good one is refused.
 refused "locked key" key_locked "(async () => { for (let i = 0; i < 5; i++) { const b = await ($TOUCH)('alice'); const s = unb64u(b.signature); new Uint8Array(s)[10] ^= 1; b.signature = b64u(s); const r = await ($CALL)('activate', b); if (r.error === 'key_locked') break; if (r.error !== 'bad_signature') return 'bad ' + i + ': ' + r.error; } return (await ($CALL)('activate', await ($TOUCH)('alice'))).error; })()"
 must vpnd_cmd key unlock alice "$KEYID" >/dev/null
+# A grant and a session from the page, then the key is revoked: the
+# session ends with it and the grant opens nothing any more.
+must_web eval "(async () => { const r = await ($CALL)('activate', await ($TOUCH)('alice')); window.kgGrant = r.grant; return (await ($CALL)('open', {owner: 'alice', grant: r.grant, devices: ['alice-phone']})).ok; })()"
+[ "$ANSWER" = true ] || fail "the page did not open alice-phone before the revoke: $ANSWER"
+vpnd_cmd session list | grep -qw alice-phone || fail "no session for alice-phone before the revoke"
 must vpnd_cmd key revoke alice "$KEYID" >/dev/null
+vpnd_cmd session list | grep -qw alice-phone && fail "revoking the key left the page's session open"
+grep -q "event=session-end peer=alice-phone owner=alice reason=revoked" "$NET_TMP/vpnd.log" ||
+	fail "no revoked end for the page's session: $(grep alice-phone "$NET_TMP/vpnd.log" | tail -n 2)"
+refused "a grant made before the key was revoked" challenge_bad "(async () => (await ($CALL)('open', {owner: 'alice', grant: window.kgGrant, devices: ['alice-phone']})).error)()"
 refused "revoked key" credential_revoked "(async () => { const b = await ($TOUCH)('alice'); return (await ($CALL)('activate', b)).error; })()"
 
 # Another rp ID: a credential made for example.test, offered with a new code.
@@ -208,9 +217,12 @@ log "SIGHUP: the renewed certificate is served by the same child"
 must_web open "$ORIGIN/status"
 must_web fill owner alice
 must_web click activate
-must_web wait devices 15 "alice-phone: closed: ended from this page"
+must_web wait devices 15 "alice-phone: closed: disabled, or its key revoked"
 log "status page: $ANSWER"
 shot status
 vpnd_cmd status | grep -q 'web-activations' || fail "vpnd status has no web counters"
+# The filter let the whole session of pages through: no child was killed.
+restarts=$(vpnd_cmd status | sed -n 's/^netchild-restarts: *//p')
+[ "$restarts" = 0 ] || fail "the network child was restarted $restarts times: $(grep -i netchild "$NET_TMP/vpnd.log" | tail -n 3)"
 printf 'quit\n' >&"${WEB[1]}"
 pass "web page: register, activate, IMAP, window end, refusals"

@@ -75,18 +75,23 @@ static int named_key(struct hctx *h, struct reg_owner **o, struct reg_cred **c)
 }
 
 /* A lost key may have opened sessions: those end with it. Sessions opened
- * before key IDs had their long form name the key by its old short ID. */
+ * before key IDs had their long form name the key by its old short ID.
+ * The web page's sessions ("web:OWNER") do not say which of the owner's
+ * keys made the grant they came from, so they all end: failing closed. */
 static void end_sessions(struct hctx *h, const struct reg_owner *o, const struct reg_cred *c)
 {
-	char by[SESSION_BY_LEN], old[SESSION_BY_LEN], legacy[REG_CRED_ID_LEGACY + 1];
+	char by[SESSION_BY_LEN], old[SESSION_BY_LEN], web[SESSION_BY_LEN];
+	char legacy[REG_CRED_ID_LEGACY + 1];
 
 	registry_cred_legacy_id(legacy, c->credid, c->credid_len);
 	snprintf(by, sizeof(by), "key:%s", c->id);
 	snprintf(old, sizeof(old), "key:%s", legacy);
+	snprintf(web, sizeof(web), "web:%s", o->name);
 	for (size_t i = 0; i < h->d->sessions.n;) {
 		struct session *s = h->d->sessions.heap[i];
 
-		if ((strcmp(s->by, by) == 0 || strcmp(s->by, old) == 0) &&
+		if ((strcmp(s->by, by) == 0 || strcmp(s->by, old) == 0 ||
+		     strcmp(s->by, web) == 0) &&
 		    strcmp(s->owner, o->name) == 0)
 			gate_session_end(h->d, s, "revoked", h->by);
 		else

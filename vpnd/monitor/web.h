@@ -19,6 +19,8 @@
 #include "proto/proto.h"
 
 #define WEB_GRANT_LIFE 300 /* seconds a touch lets the page open and end */
+/* A grant's target: the owner's name, a newline, 32 hex digits (webact.c). */
+#define WEB_GRANT_TARGET_LEN (NAME_MAX_LEN + 2 + 32 + 1)
 
 struct web {
 	uint8_t secret[WEBAUTHN_SECRET_LEN];

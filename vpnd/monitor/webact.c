@@ -205,12 +205,37 @@ static enum proto_err store_counter(struct vpnd *d, struct reg_owner *o, struct 
 	return PROTO_OK;
 }
 
+/* What a grant is bound to: the owner's name and a digest of the IDs of
+ * the owner's revoked keys. Revoking any of the owner's keys changes it,
+ * so every grant made before, by whichever key, stops opening anything:
+ * a grant does not say which key made it, and a lost key must not keep
+ * working for the grant's life. For a name that is no owner, the name. */
+static void grant_target(char out[WEB_GRANT_TARGET_LEN], const char *name,
+			 const struct reg_owner *o)
+{
+	crypto_generichash_state st;
+	uint8_t h[16];
+	size_t n;
+
+	/* The name is at most NAME_MAX_LEN (webmsg's field): room is left for
+	 * the digest whatever it is. */
+	n = strnlen(name, NAME_MAX_LEN);
+	memcpy(out, name, n);
+	out[n++] = '\n';
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	for (const struct reg_cred *c = o != NULL ? o->creds : NULL; c != NULL; c = c->next)
+		if (c->revoked)
+			crypto_generichash_update(&st, (const uint8_t *)c->id, strlen(c->id) + 1);
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(out + n, WEB_GRANT_TARGET_LEN - n, h, sizeof(h));
+}
+
 int webact_activate(struct vpnd *d, const struct webmsg_req *q, struct web_reply *r)
 {
 	struct reg_owner *o = registry_owner_find(d->reg, q->owner);
 	uint8_t grant[WEBAUTHN_CHALLENGE_LEN];
 	struct reg_cred *c = NULL;
-	char a[64];
+	char a[64], target[WEB_GRANT_TARGET_LEN];
 	uint32_t count = 0;
 	enum proto_err e;
 
@@ -224,7 +249,8 @@ int webact_activate(struct vpnd *d, const struct webmsg_req *q, struct web_reply
 	d->web->activations++;
 	web_addr_text(a, sizeof(a), q->src);
 	audit_event("web-authenticated", "owner", o->name, "key", c->id, "src", a, NULL);
-	webauthn_challenge_make(d->web->secret, grant, WEBAUTHN_GRANT, o->name, d->conf.web.origin,
+	grant_target(target, o->name, o);
+	webauthn_challenge_make(d->web->secret, grant, WEBAUTHN_GRANT, target, d->conf.web.origin,
 				now_s());
 	web_reply_ok(r);
 	web_reply_b64(r, "grant", grant, sizeof(grant));
@@ -264,13 +290,14 @@ int webact_devices(struct vpnd *d, const struct webmsg_req *q, struct web_reply 
 	struct reg_owner *o = registry_owner_find(d->reg, q->owner);
 	struct reg_peer *ps[WEBMSG_DEVICES_MAX];
 	const char *op = call_name(q->call);
-	char by[8 + NAME_MAX_LEN], err[ERR_LEN];
+	char by[8 + NAME_MAX_LEN], err[ERR_LEN], target[WEB_GRANT_TARGET_LEN];
 	uint64_t made;
 	enum proto_err e;
 
 	if (q->owner[0] == '\0' || !q->has_grant)
 		return web_refuse(d, r, PROTO_ERR_BAD_REQUEST, op, NULL, q->src);
-	e = webauthn_challenge_check(d->web->secret, q->grant, WEBAUTHN_GRANT, q->owner,
+	grant_target(target, q->owner, o);
+	e = webauthn_challenge_check(d->web->secret, q->grant, WEBAUTHN_GRANT, target,
 				     d->conf.web.origin, now_s(), WEB_GRANT_LIFE, &made);
 	/* A grant is only made for an owner; one may have gone since. */
 	if (e == PROTO_OK && o == NULL)

@@ -2,6 +2,8 @@
 /* The network child's sandbox (sandbox.h): chroot, limits, seccomp. */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -69,6 +71,21 @@
 #define ON_WEB(nr, web)                                                                            \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4), LOAD(ARG(0)),                             \
 		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)(web), 1, 0), KILL, ALLOW_RET
+/* A call on fd >= web whose second argument lies in [lo, hi]: fcntl's
+ * command. */
+#define ON_WEB_ARG1(nr, web, lo, hi)                                                               \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 7), LOAD(ARG(0)),                             \
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)(web), 0, 4), LOAD(ARG(1)),          \
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)(lo), 0, 2),                         \
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)(hi), 1, 0), ALLOW_RET, KILL
+/* setsockopt on fd >= web at level IPPROTO_TCP, option TCP_NODELAY or
+ * TCP_CORK, and nothing else. */
+#define ON_WEB_TCPOPT(nr, web)                                                                     \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 9), LOAD(ARG(0)),                             \
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)(web), 0, 6), LOAD(ARG(1)),          \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 4), LOAD(ARG(2)),              \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCP_NODELAY, 1, 0),                            \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCP_CORK, 0, 1), ALLOW_RET, KILL
 /* A signal whose target (the first argument; with tgkill, the first two:
  * group and thread) is this process itself. */
 #define TO_SELF(nr, pid)                                                                           \
@@ -114,8 +131,8 @@ static int seccomp_install(pid_t self, int mon_fd, int udp_fd, int web_fd)
 		ON_FD(SYS_accept4, web),
 		ON_WEB(SYS_getsockopt, web),
 		ON_WEB(SYS_getsockname, web),
-		ON_WEB(SYS_fcntl, web),
-		ON_WEB(SYS_setsockopt, web),
+		ON_WEB_ARG1(SYS_fcntl, web, F_GETFD, F_SETFL),
+		ON_WEB_TCPOPT(SYS_setsockopt, web),
 		ON_WEB(SYS_shutdown, web),
 #ifdef VPND_SANITIZED
 		/* A sanitizer's report may go elsewhere (log_path). */

@@ -61,9 +61,14 @@ kill -0 "$VPND_PID" || fail "vpnd died"
 [ "$(status_json | field netchild-violations)" = 0 ] || fail "the child broke the protocol"
 log "sent $sent in ${FLOOD_SECONDS}s ($replies replies), $ups activations;" \
 	"RSS monitor ${warm_mon}->${end_mon} kB, child ${warm_child}->${end_child} kB"
-# Flat: what was resident after 3 s is what is resident at the end.
-[ "$end_mon" -le $((warm_mon + 512)) ] || fail "the monitor grew from $warm_mon to $end_mon kB"
-[ "$end_child" -le $((warm_child + 512)) ] || fail "the child grew from $warm_child to $end_child kB"
+# Flat: what was resident after 3 s is what is resident at the end. Under
+# AddressSanitizer every free goes to a quarantine (up to 256 MB) and is
+# not reused, so resident memory grows with the allocations made however
+# flat the program is: there the bound is wider.
+slack=512
+grep -q __asan_init "$VPND" && slack=4096
+[ "$end_mon" -le $((warm_mon + slack)) ] || fail "the monitor grew from $warm_mon to $end_mon kB"
+[ "$end_child" -le $((warm_child + slack)) ] || fail "the child grew from $warm_child to $end_child kB"
 
 # Every datagram received ends in exactly one counter, and received plus
 # the socket's drops is the flood plus the owner's few packets.

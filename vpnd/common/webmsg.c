@@ -27,7 +27,9 @@ static void put(struct wr *w, const void *v, size_t n)
 		w->over = true;
 		return;
 	}
-	memcpy(w->p + w->len, v, n);
+	/* n = 0 may come with v = NULL (no certificate behind a proxy). */
+	if (n > 0)
+		memcpy(w->p + w->len, v, n);
 	w->len += n;
 }
 

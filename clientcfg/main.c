@@ -384,7 +384,8 @@ static void print_web_link(const char *uri)
 	if (!isatty(STDERR_FILENO))
 		return;
 	strbuf_init(&b);
-	if (qr_encode(&q, uri, QR_ECLEVEL_M, QR_ECLEVEL_L, TERM_COLUMNS - 2 * TERM_MIN_QUIET) == 0 &&
+	if (qr_encode(&q, uri, QR_ECLEVEL_M, QR_ECLEVEL_L, TERM_COLUMNS - 2 * TERM_MIN_QUIET) ==
+		    0 &&
 	    (quiet = render_term_quiet(q.size)) >= 0 && render_term(&b, &q, quiet, true) == 0)
 		fwrite(b.buf, 1, b.len, stderr);
 	qr_finish(&q);

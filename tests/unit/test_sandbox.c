@@ -121,7 +121,7 @@ static int sandboxed(enum call c)
 		if (dup2(sv[0], MON_FD) < 0 || dup2(udp, UDP_FD) < 0 || dup2(dir, 5) < 0 ||
 		    dup2(other, OTHER_FD) < 0)
 			_exit(NOT_ENTERD);
-		if (sandbox_enter(5, MON_FD, UDP_FD, -1, &chrooted) < 0)
+		if (sandbox_enter(5, MON_FD, UDP_FD, -1, UDP_FD, &chrooted) < 0)
 			_exit(NOT_ENTERD);
 		make_call(c);
 	}
@@ -214,7 +214,7 @@ static int sandboxed_web(enum web_call c)
 		if (dup2(sv[0], MON_FD) < 0 || dup2(udp, UDP_FD) < 0 || dup2(dir, 5) < 0 ||
 		    dup2(lis, WEB_FD) < 0)
 			_exit(NOT_ENTERD);
-		if (sandbox_enter(5, MON_FD, UDP_FD, WEB_FD, &chrooted) < 0)
+		if (sandbox_enter(5, MON_FD, UDP_FD, WEB_FD, WEB_FD + 50, &chrooted) < 0)
 			_exit(NOT_ENTERD);
 		switch (c) {
 		case WEB_SERVE:

@@ -28,7 +28,9 @@
 #include "monitor/dispatch.h"
 #include "monitor/drop.h"
 #include "monitor/privsep.h"
+#include "monitor/tcplisten.h"
 #include "monitor/webport.h"
+#include "common/childfd.h"
 #include "common/webmsg.h"
 #include "base/strbuf.h"
 
@@ -120,7 +122,9 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 		ret = ps->udp_fd;
 		goto fail;
 	}
-	if (d->conf.web.enabled && (ps->web_fd = webport_listen(&d->conf.web, err)) < 0) {
+	if (d->conf.web.enabled &&
+	    (ps->web_fd = tcplisten_open(d->conf.web.listen_host, d->conf.web.listen_port,
+					 "[Web] Listen", err)) < 0) {
 		ret = ps->web_fd;
 		log_error("%s", err);
 		goto fail;
@@ -161,27 +165,34 @@ static _Noreturn void exec_child(const struct privsep *ps, int sock, pid_t monit
 {
 	static char name[] = "vpnd", cmd[] = "net-child";
 	char pid[16], *argv[] = {name, cmd, pid, NULL};
-	int fds[5] = {sock, ps->udp_fd, ps->dir_fd, ps->exe_fd, ps->web_fd};
-	int n = ps->web_fd >= 0 ? 5 : 4;
+	int fds[CHILDFD_END];
 	sigset_t all;
 
 	/* The monitor's signalfd blocked these; the child starts clean. */
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	/* Above the targets first, so no dup2 overwrites a source. */
-	for (int i = 0; i < n; i++)
-		if ((fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 16)) < 0)
+	for (int i = 0; i < CHILDFD_END; i++)
+		fds[i] = -1;
+	fds[CHILDFD_MON] = sock;
+	fds[CHILDFD_UDP] = ps->udp_fd;
+	fds[CHILDFD_DIR] = ps->dir_fd;
+	fds[CHILDFD_EXE] = ps->exe_fd;
+	fds[CHILDFD_WEB] = ps->web_fd;
+	/* Each to its number (common/childfd.h): above them all first, so no
+	 * dup2 overwrites a source; a number whose listener is off is left
+	 * closed. */
+	for (int i = CHILDFD_MON; i < CHILDFD_END; i++)
+		if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, CHILDFD_END)) < 0)
 			_exit(127);
-	for (int i = 0; i < n; i++)
-		if (dup2(fds[i], 3 + i) < 0)
+	for (int i = CHILDFD_MON; i < CHILDFD_END; i++)
+		if (fds[i] >= 0 ? dup2(fds[i], i) < 0 : close(i) < 0 && errno != EBADF)
 			_exit(127);
-	fcntl(6, F_SETFD, FD_CLOEXEC);
-	/* The web page's listening socket, when there is one, is fd 7. */
-	syscall(SYS_close_range, (unsigned)(3 + n), ~0U, 0U);
+	fcntl(CHILDFD_EXE, F_SETFD, FD_CLOEXEC);
+	syscall(SYS_close_range, (unsigned)CHILDFD_END, ~0U, 0U);
 	if (drop_to_child(ps->uid, ps->gid) < 0)
 		_exit(126);
 	snprintf(pid, sizeof(pid), "%d", (int)monitor);
-	syscall(SYS_execveat, 6, "", argv, environ, AT_EMPTY_PATH);
+	syscall(SYS_execveat, CHILDFD_EXE, "", argv, environ, AT_EMPTY_PATH);
 	_exit(127);
 }
 

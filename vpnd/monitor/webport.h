@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The web page's socket and files on the monitor's side (docs/web.md): the
- * listening TCP socket, made before the sandbox as the UDP port's is and
- * handed to the network child, and the WEB_CONF message with the
- * certificate and key the monitor reads for it (the child can open no
- * file), at start and on every SIGHUP.
+ * The web page's files on the monitor's side (docs/web.md): the WEB_CONF
+ * message with the certificate and key the monitor reads for it (the child
+ * can open no file), at start and on every SIGHUP. Its listening socket is
+ * tcplisten.h's.
  */
 #ifndef VPND_WEBPORT_H
 #define VPND_WEBPORT_H
@@ -15,9 +14,6 @@
 #include "base/text.h"
 #include "gateway/webconf.h"
 
-/* The bound, listening socket of [Web] Listen; an fd or -errno, err says
- * which address. */
-int webport_listen(const struct webconf *w, char err[ERR_LEN]);
 /* Reads Certificate and Key (none for plain HTTP) and encodes WEB_CONF
  * into buf (WEBMSG_CONF_MAX bytes); 0 or -errno with err naming the
  * file. */

@@ -35,12 +35,13 @@
 #include "netchild/monwrap.h"
 #include "netchild/sandbox.h"
 #include "netchild/webserver.h"
+#include "common/childfd.h"
 #include "common/webmsg.h"
 
-#define MON_FD   3
-#define UDP_FD   4
-#define DIR_FD   5
-#define WEB_FD   7 /* the web page's listening socket, when it is on */
+#define MON_FD   CHILDFD_MON
+#define UDP_FD   CHILDFD_UDP
+#define DIR_FD   CHILDFD_DIR
+#define WEB_FD   CHILDFD_WEB /* open only when the web page is on */
 #define SS_SLOTS 1024
 
 struct netchild {
@@ -242,7 +243,7 @@ static int start(struct netchild *c, pid_t monitor)
 	struct actmsg_init init;
 	struct actserver_config cfg = {.op = child_op, .ss = ss_cached, .arg = c};
 	struct actserver_keys keys = {0};
-	int one = 1, ret;
+	int one = 1, ret, tcp_fd = -1, max_fd = UDP_FD;
 	bool chrooted;
 
 	if ((ret = monwrap_read_init(&c->mon, &init)) < 0) {
@@ -253,8 +254,13 @@ static int start(struct netchild *c, pid_t monitor)
 	setsockopt(UDP_FD, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	if (fcntl(WEB_FD, F_GETFD) >= 0 && (ret = web_start(c)) < 0)
 		return ret;
-	if ((ret = sandbox_enter(DIR_FD, MON_FD, UDP_FD, c->web != NULL ? WEB_FD : -1, &chrooted)) <
-	    0) {
+	/* Each connection is a descriptor, and libmicrohttpd keeps one
+	 * spare to turn away the connection over its limit. */
+	if (c->web != NULL) {
+		tcp_fd = WEB_FD;
+		max_fd = CHILDFD_END + WEBSERVER_CONNS + 1;
+	}
+	if ((ret = sandbox_enter(DIR_FD, MON_FD, UDP_FD, tcp_fd, max_fd, &chrooted)) < 0) {
 		log_error("cannot enter the sandbox: %s", strerror(-ret));
 		return ret;
 	}

@@ -100,10 +100,10 @@
  * it can hold sends to two descriptors, and signals to this process, but
  * not say where a datagram goes (docs/privsep.md). Its pid and the
  * descriptors are written in when it is built: one child, one filter. */
-static int seccomp_install(pid_t self, int mon_fd, int udp_fd, int web_fd)
+static int seccomp_install(pid_t self, int mon_fd, int udp_fd, int tcp_fd)
 {
-	/* Without the web page, no descriptor is above this one. */
-	uint32_t web = web_fd >= 0 ? (uint32_t)web_fd : UINT32_MAX;
+	/* Without a TCP listener, no descriptor is at or above this one. */
+	uint32_t web = tcp_fd >= 0 ? (uint32_t)tcp_fd : UINT32_MAX;
 	struct sock_filter f[] = {
 		LOAD(offsetof(struct seccomp_data, arch)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
@@ -128,7 +128,7 @@ static int seccomp_install(pid_t self, int mon_fd, int udp_fd, int web_fd)
 		 * listening socket; at each (re)start it reads the socket's
 		 * family and address and makes it non-blocking; per
 		 * connection TCP_CORK and TCP_NODELAY, and a shutdown. */
-		ON_FD(SYS_accept4, web),
+		ON_WEB(SYS_accept4, web), /* on a connection: EINVAL */
 		ON_WEB(SYS_getsockopt, web),
 		ON_WEB(SYS_getsockname, web),
 		ON_WEB_ARG1(SYS_fcntl, web, F_GETFD, F_SETFL),
@@ -210,15 +210,14 @@ static int seccomp_install(pid_t self, int mon_fd, int udp_fd, int web_fd)
 	return 0;
 }
 
-int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, int web_fd, bool *chrooted)
+int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, int tcp_fd, int max_fd, bool *chrooted)
 {
-	int max_fd = mon_fd > udp_fd ? mon_fd : udp_fd;
 	struct rlimit files, zero = {0, 0};
 
-	/* Each connection is a descriptor, and libmicrohttpd keeps one
-	 * spare to turn away the connection over its limit. */
-	if (web_fd > max_fd)
-		max_fd = web_fd + WEBSERVER_CONNS + 2;
+	if (max_fd < mon_fd)
+		max_fd = mon_fd;
+	if (max_fd < udp_fd)
+		max_fd = udp_fd;
 	files.rlim_cur = files.rlim_max = (rlim_t)max_fd + 1;
 
 	*chrooted = false;
@@ -230,11 +229,12 @@ int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, int web_fd, bool *chrooted
 		*chrooted = true;
 	}
 	close(dir_fd);
-	/* A connection's descriptor must be above the listening socket's,
-	 * where the filter lets it send: every free number below is taken
-	 * by a copy of that socket, on which no call but close passes. */
-	for (int fd = 0; fd < web_fd; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && dup2(web_fd, fd) < 0)
+	/* A connection's descriptor must be at or above the first listening
+	 * socket's, where the filter lets it send: every free number below
+	 * is taken by a copy of that socket, on which no call but close
+	 * passes. */
+	for (int fd = 0; fd < tcp_fd; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && dup2(tcp_fd, fd) < 0)
 			return -errno;
 	/* No RLIMIT_FSIZE: stderr, where it logs, may be a file; the
 	 * seccomp list keeps it from opening any other. */
@@ -250,5 +250,5 @@ int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, int web_fd, bool *chrooted
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return -errno;
-	return seccomp_install(getpid(), mon_fd, udp_fd, web_fd);
+	return seccomp_install(getpid(), mon_fd, udp_fd, tcp_fd);
 }

@@ -19,10 +19,12 @@
  * and udp_fd: the two sockets, the only descriptors it may send and
  * receive on, and the highest it keeps. *chrooted tells whether the
  * chroot happened (it needs user namespaces). 0 or -errno. */
-/* web_fd: the web page's listening socket, or -1. With it, the child may
- * accept on it, and send, receive, set options and shut down on any
- * descriptor above it (the connections: it can open nothing else), and
- * keeps WEBSERVER_CONNS more descriptors (docs/privsep.md). */
-int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, int web_fd, bool *chrooted);
+/* tcp_fd: the first TCP listening socket (the web page's, the mail
+ * policies', the metrics'), or -1 with none. With it, the child may accept,
+ * and send, receive, set options and shut down on any descriptor from it
+ * up (the listeners and their connections: it can open nothing else).
+ * max_fd: the highest descriptor it may hold, which bounds the
+ * connections at once (docs/privsep.md). */
+int sandbox_enter(int dir_fd, int mon_fd, int udp_fd, int tcp_fd, int max_fd, bool *chrooted);
 
 #endif

@@ -24,6 +24,30 @@ printf '\n[Web]\nDomain = gw.example.test\nListen = 192.0.2.1:8443\nCertificate 
 vpnd_stop
 vpnd_start
 
+# One address holds at most 8 of the page's 48 connections: the laptop's
+# ninth is closed at once, while another address is still served.
+cat >"$NET_TMP/hold.py" <<'EOP'
+import socket, sys, time
+held = [socket.create_connection(("192.0.2.1", 8443), timeout=3) for _ in range(8)]
+time.sleep(0.3)
+s = socket.create_connection(("192.0.2.1", 8443), timeout=3)
+try:
+    d = s.recv(1)
+except ConnectionResetError:
+    d = b""
+except socket.timeout:
+    d = None
+print("refused" if d == b"" else "served", flush=True)
+time.sleep(20)
+EOP
+bg_ns laptop hold /usr/bin/python3 "$NET_TMP/hold.py" >/dev/null
+wait_for 10 grep -q . "$NET_TMP/hold.log" || fail "the connection holder printed nothing"
+grep -qx refused "$NET_TMP/hold.log" || fail "a ninth connection from one address was served: $(cat "$NET_TMP/hold.log")"
+in_ns gw curl -sk -o /dev/null --max-time 5 https://192.0.2.1:8443/ ||
+	fail "another address was not served while the laptop held its 8 connections"
+kill "${NET_PIDS[-1]}" 2>/dev/null
+log "one address gets 8 connections, others are still served"
+
 # The old key, under the old rp ID, still opens the laptop.
 out=$(enroll_as key1 "$PIN" -- up "$LIF") || fail "the key enrolled before [Web] no longer works: $out"
 must enroll_as key1 "$PIN" -- down "$LIF" >/dev/null

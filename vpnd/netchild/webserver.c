@@ -294,10 +294,15 @@ int webserver_configure(struct webserver *ws, const uint8_t *msg, size_t len)
 			return -ENOMEM;
 		flags |= MHD_USE_TLS;
 	}
-	/* No thread flag: external select mode, run from our loop. */
+	/* No thread flag: external select mode, run from our loop. One
+	 * address may hold only a few of the connections, so one client
+	 * cannot keep everybody else off the page; behind a proxy every
+	 * connection comes from the proxy, which must limit its clients. */
 	ws->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, ws, MHD_OPTION_LISTEN_SOCKET,
 				   ws->listen_fd, MHD_OPTION_CONNECTION_LIMIT,
-				   (unsigned)WEBSERVER_CONNS, MHD_OPTION_CONNECTION_TIMEOUT, 20U,
+				   (unsigned)WEBSERVER_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				   m.n_proxies > 0 ? 0U : (unsigned)WEBSERVER_CONNS_PER_IP,
+				   MHD_OPTION_CONNECTION_TIMEOUT, 20U,
 				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 				   MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 				   ws->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, ws->cert,

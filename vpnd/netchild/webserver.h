@@ -17,7 +17,8 @@
 
 #include "netchild/monwrap.h"
 
-#define WEBSERVER_CONNS 48 /* connections at once */
+#define WEBSERVER_CONNS        48 /* connections at once */
+#define WEBSERVER_CONNS_PER_IP 8  /* from one address, without a proxy */
 
 struct webserver;
 

@@ -133,6 +133,28 @@ session_list=$(vpnd_cmd session list) || fail "session list failed"
 grep -qw laptop <<<"$session_list" && fail "a refused open left a session: $session_list"
 wait_for 2 table || fail "vpnd did not restore the table"
 
+log "an extension the table cannot take ends the live session, audited"
+refused=0
+for _ in 1 2 3 4 5; do
+	wait_for 2 table || fail "vpnd did not restore the table"
+	must vpnd_cmd session open laptop >/dev/null
+	wait_for 2 has_laptop || fail "the session put no peer on"
+	must in_ns gw nft delete table inet keygate
+	if ! out=$(vpnd_cmd session open laptop --window 2h 2>&1); then
+		refused=1
+		break
+	fi
+	must vpnd_cmd session kill laptop
+done
+[ "$refused" = 1 ] || fail "5 extensions without the table all succeeded"
+grep -q "event=session-end peer=laptop owner=[^ ]* reason=error by=" "$NET_TMP/vpnd.log" ||
+	fail "the failed extension ended the session without an audit line: $(tail -n 3 "$NET_TMP/vpnd.log")"
+no_laptop() { ! has_laptop; }
+wait_for 2 no_laptop || fail "the failed extension left the peer on"
+session_list=$(vpnd_cmd session list) || fail "session list failed"
+grep -qw laptop <<<"$session_list" && fail "the failed extension left a session: $session_list"
+wait_for 2 table || fail "vpnd did not restore the table"
+
 log "dovecot on every address: only loopback and the tunnel reach it"
 dovecot_stop mail
 dovecot_start gw mail '*, ::'

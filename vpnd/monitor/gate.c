@@ -223,6 +223,11 @@ int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, s
 		text_err(err, "cannot put peer '%s' on %s: %s", p->name, d->conf.ifname, wgerr);
 	if (ret < 0) {
 		log_error("%s", err);
+		/* An extension that fails ends the live session (fail closed):
+		 * its end is audited as every other end is. */
+		if (extended)
+			audit_event("session-end", "peer", s->name, "owner", s->owner, "reason",
+				    "error", "by", o->by, NULL);
 		fwgate_del(d, &s->addr, 1);
 		session_remove(&d->sessions, s);
 		session_free(&s);

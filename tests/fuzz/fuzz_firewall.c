@@ -4,7 +4,8 @@
  * is a series of reads, each [u16 length, little-endian][u8 kind][bytes]:
  * kind 0 is the answer to a commit (acks and errors), 1 to 5 the answer to
  * the GET of the table or the dump of its chains, rules, sets or a set's
- * elements, walked by firewall_nl_parse into one firewall_live. What was
+ * elements, walked by firewall_nl_parse into one firewall_live; 6 the
+ * answer to GETGEN (the generation the self-check reads). What was
  * read is then compared with a fixed configuration, as firewall_check
  * does. The corpus holds real kernel answers (pid 0x1234, sequence 1).
  */
@@ -32,10 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					 NFT_MSG_NEWCHAIN,
 					 NFT_MSG_NEWRULE,
 					 NFT_MSG_NEWSET,
-					 NFT_MSG_NEWSETELEM};
+					 NFT_MSG_NEWSETELEM,
+					 NFT_MSG_NEWGEN};
 	struct firewall_config cfg;
 	struct firewall_report rep;
 	struct firewall_live l;
+	struct firewall_nl_gen gen = {0};
 	char err[ERR_LEN];
 
 	if (size > 262144 || firewall_config_init(&cfg, "wg0", err) < 0)
@@ -49,8 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			.seq_lo = 1,
 			.seq_hi = 3,
 			.type = kind == 0 ? 0 : (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | kinds[kind]),
-			.cb = kind == 0 ? NULL : firewall_live_msg,
-			.data = &l,
+			.cb = kind == 0                       ? NULL
+			      : kinds[kind] == NFT_MSG_NEWGEN ? firewall_nl_gen_msg
+							      : firewall_live_msg,
+			.data = kinds[kind] == NFT_MSG_NEWGEN ? (void *)&gen : (void *)&l,
 		};
 		void *buf;
 

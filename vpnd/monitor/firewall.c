@@ -160,41 +160,16 @@ int firewall_remove(struct firewall *fw, char err[ERR_LEN])
 	return transact(fw, build_remove, NULL, "removing table inet " FIREWALL_TABLE, err);
 }
 
-struct gen_reply {
-	bool found;
-	uint32_t id;
-};
-
-static int gen_attr(const struct nlattr *a, void *data)
-{
-	struct gen_reply *g = data;
-
-	if (mnl_attr_get_type(a) != NFTA_GEN_ID)
-		return MNL_CB_OK;
-	if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-		return -EBADMSG;
-	g->id = ntohl(mnl_attr_get_u32(a));
-	g->found = true;
-	return MNL_CB_OK;
-}
-
-static int gen_msg(const struct nlmsghdr *nlh, void *data)
-{
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nfgenmsg))
-		return -EBADMSG;
-	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), gen_attr, data) < 0 ? -EBADMSG : 0;
-}
-
 int firewall_generation(struct firewall *fw, uint32_t *gen)
 {
 	char buf[NLMSG_HDRLEN + sizeof(struct nfgenmsg) + 16];
-	struct gen_reply g = {0};
+	struct firewall_nl_gen g = {0};
 	struct nlmsghdr *nlh;
 	int ret;
 
 	memset(buf, 0, sizeof(buf));
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, 0);
-	ret = firewall_nl_query(&fw->nl, nlh, NFT_MSG_NEWGEN, gen_msg, &g);
+	ret = firewall_nl_query(&fw->nl, nlh, NFT_MSG_NEWGEN, firewall_nl_gen_msg, &g);
 	if (ret < 0)
 		return ret;
 	if (!g.found)

@@ -7,6 +7,7 @@
  * (malformed, unexpected, timed out) the socket is replaced, for the same
  * reason.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,26 @@ static int sock_open(struct firewall_nl *nl)
 	}
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	return 0;
+}
+
+static int gen_attr(const struct nlattr *a, void *data)
+{
+	struct firewall_nl_gen *g = data;
+
+	if (mnl_attr_get_type(a) != NFTA_GEN_ID)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		return -EBADMSG;
+	g->id = ntohl(mnl_attr_get_u32(a));
+	g->found = true;
+	return MNL_CB_OK;
+}
+
+int firewall_nl_gen_msg(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nfgenmsg))
+		return -EBADMSG;
+	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), gen_attr, data) < 0 ? -EBADMSG : 0;
 }
 
 int firewall_nl_open(struct firewall_nl *nl)

@@ -66,6 +66,17 @@ struct firewall_nl_reply {
  * the end of a dump), or what r->cb returned. */
 int firewall_nl_parse(struct firewall_nl_reply *r, const void *buf, size_t len);
 
+/* The answer to NFT_MSG_GETGEN: the ruleset's generation, which every
+ * commit raises. */
+struct firewall_nl_gen {
+	bool found;
+	uint32_t id;
+};
+
+/* A reply_cb for NFT_MSG_NEWGEN, data a struct firewall_nl_gen; 0 or
+ * -EBADMSG. */
+int firewall_nl_gen_msg(const struct nlmsghdr *nlh, void *data);
+
 int firewall_nl_open(struct firewall_nl *nl);
 void firewall_nl_close(struct firewall_nl *nl);
 

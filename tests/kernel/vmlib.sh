@@ -43,6 +43,22 @@ kwg_key() {
 	wg pubkey <"$NET_TMP/$1.key" || fail "wg pubkey failed"
 }
 
+# kwg_pair: hosts a and b on a veth link (192.0.2.1, .2), each with a kernel
+# WireGuard link ($ifa 10.77.0.1, $ifb 10.77.0.2) and a fresh key
+# ($NET_TMP/a.key, b.key; public keys in $puba, $pubb), no peers yet.
+kwg_pair() {
+	net_init
+	ns_add a
+	ns_add b
+	veth_pair a 192.0.2.1/24 b 192.0.2.2/24
+	ifa=$(wg_ifname a)
+	ifb=$(wg_ifname b)
+	kwg_add a "$ifa" 10.77.0.1/24
+	kwg_add b "$ifb" 10.77.0.2/24
+	puba=$(kwg_key a)
+	pubb=$(kwg_key b)
+}
+
 # Seconds since the last handshake with PEER on IF in HOST ("never": none).
 kwg_handshake() {
 	local t

@@ -5,16 +5,7 @@
 # once one side drops the peer, no ping.
 # shellcheck source=vmlib.sh
 . "$SRC/tests/kernel/vmlib.sh"
-net_init
-ns_add a
-ns_add b
-veth_pair a 192.0.2.1/24 b 192.0.2.2/24
-ifa=$(wg_ifname a)
-ifb=$(wg_ifname b)
-kwg_add a "$ifa" 10.77.0.1/24
-kwg_add b "$ifb" 10.77.0.2/24
-puba=$(kwg_key a)
-pubb=$(kwg_key b)
+kwg_pair
 
 must in_ns a wg set "$ifa" private-key "$NET_TMP/a.key" listen-port 51820 \
 	peer "$pubb" allowed-ips 10.77.0.2/32 endpoint 192.0.2.2:51821

@@ -7,16 +7,7 @@
 # shellcheck source=vmlib.sh
 . "$SRC/tests/kernel/vmlib.sh"
 command -v kg-wgtool >/dev/null || fail "kg-wgtool is not in the VM (run-vm --bin)"
-net_init
-ns_add a
-ns_add b
-veth_pair a 192.0.2.1/24 b 192.0.2.2/24
-ifa=$(wg_ifname a)
-ifb=$(wg_ifname b)
-kwg_add a "$ifa" 10.77.0.1/24
-kwg_add b "$ifb" 10.77.0.2/24
-puba=$(kwg_key a)
-pubb=$(kwg_key b)
+kwg_pair
 (umask 077 && wg genpsk >"$NET_TMP/psk") || fail "wg genpsk failed"
 kg() { in_ns a kg-wgtool --backend kernel "$@"; }
 

@@ -44,7 +44,8 @@ extern char **environ;
 struct privsep {
 	struct vpnd *d;
 	int udp_fd, exe_fd, dir_fd;
-	int web_fd; /* [Web] Listen, or -1 */
+	int web_fd;   /* [Web] Listen, or -1 */
+	int stats_fd; /* [Metrics] Listen, or -1 */
 	uid_t uid;
 	gid_t gid;
 	char user[CONF_CHILD_USER_MAX + 1]; /* as at start: a reload keeps it */
@@ -112,7 +113,8 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 	*out = NULL;
 	if (ps == NULL)
 		return -ENOMEM;
-	*ps = (struct privsep){.d = d, .udp_fd = -1, .exe_fd = -1, .dir_fd = -1, .web_fd = -1};
+	*ps = (struct privsep){
+		.d = d, .udp_fd = -1, .exe_fd = -1, .dir_fd = -1, .web_fd = -1, .stats_fd = -1};
 	ps->backoff_ms = BACKOFF_MIN_MS;
 	dispatch_init(&ps->dp, d);
 	/* Bound here, while vpnd may still bind a port below 1024; the
@@ -126,6 +128,13 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 	    (ps->web_fd = tcplisten_open(d->conf.web.listen_host, d->conf.web.listen_port,
 					 "[Web] Listen", err)) < 0) {
 		ret = ps->web_fd;
+		log_error("%s", err);
+		goto fail;
+	}
+	if (d->conf.metrics.enabled &&
+	    (ps->stats_fd = tcplisten_open(d->conf.metrics.listen_host, d->conf.metrics.listen_port,
+					   "[Metrics] Listen", err)) < 0) {
+		ret = ps->stats_fd;
 		log_error("%s", err);
 		goto fail;
 	}
@@ -178,6 +187,7 @@ static _Noreturn void exec_child(const struct privsep *ps, int sock, pid_t monit
 	fds[CHILDFD_DIR] = ps->dir_fd;
 	fds[CHILDFD_EXE] = ps->exe_fd;
 	fds[CHILDFD_WEB] = ps->web_fd;
+	fds[CHILDFD_STATS] = ps->stats_fd;
 	/* Each to its number (common/childfd.h): above them all first, so no
 	 * dup2 overwrites a source; a number whose listener is off is left
 	 * closed. */
@@ -436,6 +446,8 @@ void privsep_close(struct privsep **p)
 		close(ps->dir_fd);
 	if (ps->web_fd >= 0)
 		close(ps->web_fd);
+	if (ps->stats_fd >= 0)
+		close(ps->stats_fd);
 	sodium_memzero(ps, sizeof(*ps));
 	free(ps);
 	*p = NULL;
@@ -488,4 +500,20 @@ void privsep_status_fields(const struct privsep *ps, struct strbuf *o)
 	ctl_add_fieldf(o, "netchild-user", "%s", ps->user[0] != '\0' ? ps->user : "-");
 	ctl_add_fieldf(o, "netchild-restarts", "%llu", (unsigned long long)ps->restarts);
 	dispatch_status_fields(&ps->dp, o);
+}
+
+void privsep_metrics_push(struct privsep *ps, const uint8_t *msg, size_t len)
+{
+	/* Only to a child that serves: before READY it reads its start
+	 * messages in order. Never waits: a full socket skips a second. */
+	if (ps == NULL || ps->stats_fd < 0 || ps->sock == NULL || ps->pid <= 0 ||
+	    ps->dp.state != DISPATCH_SERVING)
+		return;
+	send(loop_source_fd(ps->sock), msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+void privsep_counts(const struct privsep *ps, uint64_t *restarts, uint64_t *violations)
+{
+	*restarts = ps->restarts;
+	*violations = ps->dp.violations;
 }

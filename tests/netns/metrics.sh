@@ -7,7 +7,8 @@
 # says keygate_live_sessions 1, and 0 once the (8 s) window has ended, with
 # the session end counted as expired. A datagram of junk on the activation
 # port and a connection to a mail port from outside show in their drop
-# counters; the firewall table is there. Only GET /metrics is served.
+# counters; the firewall table is there. Only GET /metrics is served, and
+# the web page's server runs beside it in the same child.
 . "$(dirname "$0")/activation-lib.sh"
 PROMETHEUS=${PROMETHEUS:-$(command -v prometheus)}
 PROMTOOL=${PROMTOOL:-$(command -v promtool)}
@@ -21,6 +22,8 @@ GW_PUB=$(must "$VPND" init -c "$CONF" --interface "$GWIF" --address 10.77.0.1/24
 	--endpoint 192.0.2.1:51820 --state-dir "$NET_TMP/state" --window 8s \
 	--control-socket "$NET_TMP/run/vpnd.sock") || fail "vpnd init failed"
 printf '\n[Metrics]\nListen = 127.0.0.1:%s\n' "$PORT" >>"$CONF"
+# The web page on too: two servers in the child, at fds 7 and 10.
+printf '\n[Web]\nDomain = gw.example.org\nListen = 127.0.0.1:8080\nTrustedProxies = 127.0.0.1\n' >>"$CONF"
 on_cleanup act_teardown
 vpnd_start
 softkey_start key1 --pin "$PIN"
@@ -42,6 +45,8 @@ code=$(in_ns gw curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1
 [ "$code" = 405 ] || fail "POST /metrics answered $code"
 code=$(in_ns gw curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")
 [ "$code" = 404 ] || fail "GET / answered $code"
+code=$(in_ns gw curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/)
+[ "$code" = 200 ] || fail "the web page beside the metrics answered $code"
 # Not on the gateway's outside address: Listen is loopback.
 in_ns laptop curl -s --max-time 2 -o /dev/null "http://192.0.2.1:$PORT/metrics" &&
 	fail "the metrics answer on the outside address"

@@ -22,7 +22,7 @@
  *   fwgate.c       sessions in the kernel's table; its self-check
  *   iface.c        the interface at start: reconcile, configure
  *   fwconf.c, firewall*.c  the nftables table (firewall.h)
- *   ends.c, daemon.c, drop.c, audit.c, loop.c, notify.c, rtnl.c
+ *   ends.c, daemon.c, drop.c, childroot.c, audit.c, loop.c, notify.c, rtnl.c
  *   state/ (registry, sessions), common/, lib/
  */
 #ifndef VPND_DAEMON_H

@@ -4,7 +4,6 @@
  * which reads the counters); above dispatch.c, which answers what the
  * child says, and drop.c, actport.c.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,7 +12,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +21,7 @@
 #include "common/actmsg.h"
 #include "monitor/actport.h"
 #include "monitor/audit.h"
+#include "monitor/childroot.h"
 #include "gateway/ctl.h"
 #include "base/log.h"
 #include "monitor/dispatch.h"
@@ -65,43 +64,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
-/* An empty directory owned by root, mode 0555: the child's whole world. */
-static int empty_dir(const char *state_dir)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	struct dirent *e;
-	DIR *dir;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/empty", state_dir);
-	if (mkdir(path, 0555) < 0 && errno != EEXIST)
-		return -errno;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	/* The umask may have taken the child's search permission away. */
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
-	    ((st.st_mode & 07777) != 0555 && fchmod(fd, 0555) < 0)) {
-		log_error("%s must be an empty directory of vpnd's, mode 0555", path);
-		close(fd);
-		return -EPERM;
-	}
-	dir = fdopendir(dup(fd));
-	while (dir != NULL && (e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-			log_error("%s is the network child's root and must be empty; it holds '%s'",
-				  path, e->d_name);
-			closedir(dir);
-			close(fd);
-			return -ENOTEMPTY;
-		}
-	}
-	if (dir != NULL)
-		closedir(dir);
-	return fd;
 }
 
 int privsep_open(struct privsep **out, struct vpnd *d)
@@ -156,7 +118,7 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 		log_error("cannot open vpnd's own executable: %s", strerror(errno));
 		goto fail;
 	}
-	ps->dir_fd = empty_dir(d->conf.state_dir);
+	ps->dir_fd = childroot_open(d->conf.state_dir);
 	if (ps->dir_fd < 0) {
 		ret = ps->dir_fd;
 		log_error("cannot make the network child's empty root in %s: %s", d->conf.state_dir,

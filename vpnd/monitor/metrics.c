@@ -89,8 +89,15 @@ static int push_cb(int fd, uint32_t events, void *data)
 
 int metrics_start(struct vpnd *d)
 {
+	const char *host = d->conf.metrics.listen_host;
+
 	if (!d->conf.metrics.enabled)
 		return 0;
+	/* Counts only, but no password either: say so when others can ask. */
+	if (strncmp(host, "127.", 4) != 0 && strcmp(host, "::1") != 0)
+		log_warn("[Metrics] Listen = %s:%u is not loopback: anyone who reaches it reads "
+			 "the gateway's numbers",
+			 host, d->conf.metrics.listen_port);
 	d->metrics_timer = loop_add_timer(d->loop, CLOCK_BOOTTIME, push_cb, d);
 	if (d->metrics_timer == NULL)
 		return -errno;

@@ -5,9 +5,9 @@
 # in), lintian without errors, installed with apt: the user keygate exists,
 # vpnd.service is there and disabled (nothing started before vpnd.conf),
 # the man pages open, `vpnd --version` answers, softkey and the test tools
-# are nowhere; `vpnd init` writes a config and key; remove keeps them and
-# the user; purge takes the config, the key, the state and the user, and
-# leaves no file of the packages behind. Root: it installs on this machine,
+# are nowhere; `vpnd init` writes a config and key; remove keeps them, the
+# user and vpnd's nftables table; purge takes the config, the key, the
+# state, the user and the table, and leaves no file of the packages behind. Root: it installs on this machine,
 # so it refuses to run where a keygate install or its files already are.
 . "$(dirname "$0")/lib.sh"
 net_init
@@ -20,6 +20,8 @@ done
 for d in /etc/vpnd /var/lib/vpnd /usr/sbin/vpnd /usr/bin/enroll /usr/bin/clientcfg; do
 	[ -e "$d" ] && fail "$d exists; the test installs the packages and purges them"
 done
+nft list table inet keygate >/dev/null 2>&1 &&
+	fail "this host has vpnd's table inet keygate; the test's purge would delete it"
 
 # The other tests make the user themselves; the package must make it here.
 had_user=0
@@ -105,6 +107,9 @@ must vpnd init -c /etc/vpnd/vpnd.conf --interface kg"$RUN_ID"p --address 10.77.0
 key=$(ls /etc/vpnd/*.key 2>/dev/null | head -1)
 [ -n "$key" ] || fail "vpnd init wrote no key in /etc/vpnd"
 [ -f /var/lib/vpnd/activation.key ] || fail "vpnd init wrote no /var/lib/vpnd/activation.key"
+# The table vpnd run would have made (the test runs no vpnd on this host).
+must nft add table inet keygate
+on_cleanup nft delete table inet keygate
 
 must apt-get remove -y -qq keygate-gateway keygate-client >/dev/null
 for f in /usr/sbin/vpnd /usr/bin/clientcfg /usr/bin/enroll "$unit"; do
@@ -113,6 +118,7 @@ done
 [ -f /etc/vpnd/vpnd.conf ] && [ -f "$key" ] || fail "remove took the config or the key"
 [ -f /var/lib/vpnd/activation.key ] || fail "remove took /var/lib/vpnd"
 getent passwd keygate >/dev/null || fail "remove took the user keygate"
+nft list table inet keygate >/dev/null 2>&1 || fail "remove took the table inet keygate"
 
 must apt-get purge -y -qq keygate-gateway keygate-client >/dev/null
 for f in /etc/vpnd /var/lib/vpnd /usr/lib/sysusers.d/keygate.conf /usr/share/keygate \
@@ -120,6 +126,7 @@ for f in /etc/vpnd /var/lib/vpnd /usr/lib/sysusers.d/keygate.conf /usr/share/key
 	[ -e "$f" ] && fail "$f is left after purge"
 done
 getent passwd keygate >/dev/null && fail "the user keygate is left after purge"
+nft list table inet keygate >/dev/null 2>&1 && fail "the table inet keygate is left after purge"
 for p in keygate-gateway keygate-client; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'not-installed' ||
 		! dpkg-query -W "$p" >/dev/null 2>&1 || fail "$p is still known to dpkg: $(dpkg-query -W -f='${Status}' "$p")"

@@ -12,7 +12,15 @@
 #include "gateway/endpoint.h"
 #include "base/duration.h"
 
-enum conf_section { SEC_NONE, SEC_INTERFACE, SEC_SESSIONS, SEC_DAEMON, SEC_FIREWALL, SEC_WEB };
+enum conf_section {
+	SEC_NONE,
+	SEC_INTERFACE,
+	SEC_SESSIONS,
+	SEC_DAEMON,
+	SEC_FIREWALL,
+	SEC_WEB,
+	SEC_METRICS,
+};
 
 static const uint16_t default_fw_ports[] = {110, 143, 465, 587, 993, 995};
 
@@ -172,6 +180,14 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 			text_err(x->err, "%s", what);
 		return ret < 0 ? -EINVAL : 0;
 	}
+	if (sec == SEC_METRICS) {
+		ret = metricsconf_key(&c->metrics, k, v, x->name, x->line, what);
+		if (ret == -ENOENT)
+			text_err(x->err, "unknown key '%s' at %s:%u", k, x->name, x->line);
+		else if (ret < 0)
+			text_err(x->err, "%s", what);
+		return ret < 0 ? -EINVAL : 0;
+	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (keys[i].sec == sec && strcasecmp(keys[i].key, k) == 0)
 			break;
@@ -260,13 +276,16 @@ static int conf_line(struct conf_ctx *x, char *line, enum conf_section *sec)
 			*sec = SEC_DAEMON;
 		else if (strcasecmp(line, "[Firewall]") == 0)
 			*sec = SEC_FIREWALL;
-		else if (strcasecmp(line, "[Web]") == 0) {
+		else if (strcasecmp(line, "[Metrics]") == 0) {
+			*sec = SEC_METRICS;
+			x->c->metrics.enabled = true;
+		} else if (strcasecmp(line, "[Web]") == 0) {
 			*sec = SEC_WEB;
 			x->c->web.enabled = true;
 		} else
-			return conf_fail(
-				x, "section", line,
-				"expected [Interface], [Sessions], [Daemon], [Firewall] or [Web]");
+			return conf_fail(x, "section", line,
+					 "expected [Interface], [Sessions], [Daemon], [Firewall], "
+					 "[Web] or [Metrics]");
 		return 0;
 	}
 	eq = strchr(line, '=');
@@ -333,6 +352,11 @@ int conf_parse(struct conf *c, const char *text, size_t len, const char *name, c
 	}
 	if (c->has_private_key == (c->private_key_file[0] != '\0')) {
 		text_err(err, "%s: [Interface] needs one of PrivateKey or PrivateKeyFile", name);
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (metricsconf_finish(&c->metrics, line) < 0) {
+		text_err(err, "%s: %s", name, line);
 		ret = -EINVAL;
 		goto fail;
 	}

@@ -56,6 +56,7 @@ static const struct {
 	{ACTMSG_WEB_RESULT, 0, 0},
 	{ACTMSG_INIT, 0, 0},
 	{ACTMSG_RESULT, 0, 0},
+	{ACTMSG_METRICS, 0, 0}, /* the monitor's push; never from the child */
 	{0, 0, 0},
 	{3, 0, 0}, /* the one OP of all operations, before each had its type */
 	{ACTMSG_OPS, 0, 0},

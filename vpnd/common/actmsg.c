@@ -45,6 +45,7 @@ int actmsg_type(const uint8_t *msg, size_t len)
 	case ACTMSG_READY:
 	case ACTMSG_RESULT:
 	case ACTMSG_STATS:
+	case ACTMSG_METRICS:
 		return msg[0];
 	default:
 		return op_type(msg[0]) ? msg[0] : -EBADMSG;

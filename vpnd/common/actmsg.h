@@ -33,6 +33,9 @@ enum actmsg_type {
 	ACTMSG_WEB_CONF = 6,   /* monitor -> child: TLS files, trusted proxies */
 	ACTMSG_WEB_REQ = 7,    /* child -> monitor: one call of the page's API */
 	ACTMSG_WEB_RESULT = 8, /* monitor -> child: its answer */
+	/* monitor -> child, once a second with [Metrics]: the numbers the
+	 * child serves (common/metricsmsg.h). */
+	ACTMSG_METRICS = 15,
 	/* child -> monitor: one decrypted request, a type per operation:
 	 * ACTMSG_OPS + its enum proto_op. All carry a struct actmsg_op. */
 	ACTMSG_OPS = 0x10,

@@ -12,6 +12,7 @@
  *   handlers.c     the control requests' table
  *   handle_*.c     one group of control requests each
  *   hctx.c         what the control handlers share
+ *   metrics.c      the numbers of [Metrics], pushed to the child
  *   privsep.c      the network child's life: start, restart, counters
  *   dispatch.c     the child's requests' table: type, states, answer
  *   ops.c          the activation operations (enroll, activate, ...)
@@ -21,7 +22,7 @@
  *   fwgate.c       sessions in the kernel's table; its self-check
  *   iface.c        the interface at start: reconcile, configure
  *   fwconf.c, firewall*.c  the nftables table (firewall.h)
- *   ends.c, daemon.c, drop.c, audit.c, loop.c, notify.c, rtnl.c
+ *   ends.c, daemon.c, drop.c, childroot.c, audit.c, loop.c, notify.c, rtnl.c
  *   state/ (registry, sessions), common/, lib/
  */
 #ifndef VPND_DAEMON_H
@@ -82,6 +83,7 @@ struct vpnd {
 	bool fw_dirty;                /* removing ended sessions' elements failed: reconcile */
 	bool fw_clean;                /* the table checked clean at nf_tables generation fw_gen */
 	uint32_t fw_gen;
+	struct loop_source *metrics_timer; /* [Metrics]: the push to the child (metrics.h) */
 };
 
 /* Saves the registry; logs and returns -errno on failure. */

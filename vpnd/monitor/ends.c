@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/metricsmsg.h"
 #include "monitor/ends.h"
 #include "proto/proto.h"
 
@@ -12,6 +13,7 @@
 
 struct ends {
 	struct end_note slots[END_SLOTS];
+	uint64_t totals[METRICS_ENDS]; /* every end since start, by reason */
 };
 
 static size_t slot_of(const char *s)
@@ -48,6 +50,7 @@ void ends_note(struct ends *e, const char *peer, const char *reason, uint64_t id
 		r = PROTO_END_KILLED;
 	else if (strcmp(reason, "down") == 0)
 		r = PROTO_END_DOWN;
+	e->totals[metricsmsg_end_of(reason)]++;
 	snprintf(n->peer, sizeof(n->peer), "%s", peer);
 	n->reason = r;
 	n->idle = idle_seconds;
@@ -58,4 +61,9 @@ const struct end_note *ends_find(const struct ends *e, const char *peer)
 	const struct end_note *n = &e->slots[slot_of(peer)];
 
 	return strcmp(n->peer, peer) == 0 ? n : NULL;
+}
+
+uint64_t ends_total(const struct ends *e, unsigned reason)
+{
+	return reason < METRICS_ENDS ? e->totals[reason] : 0;
 }

@@ -26,5 +26,8 @@ void ends_destroy(struct ends **e);
 void ends_note(struct ends *e, const char *peer, const char *reason, uint64_t idle_seconds);
 /* The last end noted for peer, NULL if none is remembered. */
 const struct end_note *ends_find(const struct ends *e, const char *peer);
+/* Sessions ended since start for a reason (enum metrics_end), for the
+ * metrics. */
+uint64_t ends_total(const struct ends *e, unsigned reason);
 
 #endif

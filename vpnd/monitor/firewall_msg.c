@@ -338,7 +338,14 @@ static int canon_expr(struct firewall_msg_rule *r, const struct nlattr *a)
 	used = strlen(r->names);
 	snprintf(r->names + used, sizeof(r->names) - used, "%s%s", used > 0 ? " " : "", name);
 	canon_put(r, name, strlen(name) + 1);
-	/* A counter's numbers move; that it is there is what counts. */
+	/* A counter's numbers move; that it is there is what counts (the
+	 * metrics read them). */
+	if (strcmp(name, "counter") == 0 && tb[NFTA_EXPR_DATA] != NULL &&
+	    nested(tb[NFTA_EXPR_DATA], d, EXPR_ATTR_MAX) == 0) {
+		r->counted = get_u64(d[NFTA_COUNTER_PACKETS], &r->packets) == 0 &&
+			     get_u64(d[NFTA_COUNTER_BYTES], &r->bytes) == 0;
+		return 0;
+	}
 	if (strcmp(name, "counter") == 0 || tb[NFTA_EXPR_DATA] == NULL)
 		return 0;
 	ret = nested(tb[NFTA_EXPR_DATA], d, EXPR_ATTR_MAX);

@@ -64,6 +64,8 @@ struct firewall_msg_rule {
 	size_t canon_len;
 	bool too_long;  /* canon is cut: not a rule of ours */
 	char names[96]; /* "meta cmp immediate", for messages */
+	bool counted;   /* it has a counter, whose numbers follow */
+	uint64_t packets, bytes;
 };
 
 /* Each takes a whole NFT_MSG_NEW* message (header and nfgenmsg checked by

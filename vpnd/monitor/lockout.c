@@ -24,6 +24,7 @@ struct set {
 struct lockout {
 	uint8_t hash_key[crypto_shorthash_KEYBYTES];
 	struct set sets[LOCKOUT_SETS];
+	uint64_t locks; /* locks begun since start, for the metrics */
 };
 
 _Static_assert(LOCKOUT_KEYLEN == crypto_shorthash_KEYBYTES, "the test's key is SipHash's");
@@ -146,6 +147,7 @@ bool lockout_fail(struct lockout *l, const char *owner, const char *cred, uint64
 	e->until = now + LOCKOUT_TIME;
 	e->fails = 0;
 	e->first = 0;
+	l->locks++;
 	return true;
 }
 
@@ -190,4 +192,9 @@ unsigned lockout_count(const struct lockout *l, uint64_t now)
 		n += left(&l->sets[i].shared, now) > 0;
 	}
 	return n;
+}
+
+uint64_t lockout_locks(const struct lockout *l)
+{
+	return l->locks;
 }

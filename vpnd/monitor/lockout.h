@@ -53,5 +53,7 @@ void lockout_succeeded(struct lockout *l, const char *owner, const char *cred, u
 bool lockout_clear(struct lockout *l, const char *owner, const char *cred, uint64_t now);
 /* Locks in force now (a shared entry counts once); for `vpnd status`. */
 unsigned lockout_count(const struct lockout *l, uint64_t now);
+/* Locks begun since start (lockout_fail returned true), for the metrics. */
+uint64_t lockout_locks(const struct lockout *l);
 
 #endif

@@ -4,7 +4,6 @@
  * which reads the counters); above dispatch.c, which answers what the
  * child says, and drop.c, actport.c.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,7 +12,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +21,7 @@
 #include "common/actmsg.h"
 #include "monitor/actport.h"
 #include "monitor/audit.h"
+#include "monitor/childroot.h"
 #include "gateway/ctl.h"
 #include "base/log.h"
 #include "monitor/dispatch.h"
@@ -44,7 +43,8 @@ extern char **environ;
 struct privsep {
 	struct vpnd *d;
 	int udp_fd, exe_fd, dir_fd;
-	int web_fd; /* [Web] Listen, or -1 */
+	int web_fd;   /* [Web] Listen, or -1 */
+	int stats_fd; /* [Metrics] Listen, or -1 */
 	uid_t uid;
 	gid_t gid;
 	char user[CONF_CHILD_USER_MAX + 1]; /* as at start: a reload keeps it */
@@ -66,43 +66,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-/* An empty directory owned by root, mode 0555: the child's whole world. */
-static int empty_dir(const char *state_dir)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	struct dirent *e;
-	DIR *dir;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/empty", state_dir);
-	if (mkdir(path, 0555) < 0 && errno != EEXIST)
-		return -errno;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	/* The umask may have taken the child's search permission away. */
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
-	    ((st.st_mode & 07777) != 0555 && fchmod(fd, 0555) < 0)) {
-		log_error("%s must be an empty directory of vpnd's, mode 0555", path);
-		close(fd);
-		return -EPERM;
-	}
-	dir = fdopendir(dup(fd));
-	while (dir != NULL && (e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-			log_error("%s is the network child's root and must be empty; it holds '%s'",
-				  path, e->d_name);
-			closedir(dir);
-			close(fd);
-			return -ENOTEMPTY;
-		}
-	}
-	if (dir != NULL)
-		closedir(dir);
-	return fd;
-}
-
 int privsep_open(struct privsep **out, struct vpnd *d)
 {
 	struct privsep *ps = calloc(1, sizeof(*ps));
@@ -112,7 +75,8 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 	*out = NULL;
 	if (ps == NULL)
 		return -ENOMEM;
-	*ps = (struct privsep){.d = d, .udp_fd = -1, .exe_fd = -1, .dir_fd = -1, .web_fd = -1};
+	*ps = (struct privsep){
+		.d = d, .udp_fd = -1, .exe_fd = -1, .dir_fd = -1, .web_fd = -1, .stats_fd = -1};
 	ps->backoff_ms = BACKOFF_MIN_MS;
 	dispatch_init(&ps->dp, d);
 	/* Bound here, while vpnd may still bind a port below 1024; the
@@ -126,6 +90,13 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 	    (ps->web_fd = tcplisten_open(d->conf.web.listen_host, d->conf.web.listen_port,
 					 "[Web] Listen", err)) < 0) {
 		ret = ps->web_fd;
+		log_error("%s", err);
+		goto fail;
+	}
+	if (d->conf.metrics.enabled &&
+	    (ps->stats_fd = tcplisten_open(d->conf.metrics.listen_host, d->conf.metrics.listen_port,
+					   "[Metrics] Listen", err)) < 0) {
+		ret = ps->stats_fd;
 		log_error("%s", err);
 		goto fail;
 	}
@@ -147,7 +118,7 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 		log_error("cannot open vpnd's own executable: %s", strerror(errno));
 		goto fail;
 	}
-	ps->dir_fd = empty_dir(d->conf.state_dir);
+	ps->dir_fd = childroot_open(d->conf.state_dir);
 	if (ps->dir_fd < 0) {
 		ret = ps->dir_fd;
 		log_error("cannot make the network child's empty root in %s: %s", d->conf.state_dir,
@@ -178,6 +149,7 @@ static _Noreturn void exec_child(const struct privsep *ps, int sock, pid_t monit
 	fds[CHILDFD_DIR] = ps->dir_fd;
 	fds[CHILDFD_EXE] = ps->exe_fd;
 	fds[CHILDFD_WEB] = ps->web_fd;
+	fds[CHILDFD_STATS] = ps->stats_fd;
 	/* Each to its number (common/childfd.h): above them all first, so no
 	 * dup2 overwrites a source; a number whose listener is off is left
 	 * closed. */
@@ -436,6 +408,8 @@ void privsep_close(struct privsep **p)
 		close(ps->dir_fd);
 	if (ps->web_fd >= 0)
 		close(ps->web_fd);
+	if (ps->stats_fd >= 0)
+		close(ps->stats_fd);
 	sodium_memzero(ps, sizeof(*ps));
 	free(ps);
 	*p = NULL;
@@ -488,4 +462,20 @@ void privsep_status_fields(const struct privsep *ps, struct strbuf *o)
 	ctl_add_fieldf(o, "netchild-user", "%s", ps->user[0] != '\0' ? ps->user : "-");
 	ctl_add_fieldf(o, "netchild-restarts", "%llu", (unsigned long long)ps->restarts);
 	dispatch_status_fields(&ps->dp, o);
+}
+
+void privsep_metrics_push(struct privsep *ps, const uint8_t *msg, size_t len)
+{
+	/* Only to a child that serves: before READY it reads its start
+	 * messages in order. Never waits: a full socket skips a second. */
+	if (ps == NULL || ps->stats_fd < 0 || ps->sock == NULL || ps->pid <= 0 ||
+	    ps->dp.state != DISPATCH_SERVING)
+		return;
+	send(loop_source_fd(ps->sock), msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+void privsep_counts(const struct privsep *ps, uint64_t *restarts, uint64_t *violations)
+{
+	*restarts = ps->restarts;
+	*violations = ps->dp.violations;
 }

@@ -36,5 +36,10 @@ void privsep_act_fields(struct privsep *ps, struct strbuf *o);
 /* The child: netchild-pid, -user, -restarts, -violations, and the
  * monitor's own limit (act-monitor-limited). */
 void privsep_status_fields(const struct privsep *ps, struct strbuf *o);
+/* A METRICS message (common/metricsmsg.h) to the running child, with
+ * [Metrics] and once it serves; dropped otherwise, never waited for. */
+void privsep_metrics_push(struct privsep *ps, const uint8_t *msg, size_t len);
+/* The child's restarts and the messages refused from it, since start. */
+void privsep_counts(const struct privsep *ps, uint64_t *restarts, uint64_t *violations);
 
 #endif

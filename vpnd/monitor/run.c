@@ -27,6 +27,7 @@
 #include <sodium.h>
 
 #include "base/atomicfile.h"
+#include "monitor/metrics.h"
 #include "monitor/actport.h"
 #include "monitor/audit.h"
 #include "monitor/run.h"
@@ -300,7 +301,7 @@ static int start(struct vpnd *d)
 		return ret;
 	/* Everything that needed root is done: from here on CAP_NET_ADMIN
 	 * only, and the network child (docs/privsep.md). */
-	if ((ret = privsep_start(d->privsep)) < 0)
+	if ((ret = privsep_start(d->privsep)) < 0 || (ret = metrics_start(d)) < 0)
 		return ret;
 	gate_schedule(d);
 	d->started_wall = clock_wall();
@@ -317,6 +318,7 @@ static int start(struct vpnd *d)
 static void stop(struct vpnd *d)
 {
 	control_close(d);
+	metrics_stop(d);
 	privsep_close(&d->privsep);
 	actport_close(&d->actport);
 	verify_destroy(&d->verify);

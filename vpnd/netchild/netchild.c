@@ -32,6 +32,7 @@
 #include "base/log.h"
 #include "netchild/netchild.h"
 #include "netchild/actserver.h"
+#include "netchild/metricsrv.h"
 #include "netchild/monwrap.h"
 #include "netchild/sandbox.h"
 #include "netchild/webserver.h"
@@ -47,8 +48,9 @@
 struct netchild {
 	struct actserver *srv;
 	struct monwrap mon;
-	struct webserver *web; /* NULL without [Web] */
-	uint8_t *msg;          /* the monitor's messages: WEBMSG_CONF_MAX */
+	struct webserver *web;   /* NULL without [Web] */
+	struct metricsrv *stats; /* NULL without [Metrics] */
+	uint8_t *msg;            /* the monitor's messages: WEBMSG_CONF_MAX */
 	uint8_t act_sk[KEY_LEN];
 	uint8_t prev_sk[KEY_LEN]; /* a rotation's previous key, in its grace */
 	uint64_t prev_until;
@@ -233,6 +235,9 @@ static void monitor_message(struct netchild *c)
 		child_exit(c, 0);
 	if (n > 0 && c->web != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_WEB_CONF)
 		web_configure(c, c->msg, (size_t)n);
+	if (n > 0 && c->stats != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_METRICS &&
+	    metricsrv_update(c->stats, c->msg, (size_t)n) < 0)
+		log_warn("a malformed metrics snapshot from the monitor, dropped");
 	if (n > 0)
 		sodium_memzero(c->msg, (size_t)n);
 }
@@ -259,6 +264,15 @@ static int start(struct netchild *c, pid_t monitor)
 	if (c->web != NULL) {
 		tcp_fd = WEB_FD;
 		max_fd = CHILDFD_END + WEBSERVER_CONNS + 1;
+	}
+	/* The metrics' scrapers, and libmicrohttpd's spare. */
+	if (fcntl(CHILDFD_STATS, F_GETFD) >= 0) {
+		if ((ret = metricsrv_create(&c->stats, CHILDFD_STATS)) < 0) {
+			log_error("cannot start the metrics' server: %s", strerror(-ret));
+			return ret;
+		}
+		tcp_fd = tcp_fd < 0 ? CHILDFD_STATS : tcp_fd;
+		max_fd = (max_fd > CHILDFD_END ? max_fd : CHILDFD_END) + METRICSRV_CONNS + 1;
 	}
 	if ((ret = sandbox_enter(DIR_FD, MON_FD, UDP_FD, tcp_fd, max_fd, &chrooted)) < 0) {
 		log_error("cannot enter the sandbox: %s", strerror(-ret));
@@ -317,15 +331,19 @@ int netchild_main(int argc, char **argv)
 	if (c.msg == NULL || start(&c, monitor) < 0)
 		return 1;
 	for (;;) {
-		struct pollfd p[2 + WEBSERVER_CONNS + 8] = {{.fd = MON_FD, .events = POLLIN},
-							    {.fd = UDP_FD, .events = POLLIN}};
-		size_t n = 2;
+		struct pollfd p[2 + WEBSERVER_CONNS + 8 + METRICSRV_CONNS + 4] = {
+			{.fd = MON_FD, .events = POLLIN}, {.fd = UDP_FD, .events = POLLIN}};
+		size_t n = 2, web_n = 0;
 		int timeout = 1000;
 		bool drained = false;
 		uint64_t now;
 
 		if (c.web != NULL)
 			n += webserver_poll_fds(c.web, p + 2, sizeof(p) / sizeof(p[0]) - 2,
+						&timeout);
+		web_n = n - 2;
+		if (c.stats != NULL)
+			n += metricsrv_poll_fds(c.stats, p + n, sizeof(p) / sizeof(p[0]) - n,
 						&timeout);
 		if (poll(p, n, timeout) < 0 && errno != EINTR)
 			child_exit(&c, 1);
@@ -334,7 +352,9 @@ int netchild_main(int argc, char **argv)
 		if (p[1].revents != 0)
 			drained = serve_udp(&c);
 		if (c.web != NULL)
-			webserver_run(c.web, p + 2, n - 2);
+			webserver_run(c.web, p + 2, web_n);
+		if (c.stats != NULL)
+			metricsrv_run(c.stats, p + 2 + web_n, n - 2 - web_n);
 		/* One that came while a request waited for its answer. */
 		if (c.mon.conf_len > 0) {
 			web_configure(&c, c.mon.conf, c.mon.conf_len);

@@ -8,10 +8,11 @@
  * device the one it claims, the new credential one we can verify;
  * verify.c checks the assertions. What an operation changes in the
  * registry is on disk before it is granted: an activation's counter in
- * the journal with its session (gate.c, state/journal.h), what enrollment
- * and key addition change in the registry's files (saved()).
+ * the journal with its session (opact.c, gate.c, state/journal.h), what
+ * enrollment and key addition change in the registry's files (saved()).
  *
- * Below dispatch.c; above verify.c, gate.c, ends.c and daemon.c.
+ * Below dispatch.c and opact.c; above verify.c, gate.c, ends.c and
+ * daemon.c.
  */
 #include <errno.h>
 #include <netinet/in.h>

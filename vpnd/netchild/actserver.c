@@ -247,6 +247,11 @@ static int pending_submit(struct actserver *s, struct proto_opened *o, const str
 	return 0;
 }
 
+bool actserver_busy(const struct actserver *s)
+{
+	return s->pending != NULL && s->n_pending == ACTSERVER_PENDING;
+}
+
 int actserver_answer(struct actserver *s, unsigned slot, struct proto_reply *rep, uint64_t now_ms,
 		     uint8_t *out, size_t *outlen, struct sockaddr_storage *dst, socklen_t *dstlen)
 {

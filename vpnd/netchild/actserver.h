@@ -12,6 +12,7 @@
 #ifndef VPND_ACTSERVER_H
 #define VPND_ACTSERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -87,6 +88,11 @@ void actserver_tick(struct actserver *s, uint64_t now_ms, uint64_t wall);
 void actserver_packet(struct actserver *s, const uint8_t *pkt, size_t len,
 		      const struct sockaddr *src, uint64_t now_ms, uint64_t wall, uint8_t *out,
 		      size_t *outlen);
+
+/* Whether every pending slot waits for an answer: the caller then leaves
+ * datagrams in its socket until one is answered, as a request would
+ * only be refused. */
+bool actserver_busy(const struct actserver *s);
 
 /*
  * The answer to the request in pending slot `slot` (rep NULL: it failed,

@@ -199,8 +199,10 @@ static bool serve_udp(struct netchild *c)
 	} cm;
 	struct sockaddr_storage ss;
 
-	/* A bounded batch per wake-up: the monitor's messages get a turn. */
-	for (int i = 0; i < 64; i++) {
+	/* A bounded batch per wake-up: the monitor's messages get a turn.
+	 * While every request slot waits for the monitor, the datagrams
+	 * wait in the socket. */
+	for (int i = 0; i < 64 && !actserver_busy(c->srv); i++) {
 		struct iovec iov = {buf, sizeof(buf)};
 		struct msghdr m = {.msg_name = &ss,
 				   .msg_namelen = sizeof(ss),
@@ -361,8 +363,9 @@ int netchild_main(int argc, char **argv)
 	if (c.msg == NULL || start(&c, monitor) < 0)
 		return 1;
 	for (;;) {
-		struct pollfd p[2 + WEBSERVER_CONNS + 8] = {{.fd = MON_FD, .events = POLLIN},
-							    {.fd = UDP_FD, .events = POLLIN}};
+		struct pollfd p[2 + WEBSERVER_CONNS + 8] = {
+			{.fd = MON_FD, .events = POLLIN},
+			{.fd = UDP_FD, .events = actserver_busy(c.srv) ? 0 : POLLIN}};
 		size_t n = 2;
 		int timeout = 1000;
 		bool drained = false;

@@ -414,6 +414,21 @@ static void test_pending(void **state)
 			 0);
 	assert_int_equal(proto_client_receive(&c, out, n, &code, &rep), PROTO_REPLY);
 	assert_int_equal(rep.status, PROTO_ERR_INTERNAL);
+	/* Every slot waiting: busy, and one more is refused before its
+	 * X25519; an answer frees a slot. */
+	for (int i = 0; i < ACTSERVER_PENDING; i++) {
+		f->src.sin_addr.s_addr = htonl(0xc6336400 + (uint32_t)i); /* 198.51.100.i */
+		assert_false(actserver_busy(f->srv));
+		make_request(f, &c, 3000, WALL, req);
+		actserver_packet(f->srv, req, sizeof(req), SRC(f), 3000, WALL, out, &n);
+		assert_int_equal(n, 0);
+	}
+	assert_true(actserver_busy(f->srv));
+	make_request(f, &c, 3000, WALL, req);
+	actserver_packet(f->srv, req, sizeof(req), SRC(f), 3000, WALL, out, &n);
+	assert_int_equal(actserver_stats(f->srv)->drop_busy, 1);
+	assert_int_equal(actserver_answer(f->srv, 5, NULL, 3100, out, &n, &dst, &dstlen), 0);
+	assert_false(actserver_busy(f->srv));
 }
 
 int main(void)

@@ -70,6 +70,7 @@ struct netchild {
 		bool keep;
 	} pend[ACTSERVER_PENDING];
 	uint64_t socket_drops;
+	uint64_t answered; /* replies sealed after the monitor's answer */
 };
 
 static int ss_cached(void *arg, unsigned key, const uint8_t pub[KEY_LEN], uint8_t ss[32])
@@ -156,7 +157,7 @@ static int child_submit(void *arg, const struct proto_opened *o, const struct so
 
 /* The replies to what the monitor answered, and INTERNAL to what it did
  * not in time. */
-static void answer_ops(struct netchild *c)
+static size_t answer_ops(struct netchild *c)
 {
 	uint8_t out[PROTO_REPLY_MAX];
 	struct sockaddr_storage dst;
@@ -166,6 +167,7 @@ static void answer_ops(struct netchild *c)
 	unsigned slot;
 	bool failed;
 	uint64_t now = clock_boot_ns() / 1000000;
+	size_t n = 0;
 
 	while (monwrap_answered(&c->mon, now, &slot, &rep, &failed)) {
 		if (slot >= ACTSERVER_PENDING)
@@ -173,12 +175,22 @@ static void answer_ops(struct netchild *c)
 		if (!failed && rep.status == PROTO_OK && c->pend[slot].keep)
 			ss_keep(c, slot);
 		sodium_memzero(&c->pend[slot], sizeof(c->pend[slot]));
+		c->answered++;
+		n++;
 		if (actserver_answer(c->srv, slot, failed ? NULL : &rep, now, out, &olen, &dst,
 				     &dstlen) == 0 &&
 		    olen > 0)
 			sendto(UDP_FD, out, olen, MSG_DONTWAIT, (struct sockaddr *)&dst, dstlen);
 		sodium_memzero(&rep, sizeof(rep));
 	}
+	return n;
+}
+
+/* Changes when the counters do: a datagram came, or a reply went after
+ * the monitor's answer (which may come when no datagram does). */
+static uint64_t stats_mark(const struct netchild *c)
+{
+	return actserver_stats(c->srv)->received + c->socket_drops + c->answered;
 }
 
 static void send_stats(struct netchild *c)
@@ -369,6 +381,7 @@ int netchild_main(int argc, char **argv)
 		size_t n = 2;
 		int timeout = 1000;
 		bool drained = false;
+		size_t replied;
 		uint64_t now;
 
 		if (c.web != NULL)
@@ -378,12 +391,13 @@ int netchild_main(int argc, char **argv)
 			child_exit(&c, 1);
 		if (p[0].revents != 0)
 			monitor_message(&c);
-		answer_ops(&c);
+		replied = answer_ops(&c);
 		if (p[1].revents != 0)
 			drained = serve_udp(&c);
 		if (c.web != NULL)
 			webserver_run(c.web, p + 2, n - 2);
-		answer_ops(&c); /* and those that came while a web call waited */
+		/* and those that came while a web call waited */
+		replied += answer_ops(&c);
 		/* One that came while a request waited for its answer. */
 		if (c.mon.conf_len > 0) {
 			web_configure(&c, c.mon.conf, c.mon.conf_len);
@@ -396,11 +410,12 @@ int netchild_main(int argc, char **argv)
 		if ((uint64_t)clock_wall() >= c.prev_until)
 			sodium_memzero(c.prev_sk, sizeof(c.prev_sk));
 		/* The monitor shows the counters: fresh whenever the socket
-		 * is drained, ten times a second under a flood. */
-		if ((drained || now >= last_stats + 100) &&
-		    actserver_stats(c.srv)->received + c.socket_drops != last_received) {
+		 * is drained or a reply went, ten times a second under a
+		 * flood. */
+		if ((drained || replied > 0 || now >= last_stats + 100) &&
+		    stats_mark(&c) != last_received) {
 			send_stats(&c);
-			last_received = actserver_stats(c.srv)->received + c.socket_drops;
+			last_received = stats_mark(&c);
 			last_stats = now;
 		}
 	}

@@ -33,7 +33,7 @@ struct opact {
 	struct gate_pending g;
 };
 
-/* 0 with rep filled: answered already (a refusal). 1: a records waits in
+/* 0 with rep filled: answered already (a refusal). 1: its records wait in
  * the journal; opact_end answers after the commit. */
 int opact_begin(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep,
 		struct opact *a);

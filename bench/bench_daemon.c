@@ -311,10 +311,10 @@ int main(int argc, char **argv)
 	       "REPLY in)\n",
 	       pct(&sat, 50), pct(&sat, 99));
 	printf("paced_latency_ms p50 %.2f p99 %.2f at %.0f activations/s (%s; %lu done, %lu "
-	       "failed) (target p99 <= 2 ms): %s\n",
+	       "failed, %lu retransmits) (target p99 <= 2 ms): %s\n",
 	       pct(&paced, 50), pct(&paced, 99), paced.rate,
 	       paced.rate >= target ? "0.3 of the verify rate" : "0.9 of the most answered",
-	       paced.done, paced.failed,
+	       paced.done, paced.failed, paced.retransmits,
 	       paced.rate >= target && pct(&paced, 99) <= 2.0 ? "met" : "NOT met");
 	printf("light_latency_ms p50 %.2f p99 %.2f at %.0f activations/s\n", pct(&light, 50),
 	       pct(&light, 99), light.rate);

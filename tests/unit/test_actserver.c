@@ -349,6 +349,88 @@ static void test_loopback(void **state)
 	close(fd);
 }
 
+static int submitted_slot = -1;
+
+static int fake_submit(void *arg, const struct proto_opened *o, const struct sockaddr *src,
+		       unsigned slot)
+{
+	op_calls++;
+	submitted_slot = (int)slot;
+	return op_result;
+}
+
+/* The child's way: the operation is asked for without waiting, nothing
+ * goes out until its answer, a retransmission meanwhile is dropped
+ * quietly (not refused as a replay), and the answer is sealed to the
+ * request's source; then the retransmission gets the same reply. */
+static void test_pending(void **state)
+{
+	struct fixture *f = *state;
+	struct actserver_config cfg = {.submit = fake_submit};
+	struct actserver_keys keys = {0};
+	struct proto_client c;
+	struct proto_reply rep = {.status = PROTO_OK, .fields = PROTO_REP_STATE, .state = 1};
+	uint8_t req[PROTO_REQUEST_LEN], out[PROTO_REPLY_MAX], again[PROTO_REPLY_MAX];
+	struct sockaddr_storage dst;
+	socklen_t dstlen;
+	size_t n = 99, n2 = 0;
+	int code;
+
+	actserver_destroy(&f->srv);
+	key_generate_private(keys.act_sk);
+	assert_int_equal(actserver_create(&f->srv, &keys, &cfg), 0);
+	make_request(f, &c, 1000, WALL, req);
+	actserver_packet(f->srv, req, sizeof(req), SRC(f), 1000, WALL, out, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(op_calls, 1);
+	assert_true(submitted_slot >= 0 && submitted_slot < ACTSERVER_PENDING);
+	n = 99;
+	actserver_packet(f->srv, req, sizeof(req), SRC(f), 1100, WALL, out, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(actserver_stats(f->srv)->drop_replay, 0);
+	assert_int_equal(actserver_answer(f->srv, (unsigned)submitted_slot, &rep, 1200, out, &n,
+					  &dst, &dstlen),
+			 0);
+	assert_true(n > 0);
+	assert_int_equal(dstlen, sizeof(struct sockaddr_in));
+	assert_memory_equal(&((struct sockaddr_in *)&dst)->sin_addr, &f->src.sin_addr, 4);
+	assert_int_equal(((struct sockaddr_in *)&dst)->sin_port, f->src.sin_port);
+	assert_int_equal(proto_client_receive(&c, out, n, &code, &rep), PROTO_REPLY);
+	assert_int_equal(rep.status, PROTO_OK);
+	/* The slot is free again, and the reply is in the ring. */
+	assert_int_equal(actserver_answer(f->srv, (unsigned)submitted_slot, &rep, 1200, again, &n2,
+					  &dst, &dstlen),
+			 -ENOENT);
+	actserver_packet(f->srv, req, sizeof(req), SRC(f), 1300, WALL, again, &n2);
+	assert_int_equal(n2, n);
+	assert_memory_equal(again, out, n);
+	/* No answer in time: the caller says so, and the client hears
+	 * INTERNAL. */
+	make_request(f, &c, 2000, WALL, req);
+	actserver_packet(f->srv, req, sizeof(req), SRC(f), 2000, WALL, out, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(actserver_answer(f->srv, (unsigned)submitted_slot, NULL, 7000, out, &n,
+					  &dst, &dstlen),
+			 0);
+	assert_int_equal(proto_client_receive(&c, out, n, &code, &rep), PROTO_REPLY);
+	assert_int_equal(rep.status, PROTO_ERR_INTERNAL);
+	/* Every slot waiting: busy, and one more is refused before its
+	 * X25519; an answer frees a slot. */
+	for (int i = 0; i < ACTSERVER_PENDING; i++) {
+		f->src.sin_addr.s_addr = htonl(0xc6336400 + (uint32_t)i); /* 198.51.100.i */
+		assert_false(actserver_busy(f->srv));
+		make_request(f, &c, 3000, WALL, req);
+		actserver_packet(f->srv, req, sizeof(req), SRC(f), 3000, WALL, out, &n);
+		assert_int_equal(n, 0);
+	}
+	assert_true(actserver_busy(f->srv));
+	make_request(f, &c, 3000, WALL, req);
+	actserver_packet(f->srv, req, sizeof(req), SRC(f), 3000, WALL, out, &n);
+	assert_int_equal(actserver_stats(f->srv)->drop_busy, 1);
+	assert_int_equal(actserver_answer(f->srv, 5, NULL, 3100, out, &n, &dst, &dstlen), 0);
+	assert_false(actserver_busy(f->srv));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +440,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clock_skew_and_internal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loopback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending, setup, teardown),
 	};
 
 	if (key_init() < 0)

@@ -15,7 +15,8 @@
  *   metrics.c      the numbers of [Metrics], pushed to the child
  *   privsep.c      the network child's life: start, restart, counters
  *   dispatch.c     the child's requests' table: type, states, answer
- *   ops.c          the activation operations (enroll, activate, ...)
+ *   opact.c        ACTIVATE in two halves around the batch's commit
+ *   ops.c          the activation operations (enroll, status, ...)
  *   verify.c       assertion checks: verifiers, spent challenges
  *   lockout.c, assertion.c, actport.c
  *   gate.c         sessions on the interface, their timer

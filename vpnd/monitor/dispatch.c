@@ -20,7 +20,9 @@
 #include "gateway/ctl.h"
 #include "monitor/audit.h"
 #include "monitor/dispatch.h"
+#include "base/log.h"
 #include "monitor/ops.h"
+#include "state/journal.h"
 #include "monitor/webops.h"
 
 /* Requests the monitor takes from the child whatever the child does:
@@ -83,6 +85,23 @@ static int answer_stats(struct dispatch *dp, int fd, const uint8_t *msg, size_t 
 	return actmsg_decode_stats(&dp->cur, msg, len);
 }
 
+static void send_result(int fd, uint32_t seq, const struct proto_reply *rep)
+{
+	struct actmsg_result *res = calloc(1, sizeof(*res));
+	uint8_t out[ACTMSG_MAX];
+	size_t n = 0;
+
+	if (res == NULL)
+		return; /* the child answers INTERNAL when its time is up */
+	res->seq = seq;
+	res->rep = *rep;
+	if (actmsg_encode_result(out, &n, res) == 0)
+		send(fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	sodium_memzero(out, sizeof(out));
+	sodium_memzero(res, sizeof(*res));
+	free(res);
+}
+
 /* An operation: decoded strictly, limited, carried out, answered with a
  * RESULT of the same seq. */
 static int answer_op(struct dispatch *dp, int fd, enum actmsg_type type, const uint8_t *msg,
@@ -122,9 +141,58 @@ fail:
 	return ret;
 }
 
+/* ACTIVATE: as answer_op, but what is granted waits in the batch for
+ * its records to reach the disk (dispatch_flush). */
 static int answer_activate(struct dispatch *dp, int fd, const uint8_t *msg, size_t len)
 {
-	return answer_op(dp, fd, ACTMSG_ACTIVATE, msg, len, ops_activate);
+	struct actmsg_op *op = calloc(1, sizeof(*op));
+	int ret = -EBADMSG;
+
+	if (op == NULL)
+		return -ENOMEM;
+	if (actmsg_decode_op(op, ACTMSG_ACTIVATE, msg, len) < 0)
+		goto out;
+	if (dp->n_wait == DISPATCH_BATCH)
+		dispatch_flush(dp, fd);
+	dp->wait[dp->n_wait].seq = op->seq;
+	memset(&dp->wait[dp->n_wait].rep, 0, sizeof(dp->wait[0].rep));
+	ret = 0;
+	if (!ops_allow(dp)) {
+		dp->ops_limited++;
+		dp->wait[dp->n_wait].rep.status = PROTO_ERR_RATE_LIMITED;
+	} else if (opact_begin(dp->d, op, &dp->wait[dp->n_wait].rep, &dp->wait[dp->n_wait].a) ==
+		   1) {
+		dp->n_wait++;
+		goto out;
+	}
+	send_result(fd, op->seq, &dp->wait[dp->n_wait].rep);
+	sodium_memzero(&dp->wait[dp->n_wait].rep, sizeof(dp->wait[0].rep));
+out:
+	sodium_memzero(op, sizeof(*op));
+	free(op);
+	return ret;
+}
+
+void dispatch_flush(struct dispatch *dp, int fd)
+{
+	int committed;
+
+	if (dp->n_wait == 0)
+		return;
+	committed = journal_commit(&dp->d->journal);
+	if (committed < 0)
+		log_error("cannot write %s: %s; %zu activations refused", dp->d->journal.path,
+			  strerror(-committed), dp->n_wait);
+	/* Undone newest first: each undo restores what the one before it
+	 * left. Each answer goes once its peer is on the interface. */
+	for (size_t k = 0; k < dp->n_wait; k++) {
+		size_t i = committed < 0 ? dp->n_wait - 1 - k : k;
+
+		opact_end(dp->d, &dp->wait[i].a, committed, &dp->wait[i].rep);
+		send_result(fd, dp->wait[i].seq, &dp->wait[i].rep);
+		sodium_memzero(&dp->wait[i].rep, sizeof(dp->wait[i].rep));
+	}
+	dp->n_wait = 0;
 }
 
 static int answer_enroll(struct dispatch *dp, int fd, const uint8_t *msg, size_t len)
@@ -216,6 +284,10 @@ int dispatch_message(struct dispatch *dp, int fd, const uint8_t *msg, size_t len
 	int type = actmsg_type(msg, len), ret;
 
 	*why = NULL;
+	/* What another message does may touch what the batch holds (a
+	 * session, a counter): the batch is answered first. */
+	if (type != ACTMSG_ACTIVATE && type != ACTMSG_STATS)
+		dispatch_flush(dp, fd);
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		if ((int)table[i].type != type)
 			continue;

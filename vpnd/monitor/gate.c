@@ -167,8 +167,8 @@ static void audit_end(struct vpnd *d, const struct session *s, const char *reaso
 		    NULL);
 }
 
-int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, struct session **out,
-		      char err[ERR_LEN])
+int gate_session_open_begin(struct vpnd *d, struct reg_peer *p, struct gate_pending *g,
+			    const struct gate_open *o, char err[ERR_LEN])
 {
 	struct session_req req = {
 		.name = p->name,
@@ -180,14 +180,16 @@ int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, s
 		.idle_ns = gate_peer_idle(d, p) * NS_PER_SEC,
 		.by = o->by,
 	};
-	uint64_t now = clock_boot_ns();
-	char until[32], window[24], uid[16], wgerr[ERR_LEN];
-	struct session *s, before = {0}, *old = session_find(&d->sessions, p->name);
-	bool extended;
+	struct session *old = session_find(&d->sessions, p->name);
 	int ret;
 
-	if (old != NULL)
-		before = *old;
+	memset(g, 0, sizeof(*g));
+	g->now = clock_boot_ns();
+	g->window_ns = req.window_ns;
+	if (old != NULL) {
+		g->before = *old;
+		g->had = true;
+	}
 	if (p->disabled) {
 		text_err(err, "peer '%s' is disabled", p->name);
 		return -EPERM;
@@ -196,36 +198,48 @@ int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, s
 		text_err(err, "peer '%s' has no public key yet: it has not enrolled", p->name);
 		return -ENOKEY;
 	}
-	ret = session_open(&d->sessions, &req, now, clock_wall(), &s, &extended);
+	ret = session_open(&d->sessions, &req, g->now, clock_wall(), &g->s, &g->extended);
 	if (ret < 0) {
 		text_err(err, "cannot open a session for '%s': %s", p->name,
 			 ret == -EEXIST ? "another session has its key" : strerror(-ret));
 		return ret;
 	}
 	/* On disk before on the interface: a crash in between finds the
-	 * session at start and puts the peer back, or finds it over. The
-	 * kernel's window set before the peer: an open that cannot reach it
-	 * is refused, and the peer stays off. */
-	journal_session(&d->journal, s);
-	ret = journal_commit(&d->journal);
-	if (ret < 0) {
-		text_err(err, "cannot write %s: %s", d->journal.path, strerror(-ret));
-		session_undo(d, s, extended && old == s ? &before : NULL);
+	 * session at start and puts the peer back, or finds it over. */
+	g->had = g->had && g->extended && old == g->s;
+	journal_session(&d->journal, g->s);
+	return 0;
+}
+
+int gate_session_open_finish(struct vpnd *d, struct gate_pending *g, struct gate_open *o,
+			     int committed, struct session **out, char err[ERR_LEN])
+{
+	struct session *s = g->s;
+	char until[32], window[24], uid[16], wgerr[ERR_LEN];
+	int ret;
+
+	if (committed < 0) {
+		text_err(err, "cannot write %s: %s", d->journal.path, strerror(-committed));
+		session_undo(d, s, g->had ? &g->before : NULL);
+		sodium_memzero(&g->before, sizeof(g->before));
 		o->not_saved = true;
-		return ret;
+		return committed;
 	}
+	sodium_memzero(&g->before, sizeof(g->before));
 	if (journal_full(&d->journal))
 		gate_compact(d);
-	ret = fwgate_add(d, s, now, wgerr);
+	/* The kernel's window set before the peer: an open that cannot
+	 * reach it is refused, and the peer stays off. */
+	ret = fwgate_add(d, s, g->now, wgerr);
 	if (ret < 0)
-		text_err(err, "cannot open the kernel wall for '%s': %s", p->name, wgerr);
+		text_err(err, "cannot open the kernel wall for '%s': %s", s->name, wgerr);
 	else if ((ret = gate_apply_peers(d, gate_peer_for_session(s, false), wgerr)) < 0)
-		text_err(err, "cannot put peer '%s' on %s: %s", p->name, d->conf.ifname, wgerr);
+		text_err(err, "cannot put peer '%s' on %s: %s", s->name, d->conf.ifname, wgerr);
 	if (ret < 0) {
 		log_error("%s", err);
 		/* An extension that fails ends the live session (fail closed):
 		 * its end is audited as every other end is. */
-		if (extended)
+		if (g->extended)
 			audit_event("session-end", "peer", s->name, "owner", s->owner, "reason",
 				    "error", "by", o->by, NULL);
 		fwgate_del(d, &s->addr, 1);
@@ -237,14 +251,25 @@ int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, s
 		return ret;
 	}
 	clock_format_utc(until, sizeof(until), s->until_wall);
-	duration_format(window, sizeof(window), req.window_ns / NS_PER_SEC);
+	duration_format(window, sizeof(window), g->window_ns / NS_PER_SEC);
 	snprintf(uid, sizeof(uid), "%d", (int)o->uid);
-	audit_event(extended ? "session-extend" : "session-open", "peer", s->name, "owner",
+	audit_event(g->extended ? "session-extend" : "session-open", "peer", s->name, "owner",
 		    s->owner, "by", o->by, "uid", uid, "window", window, "until", until, NULL);
 	gate_schedule(d);
 	if (out != NULL)
 		*out = s;
 	return 0;
+}
+
+int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, struct session **out,
+		      char err[ERR_LEN])
+{
+	struct gate_pending g;
+	int ret = gate_session_open_begin(d, p, &g, o, err);
+
+	if (ret < 0)
+		return ret;
+	return gate_session_open_finish(d, &g, o, journal_commit(&d->journal), out, err);
 }
 
 int gate_session_end(struct vpnd *d, struct session *s, const char *reason, const char *by)

@@ -31,6 +31,26 @@ struct gate_open {
  * pending records are dropped) and o->not_saved says so. */
 int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, struct session **out,
 		      char err[ERR_LEN]);
+/*
+ * The same in two halves, for a group commit: _begin opens the session in
+ * memory and leaves its record pending in the journal; the caller then
+ * commits the journal (with other openings' records: one write, one
+ * fdatasync) and calls _finish with journal_commit's verdict, which puts
+ * the peer on the interface, or undoes the opening when the record did
+ * not reach the disk (o->not_saved). Halves of several openings are
+ * undone in the reverse order of their _begin. _begin's failures change
+ * nothing, as gate_session_open's.
+ */
+struct gate_pending {
+	struct session *s;
+	struct session before; /* the session before it was extended */
+	bool extended, had;
+	uint64_t now, window_ns;
+};
+int gate_session_open_begin(struct vpnd *d, struct reg_peer *p, struct gate_pending *g,
+			    const struct gate_open *o, char err[ERR_LEN]);
+int gate_session_open_finish(struct vpnd *d, struct gate_pending *g, struct gate_open *o,
+			     int committed, struct session **out, char err[ERR_LEN]);
 /* Ends a session at once: persisted first, then off the interface, then
  * audited with the reason ("killed", "disabled", "removed", "revoked") and
  * noted for STATUS (ends.h). */

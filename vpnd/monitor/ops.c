@@ -8,10 +8,11 @@
  * device the one it claims, the new credential one we can verify;
  * verify.c checks the assertions. What an operation changes in the
  * registry is on disk before it is granted: an activation's counter in
- * the journal with its session (gate.c, state/journal.h), what enrollment
- * and key addition change in the registry's files (saved()).
+ * the journal with its session (opact.c, gate.c, state/journal.h), what
+ * enrollment and key addition change in the registry's files (saved()).
  *
- * Below dispatch.c; above verify.c, gate.c, ends.c and daemon.c.
+ * Below dispatch.c and opact.c; above verify.c, gate.c, ends.c and
+ * daemon.c.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -47,8 +48,8 @@ static void addr_text(char *buf, size_t len, const uint8_t src[18])
 
 /* Audits the refusal and sets rep's status; returns 0: a refusal is an
  * answer. */
-static int refuse(struct proto_reply *rep, enum proto_err code, const char *op, const char *peer,
-		  const uint8_t src[18])
+int ops_refuse(struct proto_reply *rep, enum proto_err code, const char *op, const char *peer,
+	       const uint8_t src[18])
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -71,7 +72,7 @@ static bool saved(struct vpnd *d)
 }
 
 /* The peer a request names; NULL when there is none by that key or name. */
-static struct reg_peer *target(struct vpnd *d, const struct proto_request *req)
+struct reg_peer *ops_target(struct vpnd *d, const struct proto_request *req)
 {
 	if (req->target.kind == PROTO_TARGET_KEY)
 		return registry_peer_find_key(d->reg, req->target.key);
@@ -91,14 +92,14 @@ static bool key_zero(const uint8_t k[KEY_LEN])
 
 /* What the child sent decoded strictly; what it means is checked here
  * again. True when the request is refused for its form. */
-static bool malformed(const struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
+bool ops_malformed(const struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
 {
 	rep->status = PROTO_OK;
 	/* Made under a key whose grace is over by our clock. */
 	if (actport_request_key(d->actport, o->key) == NULL ||
 	    (o->has_static && key_zero(o->static_pub)) ||
 	    (o->req.op != PROTO_OP_ENROLL && o->req.target.kind == PROTO_TARGET_NONE)) {
-		refuse(rep, PROTO_ERR_BAD_REQUEST, "request", NULL, o->src);
+		ops_refuse(rep, PROTO_ERR_BAD_REQUEST, "request", NULL, o->src);
 		return true;
 	}
 	return false;
@@ -122,7 +123,7 @@ static enum reg_alg cred_alg(const struct proto_cred *c)
 	return c->alg == PROTO_COSE_EDDSA ? REG_EDDSA : REG_ES256;
 }
 
-static void fill_session(struct proto_reply *rep, const struct reg_peer *p, const struct session *s)
+void ops_fill_session(struct proto_reply *rep, const struct reg_peer *p, const struct session *s)
 {
 	uint64_t now = clock_boot_ns();
 
@@ -136,70 +137,6 @@ static void fill_session(struct proto_reply *rep, const struct reg_peer *p, cons
 		rep->fields |= PROTO_REP_SECONDS_LEFT;
 		rep->seconds_left = end > now ? (end - now) / NS_PER_SEC : 0;
 	}
-}
-
-int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
-{
-	const uint8_t *src = o->src;
-	struct reg_peer *p = target(d, &o->req);
-	struct gate_open go = {.uid = (uid_t)-1};
-	uint8_t psk[KEY_LEN];
-	struct reg_cred *c = NULL;
-	struct session *s = NULL;
-	char by[SESSION_BY_LEN], err[ERR_LEN];
-	enum proto_err e;
-	uint32_t count = 0, prev;
-	bool own;
-
-	if (malformed(d, o, rep))
-		return 0;
-	if (p == NULL || !p->has_key)
-		return refuse(rep, PROTO_ERR_NOT_ENROLLED, "activate", NULL, src);
-	if (p->disabled)
-		return refuse(rep, PROTO_ERR_PEER_DISABLED, "activate", p->name, src);
-	/* The device itself, proven by its key: a fresh PSK for this session. */
-	own = o->has_static && sodium_memcmp(o->static_pub, p->key, KEY_LEN) == 0;
-	/* A laptop gets its PSK only from its own request; opened from
-	 * elsewhere it would be on the interface without one. */
-	if (p->kind == REG_LAPTOP && !own)
-		return refuse(rep, PROTO_ERR_NOT_PERMITTED, "activate", p->name, src);
-	e = verify_assertion(d, o, p, "activate", NULL, rep, &c, &count);
-	if (e != PROTO_OK)
-		return refuse(rep, e, "activate", p->name, src);
-	/* The grown counter on disk before anything is opened with it: a
-	 * counter that came back after a restart would take a cloned key's
-	 * older assertions again. Its record goes to the journal with the
-	 * session's, in one write and one fdatasync (gate.c). */
-	prev = c->counter;
-	if (count != prev) {
-		registry_cred_set_counter(d->reg, c, count);
-		journal_counter(&d->journal, p->owner, c);
-	}
-	if (p->kind == REG_LAPTOP) {
-		key_generate_preshared(psk);
-		go.psk = psk;
-	}
-	snprintf(by, sizeof(by), "key:%s", c->id);
-	go.by = by;
-	if (gate_session_open(d, p, &go, &s, err) < 0) {
-		log_error("activation of '%s': %s", p->name, err);
-		sodium_memzero(psk, sizeof(psk));
-		/* Refused before the journal was written: the counter still
-		 * goes there, as the key did count the assertion. */
-		if (go.not_saved || journal_commit(&d->journal) < 0) {
-			registry_cred_set_counter(d->reg, c, prev);
-			return refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "activate", p->name, src);
-		}
-		return refuse(rep, PROTO_ERR_INTERNAL, "activate", p->name, src);
-	}
-	rep->status = PROTO_OK;
-	fill_session(rep, p, s);
-	if (go.psk != NULL) {
-		rep->fields |= PROTO_REP_PSK;
-		memcpy(rep->psk, psk, KEY_LEN);
-		sodium_memzero(psk, sizeof(psk));
-	}
-	return 0;
 }
 
 /* The wg-quick side of an enrollment reply. */
@@ -281,50 +218,50 @@ int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *re
 	enum proto_err e;
 	bool had_key, new_key;
 
-	if (malformed(d, o, rep))
+	if (ops_malformed(d, o, rep))
 		return 0;
 	if ((o->req.fields & PROTO_REQ_CODE) == 0 || !cred_valid(&o->req))
-		return refuse(rep, PROTO_ERR_BAD_REQUEST, "enroll", NULL, src);
+		return ops_refuse(rep, PROTO_ERR_BAD_REQUEST, "enroll", NULL, src);
 	e = take_code(d, o, &rc, &p);
 	if (e != PROTO_OK)
-		return refuse(rep, e, "enroll", NULL, src);
+		return ops_refuse(rep, e, "enroll", NULL, src);
 	if (needs_key(o, rc, p)) {
 		/* Nothing was tried: the code stays for a request that signs. */
 		registry_code_put_back(d->reg, rc);
-		return refuse(rep, PROTO_ERR_KEY_REQUIRED, "enroll", p->name, src);
+		return ops_refuse(rep, PROTO_ERR_KEY_REQUIRED, "enroll", p->name, src);
 	}
 	/* The code is spent from here on, whatever follows, and on disk
 	 * before anything else happens. */
 	if (!saved(d)) {
 		registry_code_put_back(d->reg, rc);
-		return refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "enroll", p->name, src);
+		return ops_refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "enroll", p->name, src);
 	}
 	new_key = rc->new_key;
 	sodium_memzero(rc, sizeof(*rc));
 	free(rc);
 	if (p->disabled)
-		return refuse(rep, PROTO_ERR_PEER_DISABLED, "enroll", p->name, src);
+		return ops_refuse(rep, PROTO_ERR_PEER_DISABLED, "enroll", p->name, src);
 	if (p->owner->require_uv && !o->req.cred.uv)
-		return refuse(rep, PROTO_ERR_UV_REQUIRED, "enroll", p->name, src);
+		return ops_refuse(rep, PROTO_ERR_UV_REQUIRED, "enroll", p->name, src);
 	if (o->req.fields & PROTO_REQ_ASSERTION) {
 		proto_cred_digest(digest, &o->req.cred);
 		e = verify_assertion(d, o, p, PROTO_PURPOSE_ENROLL_AUTH, digest, rep, &auth,
 				     &count);
 		if (e != PROTO_OK)
-			return refuse(rep, e, "enroll", p->name, src);
+			return ops_refuse(rep, e, "enroll", p->name, src);
 	}
 	had_key = p->has_key;
 	if (!had_key) {
 		if (!o->has_static)
-			return refuse(rep, PROTO_ERR_NOT_PERMITTED, "enroll", p->name, src);
+			return ops_refuse(rep, PROTO_ERR_NOT_PERMITTED, "enroll", p->name, src);
 		if (registry_peer_set_key(d->reg, p, o->static_pub) < 0)
-			return refuse(rep, PROTO_ERR_WRONG_TARGET, "enroll", p->name, src);
+			return ops_refuse(rep, PROTO_ERR_WRONG_TARGET, "enroll", p->name, src);
 	}
 	if (registry_cred_add(d->reg, p->owner, cred_alg(&o->req.cred), o->req.cred.pk,
 			      o->req.cred.pk_len, o->req.cred.id, o->req.cred.id_len, &c) < 0) {
 		if (!had_key)
 			registry_peer_clear_key(d->reg, p);
-		return refuse(rep, PROTO_ERR_INTERNAL, "enroll", p->name, src);
+		return ops_refuse(rep, PROTO_ERR_INTERNAL, "enroll", p->name, src);
 	}
 	c->counter = o->req.cred.sign_count;
 	if (auth != NULL) {
@@ -338,7 +275,7 @@ int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *re
 			registry_peer_clear_key(d->reg, p);
 		if (auth != NULL)
 			registry_cred_set_counter(d->reg, auth, prev);
-		return refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "enroll", p->name, src);
+		return ops_refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "enroll", p->name, src);
 	}
 	audit_event("enrolled", "peer", p->name, "owner", p->owner->name, "key", c->id, "by-key",
 		    auth != NULL ? auth->id : "-", "code", new_key ? "new-key" : "plain", NULL);
@@ -379,30 +316,30 @@ static enum proto_err adding_device(struct vpnd *d, const struct actmsg_op *o,
 int ops_add_key(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
 {
 	const uint8_t *src = o->src;
-	struct reg_peer *p = target(d, &o->req), *dev = NULL;
+	struct reg_peer *p = ops_target(d, &o->req), *dev = NULL;
 	struct reg_cred *c = NULL, *nc = NULL;
 	uint8_t digest[32];
 	uint32_t count = 0, prev;
 	enum proto_err e;
 
-	if (malformed(d, o, rep))
+	if (ops_malformed(d, o, rep))
 		return 0;
 	if (!cred_valid(&o->req))
-		return refuse(rep, PROTO_ERR_BAD_REQUEST, "add-key", NULL, src);
+		return ops_refuse(rep, PROTO_ERR_BAD_REQUEST, "add-key", NULL, src);
 	if (p == NULL)
-		return refuse(rep, PROTO_ERR_NOT_ENROLLED, "add-key", NULL, src);
+		return ops_refuse(rep, PROTO_ERR_NOT_ENROLLED, "add-key", NULL, src);
 	e = adding_device(d, o, p, &dev);
 	if (e != PROTO_OK)
-		return refuse(rep, e, "add-key", p->name, src);
+		return ops_refuse(rep, e, "add-key", p->name, src);
 	proto_cred_digest(digest, &o->req.cred);
 	e = verify_assertion(d, o, p, "add-key", digest, rep, &c, &count);
 	if (e != PROTO_OK)
-		return refuse(rep, e, "add-key", p->name, src);
+		return ops_refuse(rep, e, "add-key", p->name, src);
 	if (p->owner->require_uv && !o->req.cred.uv)
-		return refuse(rep, PROTO_ERR_UV_REQUIRED, "add-key", p->name, src);
+		return ops_refuse(rep, PROTO_ERR_UV_REQUIRED, "add-key", p->name, src);
 	if (registry_cred_add(d->reg, p->owner, cred_alg(&o->req.cred), o->req.cred.pk,
 			      o->req.cred.pk_len, o->req.cred.id, o->req.cred.id_len, &nc) < 0)
-		return refuse(rep, PROTO_ERR_INTERNAL, "add-key", p->name, src);
+		return ops_refuse(rep, PROTO_ERR_INTERNAL, "add-key", p->name, src);
 	nc->counter = o->req.cred.sign_count;
 	snprintf(nc->by_key, sizeof(nc->by_key), "%s", c->id);
 	snprintf(nc->by_device, sizeof(nc->by_device), "%s", dev->name);
@@ -411,7 +348,7 @@ int ops_add_key(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *r
 	if (!saved(d)) {
 		registry_cred_remove(d->reg, p->owner, nc);
 		registry_cred_set_counter(d->reg, c, prev);
-		return refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "add-key", p->name, src);
+		return ops_refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "add-key", p->name, src);
 	}
 	audit_event("key-added", "owner", p->owner->name, "key", nc->id, "by-key", c->id,
 		    "by-device", dev->name, NULL);
@@ -437,24 +374,24 @@ static int device(struct vpnd *d, const struct actmsg_op *o, struct proto_reply 
 {
 	const char *op = o->req.op == PROTO_OP_STATUS ? "status" : "deactivate";
 	const uint8_t *src = o->src;
-	struct reg_peer *p = target(d, &o->req);
+	struct reg_peer *p = ops_target(d, &o->req);
 	struct session *s;
 	const struct end_note *e;
 
-	if (malformed(d, o, rep))
+	if (ops_malformed(d, o, rep))
 		return 0;
 	if (p == NULL || !p->has_key)
-		return refuse(rep, PROTO_ERR_NOT_ENROLLED, op, NULL, src);
+		return ops_refuse(rep, PROTO_ERR_NOT_ENROLLED, op, NULL, src);
 	if (!o->has_static ||
 	    (sodium_memcmp(o->static_pub, p->key, KEY_LEN) != 0 && !owner_device(d, o, p)))
-		return refuse(rep, PROTO_ERR_NOT_PERMITTED, op, p->name, src);
+		return ops_refuse(rep, PROTO_ERR_NOT_PERMITTED, op, p->name, src);
 	s = session_find(&d->sessions, p->name);
 	if (o->req.op == PROTO_OP_DEACTIVATE && s != NULL) {
 		gate_session_end(d, s, "down", p->name);
 		s = NULL;
 	}
 	rep->status = PROTO_OK;
-	fill_session(rep, p, s);
+	ops_fill_session(rep, p, s);
 	if (s == NULL) {
 		e = ends_find(d->ends, p->name);
 		rep->fields |= PROTO_REP_END_REASON;

@@ -35,8 +35,8 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 30000
-#define STABLE_MS      60000 /* a child that lived this long resets the backoff */
-#define BATCH          16    /* child messages per wake-up */
+#define STABLE_MS      60000          /* a child that lived this long resets the backoff */
+#define BATCH          DISPATCH_BATCH /* child messages per wake-up */
 
 extern char **environ;
 
@@ -350,6 +350,7 @@ static int child_cb(int fd, uint32_t events, void *data)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n <= 0) {
+			dispatch_flush(&ps->dp, fd);
 			child_lost(ps, "closed");
 			return 0;
 		}
@@ -361,12 +362,15 @@ static int child_cb(int fd, uint32_t events, void *data)
 		}
 		sodium_memzero(buf, (size_t)n);
 		if (bad != NULL) {
+			dispatch_flush(&ps->dp, fd);
 			child_lost(ps, bad);
 			return 0;
 		}
 		if (was != DISPATCH_SERVING && ps->dp.state == DISPATCH_SERVING)
 			child_ready(ps);
 	}
+	/* One fdatasync for every activation of this turn. */
+	dispatch_flush(&ps->dp, fd);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,14 @@ struct ring_entry {
 	uint8_t pkt[PROTO_REPLY_MAX];
 };
 
+/* A request whose operation the caller has yet to answer. */
+struct pending {
+	bool used;
+	uint64_t wall; /* the gateway's time when it came */
+	struct sockaddr_storage src;
+	struct proto_opened o;
+};
+
 struct actserver {
 	struct proto_gateway gw;
 	uint64_t prev_until; /* unix seconds: the previous key's grace ends */
@@ -30,6 +39,8 @@ struct actserver {
 	uint64_t global_milli, global_last_ms; /* one token bucket for all */
 	size_t ring_next;
 	struct ring_entry ring[RING];
+	struct pending *pending; /* ACTSERVER_PENDING of them, with cfg.submit */
+	size_t n_pending;
 };
 
 int actserver_create(struct actserver **out, const struct actserver_keys *keys,
@@ -39,10 +50,13 @@ int actserver_create(struct actserver **out, const struct actserver_keys *keys,
 	int r = -ENOMEM;
 
 	*out = NULL;
-	if (cfg->op == NULL)
+	if (cfg->op == NULL && cfg->submit == NULL)
 		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
+		goto fail;
+	if (cfg->submit != NULL &&
+	    (s->pending = calloc(ACTSERVER_PENDING, sizeof(*s->pending))) == NULL)
 		goto fail;
 	s->cfg = *cfg;
 	if (s->cfg.rate_buckets == 0)
@@ -90,6 +104,9 @@ void actserver_destroy(struct actserver **s)
 		return;
 	replay_destroy(&(*s)->replay);
 	ratelimit_destroy(&(*s)->rate);
+	if ((*s)->pending != NULL)
+		sodium_memzero((*s)->pending, ACTSERVER_PENDING * sizeof(*(*s)->pending));
+	free((*s)->pending);
 	sodium_memzero(*s, sizeof(**s));
 	free(*s);
 	*s = NULL;
@@ -171,6 +188,94 @@ static void tell_key(const struct actserver *s, const struct proto_opened *o,
 	memcpy(rep->act_key, s->gw.key[0].pk, KEY_LEN);
 }
 
+/* The reply sealed, counted and kept for retransmissions. */
+static void seal(struct actserver *s, const struct proto_opened *o, struct proto_reply *rep,
+		 uint64_t now_ms, uint64_t wall, uint8_t *out, size_t *outlen)
+{
+	tell_key(s, o, rep);
+	if (proto_gw_reply(&s->gw, o, rep, out, outlen) < 0) {
+		memset(rep, 0, sizeof(*rep));
+		rep->gateway_time = wall;
+		rep->status = PROTO_ERR_INTERNAL;
+		tell_key(s, o, rep);
+		if (proto_gw_reply(&s->gw, o, rep, out, outlen) < 0)
+			*outlen = 0;
+	}
+	if (*outlen > 0) {
+		s->stats.replies[rep->status]++;
+		ring_add(s, o->req_id, now_ms, out, *outlen);
+	}
+}
+
+/* Whether the request named h waits for its operation's answer. */
+static bool pending_has(const struct actserver *s, const uint8_t h[32])
+{
+	for (size_t i = 0; s->n_pending > 0 && i < ACTSERVER_PENDING; i++)
+		if (s->pending[i].used && sodium_memcmp(s->pending[i].o.req_id, h, 32) == 0)
+			return true;
+	return false;
+}
+
+/* Hands the opened request to cfg.submit: 0 when it waits now (o wiped),
+ * or -errno, for an answer at once. */
+static int pending_submit(struct actserver *s, struct proto_opened *o, const struct sockaddr *src,
+			  uint64_t wall)
+{
+	struct pending *p;
+	size_t i = 0;
+	int r;
+
+	while (i < ACTSERVER_PENDING && s->pending[i].used)
+		i++;
+	if (i == ACTSERVER_PENDING)
+		return -EBUSY;
+	p = &s->pending[i];
+	p->o = *o;
+	p->wall = wall;
+	memset(&p->src, 0, sizeof(p->src));
+	memcpy(&p->src, src,
+	       src->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					  : sizeof(struct sockaddr_in));
+	r = s->cfg.submit(s->cfg.arg, &p->o, src, (unsigned)i);
+	if (r < 0) {
+		sodium_memzero(p, sizeof(*p));
+		return r;
+	}
+	p->used = true;
+	s->n_pending++;
+	proto_opened_wipe(o);
+	return 0;
+}
+
+bool actserver_busy(const struct actserver *s)
+{
+	return s->pending != NULL && s->n_pending == ACTSERVER_PENDING;
+}
+
+int actserver_answer(struct actserver *s, unsigned slot, struct proto_reply *rep, uint64_t now_ms,
+		     uint8_t *out, size_t *outlen, struct sockaddr_storage *dst, socklen_t *dstlen)
+{
+	struct proto_reply failed = {0};
+	struct pending *p;
+
+	*outlen = 0;
+	if (s->pending == NULL || slot >= ACTSERVER_PENDING || !s->pending[slot].used)
+		return -ENOENT;
+	p = &s->pending[slot];
+	if (rep == NULL || rep->status > PROTO_ERR_WIRE_MAX) {
+		failed.status = PROTO_ERR_INTERNAL;
+		rep = &failed;
+	}
+	rep->gateway_time = p->wall;
+	seal(s, &p->o, rep, now_ms, p->wall, out, outlen);
+	*dst = p->src;
+	*dstlen = p->src.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					       : sizeof(struct sockaddr_in);
+	sodium_memzero(p, sizeof(*p));
+	s->n_pending--;
+	return 0;
+}
+
 static void request(struct actserver *s, unsigned key, const uint8_t *pkt,
 		    const struct sockaddr *src, const uint8_t addr[18], uint64_t now_ms,
 		    uint64_t wall, uint8_t *out, size_t *outlen)
@@ -199,6 +304,8 @@ static void request(struct actserver *s, unsigned key, const uint8_t *pkt,
 			s->stats.retransmits++;
 			memcpy(out, e->pkt, e->len);
 			*outlen = e->len;
+		} else if (pending_has(s, h)) {
+			s->stats.retransmits++; /* its reply comes with the answer */
 		} else {
 			s->stats.drop_replay++;
 			plain_error(s, key, pkt, src, now_ms, PROTO_ERR_REPLAYED, out, outlen);
@@ -209,6 +316,13 @@ static void request(struct actserver *s, unsigned key, const uint8_t *pkt,
 	 * sources an attacker has, only so many a second get there. */
 	if (!global_allow(s, now_ms)) {
 		s->stats.drop_global++;
+		plain_error(s, key, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
+		return;
+	}
+	/* Every slot waits for the monitor: it is behind, and more would
+	 * only wait longer. */
+	if (s->pending != NULL && s->n_pending == ACTSERVER_PENDING) {
+		s->stats.drop_busy++;
 		plain_error(s, key, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
 		return;
 	}
@@ -227,7 +341,6 @@ static void request(struct actserver *s, unsigned key, const uint8_t *pkt,
 		proto_opened_wipe(&o);
 		return;
 	}
-	memcpy(h, o.req_id, sizeof(h));
 	s->stats.requests++;
 	memset(&rep, 0, sizeof(rep));
 	rep.gateway_time = wall;
@@ -238,6 +351,10 @@ static void request(struct actserver *s, unsigned key, const uint8_t *pkt,
 		rep.status = PROTO_ERR_CLOCK_SKEW;
 		rep.fields = PROTO_REP_SKEW;
 		rep.skew = (int64_t)o.req.client_time - (int64_t)wall;
+	} else if (s->cfg.submit != NULL) {
+		if (pending_submit(s, &o, src, wall) == 0)
+			return;
+		rep.status = PROTO_ERR_INTERNAL;
 	} else if (s->cfg.op(s->cfg.arg, &o, src, &rep) < 0 || rep.status > PROTO_ERR_WIRE_MAX) {
 		/* The encoder takes codes up to 63, for clients of newer
 		 * gateways; this one sends only the codes it knows. */
@@ -245,19 +362,7 @@ static void request(struct actserver *s, unsigned key, const uint8_t *pkt,
 		rep.gateway_time = wall;
 		rep.status = PROTO_ERR_INTERNAL;
 	}
-	tell_key(s, &o, &rep);
-	if (proto_gw_reply(&s->gw, &o, &rep, out, outlen) < 0) {
-		memset(&rep, 0, sizeof(rep));
-		rep.gateway_time = wall;
-		rep.status = PROTO_ERR_INTERNAL;
-		tell_key(s, &o, &rep);
-		if (proto_gw_reply(&s->gw, &o, &rep, out, outlen) < 0)
-			*outlen = 0;
-	}
-	if (*outlen > 0) {
-		s->stats.replies[rep.status]++;
-		ring_add(s, h, now_ms, out, *outlen);
-	}
+	seal(s, &o, &rep, now_ms, wall, out, outlen);
 	sodium_memzero(&rep, sizeof(rep));
 	proto_opened_wipe(&o);
 }

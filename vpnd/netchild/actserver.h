@@ -12,6 +12,7 @@
 #ifndef VPND_ACTSERVER_H
 #define VPND_ACTSERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -27,9 +28,22 @@
 typedef int (*actserver_op_fn)(void *arg, const struct proto_opened *o, const struct sockaddr *src,
 			       struct proto_reply *rep);
 
+/*
+ * Or the operation asked for without waiting (vpnd's child: the monitor
+ * answers several at once, behind one fdatasync). Return 0 when it was
+ * sent: the request then waits in pending slot `slot` for
+ * actserver_answer, and a retransmission of it meanwhile is dropped; a
+ * negative return answers PROTO_ERR_INTERNAL at once. With no slot free a
+ * request is refused as busy before its X25519.
+ */
+#define ACTSERVER_PENDING 64
+typedef int (*actserver_submit_fn)(void *arg, const struct proto_opened *o,
+				   const struct sockaddr *src, unsigned slot);
+
 struct actserver_config {
 	actserver_op_fn op;
-	proto_ss_fn ss; /* NULL: computed each time */
+	actserver_submit_fn submit; /* when set, op is not used */
+	proto_ss_fn ss;             /* NULL: computed each time */
 	void *arg;
 	size_t replay_slots;   /* power of two; default for global_per_sec */
 	size_t rate_buckets;   /* power of two; default 4096 */
@@ -74,5 +88,18 @@ void actserver_tick(struct actserver *s, uint64_t now_ms, uint64_t wall);
 void actserver_packet(struct actserver *s, const uint8_t *pkt, size_t len,
 		      const struct sockaddr *src, uint64_t now_ms, uint64_t wall, uint8_t *out,
 		      size_t *outlen);
+
+/* Whether every pending slot waits for an answer: the caller then leaves
+ * datagrams in its socket until one is answered, as a request would
+ * only be refused. */
+bool actserver_busy(const struct actserver *s);
+
+/*
+ * The answer to the request in pending slot `slot` (rep NULL: it failed,
+ * PROTO_ERR_INTERNAL), sealed into out; *dst and *dstlen say where it
+ * goes. -ENOENT when the slot holds no request.
+ */
+int actserver_answer(struct actserver *s, unsigned slot, struct proto_reply *rep, uint64_t now_ms,
+		     uint8_t *out, size_t *outlen, struct sockaddr_storage *dst, socklen_t *dstlen);
 
 #endif

@@ -71,69 +71,90 @@ static ssize_t wait_recv(struct monwrap *mw, uint8_t *buf, size_t cap, uint8_t *
 	return n;
 }
 
-/* Blocks for the monitor's answer: the monitor is local and quick, and a
- * child that waits only lets datagrams queue in the socket. */
-static int ask(struct monwrap *mw, enum actmsg_type type, struct actmsg_op *op,
-	       struct proto_reply *rep)
+/* The request on its way, kept for its RESULT. */
+static int ask(struct monwrap *mw, enum actmsg_type type, struct actmsg_op *op, unsigned slot)
 {
 	uint8_t buf[ACTMSG_MAX];
-	struct actmsg_result res;
-	uint8_t *m;
+	struct monwrap_pending *p = NULL;
 	size_t len;
-	uint64_t deadline = clock_boot_ns() / 1000000 + TIMEOUT_MS;
 
+	for (size_t i = 0; i < MONWRAP_PENDING && p == NULL; i++)
+		if (!mw->pending[i].used)
+			p = &mw->pending[i];
+	if (p == NULL)
+		return -EBUSY;
 	op->seq = ++mw->seq;
 	if (actmsg_encode_op(buf, &len, type, op) < 0)
 		return -EMSGSIZE;
 	if (send(mw->fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return errno == EPIPE ? -EPIPE : -EIO;
 	sodium_memzero(buf, len);
-	for (;;) {
-		uint64_t now = clock_boot_ns() / 1000000;
-		struct pollfd p = {.fd = mw->fd, .events = POLLIN};
-		ssize_t n;
+	*p = (struct monwrap_pending){.used = true,
+				      .seq = op->seq,
+				      .slot = slot,
+				      .deadline_ms = clock_boot_ns() / 1000000 + TIMEOUT_MS};
+	return 0;
+}
 
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		if (poll(&p, 1, (int)(deadline - now)) <= 0)
-			continue;
-		n = wait_recv(mw, buf, sizeof(buf), &m);
-		if (n < 0)
-			return (int)n;
-		if (n == 0 || actmsg_type(m, (size_t)n) != ACTMSG_RESULT ||
-		    actmsg_decode_result(&res, m, (size_t)n) < 0 || res.seq != op->seq)
-			continue; /* a late answer to a request that timed out */
-		sodium_memzero(m, (size_t)n);
-		res.rep.gateway_time = rep->gateway_time;
-		*rep = res.rep;
-		sodium_memzero(&res, sizeof(res));
-		return 0;
+void monwrap_result(struct monwrap *mw, const uint8_t *msg, size_t len)
+{
+	struct actmsg_result res;
+
+	if (actmsg_decode_result(&res, msg, len) < 0)
+		return;
+	for (size_t i = 0; i < MONWRAP_PENDING; i++) {
+		struct monwrap_pending *p = &mw->pending[i];
+
+		if (p->used && !p->answered && p->seq == res.seq) {
+			p->rep = res.rep;
+			p->answered = true;
+			break;
+		}
 	}
+	sodium_memzero(&res, sizeof(res));
 }
 
-int monwrap_activate(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep)
+bool monwrap_answered(struct monwrap *mw, uint64_t now_ms, unsigned *slot, struct proto_reply *rep,
+		      bool *failed)
 {
-	return ask(mw, ACTMSG_ACTIVATE, op, rep);
+	for (size_t i = 0; i < MONWRAP_PENDING; i++) {
+		struct monwrap_pending *p = &mw->pending[i];
+
+		if (!p->used || (!p->answered && now_ms < p->deadline_ms))
+			continue;
+		*slot = p->slot;
+		*failed = !p->answered;
+		if (p->answered)
+			*rep = p->rep;
+		sodium_memzero(p, sizeof(*p));
+		return true;
+	}
+	return false;
 }
 
-int monwrap_enroll(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep)
+int monwrap_activate(struct monwrap *mw, struct actmsg_op *op, unsigned slot)
 {
-	return ask(mw, ACTMSG_ENROLL, op, rep);
+	return ask(mw, ACTMSG_ACTIVATE, op, slot);
 }
 
-int monwrap_add_key(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep)
+int monwrap_enroll(struct monwrap *mw, struct actmsg_op *op, unsigned slot)
 {
-	return ask(mw, ACTMSG_ADD_KEY, op, rep);
+	return ask(mw, ACTMSG_ENROLL, op, slot);
 }
 
-int monwrap_deactivate(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep)
+int monwrap_add_key(struct monwrap *mw, struct actmsg_op *op, unsigned slot)
 {
-	return ask(mw, ACTMSG_DEACTIVATE, op, rep);
+	return ask(mw, ACTMSG_ADD_KEY, op, slot);
 }
 
-int monwrap_status(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep)
+int monwrap_deactivate(struct monwrap *mw, struct actmsg_op *op, unsigned slot)
 {
-	return ask(mw, ACTMSG_STATUS, op, rep);
+	return ask(mw, ACTMSG_DEACTIVATE, op, slot);
+}
+
+int monwrap_status(struct monwrap *mw, struct actmsg_op *op, unsigned slot)
+{
+	return ask(mw, ACTMSG_STATUS, op, slot);
 }
 
 int monwrap_web(struct monwrap *mw, struct webmsg_req *q, struct webmsg_result *res)
@@ -160,6 +181,12 @@ int monwrap_web(struct monwrap *mw, struct webmsg_req *q, struct webmsg_result *
 		n = wait_recv(mw, buf, sizeof(buf), &m);
 		if (n < 0)
 			return (int)n;
+		/* An operation's answer: its request waits in the loop. */
+		if (n > 0 && actmsg_type(m, (size_t)n) == ACTMSG_RESULT) {
+			monwrap_result(mw, m, (size_t)n);
+			sodium_memzero(m, (size_t)n);
+			continue;
+		}
 		if (n == 0 || actmsg_type(m, (size_t)n) != ACTMSG_WEB_RESULT ||
 		    webmsg_decode_result(res, m, (size_t)n) < 0 || res->seq != q->seq)
 			continue; /* a late answer to a call that timed out */

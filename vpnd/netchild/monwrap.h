@@ -5,22 +5,41 @@
  * one function per message the child may send, and the INIT it reads
  * first. A new message is a row and an answer there and a wrapper here.
  *
- * The wrappers of the operations block for the monitor's RESULT. They
- * return 0 with rep filled; -ETIMEDOUT or -EMSGSIZE when this request
- * failed (the client hears INTERNAL); -EPIPE when the monitor is gone and
- * -EIO when its socket failed otherwise: either way the child's work is
- * over.
+ * The wrappers of the operations do not wait: the child sends each
+ * request as it opens it, and the monitor answers several behind one
+ * fdatasync of its journal (group commit). A RESULT is matched to its
+ * request by seq and kept until the child's loop takes it
+ * (monwrap_answered), whenever it comes: read by the loop
+ * (monwrap_result) or while the web page's call waits for its own answer.
+ * The wrappers return 0 when the request is on its way; -EMSGSIZE or
+ * -EBUSY when this request failed (the client hears INTERNAL); -EPIPE
+ * when the monitor is gone and -EIO when its socket failed otherwise:
+ * either way the child's work is over.
  */
 #ifndef VPND_MONWRAP_H
 #define VPND_MONWRAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/actmsg.h"
 
+/* Requests that wait for their RESULT, at most: as many as the
+ * activation server keeps (ACTSERVER_PENDING). */
+#define MONWRAP_PENDING 64
+
+struct monwrap_pending {
+	bool used, answered;
+	uint32_t seq;
+	unsigned slot;        /* the caller's name for it */
+	uint64_t deadline_ms; /* CLOCK_BOOTTIME: INTERNAL after that */
+	struct proto_reply rep;
+};
+
 struct monwrap {
 	int fd;       /* the child's end of the socketpair */
 	uint32_t seq; /* of the last request */
+	struct monwrap_pending pending[MONWRAP_PENDING];
 	/* With the web page: room for a WEB_CONF (WEBMSG_CONF_MAX bytes).
 	 * One that comes while a wrapper waits for its answer is kept here
 	 * (conf_len > 0) for the child's loop, not dropped as a late answer. */
@@ -35,12 +54,20 @@ int monwrap_read_init(struct monwrap *mw, struct actmsg_init *init);
 int monwrap_ready(struct monwrap *mw);
 void monwrap_stats(struct monwrap *mw, const struct actstats *st);
 
-/* The operations: op->seq is set here; rep->gateway_time is kept. */
-int monwrap_activate(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
-int monwrap_enroll(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
-int monwrap_add_key(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
-int monwrap_deactivate(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
-int monwrap_status(struct monwrap *mw, struct actmsg_op *op, struct proto_reply *rep);
+/* The operations, sent without waiting: op->seq is set here; slot names
+ * the request in monwrap_answered. */
+int monwrap_activate(struct monwrap *mw, struct actmsg_op *op, unsigned slot);
+int monwrap_enroll(struct monwrap *mw, struct actmsg_op *op, unsigned slot);
+int monwrap_add_key(struct monwrap *mw, struct actmsg_op *op, unsigned slot);
+int monwrap_deactivate(struct monwrap *mw, struct actmsg_op *op, unsigned slot);
+int monwrap_status(struct monwrap *mw, struct actmsg_op *op, unsigned slot);
+/* A RESULT the loop read: kept for its request. A late one (its request
+ * timed out) or one for no request is dropped. */
+void monwrap_result(struct monwrap *mw, const uint8_t *msg, size_t len);
+/* One request that is over: answered (true, *rep filled, *failed false)
+ * or past its time (*failed true); false when none is. */
+bool monwrap_answered(struct monwrap *mw, uint64_t now_ms, unsigned *slot, struct proto_reply *rep,
+		      bool *failed);
 
 struct webmsg_req;
 struct webmsg_result;

@@ -9,7 +9,9 @@
  * limits, challenges, the replay cache, decryption and CBOR all happen
  * here. A request that decrypts goes to the monitor as the message of its
  * operation (netchild/monwrap.c); the monitor decides and answers, the
- * child seals the answer.
+ * child seals the answer. The child does not wait for it: requests stay
+ * pending in actserver.c while it serves other datagrams, so that the
+ * monitor finds several at once and commits them with one fdatasync.
  *
  * Layers: netchild.c (the loop) -> monwrap.c, actserver.c, sandbox.c ->
  * common/ -> lib. The child's state is one struct netchild on
@@ -62,7 +64,15 @@ struct netchild {
 		bool used;
 	} ss[SS_SLOTS];
 	uint8_t last_key[KEY_LEN], last_ss[32];
+	/* The DH of each pending request's device, kept if the monitor
+	 * accepts it. */
+	struct {
+		uint8_t key[KEY_LEN];
+		uint8_t ss[32];
+		bool keep;
+	} pend[ACTSERVER_PENDING];
 	uint64_t socket_drops;
+	uint64_t answered; /* replies sealed after the monitor's answer */
 };
 
 static int ss_cached(void *arg, unsigned key, const uint8_t pub[KEY_LEN], uint8_t ss[32])
@@ -84,14 +94,13 @@ static int ss_cached(void *arg, unsigned key, const uint8_t pub[KEY_LEN], uint8_
 }
 
 /* Only keys the monitor vouched for are kept: random keys cannot evict. */
-static void ss_keep(struct netchild *c, const uint8_t pub[KEY_LEN])
+static void ss_keep(struct netchild *c, unsigned slot)
 {
+	const uint8_t *pub = c->pend[slot].key;
 	size_t i = (size_t)(pub[0] | pub[1] << 8) % SS_SLOTS;
 
-	if (sodium_memcmp(c->last_key, pub, KEY_LEN) != 0)
-		return;
 	memcpy(c->ss[i].key, pub, KEY_LEN);
-	memcpy(c->ss[i].ss, c->last_ss, 32);
+	memcpy(c->ss[i].ss, c->pend[slot].ss, 32);
 	c->ss[i].used = true;
 }
 
@@ -101,8 +110,8 @@ static _Noreturn void child_exit(struct netchild *c, int code)
 	_exit(code);
 }
 
-static int child_op(void *arg, const struct proto_opened *o, const struct sockaddr *src,
-		    struct proto_reply *rep)
+static int child_submit(void *arg, const struct proto_opened *o, const struct sockaddr *src,
+			unsigned slot)
 {
 	struct netchild *c = arg;
 	struct actmsg_op op = {.key = (uint8_t)o->key,
@@ -115,19 +124,19 @@ static int child_op(void *arg, const struct proto_opened *o, const struct sockad
 	memcpy(op.static_pub, o->static_pub, KEY_LEN);
 	switch (o->req.op) {
 	case PROTO_OP_ACTIVATE:
-		ret = monwrap_activate(&c->mon, &op, rep);
+		ret = monwrap_activate(&c->mon, &op, slot);
 		break;
 	case PROTO_OP_ENROLL:
-		ret = monwrap_enroll(&c->mon, &op, rep);
+		ret = monwrap_enroll(&c->mon, &op, slot);
 		break;
 	case PROTO_OP_ADD_KEY:
-		ret = monwrap_add_key(&c->mon, &op, rep);
+		ret = monwrap_add_key(&c->mon, &op, slot);
 		break;
 	case PROTO_OP_DEACTIVATE:
-		ret = monwrap_deactivate(&c->mon, &op, rep);
+		ret = monwrap_deactivate(&c->mon, &op, slot);
 		break;
 	case PROTO_OP_STATUS:
-		ret = monwrap_status(&c->mon, &op, rep);
+		ret = monwrap_status(&c->mon, &op, slot);
 		break;
 	default:
 		ret = -EINVAL; /* the decoder lets no other op through */
@@ -139,9 +148,51 @@ static int child_op(void *arg, const struct proto_opened *o, const struct sockad
 		child_exit(c, 0);
 	if (ret == -EIO)
 		child_exit(c, 1);
-	if (ret == 0 && rep->status == PROTO_OK && o->has_static && o->key == 0)
-		ss_keep(c, o->static_pub);
+	c->pend[slot].keep = ret == 0 && o->has_static && o->key == 0 &&
+			     sodium_memcmp(c->last_key, o->static_pub, KEY_LEN) == 0;
+	if (c->pend[slot].keep) {
+		memcpy(c->pend[slot].key, c->last_key, KEY_LEN);
+		memcpy(c->pend[slot].ss, c->last_ss, 32);
+	}
 	return ret;
+}
+
+/* The replies to what the monitor answered, and INTERNAL to what it did
+ * not in time. */
+static size_t answer_ops(struct netchild *c)
+{
+	uint8_t out[PROTO_REPLY_MAX];
+	struct sockaddr_storage dst;
+	struct proto_reply rep;
+	socklen_t dstlen;
+	size_t olen;
+	unsigned slot;
+	bool failed;
+	uint64_t now = clock_boot_ns() / 1000000;
+	size_t n = 0;
+
+	while (monwrap_answered(&c->mon, now, &slot, &rep, &failed)) {
+		if (slot >= ACTSERVER_PENDING)
+			continue;
+		if (!failed && rep.status == PROTO_OK && c->pend[slot].keep)
+			ss_keep(c, slot);
+		sodium_memzero(&c->pend[slot], sizeof(c->pend[slot]));
+		c->answered++;
+		n++;
+		if (actserver_answer(c->srv, slot, failed ? NULL : &rep, now, out, &olen, &dst,
+				     &dstlen) == 0 &&
+		    olen > 0)
+			sendto(UDP_FD, out, olen, MSG_DONTWAIT, (struct sockaddr *)&dst, dstlen);
+		sodium_memzero(&rep, sizeof(rep));
+	}
+	return n;
+}
+
+/* Changes when the counters do: a datagram came, or a reply went after
+ * the monitor's answer (which may come when no datagram does). */
+static uint64_t stats_mark(const struct netchild *c)
+{
+	return actserver_stats(c->srv)->received + c->socket_drops + c->answered;
 }
 
 static void send_stats(struct netchild *c)
@@ -162,8 +213,10 @@ static bool serve_udp(struct netchild *c)
 	} cm;
 	struct sockaddr_storage ss;
 
-	/* A bounded batch per wake-up: the monitor's messages get a turn. */
-	for (int i = 0; i < 64; i++) {
+	/* A bounded batch per wake-up: the monitor's messages get a turn.
+	 * While every request slot waits for the monitor, the datagrams
+	 * wait in the socket. */
+	for (int i = 0; i < 64 && !actserver_busy(c->srv); i++) {
 		struct iovec iov = {buf, sizeof(buf)};
 		struct msghdr m = {.msg_name = &ss,
 				   .msg_namelen = sizeof(ss),
@@ -225,28 +278,33 @@ static void web_configure(struct netchild *c, const uint8_t *msg, size_t len)
 	log_info("the web page's server restarted with its new certificate");
 }
 
-/* A message the monitor sends unasked: a new WEB_CONF (SIGHUP), or a late
- * RESULT, which is dropped. */
+/* What the monitor sent: RESULTs, kept for their requests, or a new
+ * WEB_CONF (SIGHUP); all that is queued, within a bound. */
 static void monitor_message(struct netchild *c)
 {
-	ssize_t n = recv(MON_FD, c->msg, WEBMSG_CONF_MAX, MSG_DONTWAIT);
+	for (int i = 0; i < MONWRAP_PENDING; i++) {
+		ssize_t n = recv(MON_FD, c->msg, WEBMSG_CONF_MAX, MSG_DONTWAIT);
 
-	if (n == 0 || (n < 0 && errno != EAGAIN))
-		child_exit(c, 0);
-	if (n > 0 && c->web != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_WEB_CONF)
-		web_configure(c, c->msg, (size_t)n);
-	if (n > 0 && c->stats != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_METRICS &&
-	    metricsrv_update(c->stats, c->msg, (size_t)n) < 0)
-		log_warn("a malformed metrics snapshot from the monitor, dropped");
-	if (n > 0)
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0)
+			child_exit(c, 0);
+		if (actmsg_type(c->msg, (size_t)n) == ACTMSG_RESULT)
+			monwrap_result(&c->mon, c->msg, (size_t)n);
+		else if (c->web != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_WEB_CONF)
+			web_configure(c, c->msg, (size_t)n);
+		else if (c->stats != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_METRICS &&
+			 metricsrv_update(c->stats, c->msg, (size_t)n) < 0)
+			log_warn("a malformed metrics snapshot from the monitor, dropped");
 		sodium_memzero(c->msg, (size_t)n);
+	}
 }
 
 /* Gets the key and the limits, enters the sandbox, starts the server. */
 static int start(struct netchild *c, pid_t monitor)
 {
 	struct actmsg_init init;
-	struct actserver_config cfg = {.op = child_op, .ss = ss_cached, .arg = c};
+	struct actserver_config cfg = {.submit = child_submit, .ss = ss_cached, .arg = c};
 	struct actserver_keys keys = {0};
 	int one = 1, ret, tcp_fd = -1, max_fd = UDP_FD;
 	bool chrooted;
@@ -332,10 +390,12 @@ int netchild_main(int argc, char **argv)
 		return 1;
 	for (;;) {
 		struct pollfd p[2 + WEBSERVER_CONNS + 8 + METRICSRV_CONNS + 4] = {
-			{.fd = MON_FD, .events = POLLIN}, {.fd = UDP_FD, .events = POLLIN}};
+			{.fd = MON_FD, .events = POLLIN},
+			{.fd = UDP_FD, .events = actserver_busy(c.srv) ? 0 : POLLIN}};
 		size_t n = 2, web_n = 0;
 		int timeout = 1000;
 		bool drained = false;
+		size_t replied;
 		uint64_t now;
 
 		if (c.web != NULL)
@@ -349,12 +409,15 @@ int netchild_main(int argc, char **argv)
 			child_exit(&c, 1);
 		if (p[0].revents != 0)
 			monitor_message(&c);
+		replied = answer_ops(&c);
 		if (p[1].revents != 0)
 			drained = serve_udp(&c);
 		if (c.web != NULL)
 			webserver_run(c.web, p + 2, web_n);
 		if (c.stats != NULL)
 			metricsrv_run(c.stats, p + 2 + web_n, n - 2 - web_n);
+		/* and those that came while a web call waited */
+		replied += answer_ops(&c);
 		/* One that came while a request waited for its answer. */
 		if (c.mon.conf_len > 0) {
 			web_configure(&c, c.mon.conf, c.mon.conf_len);
@@ -367,11 +430,12 @@ int netchild_main(int argc, char **argv)
 		if ((uint64_t)clock_wall() >= c.prev_until)
 			sodium_memzero(c.prev_sk, sizeof(c.prev_sk));
 		/* The monitor shows the counters: fresh whenever the socket
-		 * is drained, ten times a second under a flood. */
-		if ((drained || now >= last_stats + 100) &&
-		    actserver_stats(c.srv)->received + c.socket_drops != last_received) {
+		 * is drained or a reply went, ten times a second under a
+		 * flood. */
+		if ((drained || replied > 0 || now >= last_stats + 100) &&
+		    stats_mark(&c) != last_received) {
 			send_stats(&c);
-			last_received = actserver_stats(c.srv)->received + c.socket_drops;
+			last_received = stats_mark(&c);
 			last_stats = now;
 		}
 	}

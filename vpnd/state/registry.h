@@ -64,16 +64,19 @@ struct reg_owner {
 	unsigned n_peers;
 };
 
+/* The small fields next to the name and the key, with no padding
+ * between: 136 bytes, a 144-byte heap chunk instead of 160, which is
+ * 1.6 MB at 100,000 peers (bench/README.md). */
 struct reg_peer {
 	char name[NAME_MAX_LEN + 1];
-	struct reg_owner *owner;
 	bool has_key; /* false until `enroll register` brings it */
+	bool disabled;
 	uint8_t key[KEY_LEN];
 	struct ipaddr addr;
 	enum reg_kind kind;
+	struct reg_owner *owner;
 	int64_t window;
 	int64_t idle;
-	bool disabled;
 	uint8_t *psk; /* mobile peers: a static preshared key, or NULL */
 	int64_t added;
 };

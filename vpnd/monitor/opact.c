@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: ISC */
+/* The activation in two halves (opact.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "base/log.h"
+#include "monitor/opact.h"
+#include "monitor/ops.h"
+#include "monitor/verify.h"
+#include "state/journal.h"
+
+int opact_begin(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep, struct opact *a)
+{
+	const uint8_t *src = o->src;
+	struct reg_peer *p = ops_target(d, &o->req);
+	char err[ERR_LEN];
+	enum proto_err e;
+	uint32_t count = 0;
+	bool own;
+
+	memset(a, 0, sizeof(*a));
+	if (ops_malformed(d, o, rep))
+		return 0;
+	if (p == NULL || !p->has_key)
+		return ops_refuse(rep, PROTO_ERR_NOT_ENROLLED, "activate", NULL, src);
+	if (p->disabled)
+		return ops_refuse(rep, PROTO_ERR_PEER_DISABLED, "activate", p->name, src);
+	/* The device itself, proven by its key: a fresh PSK for this session. */
+	own = o->has_static && sodium_memcmp(o->static_pub, p->key, KEY_LEN) == 0;
+	/* A laptop gets its PSK only from its own request; opened from
+	 * elsewhere it would be on the interface without one. */
+	if (p->kind == REG_LAPTOP && !own)
+		return ops_refuse(rep, PROTO_ERR_NOT_PERMITTED, "activate", p->name, src);
+	e = verify_assertion(d, o, p, "activate", NULL, rep, &a->c, &count);
+	if (e != PROTO_OK)
+		return ops_refuse(rep, e, "activate", p->name, src);
+	a->p = p;
+	memcpy(a->src, src, sizeof(a->src));
+	/* The grown counter on disk before anything is opened with it: a
+	 * counter that came back after a restart would take a cloned key's
+	 * older assertions again. Its record goes to the journal with the
+	 * session's. */
+	a->prev = a->c->counter;
+	if (count != a->prev) {
+		registry_cred_set_counter(d->reg, a->c, count);
+		journal_counter(&d->journal, p->owner, a->c);
+	}
+	a->go.uid = (uid_t)-1;
+	if (p->kind == REG_LAPTOP) {
+		key_generate_preshared(a->psk);
+		a->go.psk = a->psk;
+	}
+	snprintf(a->by, sizeof(a->by), "key:%s", a->c->id);
+	a->go.by = a->by;
+	if (gate_session_open_begin(d, p, &a->g, &a->go, err) < 0) {
+		log_error("activation of '%s': %s", p->name, err);
+		/* Refused before the journal: the counter still goes there,
+		 * as the key did count the assertion. */
+		a->open_failed = true;
+	}
+	return 1;
+}
+
+void opact_end(struct vpnd *d, struct opact *a, int committed, struct proto_reply *rep)
+{
+	struct session *s = NULL;
+	char err[ERR_LEN];
+	int ret = 0;
+
+	if (!a->open_failed) {
+		ret = gate_session_open_finish(d, &a->g, &a->go, committed, &s, err);
+		if (ret < 0)
+			log_error("activation of '%s': %s", a->p->name, err);
+	}
+	if (committed < 0) {
+		registry_cred_set_counter(d->reg, a->c, a->prev);
+		ops_refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "activate", a->p->name, a->src);
+	} else if (a->open_failed || ret < 0) {
+		ops_refuse(rep, PROTO_ERR_INTERNAL, "activate", a->p->name, a->src);
+	} else {
+		rep->status = PROTO_OK;
+		ops_fill_session(rep, a->p, s);
+		if (a->go.psk != NULL) {
+			rep->fields |= PROTO_REP_PSK;
+			memcpy(rep->psk, a->psk, KEY_LEN);
+		}
+	}
+	sodium_memzero(a, sizeof(*a));
+}

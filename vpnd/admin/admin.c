@@ -44,6 +44,7 @@ static const struct opt peer_add_opts[] = {
 	{"address", "address", NULL},
 	{"window", "window", NULL},
 	{"idle", "idle", NULL},
+	{"keepalive", "keepalive", NULL},
 	{"public-key", "public-key", NULL},
 	{"mobile", "kind", "mobile"},
 	{"psk-file", "psk", NULL}, /* the file's key goes in the request */
@@ -56,6 +57,12 @@ static const struct opt owner_set_opts[] = {
 	{"require-uv", "require-uv", NULL},
 	{"window", "window", NULL},
 	{"idle", "idle", NULL},
+	{0},
+};
+static const struct opt peer_set_opts[] = {
+	{"window", "window", NULL},
+	{"idle", "idle", NULL},
+	{"keepalive", "keepalive", NULL},
 	{0},
 };
 static const struct opt window_opts[] = {{"window", "window", NULL}, {0}};
@@ -79,7 +86,7 @@ static const char *const session_cols[] = {"name", "owner",   "address", "until"
 
 static const struct cmd cmds[] = {
 	{"peer", "add", 1, 1,
-	 "NAME --owner USER [--address IP] [--window D] [--idle D] "
+	 "NAME --owner USER [--address IP] [--window D] [--idle D|off] [--keepalive N] "
 	 "[--public-key KEY] [--mobile [--psk-file FILE]] [--existing-owner] "
 	 "[--no-enroll | --new-key]",
 	 peer_add_opts, OUT_URI, NULL,
@@ -93,6 +100,11 @@ static const struct cmd cmds[] = {
 	{"peer", "disable", 1, 1, "NAME", no_opts, OUT_NONE, NULL,
 	 "ends its session and refuses new ones"},
 	{"peer", "enable", 1, 1, "NAME", no_opts, OUT_NONE, NULL, "allows sessions again"},
+	{"peer", "set", 1, 1,
+	 "NAME [--window D|default] [--idle D|off|default] [--keepalive N|default]", peer_set_opts,
+	 OUT_NONE, NULL,
+	 "sets a peer's window, idle timeout and the gateway's keepalive (seconds, 0 off) for "
+	 "new sessions; default: the owner's, then the kind's (mobile: idle off, keepalive 25)"},
 	{"owner", "add", 1, 1, "USER", no_opts, OUT_NONE, NULL, "adds an owner"},
 	{"owner", "list", 0, 0, "", no_opts, OUT_TABLE, owner_cols, "lists owners"},
 	{"owner", "show", 1, 1, "USER", no_opts, OUT_SHOW, NULL, "shows an owner"},

@@ -73,6 +73,9 @@ struct reg_peer {
 	enum reg_kind kind;
 	int64_t window;
 	int64_t idle;
+	/* WireGuard's persistent keepalive from the gateway, seconds (0: off);
+	 * REG_INHERIT: the kind's (gate_peer_keepalive). */
+	int64_t keepalive;
 	bool disabled;
 	uint8_t *psk; /* mobile peers: a static preshared key, or NULL */
 	int64_t added;
@@ -141,6 +144,8 @@ int registry_peer_set_key(struct registry *r, struct reg_peer *p, const uint8_t 
 /* Undoes registry_peer_set_key on a peer that had no key. */
 void registry_peer_clear_key(struct registry *r, struct reg_peer *p);
 void registry_peer_set_disabled(struct registry *r, struct reg_peer *p, bool disabled);
+/* After a change to a peer's window, idle or keepalive: saved next time. */
+void registry_peer_changed(struct registry *r);
 /* Removes the peer, its pending codes, and frees it. */
 void registry_peer_remove(struct registry *r, struct reg_peer *p);
 /* Peers sorted by name; free the array (not the peers). */

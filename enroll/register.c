@@ -5,6 +5,7 @@
  * one-time code, then IF.conf for wg-quick and IF.keygate beside it.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,10 +24,13 @@
 
 static const char usage[] =
 	"usage: enroll register URI [--device DEV] [--auth-device OLD] [--pin-fd N]\n"
-	"                           [--interface IF]\n"
+	"                           [--interface IF] [--replace] [--config-dir DIR]\n"
+	"                           [--timeout MS] [--tries N]\n"
 	"\n"
 	"Registers a security key and this machine with the gateway named in\n"
 	"URI (what 'vpnd peer add' printed) and writes /etc/wireguard/IF.conf.\n"
+	"An IF set up before is refused unless --replace (a new key after a lost\n"
+	"one): its config and state are replaced once the gateway has agreed.\n"
 	"When the owner has keys already (the URI names them), one of them signs\n"
 	"for the new one: DEV itself, or OLD. With --pin-fd and OLD, the first\n"
 	"line is DEV's PIN and the second OLD's.\n";
@@ -157,7 +161,7 @@ static int write_conf(const struct enroll_opts *o, const struct proto_reply *rep
 	}
 	r = state_path(path, sizeof(path), o, "conf");
 	if (r == 0)
-		r = outfile_write_all(path, text, len, 0600, 0);
+		r = outfile_write_all(path, text, len, 0600, o->replace ? OUTFILE_REPLACE : 0);
 	if (r < 0)
 		fprintf(stderr, "enroll: cannot write %s: %s\n", path, strerror(-r));
 fail:
@@ -199,11 +203,18 @@ int register_main(int argc, char **argv)
 	if (state_path(conf, sizeof(conf), &o, "conf") < 0 ||
 	    state_path(state, sizeof(state), &o, "keygate") < 0)
 		return 2;
-	if (access(conf, F_OK) == 0 || access(state, F_OK) == 0) {
+	if (!o.replace && (access(conf, F_OK) == 0 || access(state, F_OK) == 0)) {
 		fprintf(stderr,
 			"enroll: %s is already set up (%s exists); pick another "
-			"--interface or remove it\n",
+			"--interface, or --replace it (a new key after a lost one)\n",
 			o.ifname, access(conf, F_OK) == 0 ? conf : state);
+		return 1;
+	}
+	/* wg-quick could not take the old tunnel down once its config is
+	 * replaced: it goes first. */
+	if (o.replace && if_nametoindex(o.ifname) != 0) {
+		fprintf(stderr, "enroll: %s is up; run 'enroll down %s' first, then register\n",
+			o.ifname, o.ifname);
 		return 1;
 	}
 	if (keypick_first(&x.key, o.device, NULL, err) < 0) {
@@ -253,7 +264,7 @@ int register_main(int argc, char **argv)
 		 * credential for `enroll activate`, forget our key pair. */
 		memcpy(st.peer_key, rep.peer_key, KEY_LEN);
 		st.device = false;
-		if (state_save(&st, &o, false) < 0)
+		if (state_save(&st, &o, o.replace) < 0)
 			goto fail;
 		printf("Registered your security key for %s (owner %s).\n"
 		       "Activate it with: enroll activate %s\n",
@@ -269,7 +280,7 @@ int register_main(int argc, char **argv)
 	}
 	memcpy(st.peer_key, t.key, KEY_LEN);
 	st.device = true;
-	if (write_conf(&o, &rep, sk) < 0 || state_save(&st, &o, false) < 0)
+	if (write_conf(&o, &rep, sk) < 0 || state_save(&st, &o, o.replace) < 0)
 		goto fail;
 	printf("Registered %s (owner %s) with the gateway; wrote %s.\n"
 	       "Start a session with: enroll up %s\n",

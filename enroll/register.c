@@ -17,6 +17,7 @@
 #include "enroll.h"
 #include "keypick.h"
 #include "seckey.h"
+#include "tunnel.h"
 #include "pin.h"
 #include "base/outfile.h"
 #include "proto/proto_uri.h"
@@ -170,6 +171,19 @@ fail:
 	return r;
 }
 
+/* Whether the wg-quick config of o is the peer's own key pair: a new
+ * security key for a machine that had one (register --replace after a
+ * lost key), whose code enrolls the key and leaves the peer's key pair. */
+static bool conf_is_peer(const struct enroll_opts *o, const uint8_t peer_key[KEY_LEN])
+{
+	uint8_t sk[KEY_LEN], pk[KEY_LEN];
+	bool same = tunnel_private_key(o, sk) == 0 && key_public(pk, sk) == 0 &&
+		    sodium_memcmp(pk, peer_key, KEY_LEN) == 0;
+
+	sodium_memzero(sk, sizeof(sk));
+	return same;
+}
+
 int register_main(int argc, char **argv)
 {
 	struct enroll_opts o;
@@ -263,12 +277,17 @@ int register_main(int argc, char **argv)
 		/* The peer's key pair was made elsewhere (a phone): keep the
 		 * credential for `enroll activate`, forget our key pair. */
 		memcpy(st.peer_key, rep.peer_key, KEY_LEN);
-		st.device = false;
+		st.device = o.replace && access(conf, F_OK) == 0 && conf_is_peer(&o, rep.peer_key);
 		if (state_save(&st, &o, o.replace) < 0)
 			goto fail;
-		printf("Registered your security key for %s (owner %s).\n"
-		       "Activate it with: enroll activate %s\n",
-		       st.peer, st.owner, st.peer);
+		if (st.device)
+			printf("Registered your new security key for %s (owner %s); this machine's "
+			       "tunnel %s stays as it was.\nStart a session with: enroll up %s\n",
+			       st.peer, st.owner, conf, o.ifname);
+		else
+			printf("Registered your security key for %s (owner %s).\n"
+			       "Activate it with: enroll activate %s\n",
+			       st.peer, st.owner, st.peer);
 		ret = 0;
 		goto fail;
 	}

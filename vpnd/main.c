@@ -19,7 +19,7 @@ static const struct {
 } commands[] = {
 	{"init", init_main, "write a config and the gateway key"},
 	{"run", run_main, "run the gateway in the foreground"},
-	{"peer", admin_main, "add, list, show, remove, disable, enable peers"},
+	{"peer", admin_main, "add (one, or --from a CSV file), list, show, set, remove, disable, enable peers"},
 	{"owner", admin_main, "add, list, show owners and set their policy"},
 	{"key", admin_main, "list, revoke (--cascade) and unlock owners' security keys"},
 	{"code", admin_main, "list, revoke and renew one-time enrollment codes"},

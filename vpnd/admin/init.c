@@ -26,7 +26,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vpnd init -c CONF --interface IF --address CIDR --endpoint HOST:PORT\n"
-		"                 [--listen-port N] [--activation-port N] [--window D] [--idle D]\n"
+		"                 [--listen-port N] [--activation-port N] [--window D] [--idle "
+		"D|off]\n"
 		"                 [--state-dir DIR] [--control-socket PATH] [--force] [--adopt]\n"
 		"Writes CONF, the gateway key (IF.key beside CONF, mode 0600) and the\n"
 		"activation key (activation.key in the state directory, mode 0600), and\n"

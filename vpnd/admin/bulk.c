@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "admin/bulk.h"
+#include "admin/bulkcsv.h"
 #include "admin/sheet.h"
 #include "base/atomicfile.h"
 #include "base/strbuf.h"
@@ -19,8 +19,6 @@
 #include "gateway/conf.h"
 #include "gateway/ctl.h"
 
-#define BULK_MAX      4096 /* peers a file */
-#define BULK_FILE_MAX (1U << 20)
 
 struct row {
 	char name[NAME_MAX_LEN + 1];
@@ -63,111 +61,51 @@ bool bulk_wanted(int argc, char **argv)
 	return false;
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-/* One CSV line into r; -EINVAL after a message naming the line. */
-static int parse_row(struct bulk *b, char *line, unsigned n, struct row *r)
-{
-	char *f[3], *save = NULL, *kind;
-	int nf = 0;
-
-	for (char *t = strtok_r(line, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
-		if (nf == 3) {
-			nf++;
-			break;
-		}
-		f[nf++] = trim(t);
-	}
-	if (nf != 3) {
-		fprintf(stderr, "vpnd: %s:%u: expected name,owner,kind\n", b->from, n);
-		return -EINVAL;
-	}
-	if (!text_valid_name(f[0]) || !text_valid_name(f[1])) {
-		fprintf(stderr,
-			"vpnd: %s:%u: invalid name '%s': 1 to 32 of A-Z a-z 0-9 . _ - @ +\n",
-			b->from, n, text_valid_name(f[0]) ? f[1] : f[0]);
-		return -EINVAL;
-	}
-	kind = f[2];
-	if (strcmp(kind, "laptop") != 0 && strcmp(kind, "mobile") != 0) {
-		fprintf(stderr, "vpnd: %s:%u: invalid kind '%s': expected laptop or mobile\n",
-			b->from, n, kind);
-		return -EINVAL;
-	}
-	snprintf(r->name, sizeof(r->name), "%s", f[0]);
-	snprintf(r->owner, sizeof(r->owner), "%s", f[1]);
-	r->mobile = strcmp(kind, "mobile") == 0;
-	r->line = n;
-	return 0;
-}
-
+/* FILE into b->rows, all checked (bulkcsv.h); -errno after a message. */
 static int read_rows(struct bulk *b)
 {
-	FILE *f = fopen(b->from, "r");
-	char buf[512];
-	unsigned n = 0;
-	bool first = true;
+	struct bulkcsv_row *csv = NULL;
+	char *text = malloc(BULKCSV_FILE_MAX + 1), err[ERR_LEN];
+	FILE *f = fopen(b->from, "re");
+	size_t len = 0, n = 0;
+	int ret = -ENOMEM;
 
 	if (f == NULL) {
+		ret = -errno;
 		fprintf(stderr, "vpnd: cannot open %s: %s\n", b->from, strerror(errno));
-		return -errno;
+		goto out;
 	}
-	b->rows = calloc(BULK_MAX, sizeof(*b->rows));
-	if (b->rows == NULL) {
+	if (text == NULL || (csv = calloc(BULKCSV_MAX_ROWS, sizeof(*csv))) == NULL)
+		goto out;
+	len = fread(text, 1, BULKCSV_FILE_MAX + 1, f);
+	if (ferror(f) || len > BULKCSV_FILE_MAX) {
+		ret = ferror(f) ? -EIO : -EFBIG;
+		fprintf(stderr, "vpnd: %s: %s\n", b->from,
+			ferror(f) ? strerror(EIO) : "larger than 1 MiB");
+		goto out;
+	}
+	ret = bulkcsv_parse(csv, BULKCSV_MAX_ROWS, &n, text, len, b->from, err);
+	if (ret < 0) {
+		fprintf(stderr, "vpnd: %s\n", err);
+		goto out;
+	}
+	ret = -ENOMEM;
+	if ((b->rows = calloc(n, sizeof(*b->rows))) == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(b->rows[i].name, sizeof(b->rows[i].name), "%s", csv[i].name);
+		snprintf(b->rows[i].owner, sizeof(b->rows[i].owner), "%s", csv[i].owner);
+		b->rows[i].mobile = csv[i].mobile;
+		b->rows[i].line = csv[i].line;
+	}
+	b->n = n;
+	ret = 0;
+out:
+	if (f != NULL)
 		fclose(f);
-		return -ENOMEM;
-	}
-	while (fgets(buf, sizeof(buf), f) != NULL) {
-		char *l;
-
-		n++;
-		if (strchr(buf, '\n') == NULL && !feof(f)) {
-			fprintf(stderr, "vpnd: %s:%u: line too long\n", b->from, n);
-			goto bad;
-		}
-		buf[strcspn(buf, "\n")] = '\0';
-		l = trim(buf);
-		if (l[0] == '\0' || l[0] == '#')
-			continue;
-		if (first && strncasecmp(l, "name,", 5) == 0) {
-			first = false;
-			continue;
-		}
-		first = false;
-		if (b->n == BULK_MAX) {
-			fprintf(stderr, "vpnd: %s:%u: more than %d peers\n", b->from, n, BULK_MAX);
-			goto bad;
-		}
-		if (parse_row(b, l, n, &b->rows[b->n]) < 0)
-			goto bad;
-		for (size_t i = 0; i < b->n; i++) {
-			if (strcmp(b->rows[i].name, b->rows[b->n].name) == 0) {
-				fprintf(stderr, "vpnd: %s:%u: peer '%s' is on line %u already\n",
-					b->from, n, b->rows[i].name, b->rows[i].line);
-				goto bad;
-			}
-		}
-		b->n++;
-	}
-	fclose(f);
-	if (b->n == 0) {
-		fprintf(stderr, "vpnd: %s: no peers\n", b->from);
-		return -EINVAL;
-	}
-	return 0;
-bad:
-	fclose(f);
-	return -EINVAL;
+	free(text);
+	free(csv);
+	return ret;
 }
 
 /* One request; the reply in *r (finish it). 0, or -1 after err. */

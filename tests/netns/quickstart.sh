@@ -181,6 +181,10 @@ after_gateway-init() {
 		fail "vpnd init's refusal names neither kg0 nor --adopt: $out"
 	[ ! -e "$NET_TMP/etc/other.conf" ] || fail "the refused vpnd init wrote its config"
 	in_ns gateway wg show "$ADM_IF" peers | grep -qxF "$ADM_PEER" || fail "the admin VPN lost its peer"
+	# Told to, it takes the interface over.
+	must in_ns gateway "$VPND" init -c "$NET_TMP/etc/other.conf" --interface "$ADM_IF" \
+		--address 10.77.0.1/24 --endpoint "$GW_PUB:51820" --state-dir "$NET_TMP/other" \
+		--adopt >/dev/null
 }
 after_gateway-start() {
 	reads internet "$GW_PUB"
@@ -224,6 +228,21 @@ after_gateway-phone() {
 	show=$(vpnd_cmd peer show bob-phone)
 	grep -Eq "^idle: +12h$" <<<"$show" || fail "peer set --idle 12h: $show"
 	grep -q "12h" "$STATE/peers" || fail "peer set was not saved: $(grep bob-phone "$STATE/peers")"
+	show=$(vpnd_cmd peer set bob-phone --keepalive 70000 --idle 1h 2>&1) && fail "keepalive 70000 taken"
+	grep -q "invalid keepalive '70000'" <<<"$show" || fail "peer set --keepalive 70000: $show"
+	grep -Eq "^idle: +12h$" <<<"$(vpnd_cmd peer show bob-phone)" ||
+		fail "a refused peer set changed the idle timeout"
+	# Back to the kind's default: a mobile peer's idle is off again.
+	must vpnd_cmd peer set bob-phone --idle default >/dev/null
+	grep -Eq "^idle: +off$" <<<"$(vpnd_cmd peer show bob-phone)" || fail "peer set --idle default"
+	# The gateway's keepalive is on the interface while a session runs.
+	local pub ka
+	pub=$(wg genkey | wg pubkey)
+	must vpnd_cmd peer add dave-phone --owner bob --mobile --public-key "$pub" --no-enroll >/dev/null
+	must vpnd_cmd session open dave-phone --window 1m >/dev/null
+	ka=$(in_ns gateway wg show "$GW_IF" persistent-keepalive)
+	grep -qE "^$pub[[:space:]]+25$" <<<"$ka" || fail "no keepalive 25 toward a phone: $ka"
+	must vpnd_cmd session kill dave-phone >/dev/null
 }
 after_laptop-lost-key() {
 	reads laptop "$TUN4"

@@ -73,7 +73,7 @@ static int parse_keepalive(struct hctx *h, int64_t *out)
 
 	if (v == NULL)
 		return 0;
-	if (strcmp(v, "default") == 0) {
+	if (strcmp(v, "default") == 0 || strcmp(v, "-") == 0) {
 		*out = REG_INHERIT;
 		return 0;
 	}

@@ -186,6 +186,16 @@ after_gateway-init() {
 		--address 10.77.0.1/24 --endpoint "$GW_PUB:51820" --state-dir "$NET_TMP/other" \
 		--adopt >/dev/null
 }
+after_gateway-pilot-config() {
+	# An AuditLog the unit could not write: vpnd refuses, and says why.
+	local out
+	sed 's|^\[Daemon\]$|[Daemon]\nAuditLog = /nonexistent/vpnd/audit.log|' "$CONF" >"$NET_TMP/etc/audit.conf"
+	grep -q "^AuditLog" "$NET_TMP/etc/audit.conf" || fail "no [Daemon] section to put AuditLog in"
+	out=$(in_ns gateway timeout 10 "$VPND" run -c "$NET_TMP/etc/audit.conf" 2>&1) &&
+		fail "vpnd ran with an AuditLog it cannot open"
+	grep -q "cannot open the audit log /nonexistent/vpnd/audit.log.*ProtectSystem=strict" <<<"$out" ||
+		fail "vpnd's refusal of the AuditLog does not say why: $out"
+}
 after_gateway-start() {
 	reads internet "$GW_PUB"
 	[ -z "$(in_ns gateway wg show "$GW_IF" peers)" ] || fail "a peer on $GW_IF before any session"

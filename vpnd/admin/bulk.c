@@ -19,7 +19,6 @@
 #include "gateway/conf.h"
 #include "gateway/ctl.h"
 
-
 struct row {
 	char name[NAME_MAX_LEN + 1];
 	char owner[NAME_MAX_LEN + 1];

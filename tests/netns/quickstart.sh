@@ -218,6 +218,14 @@ after_gateway-everyone() {
 		grep -q "<path" "$NET_TMP/sheets/$f.svg" || fail "sheet $f.svg has no QR code"
 	done
 	grep -q ">bob<" "$NET_TMP/sheets/bob-phone.svg" || fail "bob-phone's sheet does not name bob"
+	# The page renders, and its QR code reads back as the link printed.
+	local link qr
+	link=$(sed -n 's/^bob-laptop //p' "$NET_TMP/qs/"*-gateway-everyone.sh.out)
+	[ -n "$link" ] || fail "peer add --from printed no link for bob-laptop"
+	rsvg-convert -w 1240 "$NET_TMP/sheets/bob-laptop.svg" -o "$NET_TMP/sheet.png" ||
+		fail "bob-laptop's sheet does not render"
+	qr=$(zbarimg --raw -q "$NET_TMP/sheet.png") || fail "no QR code read from bob-laptop's sheet"
+	[ "$qr" = "$link" ] || fail "the sheet's QR code reads '$qr', the link is '$link'"
 	[ "$(stat -c %a "$NET_TMP/sheets/bob-laptop.svg")" = 600 ] || fail "a sheet others may read"
 	show=$(vpnd_cmd peer show bob-phone)
 	grep -Eq "^idle: +off$" <<<"$show" && grep -Eq "^keepalive: +25$" <<<"$show" ||

@@ -54,7 +54,8 @@ static const char usage_text[] =
 	"the running vpnd (disabled until USER activates it) and writes its\n"
 	"wg-quick config: as text, as a QR code for the terminal, or as a PNG or\n"
 	"SVG image for the WireGuard app. Without -o the output goes to stdout:\n"
-	"a QR code on a terminal, else the text. See clientcfg(1).\n";
+	"a QR code on a terminal, else the text. -c is --config, -o --output;\n"
+	"-h, --help prints this, --version the version. See clientcfg(1).\n";
 
 static const char name_rule[] = "expected 1..32 letters, digits, '.', '_', '-', '@' or '+', "
 				"starting with a letter or digit";

@@ -45,6 +45,7 @@ int opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const
 		{"peer", required_argument, NULL, 'P'},
 		{"before", required_argument, NULL, 'B'},
 		{"every", required_argument, NULL, 'E'},
+		{"replace", no_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -92,6 +93,9 @@ int opts_parse(struct enroll_opts *o, int argc, char **argv, int max_args, const
 		case 'E':
 			if (duration_parse(&o->every, optarg) < 0)
 				goto bad_value;
+			break;
+		case 'R':
+			o->replace = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);

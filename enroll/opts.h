@@ -23,6 +23,7 @@ struct enroll_opts {
 	const char *peer;    /* status --peer: another peer of the owner */
 	uint64_t before;     /* watch --before: seconds; 0 unless given */
 	uint64_t every;      /* watch --every: seconds between questions */
+	bool replace;        /* register --replace: over an earlier registration */
 	const char *args[2]; /* positional arguments */
 	int n_args;
 };

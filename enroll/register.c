@@ -5,6 +5,7 @@
  * one-time code, then IF.conf for wg-quick and IF.keygate beside it.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include "enroll.h"
 #include "keypick.h"
 #include "seckey.h"
+#include "tunnel.h"
 #include "pin.h"
 #include "base/outfile.h"
 #include "proto/proto_uri.h"
@@ -23,10 +25,13 @@
 
 static const char usage[] =
 	"usage: enroll register URI [--device DEV] [--auth-device OLD] [--pin-fd N]\n"
-	"                           [--interface IF]\n"
+	"                           [--interface IF] [--replace] [--config-dir DIR]\n"
+	"                           [--timeout MS] [--tries N]\n"
 	"\n"
 	"Registers a security key and this machine with the gateway named in\n"
 	"URI (what 'vpnd peer add' printed) and writes /etc/wireguard/IF.conf.\n"
+	"An IF set up before is refused unless --replace (a new key after a lost\n"
+	"one): its config and state are replaced once the gateway has agreed.\n"
 	"When the owner has keys already (the URI names them), one of them signs\n"
 	"for the new one: DEV itself, or OLD. With --pin-fd and OLD, the first\n"
 	"line is DEV's PIN and the second OLD's.\n";
@@ -157,13 +162,26 @@ static int write_conf(const struct enroll_opts *o, const struct proto_reply *rep
 	}
 	r = state_path(path, sizeof(path), o, "conf");
 	if (r == 0)
-		r = outfile_write_all(path, text, len, 0600, 0);
+		r = outfile_write_all(path, text, len, 0600, o->replace ? OUTFILE_REPLACE : 0);
 	if (r < 0)
 		fprintf(stderr, "enroll: cannot write %s: %s\n", path, strerror(-r));
 fail:
 	sodium_memzero(text, sizeof(text));
 	wgq_config_finish(&c);
 	return r;
+}
+
+/* Whether the wg-quick config of o is the peer's own key pair: a new
+ * security key for a machine that had one (register --replace after a
+ * lost key), whose code enrolls the key and leaves the peer's key pair. */
+static bool conf_is_peer(const struct enroll_opts *o, const uint8_t peer_key[KEY_LEN])
+{
+	uint8_t sk[KEY_LEN], pk[KEY_LEN];
+	bool same = tunnel_private_key(o, sk) == 0 && key_public(pk, sk) == 0 &&
+		    sodium_memcmp(pk, peer_key, KEY_LEN) == 0;
+
+	sodium_memzero(sk, sizeof(sk));
+	return same;
 }
 
 int register_main(int argc, char **argv)
@@ -199,11 +217,18 @@ int register_main(int argc, char **argv)
 	if (state_path(conf, sizeof(conf), &o, "conf") < 0 ||
 	    state_path(state, sizeof(state), &o, "keygate") < 0)
 		return 2;
-	if (access(conf, F_OK) == 0 || access(state, F_OK) == 0) {
+	if (!o.replace && (access(conf, F_OK) == 0 || access(state, F_OK) == 0)) {
 		fprintf(stderr,
 			"enroll: %s is already set up (%s exists); pick another "
-			"--interface or remove it\n",
+			"--interface, or --replace it (a new key after a lost one)\n",
 			o.ifname, access(conf, F_OK) == 0 ? conf : state);
+		return 1;
+	}
+	/* wg-quick could not take the old tunnel down once its config is
+	 * replaced: it goes first. */
+	if (o.replace && if_nametoindex(o.ifname) != 0) {
+		fprintf(stderr, "enroll: %s is up; run 'enroll down %s' first, then register\n",
+			o.ifname, o.ifname);
 		return 1;
 	}
 	if (keypick_first(&x.key, o.device, NULL, err) < 0) {
@@ -252,12 +277,17 @@ int register_main(int argc, char **argv)
 		/* The peer's key pair was made elsewhere (a phone): keep the
 		 * credential for `enroll activate`, forget our key pair. */
 		memcpy(st.peer_key, rep.peer_key, KEY_LEN);
-		st.device = false;
-		if (state_save(&st, &o, false) < 0)
+		st.device = o.replace && access(conf, F_OK) == 0 && conf_is_peer(&o, rep.peer_key);
+		if (state_save(&st, &o, o.replace) < 0)
 			goto fail;
-		printf("Registered your security key for %s (owner %s).\n"
-		       "Activate it with: enroll activate %s\n",
-		       st.peer, st.owner, st.peer);
+		if (st.device)
+			printf("Registered your new security key for %s (owner %s); this machine's "
+			       "tunnel %s stays as it was.\nStart a session with: enroll up %s\n",
+			       st.peer, st.owner, conf, o.ifname);
+		else
+			printf("Registered your security key for %s (owner %s).\n"
+			       "Activate it with: enroll activate %s\n",
+			       st.peer, st.owner, st.peer);
 		ret = 0;
 		goto fail;
 	}
@@ -269,7 +299,7 @@ int register_main(int argc, char **argv)
 	}
 	memcpy(st.peer_key, t.key, KEY_LEN);
 	st.device = true;
-	if (write_conf(&o, &rep, sk) < 0 || state_save(&st, &o, false) < 0)
+	if (write_conf(&o, &rep, sk) < 0 || state_save(&st, &o, o.replace) < 0)
 		goto fail;
 	printf("Registered %s (owner %s) with the gateway; wrote %s.\n"
 	       "Start a session with: enroll up %s\n",

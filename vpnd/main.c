@@ -19,7 +19,8 @@ static const struct {
 } commands[] = {
 	{"init", init_main, "write a config and the gateway key"},
 	{"run", run_main, "run the gateway in the foreground"},
-	{"peer", admin_main, "add, list, show, remove, disable, enable peers"},
+	{"peer", admin_main,
+	 "add (one, or --from a CSV file), list, show, set, remove, disable, enable peers"},
 	{"owner", admin_main, "add, list, show owners and set their policy"},
 	{"key", admin_main, "list, revoke (--cascade) and unlock owners' security keys"},
 	{"code", admin_main, "list, revoke and renew one-time enrollment codes"},
@@ -33,7 +34,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: vpnd COMMAND [ARGS] [-c CONF]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
-	fprintf(f, "\nEvery command takes --help. CONF defaults to %s.\n", VPND_DEFAULT_CONF);
+	fprintf(f, "\nEvery command takes --help. CONF defaults to %s (-c CONF, --config CONF).\n",
+		VPND_DEFAULT_CONF);
 }
 
 int main(int argc, char **argv)

@@ -100,6 +100,10 @@ static int parse_mail_ports(struct conf_ctx *x, const char *v, uint16_t *ports, 
 		return conf_fail(x, "mail ports", v, "too long");
 	strcpy(buf, v);
 	*n = 0;
+	/* The wall's ports may be none: a pilot while the public listeners
+	 * still serve everyone else (docs/quickstart.md). */
+	if (!dup && strcmp(text_trim(buf), "none") == 0)
+		return 0;
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 		tok = text_trim(tok);
 		if (*n == CONF_MAX_MAIL_PORTS)

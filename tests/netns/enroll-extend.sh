@@ -8,7 +8,7 @@
 # fresh handshake both ends hold the new PSK and traffic passes.
 . "$(dirname "$0")/activation-lib.sh"
 . "$SRC/tests/netns/dovecot.sh"
-command -v dovecot >/dev/null || fail "dovecot not installed (scripts/install-deps)"
+command -v dovecot >/dev/null || fail "dovecot not installed (scripts/install-deps test)"
 act_setup
 softkey_start key1 --pin "$PIN"
 dovecot_start gw mail 10.77.0.1

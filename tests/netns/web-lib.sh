@@ -18,7 +18,7 @@ PHONE_ADDR=192.0.2.130
 web_setup() {
 	need vpnd init run peer session owner key "run the gateway"
 	need clientcfg "make the phone's config"
-	command -v chromium >/dev/null || fail "chromium not installed (scripts/install-deps)"
+	command -v chromium >/dev/null || fail "chromium not installed (scripts/install-deps test)"
 	/usr/bin/python3 -c 'import websocket' 2>/dev/null || fail "python3-websocket not installed"
 
 	net_init
@@ -33,7 +33,7 @@ web_setup() {
 	SPKI=$(openssl x509 -in "$NET_TMP/web.crt" -pubkey -noout | openssl pkey -pubin -outform der |
 		openssl dgst -sha256 -binary | base64)
 	if [ "$MODE" = proxy ]; then
-		command -v nginx >/dev/null || fail "nginx not installed (scripts/install-deps)"
+		command -v nginx >/dev/null || fail "nginx not installed (scripts/install-deps test)"
 		# vpnd on 127.0.0.1 and on the public address (to show an untrusted
 		# X-Forwarded-For is ignored); nginx in front on 443.
 		printf '\n[Web]\nDomain = %s\nListen = 0.0.0.0:8080\nTrustedProxies = 127.0.0.1\n' \

@@ -23,7 +23,7 @@ fail() {
 
 [ "$(id -u)" -eq 0 ] || fail "run as root (mmdebstrap, systemd-nspawn)"
 for tool in mmdebstrap systemd-nspawn dpkg-query ldd flock; do
-	command -v "$tool" >/dev/null || fail "no $tool: run scripts/install-deps"
+	command -v "$tool" >/dev/null || fail "no $tool: run scripts/install-deps test"
 done
 [ -x "$VPND" ] || fail "no $VPND: build first"
 [ -c /dev/net/tun ] || fail "no /dev/net/tun: wireguard-go cannot make an interface"

@@ -14,6 +14,7 @@
 
 #include "admin/out.h"
 #include "admin/admin.h"
+#include "admin/bulk.h"
 #include "gateway/conf.h"
 #include "config.h"
 #include "gateway/ctl.h"
@@ -44,6 +45,7 @@ static const struct opt peer_add_opts[] = {
 	{"address", "address", NULL},
 	{"window", "window", NULL},
 	{"idle", "idle", NULL},
+	{"keepalive", "keepalive", NULL},
 	{"public-key", "public-key", NULL},
 	{"mobile", "kind", "mobile"},
 	{"psk-file", "psk", NULL}, /* the file's key goes in the request */
@@ -56,6 +58,12 @@ static const struct opt owner_set_opts[] = {
 	{"require-uv", "require-uv", NULL},
 	{"window", "window", NULL},
 	{"idle", "idle", NULL},
+	{0},
+};
+static const struct opt peer_set_opts[] = {
+	{"window", "window", NULL},
+	{"idle", "idle", NULL},
+	{"keepalive", "keepalive", NULL},
 	{0},
 };
 static const struct opt window_opts[] = {{"window", "window", NULL}, {0}};
@@ -79,13 +87,15 @@ static const char *const session_cols[] = {"name", "owner",   "address", "until"
 
 static const struct cmd cmds[] = {
 	{"peer", "add", 1, 1,
-	 "NAME --owner USER [--address IP] [--window D] [--idle D] "
+	 "NAME --owner USER [--address IP] [--window D] [--idle D|off] [--keepalive N] "
 	 "[--public-key KEY] [--mobile [--psk-file FILE]] [--existing-owner] "
-	 "[--no-enroll | --new-key]",
+	 "[--no-enroll | --new-key] [--sheet DIR] | --from FILE [--sheet DIR]",
 	 peer_add_opts, OUT_URI, NULL,
 	 "adds a disabled peer; prints its one-time enrollment URI (none for a --public-key peer "
 	 "of an owner with keys); --new-key: the code enrolls a key without one of the owner's "
-	 "(key recovery, audited)"},
+	 "(key recovery, audited); --from FILE: one peer a CSV line (name,owner,kind), all or "
+	 "none; --sheet DIR: a printable page per peer (DIR/NAME.svg) with the link and its QR "
+	 "code (with --sheet only --owner and --mobile apply)"},
 	{"peer", "list", 0, 0, "", no_opts, OUT_TABLE, peer_cols, "lists peers"},
 	{"peer", "show", 1, 1, "NAME", no_opts, OUT_SHOW, NULL, "shows a peer"},
 	{"peer", "remove", 1, 1, "NAME", no_opts, OUT_NONE, NULL,
@@ -93,6 +103,11 @@ static const struct cmd cmds[] = {
 	{"peer", "disable", 1, 1, "NAME", no_opts, OUT_NONE, NULL,
 	 "ends its session and refuses new ones"},
 	{"peer", "enable", 1, 1, "NAME", no_opts, OUT_NONE, NULL, "allows sessions again"},
+	{"peer", "set", 1, 1,
+	 "NAME [--window D|default] [--idle D|off|default] [--keepalive N|default]", peer_set_opts,
+	 OUT_NONE, NULL,
+	 "sets a peer's window, idle timeout and the gateway's keepalive (seconds, 0 off) for "
+	 "new sessions; default: the owner's, then the kind's (mobile: idle off, keepalive 25)"},
 	{"owner", "add", 1, 1, "USER", no_opts, OUT_NONE, NULL, "adds an owner"},
 	{"owner", "list", 0, 0, "", no_opts, OUT_TABLE, owner_cols, "lists owners"},
 	{"owner", "show", 1, 1, "USER", no_opts, OUT_SHOW, NULL, "shows an owner"},
@@ -292,6 +307,9 @@ int admin_main(int argc, char **argv)
 		if (w2 != NULL && strcmp(cmds[i].w2, w2) == 0) {
 			snprintf(prog, sizeof(prog), "vpnd %s %s", cmds[i].w1, cmds[i].w2);
 			argv[1] = prog;
+			if (strcmp(w1, "peer") == 0 && strcmp(w2, "add") == 0 &&
+			    bulk_wanted(argc - 1, argv + 1))
+				return bulk_main(argc - 1, argv + 1);
 			return run_cmd(&cmds[i], argc - 1, argv + 1);
 		}
 	}

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +20,21 @@
 #include "base/duration.h"
 #include "base/strbuf.h"
 #include "state/actkey.h"
+#include "wg/wgipc.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vpnd init -c CONF --interface IF --address CIDR --endpoint HOST:PORT\n"
-		"                 [--listen-port N] [--activation-port N] [--window D] [--idle D]\n"
-		"                 [--state-dir DIR] [--control-socket PATH] [--force]\n"
+		"                 [--listen-port N] [--activation-port N] [--window D] [--idle "
+		"D|off]\n"
+		"                 [--state-dir DIR] [--control-socket PATH] [--force] [--adopt]\n"
 		"Writes CONF, the gateway key (IF.key beside CONF, mode 0600) and the\n"
 		"activation key (activation.key in the state directory, mode 0600), and\n"
 		"prints the gateway's public key. Existing keys are kept; an existing CONF\n"
-		"only with --force.\n");
+		"only with --force. vpnd owns IF: it removes every peer without a session,\n"
+		"so an existing IF that has peers or another key is refused (use a name of\n"
+		"its own, as kg0) unless --adopt says to take it over.\n");
 }
 
 /* The usage errors print themselves and return -EINVAL; init_main exits 2. */
@@ -42,7 +47,7 @@ static int bad(const char *what, const char *v, const char *hint)
 struct init_opts {
 	const char *conf, *ifname, *address, *endpoint, *listen, *activation, *window, *idle;
 	const char *state_dir, *socket;
-	int force;
+	int force, adopt;
 };
 
 /* CONF's text into sb, and its state directory; 0, or -EINVAL after a
@@ -115,6 +120,48 @@ static int make_activation_key(const char *state_dir)
 	return ret;
 }
 
+/*
+ * vpnd removes from its interface every peer that has no session, so an
+ * interface that carries something else (an admin VPN on wg0, say) would
+ * lose it at the first `vpnd run`. Refused, unless the admin said --adopt,
+ * when it has peers or a private key other than ours (pk; NULL when we
+ * have none yet). A new interface (wireguard-go just started) has neither.
+ * 0, or -EEXIST after a message.
+ */
+static int check_iface(const struct init_opts *o, const uint8_t *pk)
+{
+	struct wg_device *dev = NULL;
+	char err[ERR_LEN];
+	char why[64] = "";
+	unsigned npeers = 0;
+
+	if (o->adopt || if_nametoindex(o->ifname) == 0)
+		return 0;
+	if (wgipc_get_device(&dev, o->ifname, err) < 0) {
+		fprintf(stderr,
+			"vpnd init: %s exists and cannot be read (%s); vpnd would remove its "
+			"peers: choose a name of its own (--interface kg0), or --adopt\n",
+			o->ifname, err);
+		return -EEXIST;
+	}
+	for (const struct wg_peer *p = dev->peers; p != NULL; p = p->next)
+		npeers++;
+	if (npeers > 0)
+		snprintf(why, sizeof(why), "has %u peer%s", npeers, npeers == 1 ? "" : "s");
+	else if ((dev->flags & WGDEV_HAS_PRIVATE_KEY) &&
+		 (pk == NULL || sodium_memcmp(dev->public_key, pk, KEY_LEN) != 0))
+		snprintf(why, sizeof(why), "has a private key that is not this gateway's");
+	wg_device_free(&dev);
+	if (why[0] == '\0')
+		return 0;
+	fprintf(stderr,
+		"vpnd init: %s exists and %s; vpnd removes every peer without a "
+		"session and sets its own key. Choose an interface of its own "
+		"(--interface kg0), or take %s over with --adopt\n",
+		o->ifname, why, o->ifname);
+	return -EEXIST;
+}
+
 /* 0, or -EINVAL after a message: the options are not usable. */
 static int check_opts(struct init_opts *o)
 {
@@ -161,6 +208,7 @@ int init_main(int argc, char **argv)
 		{"state-dir", required_argument, NULL, 's'},
 		{"control-socket", required_argument, NULL, 'S'},
 		{"force", no_argument, NULL, 'f'},
+		{"adopt", no_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -211,6 +259,9 @@ int init_main(int argc, char **argv)
 		case 'f':
 			o.force = 1;
 			break;
+		case 'A':
+			o.adopt = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -249,8 +300,19 @@ int init_main(int argc, char **argv)
 			fprintf(stderr, "vpnd: %s\n", err);
 			return 1;
 		}
+		if (key_public(pk, sk) < 0) {
+			sodium_memzero(sk, sizeof(sk));
+			fprintf(stderr, "vpnd init: the key in %s is not usable\n", keyfile);
+			return 1;
+		}
+		if (check_iface(&o, pk) < 0) {
+			sodium_memzero(sk, sizeof(sk));
+			return 1;
+		}
 		fprintf(stderr, "vpnd init: keeping the existing key %s\n", keyfile);
 	} else {
+		if (check_iface(&o, NULL) < 0)
+			return 1;
 		key_generate_private(sk);
 		ret = key_file_write(keyfile, sk, err);
 		if (ret < 0) {

@@ -27,6 +27,15 @@ int audit_open(const char *path)
 	return 0;
 }
 
+const char *audit_hint(int err)
+{
+	if (err != -EROFS && err != -EACCES && err != -EPERM && err != -ENOENT)
+		return "";
+	return " (under the systemd unit only the state directory and /var/log/vpnd are "
+	       "writable, ProtectSystem=strict: put AuditLog in /var/log/vpnd, or give its "
+	       "folder to the unit with ReadWritePaths= in a drop-in)";
+}
+
 void audit_close(void)
 {
 	if (audit_fd >= 0)

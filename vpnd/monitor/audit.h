@@ -10,6 +10,10 @@
 
 /* NULL or "" for stderr only; 0 or -errno when the file cannot be opened. */
 int audit_open(const char *path);
+/* What to add to audit_open's error err (-errno) so that the admin sees why
+ * a file outside the unit's writable paths cannot be opened; "" when
+ * nothing. */
+const char *audit_hint(int err);
 void audit_close(void);
 /* Pairs of key, value, ending with NULL:
  *   audit_event("session-open", "peer", name, "by", "admin", NULL); */

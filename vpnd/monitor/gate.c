@@ -40,8 +40,9 @@
 #include "wg/wg.h"
 #include "wg/wgipc.h"
 
-struct wg_peer *gate_peer_for_session(const struct session *s, bool remove)
+struct wg_peer *gate_peer_for_session(const struct vpnd *d, const struct session *s, bool remove)
 {
+	const struct reg_peer *rp;
 	struct wg_peer *p = calloc(1, sizeof(*p));
 	struct wg_allowedip *a;
 
@@ -64,6 +65,13 @@ struct wg_peer *gate_peer_for_session(const struct session *s, bool remove)
 	p->flags = WGPEER_REPLACE_ALLOWEDIPS | WGPEER_HAS_PRESHARED_KEY;
 	if (s->has_psk)
 		memcpy(p->preshared_key, s->psk, KEY_LEN);
+	/* Keeps a phone's carrier NAT open toward it, so mail pushed to an
+	 * idle phone (IMAP IDLE) still arrives. */
+	rp = registry_peer_find(d->reg, s->name);
+	if (rp != NULL && gate_peer_keepalive(rp) > 0) {
+		p->keepalive = (uint16_t)gate_peer_keepalive(rp);
+		p->flags |= WGPEER_HAS_KEEPALIVE;
+	}
 	return p;
 }
 
@@ -157,7 +165,19 @@ uint64_t gate_peer_idle(const struct vpnd *d, const struct reg_peer *p)
 		return (uint64_t)p->idle;
 	if (p->owner->idle != REG_INHERIT)
 		return (uint64_t)p->owner->idle;
+	/* A phone in a pocket sends nothing for hours while its apps sleep,
+	 * and WireGuard's keepalives never reach the interface's counters:
+	 * an idle timeout would end its session long before the window. */
+	if (p->kind == REG_MOBILE)
+		return 0;
 	return d->conf.idle;
+}
+
+unsigned gate_peer_keepalive(const struct reg_peer *p)
+{
+	if (p->keepalive != REG_INHERIT)
+		return (unsigned)p->keepalive;
+	return p->kind == REG_MOBILE ? GATE_MOBILE_KEEPALIVE : 0;
 }
 
 static void audit_end(struct vpnd *d, const struct session *s, const char *reason, const char *by)
@@ -233,7 +253,7 @@ int gate_session_open_finish(struct vpnd *d, struct gate_pending *g, struct gate
 	ret = fwgate_add(d, s, g->now, wgerr);
 	if (ret < 0)
 		text_err(err, "cannot open the kernel wall for '%s': %s", s->name, wgerr);
-	else if ((ret = gate_apply_peers(d, gate_peer_for_session(s, false), wgerr)) < 0)
+	else if ((ret = gate_apply_peers(d, gate_peer_for_session(d, s, false), wgerr)) < 0)
 		text_err(err, "cannot put peer '%s' on %s: %s", s->name, d->conf.ifname, wgerr);
 	if (ret < 0) {
 		log_error("%s", err);
@@ -274,7 +294,7 @@ int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, s
 
 int gate_session_end(struct vpnd *d, struct session *s, const char *reason, const char *by)
 {
-	struct wg_peer *rm = gate_peer_for_session(s, true);
+	struct wg_peer *rm = gate_peer_for_session(d, s, true);
 	char err[ERR_LEN];
 	int ret;
 
@@ -383,7 +403,7 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 		addrs[n] = s->addr;
 		ended[n].s = s;
 		ended[n++].idle = !session_window_over(s, now);
-		p = gate_peer_for_session(s, true);
+		p = gate_peer_for_session(d, s, true);
 		if (p != NULL) {
 			p->next = rm;
 			rm = p;
@@ -418,7 +438,7 @@ int gate_restore(struct vpnd *d)
 	char err[ERR_LEN];
 
 	for (size_t i = 0; i < d->sessions.n; i++) {
-		struct wg_peer *p = gate_peer_for_session(d->sessions.heap[i], false);
+		struct wg_peer *p = gate_peer_for_session(d, d->sessions.heap[i], false);
 
 		if (p == NULL) {
 			iface_free_peers(list);

@@ -55,9 +55,14 @@ int gate_session_open_finish(struct vpnd *d, struct gate_pending *g, struct gate
  * audited with the reason ("killed", "disabled", "removed", "revoked") and
  * noted for STATUS (ends.h). */
 int gate_session_end(struct vpnd *d, struct session *s, const char *reason, const char *by);
-/* The effective window and idle timeout of a peer, in seconds. */
+/* The effective window and idle timeout of a peer, in seconds: its own,
+ * else its owner's, else (idle) off for a mobile peer, else the config's. */
 uint64_t gate_peer_window(const struct vpnd *d, const struct reg_peer *p);
 uint64_t gate_peer_idle(const struct vpnd *d, const struct reg_peer *p);
+/* The gateway's persistent keepalive toward a peer, seconds (0: none): its
+ * own, else GATE_MOBILE_KEEPALIVE for a mobile peer, else none. */
+#define GATE_MOBILE_KEEPALIVE 25
+unsigned gate_peer_keepalive(const struct reg_peer *p);
 /* Re-arms the expiry timer (d->timer) for the earliest deadline. */
 void gate_schedule(struct vpnd *d);
 /* The timer's callback: ends what is over, sweeps if a removal failed. */
@@ -71,7 +76,7 @@ int gate_save_sessions(struct vpnd *d);
 int gate_compact(struct vpnd *d);
 struct wg_peer;
 /* The WireGuard peer of a session: to add (allowed IP, psk) or to remove. */
-struct wg_peer *gate_peer_for_session(const struct session *s, bool remove);
+struct wg_peer *gate_peer_for_session(const struct vpnd *d, const struct session *s, bool remove);
 /* Applies a list of peer changes in one call and frees the list; a failure
  * is logged, and WireGuard's line about it left in err. */
 int gate_apply_peers(struct vpnd *d, struct wg_peer *list, char err[ERR_LEN]);

@@ -46,6 +46,7 @@ static void peer_record(struct hctx *h, const struct reg_peer *p, bool full)
 		ctl_add_field(h->out, "window", d);
 		fmt_dur(d, sizeof(d), gate_peer_idle(h->d, p));
 		ctl_add_field(h->out, "idle", d);
+		ctl_add_fieldf(h->out, "keepalive", "%u", gate_peer_keepalive(p));
 		ctl_add_field(h->out, "psk", p->psk != NULL ? "static" : "-");
 		clock_format_utc(t, sizeof(t), p->added);
 		ctl_add_field(h->out, "added", t);
@@ -60,6 +61,30 @@ static int in_networks(const struct vpnd *d, const struct ipaddr *a)
 	for (int i = 0; i < d->conf.n_addresses; i++)
 		if (ipaddr_in_net(a, &d->conf.addresses[i]))
 			return 1;
+	return 0;
+}
+
+/* --keepalive N (seconds, 0 off) or default; unchanged when absent. */
+static int parse_keepalive(struct hctx *h, int32_t *out)
+{
+	const char *v = ctl_request_opt(h->req, "keepalive");
+	char *end;
+	long n;
+
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "default") == 0 || strcmp(v, "-") == 0) {
+		*out = REG_INHERIT;
+		return 0;
+	}
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n > 65535)
+		return hctx_err(h, -EINVAL,
+				"invalid keepalive '%s': expected 0 to 65535 seconds (0: off) or "
+				"default",
+				v);
+	*out = (int32_t)n;
 	return 0;
 }
 
@@ -100,7 +125,8 @@ static int parse_peer_opts(struct hctx *h, struct reg_peer *p, uint8_t psk[KEY_L
 		p->psk = psk;
 	}
 	if ((ret = hctx_duration(h, "window", &p->window, false)) < 0 ||
-	    (ret = hctx_duration(h, "idle", &p->idle, true)) < 0)
+	    (ret = hctx_duration(h, "idle", &p->idle, true)) < 0 ||
+	    (ret = parse_keepalive(h, &p->keepalive)) < 0)
 		return ret;
 	return 0;
 }
@@ -134,7 +160,10 @@ static void audit_code(struct hctx *h, const struct reg_peer *p, bool new_key)
 
 int handle_peer_add(struct hctx *h)
 {
-	struct reg_peer tmpl = {.window = REG_INHERIT, .idle = REG_INHERIT}, *p = NULL;
+	struct reg_peer tmpl = {.window = REG_INHERIT,
+				.idle = REG_INHERIT,
+				.keepalive = REG_INHERIT},
+			*p = NULL;
 	const char *name, *owner = ctl_request_opt(h->req, "owner");
 	const char *existing = ctl_request_opt(h->req, "existing-owner");
 	bool new_key = ctl_request_opt(h->req, "new-key") != NULL, want = false;
@@ -144,8 +173,9 @@ int handle_peer_add(struct hctx *h)
 	bool new_owner = false;
 	int ret;
 
-	if ((ret = hctx_check(h, 2, 1, "owner", "address", "window", "idle", "public-key", "kind",
-			      "psk", "existing-owner", "enroll", "new-key", NULL)) < 0)
+	if ((ret = hctx_check(h, 2, 1, "owner", "address", "window", "idle", "keepalive",
+			      "public-key", "kind", "psk", "existing-owner", "enroll", "new-key",
+			      NULL)) < 0)
 		return ret;
 	name = h->req->args[2];
 	if (!text_valid_name(name))
@@ -302,5 +332,36 @@ int handle_peer_enable(struct hctx *h)
 		return ret;
 	registry_peer_set_disabled(h->d->reg, p, false);
 	audit_peer(h, "peer-enable", p);
+	return hctx_save(h);
+}
+
+int handle_peer_set(struct hctx *h)
+{
+	struct reg_peer *p;
+	int64_t window, idle;
+	int32_t keepalive;
+	char uid[16];
+	int ret;
+
+	if ((ret = hctx_check(h, 2, 1, "window", "idle", "keepalive", NULL)) < 0 ||
+	    (ret = hctx_peer(h, 2, &p)) < 0)
+		return ret;
+	window = p->window;
+	idle = p->idle;
+	keepalive = p->keepalive;
+	/* All checked before any is changed. */
+	if ((ret = hctx_duration(h, "window", &window, false)) < 0 ||
+	    (ret = hctx_duration(h, "idle", &idle, true)) < 0 ||
+	    (ret = parse_keepalive(h, &keepalive)) < 0)
+		return ret;
+	p->window = window;
+	p->idle = idle;
+	p->keepalive = keepalive;
+	registry_peer_changed(h->d->reg);
+	snprintf(uid, sizeof(uid), "%d", (int)h->uid);
+	audit_event("peer-set", "peer", p->name, "owner", p->owner->name, "by", h->by, "uid", uid,
+		    NULL);
+	/* A running session keeps its window and idle timeout; the new ones
+	 * apply from the next opening (as owner set). */
 	return hctx_save(h);
 }

@@ -11,5 +11,7 @@ int handle_peer_show(struct hctx *h);
 int handle_peer_remove(struct hctx *h);
 int handle_peer_disable(struct hctx *h);
 int handle_peer_enable(struct hctx *h);
+/* peer set NAME [window=D|default] [idle=D|off|default] [keepalive=N|default] */
+int handle_peer_set(struct hctx *h);
 
 #endif

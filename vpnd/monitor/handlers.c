@@ -27,6 +27,7 @@ static const struct {
 	{"peer", "remove", handle_peer_remove},
 	{"peer", "disable", handle_peer_disable},
 	{"peer", "enable", handle_peer_enable},
+	{"peer", "set", handle_peer_set},
 	{"owner", "add", handle_owner_add},
 	{"owner", "list", handle_owner_list},
 	{"owner", "show", handle_owner_show},

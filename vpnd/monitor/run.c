@@ -183,8 +183,11 @@ static void reload(struct vpnd *d)
 	d->conf = c;
 	registry_destroy(&d->reg);
 	d->reg = reg;
-	if (audit_open(d->conf.audit_log) < 0)
-		log_warn("cannot open the audit log %s: %s", d->conf.audit_log, strerror(errno));
+	int aret = audit_open(d->conf.audit_log);
+
+	if (aret < 0)
+		log_warn("cannot open the audit log %s: %s%s", d->conf.audit_log, strerror(-aret),
+			 audit_hint(aret));
 	prune_sessions(d, true);
 	if (d->conf.web.enabled && privsep_web_reload(d->privsep) < 0)
 		log_warn("reload: the web page keeps its old certificate");
@@ -258,9 +261,10 @@ static int start(struct vpnd *d)
 	journal_init(&d->journal, d->conf.state_dir, d->boot_id);
 	if (load_registry(d, &d->reg, &d->conf) < 0)
 		return -EINVAL;
-	if (audit_open(d->conf.audit_log) < 0) {
-		log_error("cannot open the audit log %s: %s", d->conf.audit_log, strerror(errno));
-		return -errno;
+	if ((ret = audit_open(d->conf.audit_log)) < 0) {
+		log_error("cannot open the audit log %s: %s%s", d->conf.audit_log, strerror(-ret),
+			  audit_hint(ret));
+		return ret;
 	}
 	/* After a corrupt sessions file every session ends: the journal's
 	 * too, only its counters count. */

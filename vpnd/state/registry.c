@@ -315,6 +315,11 @@ void registry_peer_clear_key(struct registry *r, struct reg_peer *p)
 	r->dirty |= REG_PEERS;
 }
 
+void registry_peer_changed(struct registry *r)
+{
+	r->dirty |= REG_PEERS;
+}
+
 void registry_peer_set_disabled(struct registry *r, struct reg_peer *p, bool disabled)
 {
 	p->disabled = disabled;

@@ -74,6 +74,10 @@ struct reg_peer {
 	uint8_t key[KEY_LEN];
 	struct ipaddr addr;
 	enum reg_kind kind;
+	/* WireGuard's persistent keepalive from the gateway, seconds (0: off);
+	 * REG_INHERIT: the kind's (gate_peer_keepalive). Beside kind, in what
+	 * would be padding. */
+	int32_t keepalive;
 	struct reg_owner *owner;
 	int64_t window;
 	int64_t idle;
@@ -144,6 +148,8 @@ int registry_peer_set_key(struct registry *r, struct reg_peer *p, const uint8_t 
 /* Undoes registry_peer_set_key on a peer that had no key. */
 void registry_peer_clear_key(struct registry *r, struct reg_peer *p);
 void registry_peer_set_disabled(struct registry *r, struct reg_peer *p, bool disabled);
+/* After a change to a peer's window, idle or keepalive: saved next time. */
+void registry_peer_changed(struct registry *r);
 /* Removes the peer, its pending codes, and frees it. */
 void registry_peer_remove(struct registry *r, struct reg_peer *p);
 /* Peers sorted by name; free the array (not the peers). */

@@ -229,7 +229,7 @@ static int rf_peer(struct rf_ctx *x, const char *name)
 {
 	struct reg_peer p = {0};
 	uint8_t psk[KEY_LEN];
-	const char *owner, *key, *addr, *pskv;
+	const char *owner, *key, *addr, *pskv, *ka;
 	char err[ERR_LEN];
 	bool mobile, disabled;
 	int ret;
@@ -262,9 +262,22 @@ static int rf_peer(struct rf_ctx *x, const char *name)
 		goto fail;
 	p.kind = mobile ? REG_MOBILE : REG_LAPTOP;
 	p.disabled = disabled;
+	p.keepalive = REG_INHERIT;
+	if ((ka = rf_opt(x, "keepalive")) != NULL) {
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(ka, &end, 10);
+		if (ka[0] < '0' || ka[0] > '9' || *end != '\0' || errno != 0 || n > 65535)
+			goto bad_ka;
+		p.keepalive = (int32_t)n;
+	}
 	ret = registry_peer_add(x->r, &p, NULL, err);
 	sodium_memzero(psk, sizeof(psk));
 	return ret < 0 ? rf_fail(x, "%s", err) : 0;
+bad_ka:
+	rf_fail(x, "bad keepalive '%s': expected 0 to 65535 seconds", ka);
 fail:
 	sodium_memzero(psk, sizeof(psk));
 	return -EINVAL;

@@ -86,6 +86,9 @@ static size_t fmt_peers(const struct registry *r, struct strbuf *sb)
 			      addr);
 		fmt_duration(sb, "window", p->window);
 		fmt_duration(sb, "idle", p->idle);
+		/* Only when set, so files without one read as before. */
+		if (p->keepalive != REG_INHERIT)
+			strbuf_printf(sb, " keepalive=%" PRId32, p->keepalive);
 		strbuf_printf(sb, " state=%s psk=", p->disabled ? "disabled" : "enabled");
 		if (p->psk != NULL) {
 			key_to_base64(k, p->psk);

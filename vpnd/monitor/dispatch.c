@@ -20,6 +20,7 @@
 #include "gateway/ctl.h"
 #include "monitor/audit.h"
 #include "monitor/dispatch.h"
+#include "monitor/mailtab.h"
 #include "monitor/ops.h"
 #include "monitor/webops.h"
 
@@ -184,6 +185,13 @@ fail:
 	return ret;
 }
 
+/* MAIL_REFUSED: a refused mail login, audited; nothing goes back. */
+static int answer_mail_refused(struct dispatch *dp, int fd, const uint8_t *msg, size_t len)
+{
+	(void)fd;
+	return mailtab_refused(dp->d->mailtab, msg, len);
+}
+
 #define STARTED DISPATCH_STARTED
 #define SERVING DISPATCH_SERVING
 
@@ -203,6 +211,7 @@ static const struct {
 	{ACTMSG_DEACTIVATE, SERVING, answer_deactivate, "bad-request"},
 	{ACTMSG_STATUS, SERVING, answer_status, "bad-request"},
 	{ACTMSG_WEB_REQ, SERVING, answer_web, "bad-web-request"},
+	{ACTMSG_MAIL_REFUSED, SERVING, answer_mail_refused, "bad-mail-refusal"},
 };
 
 void dispatch_violation(struct dispatch *dp, const char *why)

@@ -35,7 +35,10 @@
 #include "netchild/monwrap.h"
 #include "netchild/sandbox.h"
 #include "netchild/webserver.h"
+#include "netchild/mailpolicy.h"
+#include "netchild/smtppolicy.h"
 #include "common/childfd.h"
+#include "common/mailmsg.h"
 #include "common/webmsg.h"
 
 #define MON_FD   CHILDFD_MON
@@ -47,8 +50,11 @@
 struct netchild {
 	struct actserver *srv;
 	struct monwrap mon;
-	struct webserver *web; /* NULL without [Web] */
-	uint8_t *msg;          /* the monitor's messages: WEBMSG_CONF_MAX */
+	struct webserver *web;        /* NULL without [Web] */
+	struct mailpolicy *mail;      /* NULL without [Mail] DovecotPolicy */
+	struct smtppolicy *smtp;      /* NULL without [Mail] PostfixPolicy */
+	struct mailmsg_table mailtab; /* the monitor's, replaced whole */
+	uint8_t *msg;                 /* the monitor's messages: WEBMSG_CONF_MAX */
 	uint8_t act_sk[KEY_LEN];
 	uint8_t prev_sk[KEY_LEN]; /* a rotation's previous key, in its grace */
 	uint64_t prev_until;
@@ -223,6 +229,46 @@ static void web_configure(struct netchild *c, const uint8_t *msg, size_t len)
 	log_info("the web page's server restarted with its new certificate");
 }
 
+/* A new MAIL_TABLE, in place: the servers hold a pointer to it. One that
+ * does not decode leaves an empty table, which refuses every login from
+ * a tunnel: the monitor's next one mends it. */
+static void mail_table(void *arg, const uint8_t *msg, size_t len)
+{
+	struct netchild *c = arg;
+	struct mailmsg_table t;
+
+	if (mailmsg_decode_table(&t, msg, len) < 0)
+		log_error("a mail table from the monitor did not decode; refusing tunnels' logins");
+	mailmsg_table_free(&c->mailtab);
+	c->mailtab = t;
+}
+
+/* Dovecot's and Postfix's policy servers, with the table that follows
+ * INIT (and WEB_CONF). */
+static int mail_start(struct netchild *c)
+{
+	int n, ret = 0;
+
+	c->mon.table = malloc(MAILMSG_TABLE_MAX);
+	if (c->mon.table == NULL)
+		return -ENOMEM;
+	n = monwrap_read_mail_table(&c->mon);
+	if (n < 0) {
+		log_error("no mail table from the monitor: %s", strerror(-n));
+		return n;
+	}
+	mail_table(c, c->mon.table, (size_t)n);
+	c->mon.on_table = mail_table;
+	c->mon.table_arg = c;
+	if (fcntl(CHILDFD_MAIL, F_GETFD) >= 0)
+		ret = mailpolicy_create(&c->mail, CHILDFD_MAIL, &c->mailtab, &c->mon);
+	if (ret == 0 && fcntl(CHILDFD_SMTP, F_GETFD) >= 0)
+		ret = smtppolicy_create(&c->smtp, CHILDFD_SMTP, &c->mailtab, &c->mon);
+	if (ret < 0)
+		log_error("cannot start the mail policy servers: %s", strerror(-ret));
+	return ret;
+}
+
 /* A message the monitor sends unasked: a new WEB_CONF (SIGHUP), or a late
  * RESULT, which is dropped. */
 static void monitor_message(struct netchild *c)
@@ -233,6 +279,8 @@ static void monitor_message(struct netchild *c)
 		child_exit(c, 0);
 	if (n > 0 && c->web != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_WEB_CONF)
 		web_configure(c, c->msg, (size_t)n);
+	if (n > 0 && c->mon.table != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_MAIL_TABLE)
+		mail_table(c, c->msg, (size_t)n);
 	if (n > 0)
 		sodium_memzero(c->msg, (size_t)n);
 }
@@ -259,6 +307,14 @@ static int start(struct netchild *c, pid_t monitor)
 	if (c->web != NULL) {
 		tcp_fd = WEB_FD;
 		max_fd = CHILDFD_END + WEBSERVER_CONNS + 1;
+	}
+	if ((fcntl(CHILDFD_MAIL, F_GETFD) >= 0 || fcntl(CHILDFD_SMTP, F_GETFD) >= 0) &&
+	    (ret = mail_start(c)) < 0)
+		return ret;
+	if (c->mail != NULL || c->smtp != NULL) {
+		tcp_fd = tcp_fd >= 0 ? tcp_fd : c->mail != NULL ? CHILDFD_MAIL : CHILDFD_SMTP;
+		max_fd = (max_fd > CHILDFD_END ? max_fd : CHILDFD_END) + MAILPOLICY_CONNS + 1 +
+			 SMTPPOLICY_CONNS;
 	}
 	if ((ret = sandbox_enter(DIR_FD, MON_FD, UDP_FD, tcp_fd, max_fd, &chrooted)) < 0) {
 		log_error("cannot enter the sandbox: %s", strerror(-ret));
@@ -317,16 +373,22 @@ int netchild_main(int argc, char **argv)
 	if (c.msg == NULL || start(&c, monitor) < 0)
 		return 1;
 	for (;;) {
-		struct pollfd p[2 + WEBSERVER_CONNS + 8] = {{.fd = MON_FD, .events = POLLIN},
-							    {.fd = UDP_FD, .events = POLLIN}};
-		size_t n = 2;
+		struct pollfd p[2 + WEBSERVER_CONNS + 8 + MAILPOLICY_CONNS + SMTPPOLICY_CONNS + 8] =
+			{{.fd = MON_FD, .events = POLLIN}, {.fd = UDP_FD, .events = POLLIN}};
+		size_t n = 2, web_n = 0, mail_n = 0, smtp_n = 0;
 		int timeout = 1000;
 		bool drained = false;
 		uint64_t now;
 
 		if (c.web != NULL)
-			n += webserver_poll_fds(c.web, p + 2, sizeof(p) / sizeof(p[0]) - 2,
-						&timeout);
+			n += web_n = webserver_poll_fds(c.web, p + 2, sizeof(p) / sizeof(p[0]) - 2,
+							&timeout);
+		if (c.mail != NULL)
+			n += mail_n = mailpolicy_poll_fds(c.mail, p + n,
+							  sizeof(p) / sizeof(p[0]) - n, &timeout);
+		if (c.smtp != NULL)
+			n += smtp_n = smtppolicy_poll_fds(c.smtp, p + n,
+							  sizeof(p) / sizeof(p[0]) - n, &timeout);
 		if (poll(p, n, timeout) < 0 && errno != EINTR)
 			child_exit(&c, 1);
 		if (p[0].revents != 0)
@@ -334,7 +396,11 @@ int netchild_main(int argc, char **argv)
 		if (p[1].revents != 0)
 			drained = serve_udp(&c);
 		if (c.web != NULL)
-			webserver_run(c.web, p + 2, n - 2);
+			webserver_run(c.web, p + 2, web_n);
+		if (c.mail != NULL)
+			mailpolicy_run(c.mail, p + 2 + web_n, mail_n);
+		if (c.smtp != NULL)
+			smtppolicy_run(c.smtp, p + 2 + web_n + mail_n, smtp_n);
 		/* One that came while a request waited for its answer. */
 		if (c.mon.conf_len > 0) {
 			web_configure(&c, c.mon.conf, c.mon.conf_len);

@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "common/actmsg.h"
+#include "common/mailmsg.h"
 #include "common/webmsg.h"
 
 struct wr {
@@ -168,6 +169,9 @@ int actmsg_type(const uint8_t *msg, size_t len)
 		return len <= WEBMSG_CONF_MAX ? msg[0] : -EBADMSG;
 	if (msg[0] == ACTMSG_WEB_REQ || msg[0] == ACTMSG_WEB_RESULT)
 		return len <= WEBMSG_MAX ? msg[0] : -EBADMSG;
+	/* The mail table too (common/mailmsg.h). */
+	if (msg[0] == ACTMSG_MAIL_TABLE)
+		return len <= MAILMSG_TABLE_MAX ? msg[0] : -EBADMSG;
 	if (len > ACTMSG_MAX)
 		return -EBADMSG;
 	switch (msg[0]) {
@@ -175,6 +179,7 @@ int actmsg_type(const uint8_t *msg, size_t len)
 	case ACTMSG_READY:
 	case ACTMSG_RESULT:
 	case ACTMSG_STATS:
+	case ACTMSG_MAIL_REFUSED:
 		return msg[0];
 	default:
 		return op_type(msg[0]) ? msg[0] : -EBADMSG;

@@ -84,8 +84,7 @@ static size_t response(const struct conn *c)
 		cl = memmem(c->buf, head, "content-length: ", 16);
 	if (cl == NULL)
 		return 0;
-	return head + strtoul(cl + 16, NULL, 10) <= c->len ? head + strtoul(cl + 16, NULL, 10)
-							   : 0;
+	return head + strtoul(cl + 16, NULL, 10) <= c->len ? head + strtoul(cl + 16, NULL, 10) : 0;
 }
 
 static int cmp(const void *a, const void *b)
@@ -190,7 +189,8 @@ static double bare_lookups(unsigned owners, double seconds)
 			size_t ol;
 
 			snprintf(a, sizeof(a), "10.77.%u.%u", (2 + o) / 256, (2 + o) % 256);
-			snprintf(l, sizeof(l), "owner%u@example.org", n % 10 == 9 ? (o + 1) % owners : o);
+			snprintf(l, sizeof(l), "owner%u@example.org",
+				 n % 10 == 9 ? (o + 1) % owners : o);
 			mailmsg_parse_addr(&addr, a, strlen(a));
 			sink += mailmsg_decide(&t, &addr, l, strlen(l), &owner, &ol);
 		}

@@ -27,8 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			a = e->net;
 			if (e->n_logins > 0 &&
-			    mailmsg_decide(&t, &a, (const char *)e->logins + 1, e->logins[0], &owner,
-					   &n) > MAILMSG_ALLOW_OWNER)
+			    mailmsg_decide(&t, &a, (const char *)e->logins + 1, e->logins[0],
+					   &owner, &n) > MAILMSG_ALLOW_OWNER)
 				abort();
 		}
 		mailmsg_table_free(&t);

@@ -55,17 +55,17 @@ static void conf_mail(void **state)
 	assert_int_equal(c.mail.trusted[1].prefix, 64);
 	conf_finish(&c);
 	/* Errors name the line and quote the value. */
-	assert_int_equal(parse(&c, "[Mail]\nDovecotPolicy = 127.0.0.1:8790\nDomains = Example\n",
-			       err),
-			 -EINVAL);
+	assert_int_equal(
+		parse(&c, "[Mail]\nDovecotPolicy = 127.0.0.1:8790\nDomains = Example\n", err),
+		-EINVAL);
 	assert_non_null(strstr(err, "'Example' at vpnd.conf:8"));
 	assert_int_equal(parse(&c, "[Mail]\nDovecotPolicy = localhost:8790\n", err), -EINVAL);
 	assert_non_null(strstr(err, "vpnd.conf:7"));
 	assert_int_equal(parse(&c, "[Mail]\nPostfixPolicy = unix:private/x\n", err), -EINVAL);
 	assert_non_null(strstr(err, "vpnd.conf:7"));
-	assert_int_equal(parse(&c, "[Mail]\nDovecotPolicy = 127.0.0.1:1\nTrusted = 10.0.0.300\n",
-			       err),
-			 -EINVAL);
+	assert_int_equal(
+		parse(&c, "[Mail]\nDovecotPolicy = 127.0.0.1:1\nTrusted = 10.0.0.300\n", err),
+		-EINVAL);
 	assert_non_null(strstr(err, "'10.0.0.300' at vpnd.conf:8"));
 	assert_int_equal(parse(&c, "[Mail]\nDomains = example.org\n", err), -EINVAL);
 	assert_non_null(strstr(err, "DovecotPolicy or PostfixPolicy"));
@@ -242,8 +242,8 @@ static void owner_logins(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(conf_mail),	   cmocka_unit_test(rule),
-		cmocka_unit_test(full_table),	   cmocka_unit_test(refused_msg),
+		cmocka_unit_test(conf_mail),       cmocka_unit_test(rule),
+		cmocka_unit_test(full_table),      cmocka_unit_test(refused_msg),
 		cmocka_unit_test(dovecot_request), cmocka_unit_test(postfix_request),
 		cmocka_unit_test(owner_logins),
 	};

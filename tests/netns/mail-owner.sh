@@ -22,7 +22,6 @@ ENROLL=$(prog enroll)
 command -v postfix >/dev/null || fail "postfix not installed (scripts/install-deps)"
 command -v nft >/dev/null || fail "nft not installed (package nftables)"
 DOVECOT_POLICY=8790
-POSTFIX_POLICY=8791
 
 net_init
 for h in internet gateway alice bob; do ns_add "$h"; done
@@ -93,7 +92,7 @@ maillog_file = $PF/maillog
 maillog_file_prefixes = $DOVECOT_ROOT
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = $MAILDIR/run/auth-postfix
-smtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:$POSTFIX_POLICY,
+smtpd_recipient_restrictions = check_policy_service unix:$PF/keygate,
   permit_sasl_authenticated, reject
 smtpd_policy_service_default_action = 451 4.3.5 policy service unavailable
 CONF
@@ -122,7 +121,7 @@ on_cleanup "in_ns gateway postfix -c '$PF' stop"
 wait_for 15 dovecot_listening gateway 587 ||
 	fail "postfix does not listen on 587: $(tail -n 5 "$NET_TMP/postfix.log" "$PF/maillog" 2>&1)"
 
-# vpnd with [Mail].
+# vpnd with [Mail]: Postfix's policy on a unix socket, as in the admin guide.
 story_vpnd_paths
 must story_vpnd_init --window 10h --idle off >/dev/null
 cat >>"$CONF" <<CONF
@@ -130,7 +129,7 @@ cat >>"$CONF" <<CONF
 [Mail]
 Domains = keygate.test
 DovecotPolicy = 127.0.0.1:$DOVECOT_POLICY
-PostfixPolicy = 127.0.0.1:$POSTFIX_POLICY
+PostfixPolicy = unix:$PF/keygate
 CONF
 story_vpnd_run
 VPND_PID=${NET_PIDS[-1]}
@@ -206,7 +205,8 @@ grep "event=mail-refused" "$NET_TMP/vpnd.log" | grep "login=bob " | grep -q "tun
 # The same rule in Postfix's policy service, asked as smtpd asks it.
 answer=$(in_ns gateway "$(mail_python)" - <<PY
 import socket
-s = socket.create_connection(("127.0.0.1", $POSTFIX_POLICY))
+s = socket.socket(socket.AF_UNIX)
+s.connect("$PF/keygate")
 s.sendall(b"request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\n"
           b"client_address=10.77.0.2\nsasl_method=PLAIN\nsasl_username=bob\n\n"
           b"request=smtpd_access_policy\nclient_address=10.77.0.2\nsasl_username=alice\n\n")

@@ -136,8 +136,9 @@ static bool printable(const uint8_t *s, size_t n)
 	return true;
 }
 
-/* A length byte and that many printable bytes, 1 to max. */
-static const uint8_t *get_str(struct rd *r, size_t max, uint8_t *len)
+/* A length byte and that many printable bytes, 1 to max; logins in lower
+ * case only, as the monitor writes them and the lookup compares them. */
+static const uint8_t *get_str(struct rd *r, size_t max, uint8_t *len, bool lower)
 {
 	const uint8_t *s;
 
@@ -147,7 +148,10 @@ static const uint8_t *get_str(struct rd *r, size_t max, uint8_t *len)
 		r->bad = true;
 		return NULL;
 	}
-	return s;
+	for (uint8_t i = 0; lower && i < *len; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			r->bad = true;
+	return r->bad ? NULL : s;
 }
 
 int mailmsg_decode_table(struct mailmsg_table *t, const uint8_t *msg, size_t len)
@@ -184,11 +188,11 @@ int mailmsg_decode_table(struct mailmsg_table *t, const uint8_t *msg, size_t len
 		uint8_t l;
 
 		get_net(&r, &e->net);
-		e->owner = get_str(&r, MAILMSG_OWNER_MAX, &e->owner_len);
+		e->owner = get_str(&r, MAILMSG_OWNER_MAX, &e->owner_len, false);
 		e->n_logins = get_u8(&r);
 		e->logins = r.p + r.off;
 		for (uint8_t j = 0; j < e->n_logins && !r.bad; j++)
-			get_str(&r, MAILMSG_LOGIN_MAX, &l);
+			get_str(&r, MAILMSG_LOGIN_MAX, &l, true);
 	}
 	if (r.bad || r.off != len) {
 		mailmsg_table_free(t);

@@ -217,7 +217,10 @@ int mailtab_attach(struct mailtab *mt, int sock)
 	mt->child_fd = sock;
 	if (sock < 0 || (mt->dovecot_fd < 0 && mt->postfix_fd < 0))
 		return 0;
-	return send_table(mt) < 0 ? -EIO : 0;
+	if (send_table(mt) == 0)
+		return 0;
+	mt->child_fd = -1; /* the caller closes it */
+	return -EIO;
 }
 
 void mailtab_changed(struct mailtab *mt)

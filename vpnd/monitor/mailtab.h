@@ -30,7 +30,7 @@ void mailtab_close(struct mailtab **mt);
 int mailtab_child_fd(const struct mailtab *mt, int which);
 /* A new child's socket: the table goes to it now (after INIT and WEB_CONF)
  * and on every change; -1 when the child is gone. 0, or -EIO when the
- * table could not be sent. */
+ * table could not be sent (then it is detached again). */
 int mailtab_attach(struct mailtab *mt, int sock);
 /* Sessions, owners' logins or [Mail] changed: the child gets the new table
  * (retried shortly when its socket is full). */

@@ -275,7 +275,6 @@ static int spawn(struct privsep *ps)
 	sodium_memzero(buf, sizeof(buf));
 	if ((ps->web_fd >= 0 && send_web_conf(ps, sv[0]) < 0) ||
 	    mailtab_attach(ps->d->mailtab, sv[0]) < 0) {
-		mailtab_attach(ps->d->mailtab, -1);
 		close(sv[0]);
 		return -EIO;
 	}

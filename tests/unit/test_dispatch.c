@@ -341,10 +341,10 @@ static void test_malformed(void **state)
 	f->dp.state = DISPATCH_SERVING;
 	len = make(f, ACTMSG_ENROLL, buf);
 	assert_refused(f, buf, len - 1, "bad-request");
-	len = make(f, ACTMSG_MAIL_REFUSED, buf);
-	assert_refused(f, buf, len - 1, "bad-mail-refusal");
 	buf[len] = 0;
 	assert_refused(f, buf, len + 1, "bad-request");
+	len = make(f, ACTMSG_MAIL_REFUSED, buf);
+	assert_refused(f, buf, len - 1, "bad-mail-refusal");
 	/* The body of another operation under this type decodes: the type
 	 * is the operation, nothing in the body says otherwise. */
 	len = make(f, ACTMSG_STATUS, buf);

@@ -18,7 +18,7 @@
 #include "common/mailmsg.h"
 #include "netchild/monwrap.h"
 
-#define SMTPPOLICY_CONNS   16
+#define SMTPPOLICY_CONNS   64   /* Postfix keeps one per smtpd process */
 #define SMTPPOLICY_REQ_MAX 8192 /* one request's lines */
 
 struct smtppolicy;

@@ -220,6 +220,22 @@ PY
 	fail "Postfix's policy service answered: $answer"
 audited bob other-owner postfix
 
+policy() { # what vpnd's Dovecot policy answers for LOGIN from ADDR
+	in_ns gateway curl -s -X POST --data "{\"login\":\"$1\",\"remote\":\"$2\",\"protocol\":\"imap\"}" \
+		"http://127.0.0.1:$DOVECOT_POLICY/?command=allow"
+}
+alice_addr=$(vpnd_cmd peer show alice-laptop | sed -n 's/^address: *//p')
+[ -n "$alice_addr" ] || fail "no address for alice-laptop"
+# name@[Mail] Domains is alice's too; a reload takes new Domains at once.
+[[ $(policy ALICE@keygate.test "$alice_addr") == *'"status":0'* ]] ||
+	fail "alice@keygate.test should be alice's: $(policy ALICE@keygate.test "$alice_addr")"
+sed -i 's/^Domains = keygate.test$/Domains = example.org/' "$CONF"
+kill -HUP "$VPND_PID"
+wait_for 5 eval '[[ $(policy alice@example.org "$alice_addr") == *"\"status\":0"* ]]' ||
+	fail "after the reload alice@example.org should be alice's"
+[[ $(policy alice@keygate.test "$alice_addr") == *'"status":-1'* ]] ||
+	fail "after the reload alice@keygate.test is no login of alice's"
+
 # A login both hold, from either tunnel; any login from the gateway itself.
 must vpnd_cmd owner set alice --mail-login shared
 must vpnd_cmd owner set bob --mail-login shared
@@ -236,12 +252,6 @@ vpnd_cmd status | grep -Eq "^mail-refused: +[1-9]" || fail "status: $(vpnd_cmd s
 
 # alice's session ends: her tunnel closes, and the policy agrees.
 must vpnd_cmd session kill alice-laptop
-policy() { # what vpnd's Dovecot policy answers for LOGIN from ADDR
-	in_ns gateway curl -s -X POST --data "{\"login\":\"$1\",\"remote\":\"$2\",\"protocol\":\"imap\"}" \
-		"http://127.0.0.1:$DOVECOT_POLICY/?command=allow"
-}
-alice_addr=$(vpnd_cmd peer show alice-laptop | sed -n 's/^address: *//p')
-[ -n "$alice_addr" ] || fail "no address for alice-laptop"
 [[ $(policy alice "$alice_addr") == *'"status":-1'* ]] ||
 	fail "the policy still lets alice in after her session: $(policy alice "$alice_addr")"
 audited alice not-tunnel dovecot

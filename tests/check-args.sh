@@ -48,5 +48,24 @@ for args in "-c $tmp/good.conf" "--address 10.77.0.1 --procfs"; do
 	fi
 done
 
+# Dovecot asking vpnd without failing closed: a warning, not a failure.
+mkdir -p "$tmp/bin"
+printf '#!/bin/sh\nprintf "auth_policy_server_url = http://127.0.0.1:8790/\\n%%s" "$DOVE_EXTRA"\n' \
+	>"$tmp/bin/doveconf"
+chmod +x "$tmp/bin/doveconf"
+export DOVE_EXTRA=""
+# (Whatever this host listens on: the status is not what is tested here.)
+out=$(PATH="$tmp/bin:$PATH" "$vpnd" check --address 10.77.0.1 --procfs 2>&1)
+if ! grep -q "warning: dovecot asks http://127.0.0.1:8790/ .*auth_policy_reject_on_fail = yes" <<<"$out"; then
+	echo "FAIL: check did not warn of Dovecot without reject_on_fail: $out" >&2
+	fails=$((fails + 1))
+fi
+out=$(DOVE_EXTRA="auth_policy_reject_on_fail = yes" PATH="$tmp/bin:$PATH" "$vpnd" check \
+	--address 10.77.0.1 --procfs 2>&1)
+if grep -q "dovecot asks" <<<"$out"; then
+	echo "FAIL: check warned with auth_policy_reject_on_fail = yes: $out" >&2
+	fails=$((fails + 1))
+fi
+
 [ "$fails" -eq 0 ] && echo "check-args: all passed"
 exit $((fails > 0))

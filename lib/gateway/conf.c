@@ -20,6 +20,7 @@ enum conf_section {
 	SEC_FIREWALL,
 	SEC_WEB,
 	SEC_METRICS,
+	SEC_MAIL,
 };
 
 static const uint16_t default_fw_ports[] = {110, 143, 465, 587, 993, 995};
@@ -184,8 +185,9 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 			text_err(x->err, "%s", what);
 		return ret < 0 ? -EINVAL : 0;
 	}
-	if (sec == SEC_METRICS) {
-		ret = metricsconf_key(&c->metrics, k, v, x->name, x->line, what);
+	if (sec == SEC_METRICS || sec == SEC_MAIL) {
+		ret = sec == SEC_METRICS ? metricsconf_key(&c->metrics, k, v, x->name, x->line, what)
+					 : mailconf_key(&c->mail, k, v, x->name, x->line, what);
 		if (ret == -ENOENT)
 			text_err(x->err, "unknown key '%s' at %s:%u", k, x->name, x->line);
 		else if (ret < 0)
@@ -286,10 +288,13 @@ static int conf_line(struct conf_ctx *x, char *line, enum conf_section *sec)
 		} else if (strcasecmp(line, "[Web]") == 0) {
 			*sec = SEC_WEB;
 			x->c->web.enabled = true;
+		} else if (strcasecmp(line, "[Mail]") == 0) {
+			*sec = SEC_MAIL;
+			x->c->mail.enabled = true;
 		} else
 			return conf_fail(x, "section", line,
 					 "expected [Interface], [Sessions], [Daemon], [Firewall], "
-					 "[Web] or [Metrics]");
+					 "[Web], [Mail] or [Metrics]");
 		return 0;
 	}
 	eq = strchr(line, '=');
@@ -364,7 +369,7 @@ int conf_parse(struct conf *c, const char *text, size_t len, const char *name, c
 		ret = -EINVAL;
 		goto fail;
 	}
-	if (webconf_finish(&c->web, line) < 0) {
+	if (webconf_finish(&c->web, line) < 0 || mailconf_finish(&c->mail, line) < 0) {
 		text_err(err, "%s: %s", name, line);
 		ret = -EINVAL;
 		goto fail;

@@ -17,6 +17,7 @@
 #include "base/key.h"
 #include "base/text.h"
 #include "gateway/metricsconf.h"
+#include "gateway/mailconf.h"
 #include "gateway/webconf.h"
 
 #define CONF_MAX_ADDRESSES           8
@@ -67,6 +68,8 @@ struct conf {
 	struct webconf web;
 	/* [Metrics]: metrics.enabled when the section is there */
 	struct metricsconf metrics;
+	/* [Mail]: mail.enabled when the section is there (docs/mail.md) */
+	struct mailconf mail;
 	/* Activation requests a second the gateway decrypts, from all
 	 * sources together (twice that in a burst). */
 	uint32_t activation_rate;

@@ -156,7 +156,7 @@ static void firewall_section(void **state)
 		     "duplicate key 'Enforce' at vpnd.conf:14", NULL);
 	expect_error(12, "[Firewall]\nWindow = 1h", "unknown key 'Window' at vpnd.conf:13", NULL);
 	expect_error(12, "[Firewal]", "invalid section '[Firewal]' at vpnd.conf:12",
-		     "[Daemon], [Firewall], [Web] or [Metrics]");
+		     "[Daemon], [Firewall], [Web], [Mail] or [Metrics]");
 }
 
 static void durations(void **state)

@@ -28,6 +28,8 @@
 #include "monitor/dispatch.h"
 #include "monitor/ends.h"
 #include "monitor/lockout.h"
+#include "monitor/mailtab.h"
+#include "common/mailmsg.h"
 #include "monitor/verify.h"
 
 struct fixture {
@@ -54,6 +56,8 @@ static const struct {
 	{ACTMSG_WEB_REQ, DISPATCH_SERVING, 0},
 	{ACTMSG_WEB_CONF, 0, 0},
 	{ACTMSG_WEB_RESULT, 0, 0},
+	{ACTMSG_MAIL_REFUSED, DISPATCH_SERVING, 0},
+	{ACTMSG_MAIL_TABLE, 0, 0},
 	{ACTMSG_INIT, 0, 0},
 	{ACTMSG_RESULT, 0, 0},
 	{ACTMSG_METRICS, 0, 0}, /* the monitor's push; never from the child */
@@ -84,7 +88,8 @@ static int setup(void **state)
 	if (registry_create(&f->d.reg, f->dir) < 0 || ends_create(&f->d.ends) < 0 ||
 	    lockout_create(&f->d.lockout) < 0 ||
 	    verify_create(&f->d.verify, f->d.conf.activation_rate) < 0 ||
-	    loop_create(&f->d.loop) < 0 || actport_open(&f->d.actport, &f->d) < 0)
+	    loop_create(&f->d.loop) < 0 || actport_open(&f->d.actport, &f->d) < 0 ||
+	    mailtab_open(&f->d.mailtab, &f->d) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f->sv) < 0)
 		return -1;
@@ -101,6 +106,7 @@ static int teardown(void **state)
 	close(f->sv[0]);
 	close(f->sv[1]);
 	actport_close(&f->d.actport);
+	mailtab_close(&f->d.mailtab);
 	loop_destroy(&f->d.loop);
 	verify_destroy(&f->d.verify);
 	lockout_destroy(&f->d.lockout);
@@ -160,6 +166,17 @@ static size_t make(struct fixture *f, int type, uint8_t buf[ACTMSG_MAX])
 
 		strcpy(q.owner, "ghost");
 		assert_int_equal(webmsg_encode_req(buf, &len, &q), 0);
+		break;
+	}
+	case ACTMSG_MAIL_REFUSED: {
+		struct mailmsg_refused r = {.service = MAILMSG_DOVECOT,
+					    .reason = MAILMSG_REFUSE_OTHER_OWNER};
+
+		assert_int_equal(mailmsg_parse_addr(&r.remote, "10.77.0.2", 9), 0);
+		strcpy(r.login, "bob");
+		strcpy(r.protocol, "imap");
+		strcpy(r.owner, "alice");
+		assert_int_equal(mailmsg_encode_refused(buf, &len, &r), 0);
 		break;
 	}
 	default:
@@ -231,6 +248,14 @@ static void assert_answered(struct fixture *f, int type, uint8_t status, const u
 		assert_int_equal(f->dp.cur.received, 7);
 		assert_int_equal(f->dp.cur.drop_mac0, 3);
 		assert_int_equal(f->dp.cur.replies[PROTO_OK], 4);
+		assert_silent(f);
+		return;
+	case ACTMSG_MAIL_REFUSED:
+		/* Audited, nothing goes back. */
+		assert_true(count_lines(f->audit,
+					"event=mail-refused service=dovecot protocol=imap "
+					"login=bob remote=10.77.0.2 tunnel-owner=alice "
+					"reason=other-owner") > 0);
 		assert_silent(f);
 		return;
 	case ACTMSG_WEB_REQ: {
@@ -319,6 +344,8 @@ static void test_malformed(void **state)
 	assert_refused(f, buf, len - 1, "bad-request");
 	buf[len] = 0;
 	assert_refused(f, buf, len + 1, "bad-request");
+	len = make(f, ACTMSG_MAIL_REFUSED, buf);
+	assert_refused(f, buf, len - 1, "bad-mail-refusal");
 	/* The body of another operation under this type decodes: the type
 	 * is the operation, nothing in the body says otherwise. */
 	len = make(f, ACTMSG_STATUS, buf);

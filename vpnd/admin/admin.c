@@ -58,6 +58,7 @@ static const struct opt owner_set_opts[] = {
 	{"require-uv", "require-uv", NULL},
 	{"window", "window", NULL},
 	{"idle", "idle", NULL},
+	{"mail-login", "mail-login", NULL},
 	{0},
 };
 static const struct opt peer_set_opts[] = {
@@ -113,8 +114,9 @@ static const struct cmd cmds[] = {
 	{"owner", "show", 1, 1, "USER", no_opts, OUT_SHOW, NULL, "shows an owner"},
 	{"owner", "set", 1, 1,
 	 "USER [--require-uv yes|no] [--window D|default] "
-	 "[--idle D|off|default]",
-	 owner_set_opts, OUT_NONE, NULL, "sets an owner's policy for new sessions"},
+	 "[--idle D|off|default] [--mail-login LOGIN[,LOGIN...]|-]",
+	 owner_set_opts, OUT_NONE, NULL,
+	 "sets an owner's policy for new sessions, and its mail logins (at once)"},
 	{"key", "list", 0, 1, "[USER]", no_opts, OUT_TABLE, key_cols,
 	 "lists security keys, with the key and the device that added each (--json: whole IDs)"},
 	{"key", "revoke", 2, 2, "USER KEYID [--cascade]", cascade_opts, OUT_TABLE, revoke_cols,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "admin/check.h"
+#include "admin/dovecheck.h"
 #include "gateway/conf.h"
 #include "config.h"
 #include "admin/exposure.h"
@@ -39,6 +40,7 @@ struct check_fw {
 	bool checked;
 	int n;
 	char line[FIREWALL_REPORT_LINES + 1][FIREWALL_REPORT_LEN + ERR_LEN];
+	char dovecot[ERR_LEN]; /* a warning about Dovecot's policy settings, or "" */
 };
 
 static void check_usage(FILE *f)
@@ -213,7 +215,12 @@ static int report_json(const struct check_opts *o, const struct exposure_list *b
 		strbuf_json_ascii(&sb, line);
 		strbuf_puts(&sb, "}");
 	}
-	strbuf_puts(&sb, "]}\n");
+	strbuf_puts(&sb, "], \"dovecot_warning\": ");
+	if (f->dovecot[0] != '\0')
+		strbuf_json_ascii(&sb, f->dovecot);
+	else
+		strbuf_puts(&sb, "null");
+	strbuf_puts(&sb, "}\n");
 	if (sb.failed)
 		ret = -ENOMEM;
 	else
@@ -240,6 +247,8 @@ static int report(const struct check_opts *o, const struct exposure_list *bad, s
 		printf("firewall: %s\n", f->line[i]);
 	if (f->checked && f->n == 0)
 		printf("ok: table inet " FIREWALL_TABLE " is as vpnd installs it\n");
+	if (f->dovecot[0] != '\0')
+		printf("warning: %s\n", f->dovecot);
 	return 0;
 }
 
@@ -332,6 +341,9 @@ int check_main(int argc, char **argv)
 	}
 	exposure_name_owners(&bad, "/proc");
 	check_firewall(&o, &f);
+	f.dovecot[0] = '\0';
+	if (dovecheck_run(f.dovecot) == 1)
+		log_warn("%s", f.dovecot);
 	ret = report(&o, &bad, nmail, &f);
 	if (ret < 0) {
 		log_error("check: %s", strerror(-ret));

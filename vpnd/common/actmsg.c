@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "common/actmsg.h"
+#include "common/mailmsg.h"
 #include "common/wire.h"
 #include "common/webmsg.h"
 
@@ -38,6 +39,9 @@ int actmsg_type(const uint8_t *msg, size_t len)
 		return len <= WEBMSG_CONF_MAX ? msg[0] : -EBADMSG;
 	if (msg[0] == ACTMSG_WEB_REQ || msg[0] == ACTMSG_WEB_RESULT)
 		return len <= WEBMSG_MAX ? msg[0] : -EBADMSG;
+	/* The mail table too (common/mailmsg.h). */
+	if (msg[0] == ACTMSG_MAIL_TABLE)
+		return len <= MAILMSG_TABLE_MAX ? msg[0] : -EBADMSG;
 	if (len > ACTMSG_MAX)
 		return -EBADMSG;
 	switch (msg[0]) {
@@ -46,6 +50,7 @@ int actmsg_type(const uint8_t *msg, size_t len)
 	case ACTMSG_RESULT:
 	case ACTMSG_STATS:
 	case ACTMSG_METRICS:
+	case ACTMSG_MAIL_REFUSED:
 		return msg[0];
 	default:
 		return op_type(msg[0]) ? msg[0] : -EBADMSG;

@@ -44,6 +44,9 @@ enum actmsg_type {
 	ACTMSG_ADD_KEY = ACTMSG_OPS + PROTO_OP_ADD_KEY,
 	ACTMSG_DEACTIVATE = ACTMSG_OPS + PROTO_OP_DEACTIVATE,
 	ACTMSG_STATUS = ACTMSG_OPS + PROTO_OP_STATUS,
+	/* Mail logins (common/mailmsg.h). */
+	ACTMSG_MAIL_TABLE = 0x20,   /* monitor -> child: sessions' owners, logins */
+	ACTMSG_MAIL_REFUSED = 0x21, /* child -> monitor: a login refused, to audit */
 };
 
 struct actmsg_init {

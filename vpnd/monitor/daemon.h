@@ -21,6 +21,7 @@
  *   lockout.c, assertion.c, actport.c
  *   gate.c         sessions on the interface, their timer
  *   fwgate.c       sessions in the kernel's table; its self-check
+ *   mailtab.c      mail logins: the child's table, refusals
  *   iface.c        the interface at start: reconcile, configure
  *   fwconf.c, firewall*.c  the nftables table (firewall.h)
  *   ends.c, daemon.c, drop.c, childroot.c, audit.c, loop.c, notify.c, rtnl.c
@@ -50,6 +51,7 @@ struct privsep;
 struct notify;
 struct firewall;
 struct web;
+struct mailtab;
 
 struct vpnd {
 	struct conf conf;
@@ -78,6 +80,7 @@ struct vpnd {
 	struct notify *notify;        /* systemd's readiness and watchdog (notify.h) */
 	struct actport *actport;      /* the activation keys (actport.h) */
 	struct web *web;              /* the web page's secret and counters (web.h) */
+	struct mailtab *mailtab;      /* mail logins' listeners and table (mailtab.h) */
 	struct firewall *fw;          /* table inet keygate (fwgate.h); NULL: Enforce = no
 				       * and the kernel would not take it */
 	struct loop_source *fw_timer; /* the table's self-check, twice a second */

@@ -21,6 +21,7 @@
 #include "monitor/audit.h"
 #include "monitor/dispatch.h"
 #include "base/log.h"
+#include "monitor/mailtab.h"
 #include "monitor/ops.h"
 #include "state/journal.h"
 #include "monitor/webops.h"
@@ -252,6 +253,13 @@ fail:
 	return ret;
 }
 
+/* MAIL_REFUSED: a refused mail login, audited; nothing goes back. */
+static int answer_mail_refused(struct dispatch *dp, int fd, const uint8_t *msg, size_t len)
+{
+	(void)fd;
+	return mailtab_refused(dp->d->mailtab, msg, len);
+}
+
 #define STARTED DISPATCH_STARTED
 #define SERVING DISPATCH_SERVING
 
@@ -271,6 +279,7 @@ static const struct {
 	{ACTMSG_DEACTIVATE, SERVING, answer_deactivate, "bad-request"},
 	{ACTMSG_STATUS, SERVING, answer_status, "bad-request"},
 	{ACTMSG_WEB_REQ, SERVING, answer_web, "bad-web-request"},
+	{ACTMSG_MAIL_REFUSED, SERVING, answer_mail_refused, "bad-mail-refusal"},
 };
 
 void dispatch_violation(struct dispatch *dp, const char *why)

@@ -35,6 +35,7 @@
 #include "monitor/fwgate.h"
 #include "monitor/gate.h"
 #include "monitor/iface.h"
+#include "monitor/mailtab.h"
 #include "state/journal.h"
 #include "state/session_file.h"
 #include "wg/wg.h"
@@ -275,6 +276,7 @@ int gate_session_open_finish(struct vpnd *d, struct gate_pending *g, struct gate
 	snprintf(uid, sizeof(uid), "%d", (int)o->uid);
 	audit_event(g->extended ? "session-extend" : "session-open", "peer", s->name, "owner",
 		    s->owner, "by", o->by, "uid", uid, "window", window, "until", until, NULL);
+	mailtab_changed(d->mailtab);
 	gate_schedule(d);
 	if (out != NULL)
 		*out = s;
@@ -301,6 +303,7 @@ int gate_session_end(struct vpnd *d, struct session *s, const char *reason, cons
 	session_remove(&d->sessions, s);
 	gate_save_sessions(d);
 	fwgate_del(d, &s->addr, 1);
+	mailtab_changed(d->mailtab);
 	ret = gate_apply_peers(d, rm, err);
 	if (ret < 0)
 		d->sweep = true;
@@ -415,6 +418,7 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 		/* Their window elements ran out in the kernel already, or their
 		 * idle ones did; the rest (a clock's drift) goes here. */
 		fwgate_del(d, addrs, n);
+		mailtab_changed(d->mailtab);
 		gate_save_sessions(d);
 		for (size_t i = 0; i < n; i++) {
 			audit_end(d, ended[i].s, ended[i].idle ? "idle" : "expired", "vpnd");

@@ -8,6 +8,7 @@
 #include "monitor/audit.h"
 #include "base/duration.h"
 #include "monitor/handle_owner.h"
+#include "monitor/mailtab.h"
 
 static void fmt_override(char *out, size_t len, int64_t v)
 {
@@ -34,6 +35,7 @@ static void owner_record(struct hctx *h, const struct reg_owner *o)
 	ctl_add_field(h->out, "idle", d);
 	ctl_add_fieldf(h->out, "peers", "%u", o->n_peers);
 	ctl_add_fieldf(h->out, "keys", "%u", keys);
+	ctl_add_field(h->out, "mail-login", o->mail_logins[0] != '\0' ? o->mail_logins : "-");
 	ctl_end_line(h->out);
 }
 
@@ -97,11 +99,12 @@ int handle_owner_show(struct hctx *h)
 int handle_owner_set(struct hctx *h)
 {
 	struct reg_owner *o;
-	const char *uv;
+	const char *uv, *logins;
+	char err[ERR_LEN];
 	int64_t window, idle;
 	int ret;
 
-	if ((ret = hctx_check(h, 2, 1, "require-uv", "window", "idle", NULL)) < 0 ||
+	if ((ret = hctx_check(h, 2, 1, "require-uv", "window", "idle", "mail-login", NULL)) < 0 ||
 	    (ret = hctx_owner(h, 2, &o)) < 0)
 		return ret;
 	window = o->window;
@@ -112,13 +115,20 @@ int handle_owner_set(struct hctx *h)
 	if ((ret = hctx_duration(h, "window", &window, false)) < 0 ||
 	    (ret = hctx_duration(h, "idle", &idle, true)) < 0)
 		return ret;
+	logins = ctl_request_opt(h->req, "mail-login");
+	if (logins != NULL && registry_owner_set_logins(o, logins, err) < 0)
+		return hctx_err(h, -EINVAL, "%s", err);
 	if (uv != NULL)
 		o->require_uv = strcmp(uv, "yes") == 0;
 	o->window = window;
 	o->idle = idle;
 	registry_owner_changed(h->d->reg);
-	audit_event("owner-set", "owner", o->name, "require-uv", o->require_uv ? "yes" : "no", "by",
-		    h->by, NULL);
+	audit_event("owner-set", "owner", o->name, "require-uv", o->require_uv ? "yes" : "no",
+		    "mail-login", o->mail_logins[0] != '\0' ? o->mail_logins : "-", "by", h->by,
+		    NULL);
+	/* Mail logins count at once, in live sessions too. */
+	if (logins != NULL)
+		mailtab_changed(h->d->mailtab);
 	/* Running sessions keep their window: the new policy applies from
 	 * the next opening. */
 	return hctx_save(h);

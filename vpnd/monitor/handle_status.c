@@ -10,6 +10,7 @@
 #include "monitor/lockout.h"
 #include "monitor/privsep.h"
 #include "monitor/verify.h"
+#include "monitor/mailtab.h"
 #include "monitor/web.h"
 
 int handle_status(struct hctx *h)
@@ -65,6 +66,7 @@ int handle_status(struct hctx *h)
 	actport_status_fields(d->actport, o);
 	if (d->web != NULL)
 		web_status_fields(d->web, o);
+	mailtab_status_fields(d->mailtab, o);
 	ctl_end_line(o);
 	return 0;
 }

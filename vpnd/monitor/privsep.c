@@ -26,6 +26,7 @@
 #include "base/log.h"
 #include "monitor/dispatch.h"
 #include "monitor/drop.h"
+#include "monitor/mailtab.h"
 #include "monitor/privsep.h"
 #include "monitor/tcplisten.h"
 #include "monitor/webport.h"
@@ -150,6 +151,8 @@ static _Noreturn void exec_child(const struct privsep *ps, int sock, pid_t monit
 	fds[CHILDFD_EXE] = ps->exe_fd;
 	fds[CHILDFD_WEB] = ps->web_fd;
 	fds[CHILDFD_STATS] = ps->stats_fd;
+	fds[CHILDFD_MAIL] = mailtab_child_fd(ps->d->mailtab, CHILDFD_MAIL);
+	fds[CHILDFD_SMTP] = mailtab_child_fd(ps->d->mailtab, CHILDFD_SMTP);
 	/* Each to its number (common/childfd.h): above them all first, so no
 	 * dup2 overwrites a source; a number whose listener is off is left
 	 * closed. */
@@ -242,7 +245,8 @@ static int spawn(struct privsep *ps)
 		return -EIO; /* the child exits on its own without it */
 	}
 	sodium_memzero(buf, sizeof(buf));
-	if (ps->web_fd >= 0 && send_web_conf(ps, sv[0]) < 0) {
+	if ((ps->web_fd >= 0 && send_web_conf(ps, sv[0]) < 0) ||
+	    mailtab_attach(ps->d->mailtab, sv[0]) < 0) {
 		close(sv[0]);
 		return -EIO;
 	}
@@ -263,6 +267,7 @@ static void child_lost(struct privsep *ps, const char *why)
 
 	if (ps->sock != NULL)
 		loop_remove(ps->d->loop, &ps->sock);
+	mailtab_attach(ps->d->mailtab, -1);
 	if (ps->pid > 0) {
 		drop_kill_child(ps->pid);
 		while (waitpid(ps->pid, &st, 0) < 0 && errno == EINTR)

@@ -41,6 +41,7 @@
 #include "monitor/gate.h"
 #include "monitor/iface.h"
 #include "monitor/lockout.h"
+#include "monitor/mailtab.h"
 #include "monitor/notify.h"
 #include "monitor/privsep.h"
 #include "monitor/verify.h"
@@ -189,6 +190,9 @@ static void reload(struct vpnd *d)
 		log_warn("cannot open the audit log %s: %s%s", d->conf.audit_log, strerror(-aret),
 			 audit_hint(aret));
 	prune_sessions(d, true);
+	/* [Mail]'s listeners stay as at start; its domains and trusted
+	 * networks, and the owners' logins, go to the child now. */
+	mailtab_changed(d->mailtab);
 	if (d->conf.web.enabled && privsep_web_reload(d->privsep) < 0)
 		log_warn("reload: the web page keeps its old certificate");
 	audit_event("reload", "config", d->conf_path, NULL);
@@ -299,7 +303,8 @@ static int start(struct vpnd *d)
 	if ((ret = actport_open(&d->actport, d)) < 0 || (ret = ends_create(&d->ends)) < 0 ||
 	    (ret = lockout_create(&d->lockout)) < 0 ||
 	    (ret = verify_create(&d->verify, d->conf.activation_rate)) < 0 ||
-	    (ret = web_create(&d->web)) < 0 || (ret = privsep_open(&d->privsep, d)) < 0)
+	    (ret = web_create(&d->web)) < 0 || (ret = mailtab_open(&d->mailtab, d)) < 0 ||
+	    (ret = privsep_open(&d->privsep, d)) < 0)
 		return ret;
 	if ((ret = control_open(d)) < 0)
 		return ret;
@@ -324,6 +329,7 @@ static void stop(struct vpnd *d)
 	control_close(d);
 	metrics_stop(d);
 	privsep_close(&d->privsep);
+	mailtab_close(&d->mailtab);
 	actport_close(&d->actport);
 	verify_destroy(&d->verify);
 	web_destroy(&d->web);

@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "netchild/monwrap.h"
+#include "common/mailmsg.h"
 #include "common/webmsg.h"
 
 #define TIMEOUT_MS 5000
@@ -57,7 +58,17 @@ void monwrap_stats(struct monwrap *mw, const struct actstats *st)
 static ssize_t wait_recv(struct monwrap *mw, uint8_t *buf, size_t cap, uint8_t **msg)
 {
 	bool room = mw->conf != NULL && mw->conf_len == 0;
+	uint8_t type = 0;
 	ssize_t n;
+
+	if (mw->table != NULL && recv(mw->fd, &type, 1, MSG_PEEK) == 1 &&
+	    type == ACTMSG_MAIL_TABLE) {
+		n = recv(mw->fd, mw->table, MAILMSG_TABLE_MAX, 0);
+		if (n <= 0)
+			return -EPIPE;
+		mw->on_table(mw->table_arg, mw->table, (size_t)n);
+		return 0;
+	}
 
 	*msg = room ? mw->conf : buf;
 	n = recv(mw->fd, *msg, room ? WEBMSG_CONF_MAX : cap, 0);
@@ -205,6 +216,32 @@ int monwrap_read_web_conf(struct monwrap *mw, uint8_t *buf, size_t cap)
 	if (n <= 0)
 		return -EPIPE;
 	if (actmsg_type(buf, (size_t)n) != ACTMSG_WEB_CONF)
+		return -EBADMSG;
+	return (int)n;
+}
+
+void monwrap_mail_refused(struct monwrap *mw, const struct mailmsg_refused *r)
+{
+	uint8_t buf[MAILMSG_REFUSED_MAX];
+	size_t len;
+
+	/* Never blocks: a refusal the socket has no room for is lost to the
+	 * audit, not to the login, which is refused all the same. */
+	if (mailmsg_encode_refused(buf, &len, r) == 0)
+		send(mw->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+int monwrap_read_mail_table(struct monwrap *mw)
+{
+	struct pollfd p = {.fd = mw->fd, .events = POLLIN};
+	ssize_t n;
+
+	if (poll(&p, 1, TIMEOUT_MS) != 1)
+		return -ETIMEDOUT;
+	n = recv(mw->fd, mw->table, MAILMSG_TABLE_MAX, 0);
+	if (n <= 0)
+		return -EPIPE;
+	if (actmsg_type(mw->table, (size_t)n) != ACTMSG_MAIL_TABLE)
 		return -EBADMSG;
 	return (int)n;
 }

@@ -45,6 +45,12 @@ struct monwrap {
 	 * (conf_len > 0) for the child's loop, not dropped as a late answer. */
 	uint8_t *conf;
 	size_t conf_len;
+	/* With mail logins: room for a MAIL_TABLE (MAILMSG_TABLE_MAX bytes)
+	 * and what takes it. One that comes while a wrapper waits is applied
+	 * at once: a session's end must not wait for the loop. */
+	uint8_t *table;
+	void (*on_table)(void *arg, const uint8_t *msg, size_t len);
+	void *table_arg;
 };
 
 /* Waits for INIT, the first message; 0, -ETIMEDOUT, -EPIPE or -EBADMSG. */
@@ -77,5 +83,12 @@ int monwrap_web(struct monwrap *mw, struct webmsg_req *q, struct webmsg_result *
 /* The WEB_CONF that follows INIT when the web page is on: its length in
  * buf, or -errno. */
 int monwrap_read_web_conf(struct monwrap *mw, uint8_t *buf, size_t cap);
+
+struct mailmsg_refused;
+/* A refused mail login, for the audit: sent without waiting, as STATS. */
+void monwrap_mail_refused(struct monwrap *mw, const struct mailmsg_refused *r);
+/* The MAIL_TABLE that follows INIT (and WEB_CONF) when a mail policy is
+ * on: its length in mw->table, or -errno. */
+int monwrap_read_mail_table(struct monwrap *mw);
 
 #endif

@@ -34,25 +34,22 @@
 #include "base/log.h"
 #include "netchild/netchild.h"
 #include "netchild/actserver.h"
-#include "netchild/metricsrv.h"
 #include "netchild/monwrap.h"
 #include "netchild/sandbox.h"
-#include "netchild/webserver.h"
+#include "netchild/servers.h"
 #include "common/childfd.h"
 #include "common/webmsg.h"
 
 #define MON_FD   CHILDFD_MON
 #define UDP_FD   CHILDFD_UDP
 #define DIR_FD   CHILDFD_DIR
-#define WEB_FD   CHILDFD_WEB /* open only when the web page is on */
 #define SS_SLOTS 1024
 
 struct netchild {
 	struct actserver *srv;
 	struct monwrap mon;
-	struct webserver *web;   /* NULL without [Web] */
-	struct metricsrv *stats; /* NULL without [Metrics] */
-	uint8_t *msg;            /* the monitor's messages: WEBMSG_CONF_MAX */
+	struct servers tcp; /* the web page, metrics, mail policies */
+	uint8_t *msg;       /* the monitor's messages: WEBMSG_CONF_MAX */
 	uint8_t act_sk[KEY_LEN];
 	uint8_t prev_sk[KEY_LEN]; /* a rotation's previous key, in its grace */
 	uint64_t prev_until;
@@ -248,38 +245,9 @@ static bool serve_udp(struct netchild *c)
 	return false;
 }
 
-/* The web page: its WEB_CONF follows INIT. The time zone is read now, as
- * no file can be once sandboxed. */
-static int web_start(struct netchild *c)
-{
-	int n, ret;
-
-	tzset();
-	n = monwrap_read_web_conf(&c->mon, c->msg, WEBMSG_CONF_MAX);
-	if (n < 0) {
-		log_error("no web configuration from the monitor: %s", strerror(-n));
-		return n;
-	}
-	/* From here a WEB_CONF may come while a wrapper waits: it keeps it. */
-	c->mon.conf = c->msg;
-	if ((ret = webserver_create(&c->web, WEB_FD, &c->mon)) < 0 ||
-	    (ret = webserver_configure(c->web, c->msg, (size_t)n)) < 0) {
-		log_error("cannot start the web page's server: %s", strerror(-ret));
-		return ret;
-	}
-	sodium_memzero(c->msg, (size_t)n);
-	return 0;
-}
-
-static void web_configure(struct netchild *c, const uint8_t *msg, size_t len)
-{
-	if (webserver_configure(c->web, msg, len) < 0)
-		child_exit(c, 1); /* the monitor restarts us with the files */
-	log_info("the web page's server restarted with its new certificate");
-}
-
-/* What the monitor sent: RESULTs, kept for their requests, or a new
- * WEB_CONF (SIGHUP); all that is queued, within a bound. */
+/* What the monitor sent: RESULTs, kept for their requests, a new WEB_CONF
+ * (SIGHUP), a MAIL_TABLE, a METRICS snapshot; all that is queued, within a
+ * bound. */
 static void monitor_message(struct netchild *c)
 {
 	for (int i = 0; i < MONWRAP_PENDING; i++) {
@@ -291,11 +259,8 @@ static void monitor_message(struct netchild *c)
 			child_exit(c, 0);
 		if (actmsg_type(c->msg, (size_t)n) == ACTMSG_RESULT)
 			monwrap_result(&c->mon, c->msg, (size_t)n);
-		else if (c->web != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_WEB_CONF)
-			web_configure(c, c->msg, (size_t)n);
-		else if (c->stats != NULL && actmsg_type(c->msg, (size_t)n) == ACTMSG_METRICS &&
-			 metricsrv_update(c->stats, c->msg, (size_t)n) < 0)
-			log_warn("a malformed metrics snapshot from the monitor, dropped");
+		else if (servers_message(&c->tcp, &c->mon, c->msg, (size_t)n) < 0)
+			child_exit(c, 1); /* the monitor restarts us with the files */
 		sodium_memzero(c->msg, (size_t)n);
 	}
 }
@@ -315,23 +280,8 @@ static int start(struct netchild *c, pid_t monitor)
 	}
 	/* Before the sandbox: setsockopt is not on its list. */
 	setsockopt(UDP_FD, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
-	if (fcntl(WEB_FD, F_GETFD) >= 0 && (ret = web_start(c)) < 0)
+	if ((ret = servers_start(&c->tcp, &c->mon, c->msg, &tcp_fd, &max_fd)) < 0)
 		return ret;
-	/* Each connection is a descriptor, and libmicrohttpd keeps one
-	 * spare to turn away the connection over its limit. */
-	if (c->web != NULL) {
-		tcp_fd = WEB_FD;
-		max_fd = CHILDFD_END + WEBSERVER_CONNS + 1;
-	}
-	/* The metrics' scrapers, and libmicrohttpd's spare. */
-	if (fcntl(CHILDFD_STATS, F_GETFD) >= 0) {
-		if ((ret = metricsrv_create(&c->stats, CHILDFD_STATS)) < 0) {
-			log_error("cannot start the metrics' server: %s", strerror(-ret));
-			return ret;
-		}
-		tcp_fd = tcp_fd < 0 ? CHILDFD_STATS : tcp_fd;
-		max_fd = (max_fd > CHILDFD_END ? max_fd : CHILDFD_END) + METRICSRV_CONNS + 1;
-	}
 	if ((ret = sandbox_enter(DIR_FD, MON_FD, UDP_FD, tcp_fd, max_fd, &chrooted)) < 0) {
 		log_error("cannot enter the sandbox: %s", strerror(-ret));
 		return ret;
@@ -389,22 +339,16 @@ int netchild_main(int argc, char **argv)
 	if (c.msg == NULL || start(&c, monitor) < 0)
 		return 1;
 	for (;;) {
-		struct pollfd p[2 + WEBSERVER_CONNS + 8 + METRICSRV_CONNS + 4] = {
+		struct pollfd p[2 + SERVERS_FDS] = {
 			{.fd = MON_FD, .events = POLLIN},
 			{.fd = UDP_FD, .events = actserver_busy(c.srv) ? 0 : POLLIN}};
-		size_t n = 2, web_n = 0;
+		size_t n = 2;
 		int timeout = 1000;
 		bool drained = false;
 		size_t replied;
 		uint64_t now;
 
-		if (c.web != NULL)
-			n += webserver_poll_fds(c.web, p + 2, sizeof(p) / sizeof(p[0]) - 2,
-						&timeout);
-		web_n = n - 2;
-		if (c.stats != NULL)
-			n += metricsrv_poll_fds(c.stats, p + n, sizeof(p) / sizeof(p[0]) - n,
-						&timeout);
+		n += servers_poll_fds(&c.tcp, p + 2, sizeof(p) / sizeof(p[0]) - 2, &timeout);
 		if (poll(p, n, timeout) < 0 && errno != EINTR)
 			child_exit(&c, 1);
 		if (p[0].revents != 0)
@@ -412,18 +356,12 @@ int netchild_main(int argc, char **argv)
 		replied = answer_ops(&c);
 		if (p[1].revents != 0)
 			drained = serve_udp(&c);
-		if (c.web != NULL)
-			webserver_run(c.web, p + 2, web_n);
-		if (c.stats != NULL)
-			metricsrv_run(c.stats, p + 2 + web_n, n - 2 - web_n);
+		servers_run(&c.tcp, p + 2);
 		/* and those that came while a web call waited */
 		replied += answer_ops(&c);
 		/* One that came while a request waited for its answer. */
-		if (c.mon.conf_len > 0) {
-			web_configure(&c, c.mon.conf, c.mon.conf_len);
-			sodium_memzero(c.mon.conf, c.mon.conf_len);
-			c.mon.conf_len = 0;
-		}
+		if (servers_kept_conf(&c.tcp, &c.mon) < 0)
+			child_exit(&c, 1);
 		now = clock_boot_ns() / 1000000;
 		/* No key outlives its time, traffic or not. */
 		actserver_tick(c.srv, now, (uint64_t)clock_wall());

@@ -9,8 +9,9 @@
  * Durations are seconds; REG_INHERIT means "take the owner's, then the
  * config's value". An idle of 0 means no idle timeout.
  *
- * One module in three files: registry.c (the data), registry_load.c (the
- * strict reader), registry_save.c (the writer).
+ * One module in several files: registry.c (the data), registry_load.c (the
+ * strict reader), registry_save.c (the writer), registry_cred.c,
+ * registry_code.c, registry_mail.c (an owner's mail logins).
  */
 #ifndef KEYGATE_REGISTRY_H
 #define KEYGATE_REGISTRY_H
@@ -55,8 +56,14 @@ struct reg_cred {
 	struct reg_cred *next;
 };
 
+#define REG_MAIL_LOGINS_LEN 512 /* a list of logins, commas between */
+#define REG_MAIL_LOGIN_MAX  254
+
 struct reg_owner {
 	char name[NAME_MAX_LEN + 1];
+	/* Mail logins besides the name and name@[Mail] Domains (docs/mail.md):
+	 * lower case, commas between; "" for none. */
+	char mail_logins[REG_MAIL_LOGINS_LEN];
 	bool require_uv;
 	int64_t window; /* REG_INHERIT or seconds */
 	int64_t idle;
@@ -133,6 +140,10 @@ void registry_format(const struct registry *r, enum reg_file which, struct strbu
 struct reg_owner *registry_owner_find(const struct registry *r, const char *name);
 int registry_owner_add(struct registry *r, const char *name, struct reg_owner **out);
 void registry_owner_changed(struct registry *r);
+/* An owner's extra mail logins from "a,b@example.org" ("" or "-": none):
+ * each 1 to 254 of a-z 0-9 . _ + - @ (upper case is lowered), at most 16
+ * and 511 bytes in all. 0, or -EINVAL with err quoting the bad login. */
+int registry_owner_set_logins(struct reg_owner *o, const char *list, char err[ERR_LEN]);
 /* Removes an owner that has no peers and no credentials (undoing an
  * owner_add whose peer could not be added); -EBUSY otherwise. */
 int registry_owner_remove(struct registry *r, struct reg_owner *o);

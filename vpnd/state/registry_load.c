@@ -138,6 +138,8 @@ static int rf_b64(struct rf_ctx *x, const char *key, uint8_t *out, size_t max, s
 
 static int rf_owner(struct rf_ctx *x, const char *name)
 {
+	char err[ERR_LEN];
+	const char *logins;
 	struct reg_owner *o;
 	bool uv;
 	int ret;
@@ -154,6 +156,9 @@ static int rf_owner(struct rf_ctx *x, const char *name)
 	    rf_duration(x, "idle", &o->idle, true) < 0)
 		return -EINVAL;
 	o->require_uv = uv;
+	logins = rf_opt(x, "mail-login");
+	if (logins != NULL && registry_owner_set_logins(o, logins, err) < 0)
+		return rf_fail(x, "%s", err);
 	return 0;
 }
 

@@ -45,6 +45,8 @@ static size_t fmt_owners(const struct registry *r, struct strbuf *sb)
 		strbuf_printf(sb, "owner %s require-uv=%s", o->name, o->require_uv ? "yes" : "no");
 		fmt_duration(sb, "window", o->window);
 		fmt_duration(sb, "idle", o->idle);
+		if (o->mail_logins[0] != '\0')
+			strbuf_printf(sb, " mail-login=%s", o->mail_logins);
 		strbuf_puts(sb, "\n");
 		n++;
 		for (const struct reg_cred *c = o->creds; c != NULL; c = c->next, n++) {

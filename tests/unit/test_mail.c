@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: ISC */
+/* Mail logins bound to the tunnel's owner: [Mail], the table, the rule,
+ * Dovecot's and Postfix's requests, the refusal message, owners' logins. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "common/mailmsg.h"
+#include "gateway/conf.h"
+#include "netchild/mailpolicy.h"
+#include "netchild/smtppolicy.h"
+#include "state/registry.h"
+
+static const char head[] = "[Interface]\n"
+			   "Name = wg7\n"
+			   "Address = 10.77.0.1/24\n"
+			   "PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
+			   "Endpoint = vpn.example.org:51000\n";
+
+static int parse(struct conf *c, const char *mail, char err[ERR_LEN])
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "%s%s", head, mail);
+	return conf_parse(c, text, strlen(text), "vpnd.conf", err);
+}
+
+static void conf_mail(void **state)
+{
+	struct conf c;
+	char err[ERR_LEN];
+
+	(void)state;
+	assert_int_equal(parse(&c,
+			       "[Mail]\nDomains = example.org, mail.example.net\n"
+			       "DovecotPolicy = 127.0.0.1:8790\n"
+			       "PostfixPolicy = unix:/var/spool/postfix/private/keygate\n"
+			       "Trusted = 192.0.2.10, 2001:db8::/64\n",
+			       err),
+			 0);
+	assert_true(c.mail.enabled);
+	assert_int_equal(c.mail.n_domains, 2);
+	assert_string_equal(c.mail.domains[1], "mail.example.net");
+	assert_int_equal(c.mail.dovecot_port, 8790);
+	assert_string_equal(c.mail.postfix_unix, "/var/spool/postfix/private/keygate");
+	assert_int_equal(c.mail.n_trusted, 2);
+	assert_int_equal(c.mail.trusted[1].prefix, 64);
+	conf_finish(&c);
+	/* Errors name the line and quote the value. */
+	assert_int_equal(
+		parse(&c, "[Mail]\nDovecotPolicy = 127.0.0.1:8790\nDomains = Example\n", err),
+		-EINVAL);
+	assert_non_null(strstr(err, "'Example' at vpnd.conf:8"));
+	assert_int_equal(parse(&c, "[Mail]\nDovecotPolicy = localhost:8790\n", err), -EINVAL);
+	assert_non_null(strstr(err, "vpnd.conf:7"));
+	assert_int_equal(parse(&c, "[Mail]\nPostfixPolicy = unix:private/x\n", err), -EINVAL);
+	assert_non_null(strstr(err, "vpnd.conf:7"));
+	assert_int_equal(
+		parse(&c, "[Mail]\nDovecotPolicy = 127.0.0.1:1\nTrusted = 10.0.0.300\n", err),
+		-EINVAL);
+	assert_non_null(strstr(err, "'10.0.0.300' at vpnd.conf:8"));
+	assert_int_equal(parse(&c, "[Mail]\nDomains = example.org\n", err), -EINVAL);
+	assert_non_null(strstr(err, "DovecotPolicy or PostfixPolicy"));
+	assert_int_equal(parse(&c, "[Mail]\nDovecotPolicy = 127.0.0.1:1\nPolicy = x\n", err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "unknown key 'Policy' at vpnd.conf:8"));
+}
+
+/* alice on 10.77.0.2 with a shared login, bob on 10.77.0.3. */
+static size_t table(uint8_t *buf, size_t cap)
+{
+	static const char *const alice[] = {"alice", "alice@example.org", "shared@example.org"};
+	static const char *const bob[] = {"bob", "bob@example.org", "shared@example.org"};
+	struct ipaddr trusted, a, b;
+	struct mailmsg_enc e;
+
+	assert_int_equal(ipaddr_parse(&trusted, "192.0.2.0/24", true), 0);
+	assert_int_equal(ipaddr_parse(&a, "10.77.0.2", false), 0);
+	assert_int_equal(ipaddr_parse(&b, "10.77.0.3", false), 0);
+	assert_int_equal(mailmsg_enc_start(&e, buf, cap, &trusted, 1), 0);
+	assert_int_equal(mailmsg_enc_entry(&e, &a, "alice", alice, 3), 0);
+	assert_int_equal(mailmsg_enc_entry(&e, &b, "bob", bob, 3), 0);
+	return mailmsg_enc_finish(&e);
+}
+
+static enum mailmsg_verdict decide(const struct mailmsg_table *t, const char *addr,
+				   const char *login)
+{
+	struct ipaddr a;
+	const char *owner;
+	size_t n;
+
+	assert_int_equal(mailmsg_parse_addr(&a, addr, strlen(addr)), 0);
+	return mailmsg_decide(t, &a, login, strlen(login), &owner, &n);
+}
+
+static void rule(void **state)
+{
+	uint8_t buf[1024];
+	size_t len = table(buf, sizeof(buf));
+	struct mailmsg_table t;
+
+	(void)state;
+	assert_int_equal(mailmsg_decode_table(&t, buf, len), 0);
+	assert_int_equal(t.n, 2);
+	assert_int_equal(decide(&t, "10.77.0.2", "alice"), MAILMSG_ALLOW_OWNER);
+	assert_int_equal(decide(&t, "10.77.0.2", "Alice@Example.org"), MAILMSG_ALLOW_OWNER);
+	assert_int_equal(decide(&t, "10.77.0.2", "shared@example.org"), MAILMSG_ALLOW_OWNER);
+	assert_int_equal(decide(&t, "10.77.0.3", "shared@example.org"), MAILMSG_ALLOW_OWNER);
+	assert_int_equal(decide(&t, "10.77.0.2", "bob"), MAILMSG_REFUSE_OTHER_OWNER);
+	assert_int_equal(decide(&t, "10.77.0.2", ""), MAILMSG_REFUSE_NO_LOGIN);
+	assert_int_equal(decide(&t, "10.77.0.9", "alice"), MAILMSG_REFUSE_NOT_TUNNEL);
+	assert_int_equal(decide(&t, "127.0.0.1", "bob"), MAILMSG_ALLOW_LOCAL);
+	assert_int_equal(decide(&t, "::1", "bob"), MAILMSG_ALLOW_LOCAL);
+	assert_int_equal(decide(&t, "::ffff:10.77.0.2", "alice"), MAILMSG_ALLOW_OWNER);
+	assert_int_equal(decide(&t, "192.0.2.44", "bob"), MAILMSG_ALLOW_LOCAL);
+	mailmsg_table_free(&t);
+	/* Every cut of the message is refused, and a byte too many. */
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(mailmsg_decode_table(&t, buf, i), -EBADMSG);
+	buf[len] = 0;
+	assert_int_equal(mailmsg_decode_table(&t, buf, len + 1), -EBADMSG);
+}
+
+static void full_table(void **state)
+{
+	static const char *const l[] = {"x"};
+	uint8_t buf[64];
+	struct mailmsg_enc e;
+	struct mailmsg_table t;
+	struct ipaddr a;
+
+	(void)state;
+	assert_int_equal(ipaddr_parse(&a, "10.77.0.2", false), 0);
+	assert_int_equal(mailmsg_enc_start(&e, buf, sizeof(buf), NULL, 0), 0);
+	assert_int_equal(mailmsg_enc_entry(&e, &a, "alice", l, 1), 0);
+	assert_int_equal(mailmsg_enc_entry(&e, &a, "alice", l, 1), 0);
+	/* The third does not fit: the table stays whole without it. */
+	assert_int_equal(mailmsg_enc_entry(&e, &a, "alice", l, 1), -EMSGSIZE);
+	assert_int_equal(mailmsg_decode_table(&t, buf, mailmsg_enc_finish(&e)), 0);
+	assert_int_equal(t.n, 2);
+	mailmsg_table_free(&t);
+}
+
+static void refused_msg(void **state)
+{
+	struct mailmsg_refused r = {.service = MAILMSG_POSTFIX,
+				    .reason = MAILMSG_REFUSE_OTHER_OWNER},
+			       r2;
+	uint8_t buf[MAILMSG_REFUSED_MAX];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(mailmsg_parse_addr(&r.remote, "fd77::2", 7), 0);
+	mailmsg_clean(r.login, sizeof(r.login), "bob\nx y", 7);
+	assert_string_equal(r.login, "bob?x?y");
+	strcpy(r.owner, "alice");
+	assert_int_equal(mailmsg_encode_refused(buf, &len, &r), 0);
+	assert_int_equal(mailmsg_decode_refused(&r2, buf, len), 0);
+	assert_memory_equal(&r, &r2, sizeof(r));
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(mailmsg_decode_refused(&r2, buf, i), -EBADMSG);
+	r.reason = MAILMSG_ALLOW_OWNER;
+	assert_int_equal(mailmsg_encode_refused(buf, &len, &r), -EINVAL);
+}
+
+static void dovecot_request(void **state)
+{
+	static const char req[] =
+		"{\"device_id\":\"\",\"login\":\"bob\",\"protocol\":\"imap\",\"pwhash\":\"0712\","
+		"\"remote\":\"10.77.0.2\",\"session_id\":\"abc\",\"tls\":false}";
+	struct mailpolicy_req q;
+
+	(void)state;
+	assert_int_equal(mailpolicy_parse(&q, req, strlen(req)), 0);
+	assert_string_equal(q.login, "bob");
+	assert_int_equal(q.login_len, 3);
+	assert_string_equal(q.remote, "10.77.0.2");
+	assert_string_equal(q.protocol, "imap");
+	assert_int_equal(mailpolicy_parse(&q, "{\"login\":1}", 11), -EBADMSG);
+	assert_int_equal(mailpolicy_parse(&q, "[]", 2), -EBADMSG);
+	assert_int_equal(mailpolicy_parse(&q, "{\"login\":\"a\"} x", 15), -EBADMSG);
+	assert_int_equal(mailpolicy_parse(&q, "{}", 2), 0);
+}
+
+static void postfix_request(void **state)
+{
+	static const char req[] = "request=smtpd_access_policy\nprotocol_state=RCPT\n"
+				  "protocol_name=ESMTP\nclient_address=10.77.0.2\n"
+				  "sasl_method=plain\nsasl_username=bob\nrecipient=x@example.org";
+	uint8_t buf[1024];
+	struct mailmsg_table t;
+	struct smtppolicy *sp;
+	struct smtppolicy_req q;
+	char out[256];
+
+	(void)state;
+	assert_int_equal(mailmsg_decode_table(&t, buf, table(buf, sizeof(buf))), 0);
+	assert_int_equal(smtppolicy_create(&sp, -1, &t, NULL), 0);
+	assert_int_equal(smtppolicy_parse(&q, req, strlen(req)), 0);
+	assert_string_equal(q.sasl_username, "bob");
+	assert_string_equal(q.client_address, "10.77.0.2");
+	assert_true(q.access_policy);
+	smtppolicy_answer(sp, &q, out, sizeof(out));
+	assert_non_null(strstr(out, "action=REJECT 5.7.1 "));
+	strcpy(q.sasl_username, "alice@example.org");
+	smtppolicy_answer(sp, &q, out, sizeof(out));
+	assert_string_equal(out, "action=DUNNO\n\n");
+	/* No SASL login: not a login to judge. */
+	q.sasl_username[0] = '\0';
+	smtppolicy_answer(sp, &q, out, sizeof(out));
+	assert_string_equal(out, "action=DUNNO\n\n");
+	assert_int_equal(smtppolicy_parse(&q, "request", 7), -EBADMSG);
+	smtppolicy_destroy(&sp);
+	mailmsg_table_free(&t);
+}
+
+static void owner_logins(void **state)
+{
+	struct reg_owner o = {0};
+	char err[ERR_LEN];
+
+	(void)state;
+	assert_int_equal(registry_owner_set_logins(&o, "Shared@Example.org,alias", err), 0);
+	assert_string_equal(o.mail_logins, "shared@example.org,alias");
+	assert_int_equal(registry_owner_set_logins(&o, "a b", err), -EINVAL);
+	assert_non_null(strstr(err, "'a b'"));
+	assert_int_equal(registry_owner_set_logins(&o, "a,,b", err), -EINVAL);
+	assert_string_equal(o.mail_logins, "shared@example.org,alias");
+	assert_int_equal(registry_owner_set_logins(&o, "-", err), 0);
+	assert_string_equal(o.mail_logins, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(conf_mail),       cmocka_unit_test(rule),
+		cmocka_unit_test(full_table),      cmocka_unit_test(refused_msg),
+		cmocka_unit_test(dovecot_request), cmocka_unit_test(postfix_request),
+		cmocka_unit_test(owner_logins),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

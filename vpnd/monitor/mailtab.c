@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: ISC */
+/* Mail logins: listeners, the child's table, refusals (mailtab.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "common/childfd.h"
+#include "common/mailmsg.h"
+#include "gateway/ctl.h"
+#include "monitor/audit.h"
+#include "monitor/mailtab.h"
+#include "monitor/tcplisten.h"
+
+#define RETRY_MS        50
+#define AUDIT_PER_SEC   50
+#define LOGINS_PER_SESS (1 + MAILCONF_DOMAINS_MAX + 16)
+
+struct mailtab {
+	struct vpnd *d;
+	int dovecot_fd, postfix_fd;
+	char unix_path[MAILCONF_UNIX_MAX + 1]; /* removed at close */
+	int child_fd;
+	struct loop_source *retry;
+	uint8_t *buf; /* MAILMSG_TABLE_MAX */
+	uint32_t sessions, left_out;
+	uint64_t refused, refused_by[3], unaudited;
+	uint64_t audit_sec, audit_in_sec;
+};
+
+static int unix_listen(const char *path, char err[ERR_LEN])
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd, e;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		goto fail;
+	/* A socket left by a vpnd that did not stop cleanly; never a file. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	/* Postfix's smtpd connects as its own user: the directory the
+	 * socket is in (Postfix's private/) decides who reaches it. */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0 ||
+	    listen(fd, 128) < 0)
+		goto fail;
+	return fd;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	text_err(err, "cannot listen on [Mail] PostfixPolicy unix:%s: %s", path, strerror(e));
+	return -e;
+}
+
+static int retry_cb(int fd, uint32_t events, void *data)
+{
+	uint64_t ticks;
+
+	(void)events;
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return 0;
+	mailtab_changed(data);
+	return 0;
+}
+
+int mailtab_open(struct mailtab **out, struct vpnd *d)
+{
+	const struct mailconf *mc = &d->conf.mail;
+	struct mailtab *mt = calloc(1, sizeof(*mt));
+	char err[ERR_LEN];
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (mt == NULL)
+		return -ENOMEM;
+	*mt = (struct mailtab){.d = d, .dovecot_fd = -1, .postfix_fd = -1, .child_fd = -1};
+	*out = mt;
+	if (!mc->enabled)
+		return 0;
+	mt->buf = malloc(MAILMSG_TABLE_MAX);
+	mt->retry = loop_add_timer(d->loop, CLOCK_MONOTONIC, retry_cb, mt);
+	if (mt->buf == NULL || mt->retry == NULL)
+		goto fail;
+	if (mc->dovecot_port != 0 &&
+	    (ret = mt->dovecot_fd = tcplisten_open(mc->dovecot_host, mc->dovecot_port,
+						   "[Mail] DovecotPolicy", err)) < 0)
+		goto fail_err;
+	if (mc->postfix_port != 0 &&
+	    (ret = mt->postfix_fd = tcplisten_open(mc->postfix_host, mc->postfix_port,
+						   "[Mail] PostfixPolicy", err)) < 0)
+		goto fail_err;
+	if (mc->postfix_unix[0] != '\0') {
+		if ((ret = mt->postfix_fd = unix_listen(mc->postfix_unix, err)) < 0)
+			goto fail_err;
+		strcpy(mt->unix_path, mc->postfix_unix);
+	}
+	return 0;
+fail_err:
+	log_error("%s", err);
+fail:
+	mailtab_close(out);
+	return ret;
+}
+
+void mailtab_close(struct mailtab **p)
+{
+	struct mailtab *mt = *p;
+
+	if (mt == NULL)
+		return;
+	if (mt->retry != NULL && mt->d->loop != NULL)
+		loop_remove(mt->d->loop, &mt->retry);
+	if (mt->dovecot_fd >= 0)
+		close(mt->dovecot_fd);
+	if (mt->postfix_fd >= 0)
+		close(mt->postfix_fd);
+	if (mt->unix_path[0] != '\0')
+		unlink(mt->unix_path);
+	free(mt->buf);
+	free(mt);
+	*p = NULL;
+}
+
+int mailtab_child_fd(const struct mailtab *mt, int which)
+{
+	if (mt == NULL)
+		return -1;
+	return which == CHILDFD_MAIL ? mt->dovecot_fd : which == CHILDFD_SMTP ? mt->postfix_fd : -1;
+}
+
+static void lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s + 32);
+}
+
+/* One live session's entry: its owner's name, name@each domain, and the
+ * logins set for the owner. */
+static int add_session(struct mailtab *mt, struct mailmsg_enc *e, const struct session *s)
+{
+	const struct mailconf *mc = &mt->d->conf.mail;
+	const struct reg_owner *o = registry_owner_find(mt->d->reg, s->owner);
+	char names[1 + MAILCONF_DOMAINS_MAX][MAILMSG_LOGIN_MAX + 1];
+	char extra[REG_MAIL_LOGINS_LEN], *save = NULL, *tok;
+	const char *logins[LOGINS_PER_SESS];
+	struct ipaddr net = s->addr;
+	size_t n = 0;
+
+	if (o == NULL)
+		return 0;
+	snprintf(names[0], sizeof(names[0]), "%s", o->name);
+	lower(names[0]);
+	logins[n++] = names[0];
+	for (int i = 0; i < mc->n_domains; i++)
+		if ((size_t)snprintf(names[i + 1], sizeof(names[i + 1]), "%s@%s", names[0],
+				     mc->domains[i]) < sizeof(names[i + 1]))
+			logins[n++] = names[i + 1];
+	snprintf(extra, sizeof(extra), "%s", o->mail_logins);
+	for (tok = strtok_r(extra, ",", &save); tok != NULL && n < LOGINS_PER_SESS;
+	     tok = strtok_r(NULL, ",", &save))
+		logins[n++] = tok;
+	if (net.prefix == 0)
+		net.prefix = net.family == AF_INET ? 32 : 128;
+	return mailmsg_enc_entry(e, &net, names[0], logins, n);
+}
+
+static int build(struct mailtab *mt, size_t *len)
+{
+	const struct mailconf *mc = &mt->d->conf.mail;
+	struct mailmsg_enc e;
+	uint32_t left_out = 0;
+	int ret;
+
+	ret = mailmsg_enc_start(&e, mt->buf, MAILMSG_TABLE_MAX, mc->trusted, mc->n_trusted);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < mt->d->sessions.n; i++)
+		/* What does not fit is refused: the table errs closed. */
+		if (add_session(mt, &e, mt->d->sessions.heap[i]) < 0)
+			left_out++;
+	if (left_out > 0 && mt->left_out == 0)
+		log_warn("the mail table holds %u sessions; %u more did not fit, their "
+			 "owners' mail logins are refused",
+			 e.n, left_out);
+	mt->left_out = left_out;
+	mt->sessions = e.n;
+	*len = mailmsg_enc_finish(&e);
+	return 0;
+}
+
+static int send_table(struct mailtab *mt)
+{
+	size_t len;
+	ssize_t n;
+
+	if (build(mt, &len) < 0)
+		return -EIO;
+	n = send(mt->child_fd, mt->buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 && (errno == EAGAIN || errno == ENOBUFS) ? -EAGAIN : -EIO;
+}
+
+int mailtab_attach(struct mailtab *mt, int sock)
+{
+	mt->child_fd = sock;
+	if (sock < 0 || (mt->dovecot_fd < 0 && mt->postfix_fd < 0))
+		return 0;
+	if (send_table(mt) == 0)
+		return 0;
+	mt->child_fd = -1; /* the caller closes it */
+	return -EIO;
+}
+
+void mailtab_changed(struct mailtab *mt)
+{
+	struct timespec t;
+
+	if (mt == NULL || mt->child_fd < 0 || (mt->dovecot_fd < 0 && mt->postfix_fd < 0))
+		return;
+	if (send_table(mt) != -EAGAIN)
+		return; /* sent, or the child is going: a new one gets a table */
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	loop_timer_set(mt->retry, (uint64_t)t.tv_sec * NS_PER_SEC + (uint64_t)t.tv_nsec +
+					  RETRY_MS * 1000000ULL);
+}
+
+int mailtab_refused(struct mailtab *mt, const uint8_t *msg, size_t len)
+{
+	struct mailmsg_refused r;
+	char remote[IPADDR_STR_LEN];
+	uint64_t sec = (uint64_t)time(NULL);
+
+	if (mailmsg_decode_refused(&r, msg, len) < 0)
+		return -EBADMSG;
+	mt->refused++;
+	mt->refused_by[r.service]++;
+	if (sec != mt->audit_sec) {
+		mt->audit_sec = sec;
+		mt->audit_in_sec = 0;
+	}
+	if (++mt->audit_in_sec > AUDIT_PER_SEC) {
+		mt->unaudited++;
+		return 0;
+	}
+	ipaddr_format(&r.remote, remote, sizeof(remote), false);
+	audit_event("mail-refused", "service", r.service == MAILMSG_DOVECOT ? "dovecot" : "postfix",
+		    "protocol", r.protocol[0] != '\0' ? r.protocol : "-", "login",
+		    r.login[0] != '\0' ? r.login : "-", "remote", remote, "tunnel-owner",
+		    r.owner[0] != '\0' ? r.owner : "-", "reason",
+		    mailmsg_reason_name((enum mailmsg_verdict)r.reason), NULL);
+	return 0;
+}
+
+void mailtab_status_fields(const struct mailtab *mt, struct strbuf *o)
+{
+	if (mt == NULL || (mt->dovecot_fd < 0 && mt->postfix_fd < 0))
+		return;
+#define F(name, v) ctl_add_fieldf(o, name, "%llu", (unsigned long long)(v))
+	F("mail-refused", mt->refused);
+	F("mail-refused-dovecot", mt->refused_by[MAILMSG_DOVECOT]);
+	F("mail-refused-postfix", mt->refused_by[MAILMSG_POSTFIX]);
+	F("mail-refused-unaudited", mt->unaudited);
+	F("mail-sessions", mt->sessions);
+#undef F
+}

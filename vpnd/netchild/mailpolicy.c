@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 
 #include "base/log.h"
+#include "netchild/mhdpoll.h"
 #include "netchild/mailpolicy.h"
 
 struct mailpolicy {
@@ -220,40 +221,10 @@ void mailpolicy_destroy(struct mailpolicy **p)
 
 size_t mailpolicy_poll_fds(struct mailpolicy *mp, struct pollfd *p, size_t cap, int *timeout_ms)
 {
-	fd_set r, w, e;
-	MHD_socket max = 0;
-	MHD_UNSIGNED_LONG_LONG t;
-	size_t n = 0;
-
-	FD_ZERO(&r);
-	FD_ZERO(&w);
-	FD_ZERO(&e);
-	if (MHD_get_fdset(mp->mhd, &r, &w, &e, &max) != MHD_YES)
-		return 0;
-	for (int fd = 0; fd <= max && n < cap; fd++) {
-		short ev =
-			(short)((FD_ISSET(fd, &r) ? POLLIN : 0) | (FD_ISSET(fd, &w) ? POLLOUT : 0));
-
-		if (ev != 0)
-			p[n++] = (struct pollfd){.fd = fd, .events = ev};
-	}
-	if (MHD_get_timeout(mp->mhd, &t) == MHD_YES && t < (MHD_UNSIGNED_LONG_LONG)*timeout_ms)
-		*timeout_ms = (int)t;
-	return n;
+	return mhdpoll_fds(mp->mhd, p, cap, timeout_ms);
 }
 
 void mailpolicy_run(struct mailpolicy *mp, const struct pollfd *p, size_t n)
 {
-	fd_set r, w, e;
-
-	FD_ZERO(&r);
-	FD_ZERO(&w);
-	FD_ZERO(&e);
-	for (size_t i = 0; i < n; i++) {
-		if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
-			FD_SET(p[i].fd, &r);
-		if (p[i].revents & (POLLOUT | POLLERR))
-			FD_SET(p[i].fd, &w);
-	}
-	MHD_run_from_select(mp->mhd, &r, &w, &e);
+	mhdpoll_run(mp->mhd, p, n);
 }

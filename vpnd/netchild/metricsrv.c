@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "common/metricsmsg.h"
+#include "netchild/mhdpoll.h"
 #include "netchild/metricstext.h"
 #include "netchild/metricsrv.h"
 
@@ -120,40 +121,10 @@ int metricsrv_update(struct metricsrv *ms, const uint8_t *msg, size_t len)
 
 size_t metricsrv_poll_fds(struct metricsrv *ms, struct pollfd *p, size_t cap, int *timeout_ms)
 {
-	fd_set r, w, e;
-	MHD_socket max = 0;
-	MHD_UNSIGNED_LONG_LONG t;
-	size_t n = 0;
-
-	FD_ZERO(&r);
-	FD_ZERO(&w);
-	FD_ZERO(&e);
-	if (MHD_get_fdset(ms->mhd, &r, &w, &e, &max) != MHD_YES)
-		return 0;
-	for (int fd = 0; fd <= max && n < cap; fd++) {
-		short ev =
-			(short)((FD_ISSET(fd, &r) ? POLLIN : 0) | (FD_ISSET(fd, &w) ? POLLOUT : 0));
-
-		if (ev != 0)
-			p[n++] = (struct pollfd){.fd = fd, .events = ev};
-	}
-	if (MHD_get_timeout(ms->mhd, &t) == MHD_YES && t < (MHD_UNSIGNED_LONG_LONG)*timeout_ms)
-		*timeout_ms = (int)t;
-	return n;
+	return mhdpoll_fds(ms->mhd, p, cap, timeout_ms);
 }
 
 void metricsrv_run(struct metricsrv *ms, const struct pollfd *p, size_t n)
 {
-	fd_set r, w, e;
-
-	FD_ZERO(&r);
-	FD_ZERO(&w);
-	FD_ZERO(&e);
-	for (size_t i = 0; i < n; i++) {
-		if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
-			FD_SET(p[i].fd, &r);
-		if (p[i].revents & (POLLOUT | POLLERR))
-			FD_SET(p[i].fd, &w);
-	}
-	MHD_run_from_select(ms->mhd, &r, &w, &e);
+	mhdpoll_run(ms->mhd, p, n);
 }

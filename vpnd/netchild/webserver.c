@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "netchild/mhdpoll.h"
 #include "netchild/ratelimit.h"
 #include "netchild/webpages.h"
 #include "netchild/webreq.h"
@@ -316,44 +317,14 @@ int webserver_configure(struct webserver *ws, const uint8_t *msg, size_t len)
 
 size_t webserver_poll_fds(struct webserver *ws, struct pollfd *p, size_t cap, int *timeout_ms)
 {
-	fd_set r, w, e;
-	MHD_socket max = 0;
-	MHD_UNSIGNED_LONG_LONG t;
-	size_t n = 0;
-
 	if (ws->mhd == NULL)
 		return 0;
-	FD_ZERO(&r);
-	FD_ZERO(&w);
-	FD_ZERO(&e);
-	if (MHD_get_fdset(ws->mhd, &r, &w, &e, &max) != MHD_YES)
-		return 0;
-	for (int fd = 0; fd <= max && n < cap; fd++) {
-		short ev =
-			(short)((FD_ISSET(fd, &r) ? POLLIN : 0) | (FD_ISSET(fd, &w) ? POLLOUT : 0));
-
-		if (ev != 0)
-			p[n++] = (struct pollfd){.fd = fd, .events = ev};
-	}
-	if (MHD_get_timeout(ws->mhd, &t) == MHD_YES && t < (MHD_UNSIGNED_LONG_LONG)*timeout_ms)
-		*timeout_ms = (int)t;
-	return n;
+	return mhdpoll_fds(ws->mhd, p, cap, timeout_ms);
 }
 
 void webserver_run(struct webserver *ws, const struct pollfd *p, size_t n)
 {
-	fd_set r, w, e;
-
 	if (ws->mhd == NULL)
 		return;
-	FD_ZERO(&r);
-	FD_ZERO(&w);
-	FD_ZERO(&e);
-	for (size_t i = 0; i < n; i++) {
-		if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
-			FD_SET(p[i].fd, &r);
-		if (p[i].revents & (POLLOUT | POLLERR))
-			FD_SET(p[i].fd, &w);
-	}
-	MHD_run_from_select(ws->mhd, &r, &w, &e);
+	mhdpoll_run(ws->mhd, p, n);
 }

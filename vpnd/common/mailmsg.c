@@ -8,6 +8,7 @@
 
 #include "common/actmsg.h"
 #include "common/mailmsg.h"
+#include "common/wire.h"
 
 static bool put(struct mailmsg_enc *e, const void *v, size_t n)
 {
@@ -86,37 +87,11 @@ size_t mailmsg_enc_finish(struct mailmsg_enc *e)
 	return e->len;
 }
 
-struct rd {
-	const uint8_t *p;
-	size_t len, off;
-	bool bad;
-};
-
-static const uint8_t *get(struct rd *r, size_t n)
+static void get_net(struct wire_rd *r, struct ipaddr *a)
 {
-	const uint8_t *v;
-
-	if (r->bad || n > r->len - r->off) {
-		r->bad = true;
-		return NULL;
-	}
-	v = r->p + r->off;
-	r->off += n;
-	return v;
-}
-
-static uint8_t get_u8(struct rd *r)
-{
-	const uint8_t *v = get(r, 1);
-
-	return v != NULL ? *v : 0;
-}
-
-static void get_net(struct rd *r, struct ipaddr *a)
-{
-	uint8_t fam = get_u8(r);
-	const uint8_t *b = get(r, 16);
-	uint8_t prefix = get_u8(r);
+	uint8_t fam = wire_get_u8(r);
+	const uint8_t *b = wire_get(r, 16);
+	uint8_t prefix = wire_get_u8(r);
 
 	if (r->bad || (fam != 4 && fam != 6) || prefix > (fam == 4 ? 32 : 128) ||
 	    (fam == 4 && memcmp(b + 4, "\0\0\0\0\0\0\0\0\0\0\0\0", 12) != 0)) {
@@ -138,12 +113,12 @@ static bool printable(const uint8_t *s, size_t n)
 
 /* A length byte and that many printable bytes, 1 to max; logins in lower
  * case only, as the monitor writes them and the lookup compares them. */
-static const uint8_t *get_str(struct rd *r, size_t max, uint8_t *len, bool lower)
+static const uint8_t *get_str(struct wire_rd *r, size_t max, uint8_t *len, bool lower)
 {
 	const uint8_t *s;
 
-	*len = get_u8(r);
-	s = get(r, *len);
+	*len = wire_get_u8(r);
+	s = wire_get(r, *len);
 	if (r->bad || *len == 0 || *len > max || !printable(s, *len)) {
 		r->bad = true;
 		return NULL;
@@ -156,19 +131,19 @@ static const uint8_t *get_str(struct rd *r, size_t max, uint8_t *len, bool lower
 
 int mailmsg_decode_table(struct mailmsg_table *t, const uint8_t *msg, size_t len)
 {
-	struct rd r = {.p = msg, .len = len};
+	struct wire_rd r = {.p = msg, .len = len};
 	uint32_t n;
 	const uint8_t *c;
 
 	memset(t, 0, sizeof(*t));
-	if (get_u8(&r) != ACTMSG_MAIL_TABLE || len > MAILMSG_TABLE_MAX)
+	if (wire_get_u8(&r) != ACTMSG_MAIL_TABLE || len > MAILMSG_TABLE_MAX)
 		return -EBADMSG;
-	t->n_trusted = get_u8(&r);
+	t->n_trusted = wire_get_u8(&r);
 	if (t->n_trusted > MAILMSG_TRUSTED_MAX)
 		return -EBADMSG;
 	for (uint8_t i = 0; i < t->n_trusted; i++)
 		get_net(&r, &t->trusted[i]);
-	c = get(&r, 4);
+	c = wire_get(&r, 4);
 	if (r.bad)
 		return -EBADMSG;
 	n = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
@@ -189,7 +164,7 @@ int mailmsg_decode_table(struct mailmsg_table *t, const uint8_t *msg, size_t len
 
 		get_net(&r, &e->net);
 		e->owner = get_str(&r, MAILMSG_OWNER_MAX, &e->owner_len, false);
-		e->n_logins = get_u8(&r);
+		e->n_logins = wire_get_u8(&r);
 		e->logins = r.p + r.off;
 		for (uint8_t j = 0; j < e->n_logins && !r.bad; j++)
 			get_str(&r, MAILMSG_LOGIN_MAX, &l, true);
@@ -349,22 +324,22 @@ int mailmsg_encode_refused(uint8_t *buf, size_t *len, const struct mailmsg_refus
 
 int mailmsg_decode_refused(struct mailmsg_refused *r, const uint8_t *msg, size_t len)
 {
-	struct rd rd = {.p = msg, .len = len};
+	struct wire_rd rd = {.p = msg, .len = len};
 	char *s[3] = {r->login, r->protocol, r->owner};
 	const size_t max[3] = {MAILMSG_LOGIN_MAX, MAILMSG_PROTO_MAX, MAILMSG_OWNER_MAX};
 
 	memset(r, 0, sizeof(*r));
-	if (get_u8(&rd) != ACTMSG_MAIL_REFUSED)
+	if (wire_get_u8(&rd) != ACTMSG_MAIL_REFUSED)
 		return -EBADMSG;
-	r->service = get_u8(&rd);
-	r->reason = get_u8(&rd);
+	r->service = wire_get_u8(&rd);
+	r->reason = wire_get_u8(&rd);
 	get_net(&rd, &r->remote);
 	if (rd.bad || (r->service != MAILMSG_DOVECOT && r->service != MAILMSG_POSTFIX) ||
 	    r->reason < MAILMSG_REFUSE_FIRST || r->reason >= MAILMSG_REASONS)
 		return -EBADMSG;
 	for (int i = 0; i < 3; i++) {
-		uint8_t n = get_u8(&rd);
-		const uint8_t *v = get(&rd, n);
+		uint8_t n = wire_get_u8(&rd);
+		const uint8_t *v = wire_get(&rd, n);
 
 		if (rd.bad || n > max[i] || !printable(v, n))
 			return -EBADMSG;

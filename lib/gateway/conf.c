@@ -12,7 +12,15 @@
 #include "gateway/endpoint.h"
 #include "base/duration.h"
 
-enum conf_section { SEC_NONE, SEC_INTERFACE, SEC_SESSIONS, SEC_DAEMON, SEC_FIREWALL, SEC_WEB };
+enum conf_section {
+	SEC_NONE,
+	SEC_INTERFACE,
+	SEC_SESSIONS,
+	SEC_DAEMON,
+	SEC_FIREWALL,
+	SEC_WEB,
+	SEC_STORE
+};
 
 static const uint16_t default_fw_ports[] = {110, 143, 465, 587, 993, 995};
 
@@ -164,8 +172,9 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 	unsigned i;
 	int ret;
 
-	if (sec == SEC_WEB) {
-		ret = webconf_key(&c->web, k, v, x->name, x->line, what);
+	if (sec == SEC_WEB || sec == SEC_STORE) {
+		ret = sec == SEC_WEB ? webconf_key(&c->web, k, v, x->name, x->line, what)
+				     : storeconf_key(&c->store, k, v, x->name, x->line, what);
 		if (ret == -ENOENT)
 			text_err(x->err, "unknown key '%s' at %s:%u", k, x->name, x->line);
 		else if (ret < 0)
@@ -263,10 +272,12 @@ static int conf_line(struct conf_ctx *x, char *line, enum conf_section *sec)
 		else if (strcasecmp(line, "[Web]") == 0) {
 			*sec = SEC_WEB;
 			x->c->web.enabled = true;
-		} else
-			return conf_fail(
-				x, "section", line,
-				"expected [Interface], [Sessions], [Daemon], [Firewall] or [Web]");
+		} else if (strcasecmp(line, "[Store]") == 0)
+			*sec = SEC_STORE;
+		else
+			return conf_fail(x, "section", line,
+					 "expected [Interface], [Sessions], [Daemon], [Firewall], "
+					 "[Web] or [Store]");
 		return 0;
 	}
 	eq = strchr(line, '=');
@@ -336,7 +347,7 @@ int conf_parse(struct conf *c, const char *text, size_t len, const char *name, c
 		ret = -EINVAL;
 		goto fail;
 	}
-	if (webconf_finish(&c->web, line) < 0) {
+	if (webconf_finish(&c->web, line) < 0 || storeconf_finish(&c->store, line) < 0) {
 		text_err(err, "%s: %s", name, line);
 		ret = -EINVAL;
 		goto fail;

@@ -16,6 +16,7 @@
 #include "base/ipaddr.h"
 #include "base/key.h"
 #include "base/text.h"
+#include "gateway/storeconf.h"
 #include "gateway/webconf.h"
 
 #define CONF_MAX_ADDRESSES           8
@@ -64,6 +65,8 @@ struct conf {
 	char child_user[CONF_CHILD_USER_MAX + 1];
 	/* [Web]: web.enabled when the section is there */
 	struct webconf web;
+	/* [Store]: files (the state directory) or a shared PostgreSQL */
+	struct storeconf store;
 	/* Activation requests a second the gateway decrypts, from all
 	 * sources together (twice that in a burst). */
 	uint32_t activation_rate;

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The PostgreSQL store ([Store] Type = postgresql, docs/store.md): the
+ * registry of several gateways in one database. The plain files stay the
+ * data model: each owner, key, peer and code is a row whose `line` is that
+ * record's line in the registry file (docs/registry.md), so a field added
+ * to the files needs no migration. What gateways must advance together is
+ * in real columns besides: a key's sign counter and a code's spent flag,
+ * changed only by conditional updates that one gateway wins.
+ *
+ * Only the monitor links this; the network child never calls it.
+ *
+ * One module in three files: pgstore.c (the connection, the schema and its
+ * migrations), pgstore_io.c (import and export: files <-> rows),
+ * pgstore_none.c (what a build without libpq has instead).
+ */
+#ifndef KEYGATE_PGSTORE_H
+#define KEYGATE_PGSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/strbuf.h"
+#include "base/text.h"
+
+/* The schema's version this vpnd runs on: the last migration it has. */
+#define PGSTORE_SCHEMA 1
+
+struct pgstore;
+
+/* Whether this vpnd was built with libpq. */
+bool pgstore_available(void);
+
+/* Connects with a libpq connection string; err says why not (the server's
+ * or libpq's words, never the string, which may name a password file). */
+int pgstore_open(struct pgstore **out, const char *conninfo, char err[ERR_LEN]);
+void pgstore_close(struct pgstore **s);
+/* The schema version the database has (0: none yet). */
+int pgstore_version(struct pgstore *s, int *version, char err[ERR_LEN]);
+/* Brings the schema to PGSTORE_SCHEMA, one migration after another, each
+ * in the transaction that records it, under a lock two gateways cannot
+ * both hold; *from and *to say what it did. A database newer than this
+ * vpnd is refused (-EPROTO). */
+int pgstore_migrate(struct pgstore *s, int *from, int *to, char err[ERR_LEN]);
+/* Refuses (-EPROTO, err saying to run `vpnd store migrate`) unless the
+ * schema is PGSTORE_SCHEMA. */
+int pgstore_check_schema(struct pgstore *s, char err[ERR_LEN]);
+
+/* pgstore_io.c: the three registry files (owners, peers, codes, in that
+ * order), as text. */
+#define PGSTORE_FILES 3
+
+/* Puts the files' records in the database in one transaction: each owner,
+ * key, peer and code a row, comments kept. The texts must parse (the
+ * caller checked with registry_parse). A database that holds owners or
+ * peers already is refused (-EEXIST) unless replace. */
+int pgstore_import(struct pgstore *s, const char *const text[PGSTORE_FILES],
+		   const size_t len[PGSTORE_FILES], bool replace, char err[ERR_LEN]);
+/* The files as the database has them, in one snapshot: the lines as
+ * imported or last written, each key's counter from its column, spent
+ * codes left out, and `end N` counted again. Byte for byte what was
+ * imported, while nothing changed. */
+int pgstore_export(struct pgstore *s, struct strbuf out[PGSTORE_FILES], char err[ERR_LEN]);
+
+#endif

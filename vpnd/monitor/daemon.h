@@ -48,6 +48,7 @@ struct privsep;
 struct notify;
 struct firewall;
 struct web;
+struct dbstore;
 
 struct vpnd {
 	struct conf conf;
@@ -82,9 +83,21 @@ struct vpnd {
 	bool fw_dirty;                /* removing ended sessions' elements failed: reconcile */
 	bool fw_clean;                /* the table checked clean at nf_tables generation fw_gen */
 	uint32_t fw_gen;
+	struct dbstore *store;           /* [Store] Type = postgresql (dbstore.h), else NULL */
+	struct loop_source *store_timer; /* reconnects to the store while it is down */
 };
 
-/* Saves the registry; logs and returns -errno on failure. */
+/* Saves the registry: to the shared store first when there is one, then
+ * the files; logs and returns -errno on failure. */
 int daemon_save_registry(struct vpnd *d, char err[ERR_LEN]);
+/* With a shared store: whether this gateway may grant anything new now
+ * (PROTO_OK) or must refuse with PROTO_ERR_STORE_UNAVAILABLE. */
+int daemon_store_ready(const struct vpnd *d);
+/* With a shared store: takes the credential's grown sign counter there
+ * before a grant is made with it. PROTO_OK (or no store); COUNTER_REGRESSED
+ * when another gateway took this counter or a later one first (a replay
+ * or a cloned key); STORE_UNAVAILABLE. */
+int daemon_store_counter(struct vpnd *d, const struct reg_owner *o, const struct reg_cred *c,
+			 uint32_t count);
 
 #endif

@@ -163,6 +163,8 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 	 * elsewhere it would be on the interface without one. */
 	if (p->kind == REG_LAPTOP && !own)
 		return refuse(rep, PROTO_ERR_NOT_PERMITTED, "activate", p->name, src);
+	if ((e = daemon_store_ready(d)) != PROTO_OK)
+		return refuse(rep, e, "activate", p->name, src);
 	e = verify_assertion(d, o, p, "activate", NULL, rep, &c, &count);
 	if (e != PROTO_OK)
 		return refuse(rep, e, "activate", p->name, src);
@@ -171,6 +173,10 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 	 * older assertions again. Its record goes to the journal with the
 	 * session's, in one write and one fdatasync (gate.c). */
 	prev = c->counter;
+	/* Several gateways: the store says which of them takes this
+	 * counter, before any of them grants with it. */
+	if (count != prev && (e = daemon_store_counter(d, p->owner, c, count)) != PROTO_OK)
+		return refuse(rep, e, "activate", p->name, src);
 	if (count != prev) {
 		registry_cred_set_counter(d->reg, c, count);
 		journal_counter(&d->journal, p->owner, c);
@@ -285,6 +291,8 @@ int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *re
 		return 0;
 	if ((o->req.fields & PROTO_REQ_CODE) == 0 || !cred_valid(&o->req))
 		return refuse(rep, PROTO_ERR_BAD_REQUEST, "enroll", NULL, src);
+	if ((e = daemon_store_ready(d)) != PROTO_OK)
+		return refuse(rep, e, "enroll", NULL, src);
 	e = take_code(d, o, &rc, &p);
 	if (e != PROTO_OK)
 		return refuse(rep, e, "enroll", NULL, src);
@@ -387,6 +395,8 @@ int ops_add_key(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *r
 
 	if (malformed(d, o, rep))
 		return 0;
+	if ((e = daemon_store_ready(d)) != PROTO_OK)
+		return refuse(rep, e, "add-key", p != NULL ? p->name : NULL, src);
 	if (!cred_valid(&o->req))
 		return refuse(rep, PROTO_ERR_BAD_REQUEST, "add-key", NULL, src);
 	if (p == NULL)

@@ -63,4 +63,23 @@ int pgstore_import(struct pgstore *s, const char *const text[PGSTORE_FILES],
  * imported, while nothing changed. */
 int pgstore_export(struct pgstore *s, struct strbuf out[PGSTORE_FILES], char err[ERR_LEN]);
 
+/* pgstore_sync.c: a running gateway's writes. */
+
+/* Writes what changed between two texts of the files (was: what the store
+ * had, as this gateway last saw it; now: the registry's), in one
+ * transaction: new and changed records upserted, gone ones deleted, and
+ * a code gone here spent only if no other gateway spent it first
+ * (-ESTALE, nothing written). A file whose two pointers are equal is
+ * skipped. A change-log row tells the other gateways. */
+int pgstore_push(struct pgstore *s, const char *gateway, const char *const was[PGSTORE_FILES],
+		 const size_t was_len[PGSTORE_FILES], const char *const now[PGSTORE_FILES],
+		 const size_t now_len[PGSTORE_FILES], char err[ERR_LEN]);
+/* Advances a key's sign counter to counter if it is below: *won says
+ * whether this call did (exactly one gateway wins a given counter). */
+int pgstore_counter(struct pgstore *s, const char *gateway, const char *owner, const char *id,
+		    uint32_t counter, bool *won, char err[ERR_LEN]);
+/* Whether the connection is up, and one attempt to bring it back. */
+bool pgstore_connected(struct pgstore *s);
+int pgstore_reconnect(struct pgstore *s, char err[ERR_LEN]);
+
 #endif

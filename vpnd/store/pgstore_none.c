@@ -45,3 +45,26 @@ int pgstore_export(struct pgstore *s, struct strbuf out[PGSTORE_FILES], char err
 {
 	return -ENOTSUP;
 }
+
+int pgstore_push(struct pgstore *s, const char *gateway, const char *const was[PGSTORE_FILES],
+		 const size_t was_len[PGSTORE_FILES], const char *const now[PGSTORE_FILES],
+		 const size_t now_len[PGSTORE_FILES], char err[ERR_LEN])
+{
+	return -ENOTSUP;
+}
+
+int pgstore_counter(struct pgstore *s, const char *gateway, const char *owner, const char *id,
+		    uint32_t counter, bool *won, char err[ERR_LEN])
+{
+	return -ENOTSUP;
+}
+
+bool pgstore_connected(struct pgstore *s)
+{
+	return false;
+}
+
+int pgstore_reconnect(struct pgstore *s, char err[ERR_LEN])
+{
+	return -ENOTSUP;
+}

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: ISC */
+/* The monitor's PostgreSQL store (dbstore.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/atomicfile.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "monitor/dbstore.h"
+#include "store/pgstore.h"
+
+static const enum reg_file order[PGSTORE_FILES] = {REG_OWNERS, REG_PEERS, REG_CODES};
+
+struct dbstore {
+	struct pgstore *pg;
+	char conninfo[STORECONF_CONNECTION_MAX + 1];
+	char gateway[128]; /* this gateway in the change log: host/interface */
+	bool online;
+	int64_t last_try;
+	char why[ERR_LEN];
+	struct strbuf seen[PGSTORE_FILES]; /* the files as the store last had them */
+};
+
+static void went_offline(struct dbstore *db, const char *err)
+{
+	if (db->online)
+		log_error("store unavailable: %s; no new activations until it is back", err);
+	db->online = false;
+	snprintf(db->why, sizeof(db->why), "%s", err);
+}
+
+/* After a failed call: offline if the connection is gone, else it was the
+ * statement (the caller says what). */
+static void check_conn(struct dbstore *db, const char *err)
+{
+	if (!pgstore_connected(db->pg))
+		went_offline(db, err);
+}
+
+int dbstore_open(struct dbstore **out, const struct conf *c, char err[ERR_LEN])
+{
+	struct dbstore *db = calloc(1, sizeof(*db));
+	char host[64] = "";
+	int ret;
+
+	if (db == NULL)
+		return -ENOMEM;
+	for (int f = 0; f < PGSTORE_FILES; f++)
+		strbuf_init(&db->seen[f]);
+	gethostname(host, sizeof(host) - 1);
+	snprintf(db->gateway, sizeof(db->gateway), "%s/%s", host, c->ifname);
+	snprintf(db->conninfo, sizeof(db->conninfo), "%s", c->store.connection);
+	*out = db;
+	ret = pgstore_open(&db->pg, db->conninfo, err);
+	if (ret == -ENOTSUP)
+		return ret;
+	if (ret < 0) {
+		snprintf(db->why, sizeof(db->why), "%s", err);
+		return 0;
+	}
+	ret = pgstore_check_schema(db->pg, err);
+	if (ret == -EPROTO)
+		return ret;
+	if (ret < 0) {
+		snprintf(db->why, sizeof(db->why), "%s", err);
+		return 0;
+	}
+	db->online = true;
+	return 0;
+}
+
+void dbstore_close(struct dbstore **db)
+{
+	if (*db == NULL)
+		return;
+	pgstore_close(&(*db)->pg);
+	for (int f = 0; f < PGSTORE_FILES; f++)
+		strbuf_finish(&(*db)->seen[f]);
+	free(*db);
+	*db = NULL;
+}
+
+bool dbstore_online(const struct dbstore *db)
+{
+	return db->online;
+}
+
+const char *dbstore_why(const struct dbstore *db)
+{
+	return db->why;
+}
+
+bool dbstore_reconnect(struct dbstore *db, int64_t now_s)
+{
+	char err[ERR_LEN];
+	int ret;
+
+	if (db->online || now_s == db->last_try)
+		return false;
+	db->last_try = now_s;
+	if (db->pg == NULL)
+		ret = pgstore_open(&db->pg, db->conninfo, err);
+	else
+		ret = pgstore_reconnect(db->pg, err);
+	if (ret == 0)
+		ret = pgstore_check_schema(db->pg, err);
+	if (ret < 0) {
+		snprintf(db->why, sizeof(db->why), "%s", err);
+		return false;
+	}
+	db->online = true;
+	log_info("the store is back");
+	return true;
+}
+
+int dbstore_pull(struct dbstore *db, const char *dir, char err[ERR_LEN])
+{
+	struct strbuf text[PGSTORE_FILES];
+	char path[PATH_MAX + 16];
+	int ret;
+
+	if (!db->online) {
+		text_err(err, "store unavailable: %s", db->why);
+		return -ENOTCONN;
+	}
+	for (int f = 0; f < PGSTORE_FILES; f++)
+		strbuf_init(&text[f]);
+	ret = pgstore_export(db->pg, text, err);
+	if (ret < 0)
+		check_conn(db, err);
+	for (int f = 0; ret == 0 && f < PGSTORE_FILES; f++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, registry_file_name(order[f]));
+		ret = atomicfile_write(path, text[f].buf, text[f].len, 0600);
+		if (ret < 0)
+			text_err(err, "cannot write %s: %s", path, strerror(-ret));
+	}
+	for (int f = 0; f < PGSTORE_FILES; f++) {
+		if (ret == 0) {
+			struct strbuf t = db->seen[f];
+
+			db->seen[f] = text[f];
+			text[f] = t;
+		}
+		strbuf_finish(&text[f]);
+	}
+	return ret;
+}
+
+int dbstore_push(struct dbstore *db, const struct registry *r, char err[ERR_LEN])
+{
+	struct strbuf now[PGSTORE_FILES];
+	const char *was_t[PGSTORE_FILES], *now_t[PGSTORE_FILES];
+	size_t was_n[PGSTORE_FILES], now_n[PGSTORE_FILES];
+	int ret = 0;
+
+	if (!db->online) {
+		text_err(err, "store unavailable: %s", db->why);
+		return -ENOTCONN;
+	}
+	for (int f = 0; f < PGSTORE_FILES; f++) {
+		strbuf_init(&now[f]);
+		registry_format(r, order[f], &now[f]);
+		if (strbuf_error(&now[f]) < 0)
+			ret = -ENOMEM;
+		now_t[f] = now[f].buf;
+		now_n[f] = now[f].len;
+		was_t[f] = db->seen[f].buf != NULL ? db->seen[f].buf : "";
+		was_n[f] = db->seen[f].len;
+	}
+	if (ret == 0)
+		ret = pgstore_push(db->pg, db->gateway, was_t, was_n, now_t, now_n, err);
+	if (ret < 0 && ret != -ESTALE)
+		check_conn(db, err);
+	for (int f = 0; f < PGSTORE_FILES; f++) {
+		if (ret == 0) {
+			struct strbuf t = db->seen[f];
+
+			db->seen[f] = now[f];
+			now[f] = t;
+		}
+		strbuf_finish(&now[f]);
+	}
+	return ret;
+}
+
+int dbstore_counter(struct dbstore *db, const char *owner, const char *id, uint32_t counter,
+		    bool *won, char err[ERR_LEN])
+{
+	int ret;
+
+	if (!db->online) {
+		text_err(err, "store unavailable: %s", db->why);
+		return -ENOTCONN;
+	}
+	ret = pgstore_counter(db->pg, db->gateway, owner, id, counter, won, err);
+	if (ret < 0)
+		check_conn(db, err);
+	return ret;
+}

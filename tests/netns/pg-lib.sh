@@ -19,6 +19,9 @@ pg_start() {
 	[ -x "$PG_BIN/initdb" ] || fail "no $PG_BIN/initdb: install postgresql-15"
 	PG_DIR=$(mktemp -d /tmp/keygate-pg.XXXXXX)
 	chown "$PG_USER" "$PG_DIR"
+	# The socket's directory: vpnd's monitor reconnects after it gave up
+	# CAP_DAC_OVERRIDE, as it would to /run/postgresql (its data stays 0700).
+	chmod 0755 "$PG_DIR"
 	pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U keygate -E UTF8 --no-sync \
 		>"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; fail "initdb failed"; }
 	on_cleanup pg_cleanup

@@ -108,6 +108,8 @@ bool dbstore_reconnect(struct dbstore *db, int64_t now_s)
 	if (ret == 0)
 		ret = pgstore_check_schema(db->pg, err);
 	if (ret < 0) {
+		if (strcmp(err, db->why) != 0)
+			log_info("store still unavailable: %s", err);
 		snprintf(db->why, sizeof(db->why), "%s", err);
 		return false;
 	}

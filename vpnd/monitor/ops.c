@@ -153,6 +153,10 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 
 	if (malformed(d, o, rep))
 		return 0;
+	/* Before the registry is asked: after a start with the store down
+	 * it knows no peer, and "not enrolled" would be wrong. */
+	if ((e = daemon_store_ready(d)) != PROTO_OK)
+		return refuse(rep, e, "activate", p != NULL ? p->name : NULL, src);
 	if (p == NULL || !p->has_key)
 		return refuse(rep, PROTO_ERR_NOT_ENROLLED, "activate", NULL, src);
 	if (p->disabled)
@@ -163,8 +167,6 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 	 * elsewhere it would be on the interface without one. */
 	if (p->kind == REG_LAPTOP && !own)
 		return refuse(rep, PROTO_ERR_NOT_PERMITTED, "activate", p->name, src);
-	if ((e = daemon_store_ready(d)) != PROTO_OK)
-		return refuse(rep, e, "activate", p->name, src);
 	e = verify_assertion(d, o, p, "activate", NULL, rep, &c, &count);
 	if (e != PROTO_OK)
 		return refuse(rep, e, "activate", p->name, src);

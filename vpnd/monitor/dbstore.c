@@ -6,10 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "base/atomicfile.h"
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "monitor/dbstore.h"
+#include "state/session.h"
 #include "store/pgstore.h"
 
 static const enum reg_file order[PGSTORE_FILES] = {REG_OWNERS, REG_PEERS, REG_CODES};
@@ -64,6 +67,8 @@ int dbstore_open(struct dbstore **out, const struct conf *c, char err[ERR_LEN])
 	ret = pgstore_check_schema(db->pg, err);
 	if (ret == -EPROTO)
 		return ret;
+	if (ret == 0)
+		ret = pgstore_listen(db->pg, err);
 	if (ret < 0) {
 		snprintf(db->why, sizeof(db->why), "%s", err);
 		return 0;
@@ -107,6 +112,8 @@ bool dbstore_reconnect(struct dbstore *db, int64_t now_s)
 		ret = pgstore_reconnect(db->pg, err);
 	if (ret == 0)
 		ret = pgstore_check_schema(db->pg, err);
+	if (ret == 0)
+		ret = pgstore_listen(db->pg, err);
 	if (ret < 0) {
 		if (strcmp(err, db->why) != 0)
 			log_info("store still unavailable: %s", err);
@@ -201,4 +208,64 @@ int dbstore_counter(struct dbstore *db, const char *owner, const char *id, uint3
 	if (ret < 0)
 		check_conn(db, err);
 	return ret;
+}
+
+void dbstore_session_put(struct dbstore *db, const struct session *s)
+{
+	struct pgstore_session ps = {.until_wall = s->until_wall,
+				     .idle = (int64_t)(s->idle_ns / 1000000000ULL)};
+	char err[ERR_LEN];
+
+	if (!db->online)
+		return;
+	snprintf(ps.peer, sizeof(ps.peer), "%s", s->name);
+	snprintf(ps.by, sizeof(ps.by), "%s", s->by);
+	if (s->has_psk)
+		sodium_bin2base64(ps.psk, sizeof(ps.psk), s->psk, sizeof(s->psk),
+				  sodium_base64_VARIANT_ORIGINAL);
+	if (pgstore_session_put(db->pg, db->gateway, &ps, err) < 0) {
+		log_warn("session of '%s': %s", s->name, err);
+		check_conn(db, err);
+	}
+	sodium_memzero(ps.psk, sizeof(ps.psk));
+}
+
+void dbstore_session_end(struct dbstore *db, const char *peer)
+{
+	char err[ERR_LEN];
+
+	if (!db->online)
+		return;
+	if (pgstore_session_end(db->pg, db->gateway, peer, err) < 0) {
+		log_warn("session of '%s': %s", peer, err);
+		check_conn(db, err);
+	}
+}
+
+int dbstore_sessions(struct dbstore *db, struct pgstore_session **out, size_t *n, char err[ERR_LEN])
+{
+	int ret;
+
+	if (!db->online) {
+		text_err(err, "store unavailable: %s", db->why);
+		return -ENOTCONN;
+	}
+	ret = pgstore_sessions(db->pg, out, n, err);
+	if (ret < 0)
+		check_conn(db, err);
+	return ret;
+}
+
+unsigned dbstore_poll(struct dbstore *db)
+{
+	char err[ERR_LEN];
+	unsigned kinds = 0;
+
+	if (!db->online)
+		return 0;
+	if (pgstore_poll(db->pg, db->gateway, &kinds, err) < 0) {
+		went_offline(db, err);
+		return 0;
+	}
+	return kinds;
 }

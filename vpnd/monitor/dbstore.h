@@ -45,4 +45,18 @@ int dbstore_push(struct dbstore *db, const struct registry *r, char err[ERR_LEN]
 int dbstore_counter(struct dbstore *db, const char *owner, const char *id, uint32_t counter,
 		    bool *won, char err[ERR_LEN]);
 
+/* Sessions: this gateway's opens, extensions and ends, for the others. A
+ * failure is logged and the session stands here (the next resync decides). */
+struct session;
+struct pgstore_session;
+void dbstore_session_put(struct dbstore *db, const struct session *s);
+void dbstore_session_end(struct dbstore *db, const char *peer);
+/* Every session in the store; free *out. */
+int dbstore_sessions(struct dbstore *db, struct pgstore_session **out, size_t *n,
+		     char err[ERR_LEN]);
+/* What the other gateways changed since the last call (PGSTORE_CHANGED_*
+ * bits), without blocking; 0 while offline (a lost connection goes
+ * offline here). */
+unsigned dbstore_poll(struct dbstore *db);
+
 #endif

@@ -33,6 +33,7 @@
 #include "base/log.h"
 #include "monitor/ends.h"
 #include "monitor/fwgate.h"
+#include "monitor/dbstore.h"
 #include "monitor/gate.h"
 #include "monitor/iface.h"
 #include "state/journal.h"
@@ -236,6 +237,8 @@ int gate_session_open(struct vpnd *d, struct reg_peer *p, struct gate_open *o, s
 	snprintf(uid, sizeof(uid), "%d", (int)o->uid);
 	audit_event(extended ? "session-extend" : "session-open", "peer", s->name, "owner",
 		    s->owner, "by", o->by, "uid", uid, "window", window, "until", until, NULL);
+	if (d->store != NULL && !o->from_store)
+		dbstore_session_put(d->store, s);
 	gate_schedule(d);
 	if (out != NULL)
 		*out = s;
@@ -250,6 +253,8 @@ int gate_session_end(struct vpnd *d, struct session *s, const char *reason, cons
 
 	session_remove(&d->sessions, s);
 	gate_save_sessions(d);
+	if (d->store != NULL && strcmp(by, GATE_BY_STORE) != 0)
+		dbstore_session_end(d->store, s->name);
 	fwgate_del(d, &s->addr, 1);
 	ret = gate_apply_peers(d, rm, err);
 	if (ret < 0)

@@ -35,6 +35,7 @@
 #include "monitor/control.h"
 #include "monitor/daemon.h"
 #include "monitor/dbstore.h"
+#include "store/pgstore.h"
 #include "monitor/drop.h"
 #include "monitor/ends.h"
 #include "monitor/fwgate.h"
@@ -43,6 +44,7 @@
 #include "monitor/lockout.h"
 #include "monitor/notify.h"
 #include "monitor/privsep.h"
+#include "monitor/storesync.h"
 #include "monitor/verify.h"
 #include "monitor/web.h"
 #include "state/session_file.h"
@@ -222,24 +224,35 @@ static int open_store(struct vpnd *d)
 	return 0;
 }
 
-/* While the store is down: once a second, try again; once back, what it
- * holds replaces what this gateway knew (as at SIGHUP). */
+/* Four times a second: what the other gateways changed (the change log's
+ * NOTIFYs, read without blocking), applied here within a second; while
+ * the store is down, a reconnect each second, and once it is back a full
+ * resync: what changed here first, then the store's registry and
+ * sessions replace what this gateway knew. */
 static int store_timer_cb(int fd, uint32_t events, void *data)
 {
 	struct vpnd *d = data;
+	unsigned kinds = 0;
 	uint64_t exp;
 
 	if (read(fd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 		log_debug("store timer: %s", strerror(errno));
-	if (dbstore_reconnect(d->store, (int64_t)(clock_boot_ns() / NS_PER_SEC))) {
+	if (dbstore_online(d->store))
+		kinds = dbstore_poll(d->store);
+	else if (dbstore_reconnect(d->store, (int64_t)(clock_boot_ns() / NS_PER_SEC))) {
 		char err[ERR_LEN];
 
-		/* What changed here while it was down goes first. */
 		if (dbstore_push(d->store, d->reg, err) < 0)
 			log_warn("%s", err);
-		reload(d);
+		kinds = PGSTORE_CHANGED_REGISTRY | PGSTORE_CHANGED_SESSIONS;
 	}
-	loop_timer_set(d->store_timer, clock_boot_ns() + NS_PER_SEC);
+	if (kinds & PGSTORE_CHANGED_REGISTRY) {
+		reload(d);
+		storesync_revoked(d);
+	}
+	if (kinds != 0 && dbstore_online(d->store))
+		storesync_sessions(d);
+	loop_timer_set(d->store_timer, clock_boot_ns() + NS_PER_SEC / 4);
 	return 0;
 }
 
@@ -367,7 +380,7 @@ static int start(struct vpnd *d)
 		d->store_timer = loop_add_timer(d->loop, CLOCK_BOOTTIME, store_timer_cb, d);
 		if (d->store_timer == NULL)
 			return -errno;
-		loop_timer_set(d->store_timer, clock_boot_ns() + NS_PER_SEC);
+		loop_timer_set(d->store_timer, clock_boot_ns() + NS_PER_SEC / 4);
 	}
 	d->started_wall = clock_wall();
 	/* Loading and restoring at size leave freed heap behind: give it

@@ -78,6 +78,33 @@ int pgstore_push(struct pgstore *s, const char *gateway, const char *const was[P
  * whether this call did (exactly one gateway wins a given counter). */
 int pgstore_counter(struct pgstore *s, const char *gateway, const char *owner, const char *id,
 		    uint32_t counter, bool *won, char err[ERR_LEN]);
+/* pgstore_sess.c: sessions, and what the other gateways changed. */
+
+/* A session as the store has it: its window's end (wall clock), its idle
+ * timeout (s), who opened it, and a laptop's per-session preshared key
+ * (base64, or ""), which every gateway must put on its interface. */
+struct pgstore_session {
+	char peer[64];
+	int64_t until_wall;
+	int64_t idle;
+	char by[64];
+	char psk[48];
+};
+
+int pgstore_session_put(struct pgstore *s, const char *gateway, const struct pgstore_session *ps,
+			char err[ERR_LEN]);
+int pgstore_session_end(struct pgstore *s, const char *gateway, const char *peer,
+			char err[ERR_LEN]);
+/* Every session in the store; free *out. */
+int pgstore_sessions(struct pgstore *s, struct pgstore_session **out, size_t *n, char err[ERR_LEN]);
+/* LISTEN to the change log (again after each reconnect). */
+int pgstore_listen(struct pgstore *s, char err[ERR_LEN]);
+#define PGSTORE_CHANGED_REGISTRY 1U
+#define PGSTORE_CHANGED_SESSIONS 2U
+/* Reads what arrived without blocking: *kinds says what other gateways
+ * changed since the last call; -ECONNRESET when the connection is gone. */
+int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char err[ERR_LEN]);
+
 /* Whether the connection is up, and one attempt to bring it back. */
 bool pgstore_connected(struct pgstore *s);
 int pgstore_reconnect(struct pgstore *s, char err[ERR_LEN]);

@@ -68,3 +68,29 @@ int pgstore_reconnect(struct pgstore *s, char err[ERR_LEN])
 {
 	return -ENOTSUP;
 }
+
+int pgstore_session_put(struct pgstore *s, const char *gateway, const struct pgstore_session *ps,
+			char err[ERR_LEN])
+{
+	return -ENOTSUP;
+}
+
+int pgstore_session_end(struct pgstore *s, const char *gateway, const char *peer, char err[ERR_LEN])
+{
+	return -ENOTSUP;
+}
+
+int pgstore_sessions(struct pgstore *s, struct pgstore_session **out, size_t *n, char err[ERR_LEN])
+{
+	return -ENOTSUP;
+}
+
+int pgstore_listen(struct pgstore *s, char err[ERR_LEN])
+{
+	return -ENOTSUP;
+}
+
+int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char err[ERR_LEN])
+{
+	return -ENOTSUP;
+}

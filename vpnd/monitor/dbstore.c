@@ -25,7 +25,29 @@ struct dbstore {
 	int64_t last_try;
 	char why[ERR_LEN];
 	struct strbuf seen[PGSTORE_FILES]; /* the files as the store last had them */
+	char (*owed)[NAME_MAX_LEN + 1];    /* sessions changed here, not yet in the store */
+	size_t n_owed, cap_owed;
 };
+
+/* A session the store has to hear about once it is back. */
+static void owe(struct dbstore *db, const char *peer)
+{
+	for (size_t i = 0; i < db->n_owed; i++)
+		if (strcmp(db->owed[i], peer) == 0)
+			return;
+	if (db->n_owed == db->cap_owed) {
+		size_t cap = db->cap_owed ? db->cap_owed * 2 : 16;
+		void *v = realloc(db->owed, cap * sizeof(*db->owed));
+
+		if (v == NULL) {
+			log_error("out of memory: the store will not hear of session '%s'", peer);
+			return;
+		}
+		db->owed = v;
+		db->cap_owed = cap;
+	}
+	snprintf(db->owed[db->n_owed++], sizeof(db->owed[0]), "%s", peer);
+}
 
 static void went_offline(struct dbstore *db, const char *err)
 {
@@ -84,6 +106,7 @@ void dbstore_close(struct dbstore **db)
 	pgstore_close(&(*db)->pg);
 	for (int f = 0; f < PGSTORE_FILES; f++)
 		strbuf_finish(&(*db)->seen[f]);
+	free((*db)->owed);
 	free(*db);
 	*db = NULL;
 }
@@ -216,8 +239,10 @@ void dbstore_session_put(struct dbstore *db, const struct session *s)
 				     .idle = (int64_t)(s->idle_ns / 1000000000ULL)};
 	char err[ERR_LEN];
 
-	if (!db->online)
+	if (!db->online) {
+		owe(db, s->name);
 		return;
+	}
 	snprintf(ps.peer, sizeof(ps.peer), "%s", s->name);
 	snprintf(ps.by, sizeof(ps.by), "%s", s->by);
 	if (s->has_psk)
@@ -226,6 +251,7 @@ void dbstore_session_put(struct dbstore *db, const struct session *s)
 	if (pgstore_session_put(db->pg, db->gateway, &ps, err) < 0) {
 		log_warn("session of '%s': %s", s->name, err);
 		check_conn(db, err);
+		owe(db, s->name);
 	}
 	sodium_memzero(ps.psk, sizeof(ps.psk));
 }
@@ -234,12 +260,35 @@ void dbstore_session_end(struct dbstore *db, const char *peer)
 {
 	char err[ERR_LEN];
 
-	if (!db->online)
+	if (!db->online) {
+		owe(db, peer);
 		return;
+	}
 	if (pgstore_session_end(db->pg, db->gateway, peer, err) < 0) {
 		log_warn("session of '%s': %s", peer, err);
 		check_conn(db, err);
+		owe(db, peer);
 	}
+}
+
+void dbstore_flush(struct dbstore *db, const struct sessions *ss)
+{
+	char(*list)[NAME_MAX_LEN + 1] = db->owed;
+	size_t n = db->n_owed;
+
+	/* Taken over: each call below may owe a name again (the store gone
+	 * once more), into a fresh list. */
+	db->owed = NULL;
+	db->n_owed = db->cap_owed = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct session *s = session_find(ss, list[i]);
+
+		if (s != NULL)
+			dbstore_session_put(db, s);
+		else
+			dbstore_session_end(db, list[i]);
+	}
+	free(list);
 }
 
 int dbstore_sessions(struct dbstore *db, struct pgstore_session **out, size_t *n, char err[ERR_LEN])

@@ -45,12 +45,17 @@ int dbstore_push(struct dbstore *db, const struct registry *r, char err[ERR_LEN]
 int dbstore_counter(struct dbstore *db, const char *owner, const char *id, uint32_t counter,
 		    bool *won, char err[ERR_LEN]);
 
-/* Sessions: this gateway's opens, extensions and ends, for the others. A
- * failure is logged and the session stands here (the next resync decides). */
+/* Sessions: this gateway's opens, extensions and ends, for the others.
+ * While offline (or when a write fails) the session's name is kept, and
+ * dbstore_flush writes what this gateway has for it once the store is
+ * back, before the resync reads the store's: a kill during an outage is
+ * not undone by it. */
 struct session;
 struct pgstore_session;
 void dbstore_session_put(struct dbstore *db, const struct session *s);
 void dbstore_session_end(struct dbstore *db, const char *peer);
+struct sessions;
+void dbstore_flush(struct dbstore *db, const struct sessions *ss);
 /* Every session in the store; free *out. */
 int dbstore_sessions(struct dbstore *db, struct pgstore_session **out, size_t *n,
 		     char err[ERR_LEN]);

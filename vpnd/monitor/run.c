@@ -242,6 +242,7 @@ static int store_timer_cb(int fd, uint32_t events, void *data)
 	else if (dbstore_reconnect(d->store, (int64_t)(clock_boot_ns() / NS_PER_SEC))) {
 		char err[ERR_LEN];
 
+		dbstore_flush(d->store, &d->sessions);
 		if (dbstore_push(d->store, d->reg, err) < 0)
 			log_warn("%s", err);
 		kinds = PGSTORE_CHANGED_REGISTRY | PGSTORE_CHANGED_SESSIONS;

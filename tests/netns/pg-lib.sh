@@ -8,6 +8,7 @@
 # lib.sh:
 #   pg_start                    # PG_CONN: a libpq connection string for it
 #   pg_stop; pg_start_again     # the same cluster down and up
+# PG_FSYNC=on for a benchmark: the tests run without fsync, for speed.
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_USER=${PG_USER:-nobody}
 PG_DIR=""
@@ -32,7 +33,7 @@ pg_start() {
 
 pg_start_again() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
-		-o "-k $PG_DIR -c listen_addresses= -c fsync=off" start >/dev/null ||
+		-o "-k $PG_DIR -c listen_addresses= -c fsync=${PG_FSYNC:-off}" start >/dev/null ||
 		{ cat "$PG_DIR/server.log" >&2; fail "PostgreSQL did not start"; }
 }
 

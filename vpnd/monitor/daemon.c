@@ -34,7 +34,7 @@ int daemon_store_ready(const struct vpnd *d)
 }
 
 int daemon_store_counter(struct vpnd *d, const struct reg_owner *o, const struct reg_cred *c,
-			 uint32_t count)
+			 uint32_t count, const struct session *s)
 {
 	char err[ERR_LEN];
 	bool won = false;
@@ -42,7 +42,7 @@ int daemon_store_counter(struct vpnd *d, const struct reg_owner *o, const struct
 
 	if (d->store == NULL)
 		return PROTO_OK;
-	ret = dbstore_counter(d->store, o->name, c->id, count, &won, err);
+	ret = dbstore_counter(d->store, o->name, c->id, count, s, &won, err);
 	if (ret < 0) {
 		log_error("key %s of '%s': %s", c->id, o->name, err);
 		return PROTO_ERR_STORE_UNAVAILABLE;

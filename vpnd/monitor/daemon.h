@@ -94,10 +94,11 @@ int daemon_save_registry(struct vpnd *d, char err[ERR_LEN]);
  * (PROTO_OK) or must refuse with PROTO_ERR_STORE_UNAVAILABLE. */
 int daemon_store_ready(const struct vpnd *d);
 /* With a shared store: takes the credential's grown sign counter there
- * before a grant is made with it. PROTO_OK (or no store); COUNTER_REGRESSED
+ * before a grant is made with it, and with s (or NULL) the session it
+ * grants, in one statement. PROTO_OK (or no store); COUNTER_REGRESSED
  * when another gateway took this counter or a later one first (a replay
  * or a cloned key); STORE_UNAVAILABLE. */
 int daemon_store_counter(struct vpnd *d, const struct reg_owner *o, const struct reg_cred *c,
-			 uint32_t count);
+			 uint32_t count, const struct session *s);
 
 #endif

@@ -218,16 +218,33 @@ int dbstore_push(struct dbstore *db, const struct registry *r, char err[ERR_LEN]
 	return ret;
 }
 
-int dbstore_counter(struct dbstore *db, const char *owner, const char *id, uint32_t counter,
-		    bool *won, char err[ERR_LEN])
+/* A session as the store keeps it; the caller wipes ps->psk. */
+static void session_row(struct pgstore_session *ps, const struct session *s)
 {
+	*ps = (struct pgstore_session){.until_wall = s->until_wall,
+				       .idle = (int64_t)(s->idle_ns / 1000000000ULL)};
+	snprintf(ps->peer, sizeof(ps->peer), "%s", s->name);
+	snprintf(ps->by, sizeof(ps->by), "%s", s->by);
+	if (s->has_psk)
+		sodium_bin2base64(ps->psk, sizeof(ps->psk), s->psk, sizeof(s->psk),
+				  sodium_base64_VARIANT_ORIGINAL);
+}
+
+int dbstore_counter(struct dbstore *db, const char *owner, const char *id, uint32_t counter,
+		    const struct session *s, bool *won, char err[ERR_LEN])
+{
+	struct pgstore_session ps;
 	int ret;
 
 	if (!db->online) {
 		text_err(err, "store unavailable: %s", db->why);
 		return -ENOTCONN;
 	}
-	ret = pgstore_counter(db->pg, db->gateway, owner, id, counter, won, err);
+	if (s != NULL)
+		session_row(&ps, s);
+	ret = pgstore_counter(db->pg, db->gateway, owner, id, counter, s != NULL ? &ps : NULL, won,
+			      err);
+	sodium_memzero(&ps, sizeof(ps));
 	if (ret < 0)
 		check_conn(db, err);
 	return ret;
@@ -235,19 +252,14 @@ int dbstore_counter(struct dbstore *db, const char *owner, const char *id, uint3
 
 void dbstore_session_put(struct dbstore *db, const struct session *s)
 {
-	struct pgstore_session ps = {.until_wall = s->until_wall,
-				     .idle = (int64_t)(s->idle_ns / 1000000000ULL)};
+	struct pgstore_session ps;
 	char err[ERR_LEN];
 
 	if (!db->online) {
 		owe(db, s->name);
 		return;
 	}
-	snprintf(ps.peer, sizeof(ps.peer), "%s", s->name);
-	snprintf(ps.by, sizeof(ps.by), "%s", s->by);
-	if (s->has_psk)
-		sodium_bin2base64(ps.psk, sizeof(ps.psk), s->psk, sizeof(s->psk),
-				  sodium_base64_VARIANT_ORIGINAL);
+	session_row(&ps, s);
 	if (pgstore_session_put(db->pg, db->gateway, &ps, err) < 0) {
 		log_warn("session of '%s': %s", s->name, err);
 		check_conn(db, err);

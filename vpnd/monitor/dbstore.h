@@ -40,10 +40,12 @@ int dbstore_pull(struct dbstore *db, const char *dir, char err[ERR_LEN]);
 /* What changed in r since the last pull or push, into the store. On
  * failure nothing was written there, and a later push carries it along. */
 int dbstore_push(struct dbstore *db, const struct registry *r, char err[ERR_LEN]);
-/* Takes a grown sign counter in the store: 0 with *won, or -errno while
- * offline (err "store unavailable: ..."). */
+/* Takes a grown sign counter in the store, and with s the session it
+ * grants (see dbstore_session_put): 0 with *won, or -errno while offline
+ * (err "store unavailable: ..."). */
+struct session;
 int dbstore_counter(struct dbstore *db, const char *owner, const char *id, uint32_t counter,
-		    bool *won, char err[ERR_LEN]);
+		    const struct session *s, bool *won, char err[ERR_LEN]);
 
 /* Sessions: this gateway's opens, extensions and ends, for the others.
  * While offline (or when a write fails) the session's name is kept, and

@@ -28,6 +28,7 @@
 #include "state/enrollcode.h"
 #include "base/log.h"
 #include "monitor/ends.h"
+#include "monitor/dbstore.h"
 #include "monitor/gate.h"
 #include "monitor/ops.h"
 #include "monitor/verify.h"
@@ -138,6 +139,29 @@ static void fill_session(struct proto_reply *rep, const struct reg_peer *p, cons
 	}
 }
 
+/* The counter taken in the store with the session it grants, as the
+ * gate will open it, in one statement: the gate then writes no session of
+ * its own (go->from_store). */
+static enum proto_err store_counter(struct vpnd *d, const struct reg_peer *p,
+				    const struct reg_cred *c, uint32_t count, struct gate_open *go)
+{
+	struct session s = {.until_wall = clock_wall() + (int64_t)gate_peer_window(d, p),
+			    .idle_ns = gate_peer_idle(d, p) * NS_PER_SEC};
+	const uint8_t *psk = go->psk != NULL ? go->psk : p->psk;
+	enum proto_err e;
+
+	snprintf(s.name, sizeof(s.name), "%s", p->name);
+	snprintf(s.by, sizeof(s.by), "%s", go->by);
+	if (psk != NULL) {
+		memcpy(s.psk, psk, KEY_LEN);
+		s.has_psk = true;
+	}
+	e = (enum proto_err)daemon_store_counter(d, p->owner, c, count, &s);
+	sodium_memzero(s.psk, sizeof(s.psk));
+	go->from_store = e == PROTO_OK;
+	return e;
+}
+
 int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
 {
 	const uint8_t *src = o->src;
@@ -175,23 +199,31 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 	 * older assertions again. Its record goes to the journal with the
 	 * session's, in one write and one fdatasync (gate.c). */
 	prev = c->counter;
-	/* Several gateways: the store says which of them takes this
-	 * counter, before any of them grants with it. */
-	if (count != prev && (e = daemon_store_counter(d, p->owner, c, count)) != PROTO_OK)
-		return refuse(rep, e, "activate", p->name, src);
-	if (count != prev) {
-		registry_cred_set_counter(d->reg, c, count);
-		journal_counter(&d->journal, p->owner, c);
-	}
 	if (p->kind == REG_LAPTOP) {
 		key_generate_preshared(psk);
 		go.psk = psk;
 	}
 	snprintf(by, sizeof(by), "key:%s", c->id);
 	go.by = by;
+	/* Several gateways: the store says which of them takes this
+	 * counter, before any of them grants with it. */
+	if (count != prev && d->store != NULL) {
+		e = store_counter(d, p, c, count, &go);
+		if (e != PROTO_OK) {
+			sodium_memzero(psk, sizeof(psk));
+			return refuse(rep, e, "activate", p->name, src);
+		}
+	}
+	if (count != prev) {
+		registry_cred_set_counter(d->reg, c, count);
+		journal_counter(&d->journal, p->owner, c);
+	}
 	if (gate_session_open(d, p, &go, &s, err) < 0) {
 		log_error("activation of '%s': %s", p->name, err);
 		sodium_memzero(psk, sizeof(psk));
+		/* The store has the session the counter granted: gone again. */
+		if (go.from_store)
+			dbstore_session_end(d->store, p->name);
 		/* Refused before the journal was written: the counter still
 		 * goes there, as the key did count the assertion. */
 		if (go.not_saved || journal_commit(&d->journal) < 0) {

@@ -195,7 +195,7 @@ static enum proto_err store_counter(struct vpnd *d, struct reg_owner *o, struct 
 
 	if (count == prev)
 		return PROTO_OK;
-	if ((e = daemon_store_counter(d, o, c, count)) != PROTO_OK)
+	if ((e = daemon_store_counter(d, o, c, count, NULL)) != PROTO_OK)
 		return (enum proto_err)e;
 	registry_cred_set_counter(d->reg, c, count);
 	journal_counter(&d->journal, o, c);

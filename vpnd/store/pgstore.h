@@ -74,10 +74,6 @@ int pgstore_export(struct pgstore *s, struct strbuf out[PGSTORE_FILES], char err
 int pgstore_push(struct pgstore *s, const char *gateway, const char *const was[PGSTORE_FILES],
 		 const size_t was_len[PGSTORE_FILES], const char *const now[PGSTORE_FILES],
 		 const size_t now_len[PGSTORE_FILES], char err[ERR_LEN]);
-/* Advances a key's sign counter to counter if it is below: *won says
- * whether this call did (exactly one gateway wins a given counter). */
-int pgstore_counter(struct pgstore *s, const char *gateway, const char *owner, const char *id,
-		    uint32_t counter, bool *won, char err[ERR_LEN]);
 /* pgstore_sess.c: sessions, and what the other gateways changed. */
 
 /* A session as the store has it: its window's end (wall clock), its idle
@@ -91,6 +87,13 @@ struct pgstore_session {
 	char psk[48];
 };
 
+/* Advances a key's sign counter to counter if it is below: *won says
+ * whether this call did (exactly one gateway wins a given counter). With
+ * ps, the session the counter grants is written in the same statement, if
+ * it won. */
+int pgstore_counter(struct pgstore *s, const char *gateway, const char *owner, const char *id,
+		    uint32_t counter, const struct pgstore_session *ps, bool *won,
+		    char err[ERR_LEN]);
 int pgstore_session_put(struct pgstore *s, const char *gateway, const struct pgstore_session *ps,
 			char err[ERR_LEN]);
 int pgstore_session_end(struct pgstore *s, const char *gateway, const char *peer,

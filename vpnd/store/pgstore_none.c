@@ -54,7 +54,8 @@ int pgstore_push(struct pgstore *s, const char *gateway, const char *const was[P
 }
 
 int pgstore_counter(struct pgstore *s, const char *gateway, const char *owner, const char *id,
-		    uint32_t counter, bool *won, char err[ERR_LEN])
+		    uint32_t counter, const struct pgstore_session *ps, bool *won,
+		    char err[ERR_LEN])
 {
 	return -ENOTSUP;
 }

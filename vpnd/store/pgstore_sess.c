@@ -8,20 +8,37 @@
 
 #include "store/pgstore_int.h"
 
-/* A statement with parameters and a change-log row in one transaction
- * (a single statement with a CTE: one round trip, all or nothing). */
+/* A statement with parameters and its change-log row (one statement with
+ * a CTE: all or nothing), committed without waiting for the server's disk.
+ * A session row is no promise: a server crash that loses the last ones
+ * leaves those sessions open on the gateways that have them, and the
+ * others do not open them; what must never go back, a sign counter, is
+ * committed with the server's default (pgstore_counter). An activation
+ * then waits for one flush of the store's log, not two. */
 static int exec_params(struct pgstore *s, const char *sql, int n, const char *const *v,
 		       const char *what, char err[ERR_LEN])
 {
-	PGresult *res = PQexecParams(s->conn, sql, n, NULL, v, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-	int ret = 0;
+	PGresult *res;
+	ExecStatusType st;
+	int ret;
 
+	ret = pgstore_exec(s, "BEGIN; SET LOCAL synchronous_commit = off", what, err);
+	if (ret < 0)
+		return ret;
+	res = PQexecParams(s->conn, sql, n, NULL, v, NULL, NULL, 0);
+	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		pgstore_fail(s, res, what, err);
 		ret = -EIO;
 	}
 	PQclear(res);
+	if (ret == 0)
+		return pgstore_exec(s, "COMMIT", what, err);
+	{
+		char junk[ERR_LEN];
+
+		pgstore_exec(s, "ROLLBACK", "rollback", junk);
+	}
 	return ret;
 }
 

@@ -282,23 +282,46 @@ int pgstore_push(struct pgstore *s, const char *gateway, const char *const was[P
 }
 
 int pgstore_counter(struct pgstore *s, const char *gateway, const char *owner, const char *id,
-		    uint32_t counter, bool *won, char err[ERR_LEN])
+		    uint32_t counter, const struct pgstore_session *ps, bool *won,
+		    char err[ERR_LEN])
 {
-	char ctr[16];
-	const char *v[4] = {owner, id, ctr, gateway};
+	char ctr[16], until[24], idle[24];
+	const char *v[9] = {owner, id, ctr, gateway};
 	PGresult *res;
 	int ret = 0;
 
 	snprintf(ctr, sizeof(ctr), "%" PRIu32, counter);
+	if (ps != NULL) {
+		snprintf(until, sizeof(until), "%" PRId64, ps->until_wall);
+		snprintf(idle, sizeof(idle), "%" PRId64, ps->idle);
+		v[4] = ps->peer, v[5] = until, v[6] = idle, v[7] = ps->by;
+		v[8] = ps->psk[0] != '\0' ? ps->psk : NULL;
+	}
 	/* The gateway whose update changed the row took the counter; any
-	 * other finds counter >= its own and is refused. */
-	res = PQexecParams(s->conn,
-			   "WITH u AS (UPDATE keys SET counter = $3::bigint WHERE owner = $1"
-			   " AND id = $2 AND counter < $3::bigint RETURNING owner, id),"
-			   " c AS (INSERT INTO changes (gateway, kind, name)"
-			   " SELECT $4, 'counter', owner || ' ' || id FROM u)"
-			   " SELECT count(*) FROM u",
-			   4, NULL, v, NULL, NULL, 0);
+	 * other finds counter >= its own and is refused. The session the
+	 * counter grants goes with it, in the same statement: one round trip
+	 * and one commit an activation waits for. */
+	res = PQexecParams(
+		s->conn,
+		ps == NULL
+			? "WITH u AS (UPDATE keys SET counter = $3::bigint WHERE owner = $1"
+			  " AND id = $2 AND counter < $3::bigint RETURNING owner, id),"
+			  " c AS (INSERT INTO changes (gateway, kind, name)"
+			  " SELECT $4, 'counter', owner || ' ' || id FROM u)"
+			  " SELECT count(*) FROM u"
+			: "WITH u AS (UPDATE keys SET counter = $3::bigint WHERE owner = $1"
+			  " AND id = $2 AND counter < $3::bigint RETURNING owner, id),"
+			  " c AS (INSERT INTO changes (gateway, kind, name)"
+			  " SELECT $4, 'counter', owner || ' ' || id FROM u),"
+			  " s AS (INSERT INTO sessions (peer, until_wall, idle, by, gateway, psk)"
+			  " SELECT $5, $6::bigint, $7::bigint, $8, $4, $9 FROM u"
+			  " ON CONFLICT (peer) DO UPDATE SET until_wall = EXCLUDED.until_wall,"
+			  " idle = EXCLUDED.idle, by = EXCLUDED.by, gateway = EXCLUDED.gateway,"
+			  " psk = EXCLUDED.psk RETURNING peer),"
+			  " n AS (INSERT INTO changes (gateway, kind, name)"
+			  " SELECT $4, 'session', peer FROM s)"
+			  " SELECT count(*) FROM u",
+		ps == NULL ? 4 : 9, NULL, v, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		pgstore_fail(s, res, "cannot write the counter to the store", err);
 		ret = -EIO;

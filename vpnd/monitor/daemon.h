@@ -17,11 +17,13 @@
  *   ops.c          the activation operations (enroll, activate, ...)
  *   verify.c       assertion checks: verifiers, spent challenges
  *   lockout.c, assertion.c, actport.c
+ *   storesync.c    other gateways' changes from the shared store; an
+ *                  activation's counter and session into it
  *   gate.c         sessions on the interface, their timer
  *   fwgate.c       sessions in the kernel's table; its self-check
  *   iface.c        the interface at start: reconcile, configure
  *   fwconf.c, firewall*.c  the nftables table (firewall.h)
- *   ends.c, daemon.c, drop.c, audit.c, loop.c, notify.c, rtnl.c
+ *   ends.c, daemon.c, dbstore.c, drop.c, audit.c, loop.c, notify.c, rtnl.c
  *   state/ (registry, sessions), common/, lib/
  */
 #ifndef VPND_DAEMON_H

@@ -28,9 +28,9 @@
 #include "state/enrollcode.h"
 #include "base/log.h"
 #include "monitor/ends.h"
-#include "monitor/dbstore.h"
 #include "monitor/gate.h"
 #include "monitor/ops.h"
+#include "monitor/storesync.h"
 #include "monitor/verify.h"
 
 /* The source the child reports: for audit lines only, never trusted. */
@@ -139,29 +139,6 @@ static void fill_session(struct proto_reply *rep, const struct reg_peer *p, cons
 	}
 }
 
-/* The counter taken in the store with the session it grants, as the
- * gate will open it, in one statement: the gate then writes no session of
- * its own (go->from_store). */
-static enum proto_err store_counter(struct vpnd *d, const struct reg_peer *p,
-				    const struct reg_cred *c, uint32_t count, struct gate_open *go)
-{
-	struct session s = {.until_wall = clock_wall() + (int64_t)gate_peer_window(d, p),
-			    .idle_ns = gate_peer_idle(d, p) * NS_PER_SEC};
-	const uint8_t *psk = go->psk != NULL ? go->psk : p->psk;
-	enum proto_err e;
-
-	snprintf(s.name, sizeof(s.name), "%s", p->name);
-	snprintf(s.by, sizeof(s.by), "%s", go->by);
-	if (psk != NULL) {
-		memcpy(s.psk, psk, KEY_LEN);
-		s.has_psk = true;
-	}
-	e = (enum proto_err)daemon_store_counter(d, p->owner, c, count, &s);
-	sodium_memzero(s.psk, sizeof(s.psk));
-	go->from_store = e == PROTO_OK;
-	return e;
-}
-
 int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep)
 {
 	const uint8_t *src = o->src;
@@ -208,7 +185,7 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 	/* Several gateways: the store says which of them takes this
 	 * counter, before any of them grants with it. */
 	if (count != prev && d->store != NULL) {
-		e = store_counter(d, p, c, count, &go);
+		e = storesync_counter(d, p, c, count, &go);
 		if (e != PROTO_OK) {
 			sodium_memzero(psk, sizeof(psk));
 			return refuse(rep, e, "activate", p->name, src);
@@ -221,9 +198,8 @@ int ops_activate(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *
 	if (gate_session_open(d, p, &go, &s, err) < 0) {
 		log_error("activation of '%s': %s", p->name, err);
 		sodium_memzero(psk, sizeof(psk));
-		/* The store has the session the counter granted: gone again. */
 		if (go.from_store)
-			dbstore_session_end(d->store, p->name);
+			storesync_retract(d, p);
 		/* Refused before the journal was written: the counter still
 		 * goes there, as the key did count the assertion. */
 		if (go.not_saved || journal_commit(&d->journal) < 0) {

@@ -108,3 +108,28 @@ void storesync_revoked(struct vpnd *d)
 			i++;
 	}
 }
+
+enum proto_err storesync_counter(struct vpnd *d, const struct reg_peer *p, const struct reg_cred *c,
+				 uint32_t count, struct gate_open *go)
+{
+	struct session s = {.until_wall = clock_wall() + (int64_t)gate_peer_window(d, p),
+			    .idle_ns = gate_peer_idle(d, p) * NS_PER_SEC};
+	const uint8_t *psk = go->psk != NULL ? go->psk : p->psk;
+	enum proto_err e;
+
+	snprintf(s.name, sizeof(s.name), "%s", p->name);
+	snprintf(s.by, sizeof(s.by), "%s", go->by);
+	if (psk != NULL) {
+		memcpy(s.psk, psk, KEY_LEN);
+		s.has_psk = true;
+	}
+	e = (enum proto_err)daemon_store_counter(d, p->owner, c, count, &s);
+	sodium_memzero(s.psk, sizeof(s.psk));
+	go->from_store = e == PROTO_OK;
+	return e;
+}
+
+void storesync_retract(struct vpnd *d, const struct reg_peer *p)
+{
+	dbstore_session_end(d->store, p->name);
+}

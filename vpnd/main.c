@@ -6,6 +6,7 @@
 #include "admin/admin.h"
 #include "admin/check.h"
 #include "admin/init.h"
+#include "admin/store.h"
 #include "monitor/run.h"
 #include "netchild/netchild.h"
 #include "config.h"
@@ -27,6 +28,7 @@ static const struct {
 	{"session", admin_main, "list, open and kill sessions"},
 	{"status", admin_main, "what the running gateway is doing"},
 	{"check", check_main, "name mail listeners reachable outside the tunnel"},
+	{"store", store_main, "migrate, import and export the PostgreSQL store"},
 };
 
 static void usage(FILE *f)

@@ -21,6 +21,7 @@ enum conf_section {
 	SEC_WEB,
 	SEC_METRICS,
 	SEC_MAIL,
+	SEC_STORE,
 };
 
 static const uint16_t default_fw_ports[] = {110, 143, 465, 587, 993, 995};
@@ -177,17 +178,13 @@ static int conf_key(struct conf_ctx *x, enum conf_section sec, const char *k, co
 	unsigned i;
 	int ret;
 
-	if (sec == SEC_WEB) {
-		ret = webconf_key(&c->web, k, v, x->name, x->line, what);
-		if (ret == -ENOENT)
-			text_err(x->err, "unknown key '%s' at %s:%u", k, x->name, x->line);
-		else if (ret < 0)
-			text_err(x->err, "%s", what);
-		return ret < 0 ? -EINVAL : 0;
-	}
-	if (sec == SEC_METRICS || sec == SEC_MAIL) {
-		ret = sec == SEC_METRICS ? metricsconf_key(&c->metrics, k, v, x->name, x->line, what)
-					 : mailconf_key(&c->mail, k, v, x->name, x->line, what);
+	/* The sections with a parser of their own. */
+	if (sec == SEC_WEB || sec == SEC_STORE || sec == SEC_METRICS || sec == SEC_MAIL) {
+		ret = sec == SEC_WEB     ? webconf_key(&c->web, k, v, x->name, x->line, what)
+		      : sec == SEC_STORE ? storeconf_key(&c->store, k, v, x->name, x->line, what)
+		      : sec == SEC_METRICS
+			      ? metricsconf_key(&c->metrics, k, v, x->name, x->line, what)
+			      : mailconf_key(&c->mail, k, v, x->name, x->line, what);
 		if (ret == -ENOENT)
 			text_err(x->err, "unknown key '%s' at %s:%u", k, x->name, x->line);
 		else if (ret < 0)
@@ -291,10 +288,12 @@ static int conf_line(struct conf_ctx *x, char *line, enum conf_section *sec)
 		} else if (strcasecmp(line, "[Mail]") == 0) {
 			*sec = SEC_MAIL;
 			x->c->mail.enabled = true;
-		} else
+		} else if (strcasecmp(line, "[Store]") == 0)
+			*sec = SEC_STORE;
+		else
 			return conf_fail(x, "section", line,
 					 "expected [Interface], [Sessions], [Daemon], [Firewall], "
-					 "[Web], [Mail] or [Metrics]");
+					 "[Web], [Mail], [Metrics] or [Store]");
 		return 0;
 	}
 	eq = strchr(line, '=');
@@ -369,7 +368,8 @@ int conf_parse(struct conf *c, const char *text, size_t len, const char *name, c
 		ret = -EINVAL;
 		goto fail;
 	}
-	if (webconf_finish(&c->web, line) < 0 || mailconf_finish(&c->mail, line) < 0) {
+	if (webconf_finish(&c->web, line) < 0 || mailconf_finish(&c->mail, line) < 0 ||
+	    storeconf_finish(&c->store, line) < 0) {
 		text_err(err, "%s: %s", name, line);
 		ret = -EINVAL;
 		goto fail;

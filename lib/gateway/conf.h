@@ -18,6 +18,7 @@
 #include "base/text.h"
 #include "gateway/metricsconf.h"
 #include "gateway/mailconf.h"
+#include "gateway/storeconf.h"
 #include "gateway/webconf.h"
 
 #define CONF_MAX_ADDRESSES           8
@@ -70,6 +71,8 @@ struct conf {
 	struct metricsconf metrics;
 	/* [Mail]: mail.enabled when the section is there (docs/mail.md) */
 	struct mailconf mail;
+	/* [Store]: files (the state directory) or a shared PostgreSQL */
+	struct storeconf store;
 	/* Activation requests a second the gateway decrypts, from all
 	 * sources together (twice that in a burst). */
 	uint32_t activation_rate;

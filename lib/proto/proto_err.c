@@ -68,6 +68,10 @@ static const struct err_desc errs[] = {
 	 true},
 	{PROTO_ERR_VERSION, "version",
 	 "the gateway speaks a newer version of the activation protocol: upgrade enroll", true},
+	{PROTO_ERR_STORE_UNAVAILABLE, "store_unavailable",
+	 "store unavailable: the gateway cannot reach its shared store, so it grants nothing new; "
+	 "try again in a minute or use another gateway",
+	 false},
 	{PROTO_ERR_WRONG_PIN, "wrong_pin", "wrong PIN", false},
 	{PROTO_ERR_PIN_BLOCKED, "pin_blocked", "the security key's PIN is blocked", false},
 	{PROTO_ERR_NO_TOUCH, "no_touch", "the security key was not touched in time", false},

@@ -156,7 +156,47 @@ static void firewall_section(void **state)
 		     "duplicate key 'Enforce' at vpnd.conf:14", NULL);
 	expect_error(12, "[Firewall]\nWindow = 1h", "unknown key 'Window' at vpnd.conf:13", NULL);
 	expect_error(12, "[Firewal]", "invalid section '[Firewal]' at vpnd.conf:12",
-		     "[Daemon], [Firewall], [Web], [Mail] or [Metrics]");
+		     "[Daemon], [Firewall], [Web], [Mail], [Metrics] or [Store]");
+}
+
+/* Replaces the last line: [Store] comes after [Daemon]'s key. */
+#define SD "StateDirectory = /tmp/x\n"
+
+static void store_section(void **state)
+{
+	char text[2048], err[ERR_LEN];
+	struct conf c;
+
+	assert_int_equal(conf_parse(&c, good, strlen(good), "vpnd.conf", err), 0);
+	assert_int_equal(c.store.type, STORE_FILES);
+	conf_finish(&c);
+	snprintf(text, sizeof(text),
+		 "%s[Store]\nType = PostgreSQL\nConnection = host=/run/pg dbname=keygate "
+		 "passfile=/etc/keygate/pgpass\n",
+		 good);
+	assert_int_equal(conf_parse(&c, text, strlen(text), "vpnd.conf", err), 0);
+	assert_int_equal(c.store.type, STORE_POSTGRESQL);
+	assert_string_equal(c.store.connection,
+			    "host=/run/pg dbname=keygate passfile=/etc/keygate/pgpass");
+	conf_finish(&c);
+	expect_error(13, SD "[Store]\nType = etcd", "invalid store type 'etcd' at vpnd.conf:15",
+		     "expected files or postgresql");
+	expect_error(13, SD "[Store]\nType = postgresql", "Type = postgresql needs Connection",
+		     NULL);
+	expect_error(13, SD "[Store]\nConnection = dbname=x", "Connection is for Type = postgresql",
+		     NULL);
+	expect_error(13, SD "[Store]\nType = postgresql\nConnection = dbname=x password = s3cret",
+		     "invalid connection at vpnd.conf:16", "passfile=");
+	expect_error(13, SD "[Store]\nType = postgresql\nConnection = postgresql://u:s3cret@db/k",
+		     "invalid connection at vpnd.conf:16", "holds a password");
+	expect_error(13, SD "[Store]\nType = files\nType = files",
+		     "duplicate key 'Type' at vpnd.conf:16", NULL);
+	expect_error(13, SD "[Store]\nHost = db", "unknown key 'Host' at vpnd.conf:15", NULL);
+	/* The password never reaches the message. */
+	snprintf(text, sizeof(text), "%s[Store]\nType = postgresql\nConnection = password=s3cret\n",
+		 good);
+	assert_int_equal(conf_parse(&c, text, strlen(text), "vpnd.conf", err), -EINVAL);
+	assert_null(strstr(err, "s3cret"));
 }
 
 static void durations(void **state)
@@ -202,6 +242,7 @@ int main(void)
 		cmocka_unit_test(parses_good),         cmocka_unit_test(names_line_and_value),
 		cmocka_unit_test(child_user),          cmocka_unit_test(firewall_section),
 		cmocka_unit_test(key_outside_section), cmocka_unit_test(durations),
+		cmocka_unit_test(store_section),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,7 +82,8 @@ static void sample(struct metrics_snap *s)
 	s->act.drop_socket = 5;
 	s->act.replies[PROTO_OK] = 40;
 	s->act.replies[PROTO_ERR_BAD_SIGNATURE] = 6;
-	s->act.replies[PROTO_ERR_WIRE_MAX] = UINT64_MAX;
+	s->act.replies[PROTO_ERR_VERSION] = UINT64_MAX;
+	s->act.replies[PROTO_ERR_STORE_UNAVAILABLE] = 3;
 }
 
 static void codec(void **state)
@@ -153,6 +154,7 @@ static void text(void **state)
 	has_line(o.buf, "keygate_activation_requests_total{result=\"bad_signature\"} 6");
 	has_line(o.buf,
 		 "keygate_activation_requests_total{result=\"version\"} 18446744073709551615");
+	has_line(o.buf, "keygate_activation_requests_total{result=\"store_unavailable\"} 3");
 	has_line(o.buf, "keygate_netchild_restarts_total 2");
 	has_line(o.buf, "keygate_lockouts 1");
 	has_line(o.buf, "keygate_lockouts_total 4");

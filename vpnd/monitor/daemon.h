@@ -19,12 +19,15 @@
  *   ops.c          the activation operations (enroll, status, ...)
  *   verify.c       assertion checks: verifiers, spent challenges
  *   lockout.c, assertion.c, actport.c
+ *   storesync.c    other gateways' changes from the shared store; an
+ *                  activation's counter and session into it
  *   gate.c         sessions on the interface, their timer
  *   fwgate.c       sessions in the kernel's table; its self-check
  *   mailtab.c      mail logins: the child's table, refusals
  *   iface.c        the interface at start: reconcile, configure
  *   fwconf.c, firewall*.c  the nftables table (firewall.h)
- *   ends.c, daemon.c, drop.c, childroot.c, audit.c, loop.c, notify.c, rtnl.c
+ *   ends.c, daemon.c, dbstore.c, drop.c, childroot.c, audit.c, loop.c, notify.c,
+ *   rtnl.c
  *   state/ (registry, sessions), common/, lib/
  */
 #ifndef VPND_DAEMON_H
@@ -52,6 +55,7 @@ struct notify;
 struct firewall;
 struct web;
 struct mailtab;
+struct dbstore;
 
 struct vpnd {
 	struct conf conf;
@@ -88,9 +92,22 @@ struct vpnd {
 	bool fw_clean;                /* the table checked clean at nf_tables generation fw_gen */
 	uint32_t fw_gen;
 	struct loop_source *metrics_timer; /* [Metrics]: the push to the child (metrics.h) */
+	struct dbstore *store;             /* [Store] Type = postgresql (dbstore.h), else NULL */
+	struct loop_source *store_timer;   /* reconnects to the store while it is down */
 };
 
-/* Saves the registry; logs and returns -errno on failure. */
+/* Saves the registry: to the shared store first when there is one, then
+ * the files; logs and returns -errno on failure. */
 int daemon_save_registry(struct vpnd *d, char err[ERR_LEN]);
+/* With a shared store: whether this gateway may grant anything new now
+ * (PROTO_OK) or must refuse with PROTO_ERR_STORE_UNAVAILABLE. */
+int daemon_store_ready(const struct vpnd *d);
+/* With a shared store: takes the credential's grown sign counter there
+ * before a grant is made with it, and with s (or NULL) the session it
+ * grants, in one statement. PROTO_OK (or no store); COUNTER_REGRESSED
+ * when another gateway took this counter or a later one first (a replay
+ * or a cloned key); STORE_UNAVAILABLE. */
+int daemon_store_counter(struct vpnd *d, const struct reg_owner *o, const struct reg_cred *c,
+			 uint32_t count, const struct session *s);
 
 #endif

@@ -33,6 +33,7 @@
 #include "base/log.h"
 #include "monitor/ends.h"
 #include "monitor/fwgate.h"
+#include "monitor/dbstore.h"
 #include "monitor/gate.h"
 #include "monitor/iface.h"
 #include "monitor/mailtab.h"
@@ -277,6 +278,8 @@ int gate_session_open_finish(struct vpnd *d, struct gate_pending *g, struct gate
 	audit_event(g->extended ? "session-extend" : "session-open", "peer", s->name, "owner",
 		    s->owner, "by", o->by, "uid", uid, "window", window, "until", until, NULL);
 	mailtab_changed(d->mailtab);
+	if (d->store != NULL && !o->from_store)
+		dbstore_session_put(d->store, s);
 	gate_schedule(d);
 	if (out != NULL)
 		*out = s;
@@ -302,6 +305,8 @@ int gate_session_end(struct vpnd *d, struct session *s, const char *reason, cons
 
 	session_remove(&d->sessions, s);
 	gate_save_sessions(d);
+	if (d->store != NULL && strcmp(by, GATE_BY_STORE) != 0)
+		dbstore_session_end(d->store, s->name);
 	fwgate_del(d, &s->addr, 1);
 	mailtab_changed(d->mailtab);
 	ret = gate_apply_peers(d, rm, err);

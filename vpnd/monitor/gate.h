@@ -22,6 +22,7 @@ struct gate_open {
 	const uint8_t *psk; /* a per-session preshared key (laptops), or NULL: the
 			     * peer's static one (mobile) or none */
 	bool not_saved;     /* out: refused because the journal could not be written */
+	bool from_store;    /* another gateway's session, applied here: not written back */
 };
 
 /* Opens or extends a session for an enabled peer with a public key:
@@ -51,9 +52,11 @@ int gate_session_open_begin(struct vpnd *d, struct reg_peer *p, struct gate_pend
 			    const struct gate_open *o, char err[ERR_LEN]);
 int gate_session_open_finish(struct vpnd *d, struct gate_pending *g, struct gate_open *o,
 			     int committed, struct session **out, char err[ERR_LEN]);
+#define GATE_BY_STORE "store"
 /* Ends a session at once: persisted first, then off the interface, then
  * audited with the reason ("killed", "disabled", "removed", "revoked") and
- * noted for STATUS (ends.h). */
+ * noted for STATUS (ends.h). With a shared store it ends on every gateway,
+ * unless by is GATE_BY_STORE (ended on another one already). */
 int gate_session_end(struct vpnd *d, struct session *s, const char *reason, const char *by);
 /* The effective window and idle timeout of a peer, in seconds: its own,
  * else its owner's, else (idle) off for a mobile peer, else the config's. */

@@ -10,6 +10,7 @@
 #include "base/duration.h"
 #include "monitor/actport.h"
 #include "monitor/audit.h"
+#include "monitor/dbstore.h"
 #include "monitor/hctx.h"
 #include "proto/proto.h"
 #include "proto/proto_uri.h"
@@ -83,7 +84,13 @@ int hctx_duration(struct hctx *h, const char *opt, int64_t *out, bool allow_off)
 
 int hctx_save(struct hctx *h)
 {
-	int ret = registry_save(h->d->reg);
+	char err[ERR_LEN];
+	int ret;
+
+	if (h->d->store != NULL && (ret = dbstore_push(h->d->store, h->d->reg, err)) < 0)
+		return hctx_err(h, ret,
+				"the change is live on this gateway but not in the store: %s", err);
+	ret = registry_save(h->d->reg);
 
 	if (ret < 0)
 		return hctx_err(h, ret, "the change is live but not saved: cannot write %s: %s",

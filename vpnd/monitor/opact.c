@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "monitor/opact.h"
 #include "monitor/ops.h"
+#include "monitor/storesync.h"
 #include "monitor/verify.h"
 #include "state/journal.h"
 
@@ -24,6 +25,10 @@ int opact_begin(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *r
 	memset(a, 0, sizeof(*a));
 	if (ops_malformed(d, o, rep))
 		return 0;
+	/* Before the registry is asked: after a start with the store down
+	 * it knows no peer, and "not enrolled" would be wrong. */
+	if ((e = daemon_store_ready(d)) != PROTO_OK)
+		return ops_refuse(rep, e, "activate", p != NULL ? p->name : NULL, src);
 	if (p == NULL || !p->has_key)
 		return ops_refuse(rep, PROTO_ERR_NOT_ENROLLED, "activate", NULL, src);
 	if (p->disabled)
@@ -44,10 +49,6 @@ int opact_begin(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *r
 	 * older assertions again. Its record goes to the journal with the
 	 * session's. */
 	a->prev = a->c->counter;
-	if (count != a->prev) {
-		registry_cred_set_counter(d->reg, a->c, count);
-		journal_counter(&d->journal, p->owner, a->c);
-	}
 	a->go.uid = (uid_t)-1;
 	if (p->kind == REG_LAPTOP) {
 		key_generate_preshared(a->psk);
@@ -55,6 +56,19 @@ int opact_begin(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *r
 	}
 	snprintf(a->by, sizeof(a->by), "key:%s", a->c->id);
 	a->go.by = a->by;
+	/* Several gateways: the store says which of them takes this
+	 * counter, before any of them grants with it. */
+	if (count != a->prev && d->store != NULL) {
+		e = storesync_counter(d, p, a->c, count, &a->go);
+		if (e != PROTO_OK) {
+			sodium_memzero(a, sizeof(*a));
+			return ops_refuse(rep, e, "activate", p->name, src);
+		}
+	}
+	if (count != a->prev) {
+		registry_cred_set_counter(d->reg, a->c, count);
+		journal_counter(&d->journal, p->owner, a->c);
+	}
 	if (gate_session_open_begin(d, p, &a->g, &a->go, err) < 0) {
 		log_error("activation of '%s': %s", p->name, err);
 		/* Refused before the journal: the counter still goes there,
@@ -75,6 +89,10 @@ void opact_end(struct vpnd *d, struct opact *a, int committed, struct proto_repl
 		if (ret < 0)
 			log_error("activation of '%s': %s", a->p->name, err);
 	}
+	/* Not granted: the session the store took with the counter goes
+	 * again (the counter stays taken). */
+	if (a->go.from_store && (committed < 0 || a->open_failed || ret < 0))
+		storesync_retract(d, a->p);
 	if (committed < 0) {
 		registry_cred_set_counter(d->reg, a->c, a->prev);
 		ops_refuse(rep, PROTO_ERR_STATE_NOT_SAVED, "activate", a->p->name, a->src);

@@ -222,6 +222,8 @@ int ops_enroll(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *re
 		return 0;
 	if ((o->req.fields & PROTO_REQ_CODE) == 0 || !cred_valid(&o->req))
 		return ops_refuse(rep, PROTO_ERR_BAD_REQUEST, "enroll", NULL, src);
+	if ((e = daemon_store_ready(d)) != PROTO_OK)
+		return ops_refuse(rep, e, "enroll", NULL, src);
 	e = take_code(d, o, &rc, &p);
 	if (e != PROTO_OK)
 		return ops_refuse(rep, e, "enroll", NULL, src);
@@ -324,6 +326,8 @@ int ops_add_key(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *r
 
 	if (ops_malformed(d, o, rep))
 		return 0;
+	if ((e = daemon_store_ready(d)) != PROTO_OK)
+		return ops_refuse(rep, e, "add-key", p != NULL ? p->name : NULL, src);
 	if (!cred_valid(&o->req))
 		return ops_refuse(rep, PROTO_ERR_BAD_REQUEST, "add-key", NULL, src);
 	if (p == NULL)

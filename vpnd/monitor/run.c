@@ -35,6 +35,8 @@
 #include "base/log.h"
 #include "monitor/control.h"
 #include "monitor/daemon.h"
+#include "monitor/dbstore.h"
+#include "store/pgstore.h"
 #include "monitor/drop.h"
 #include "monitor/ends.h"
 #include "monitor/fwgate.h"
@@ -44,6 +46,7 @@
 #include "monitor/mailtab.h"
 #include "monitor/notify.h"
 #include "monitor/privsep.h"
+#include "monitor/storesync.h"
 #include "monitor/verify.h"
 #include "monitor/web.h"
 #include "state/session_file.h"
@@ -81,6 +84,14 @@ static int load_registry(struct vpnd *d, struct registry **out, const struct con
 	if (ret < 0)
 		return ret;
 	registry_set_networks(*out, c->addresses, c->n_addresses);
+	/* A shared store is the truth: its registry goes into the files
+	 * first. Without it the gateway knows no peer (fail closed): the
+	 * files may be older than a revocation on another gateway. */
+	if (d->store != NULL && dbstore_pull(d->store, c->state_dir, err) < 0) {
+		log_error("%s", err);
+		registry_destroy(out);
+		return -ENOTCONN;
+	}
 	ret = registry_load(*out, err);
 	if (ret < 0) {
 		log_error("corrupt registry, refusing it: %s", err);
@@ -199,6 +210,61 @@ static void reload(struct vpnd *d)
 	log_info("reloaded %s and the registry (%zu peers)", d->conf_path, d->reg->n_peers);
 }
 
+/* [Store] Type = postgresql: connected before the registry is read. A
+ * store that does not answer is no reason not to start: the gateway
+ * starts with no peer, says why, and catches up when it is back. */
+static int open_store(struct vpnd *d)
+{
+	char err[ERR_LEN];
+	int ret;
+
+	if (d->conf.store.type != STORE_POSTGRESQL)
+		return 0;
+	ret = dbstore_open(&d->store, &d->conf, err);
+	if (ret < 0) {
+		log_error("%s", err);
+		return ret;
+	}
+	if (!dbstore_online(d->store))
+		log_error("store unavailable: %s; starting fail-closed: no peer is on and no "
+			  "activation is granted until it is back",
+			  dbstore_why(d->store));
+	return 0;
+}
+
+/* Four times a second: what the other gateways changed (the change log's
+ * NOTIFYs, read without blocking), applied here within a second; while
+ * the store is down, a reconnect each second, and once it is back a full
+ * resync: what changed here first, then the store's registry and
+ * sessions replace what this gateway knew. */
+static int store_timer_cb(int fd, uint32_t events, void *data)
+{
+	struct vpnd *d = data;
+	unsigned kinds = 0;
+	uint64_t exp;
+
+	if (read(fd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
+		log_debug("store timer: %s", strerror(errno));
+	if (dbstore_online(d->store))
+		kinds = dbstore_poll(d->store);
+	else if (dbstore_reconnect(d->store, (int64_t)(clock_boot_ns() / NS_PER_SEC))) {
+		char err[ERR_LEN];
+
+		dbstore_flush(d->store, &d->sessions);
+		if (dbstore_push(d->store, d->reg, err) < 0)
+			log_warn("%s", err);
+		kinds = PGSTORE_CHANGED_REGISTRY | PGSTORE_CHANGED_SESSIONS;
+	}
+	if (kinds & PGSTORE_CHANGED_REGISTRY) {
+		reload(d);
+		storesync_revoked(d);
+	}
+	if (kinds != 0 && dbstore_online(d->store))
+		storesync_sessions(d);
+	loop_timer_set(d->store_timer, clock_boot_ns() + NS_PER_SEC / 4);
+	return 0;
+}
+
 static int signal_cb(int fd, uint32_t events, void *data)
 {
 	struct vpnd *d = data;
@@ -263,7 +329,15 @@ static int start(struct vpnd *d)
 	}
 	snprintf(d->sessions_path, sizeof(d->sessions_path), "%s/sessions", d->conf.state_dir);
 	journal_init(&d->journal, d->conf.state_dir, d->boot_id);
-	if (load_registry(d, &d->reg, &d->conf) < 0)
+	if ((ret = open_store(d)) < 0)
+		return ret;
+	ret = load_registry(d, &d->reg, &d->conf);
+	if (ret == -ENOTCONN) {
+		/* The store down at start: no peer at all, until it is back. */
+		if ((ret = registry_create(&d->reg, d->conf.state_dir)) < 0)
+			return ret;
+		registry_set_networks(d->reg, d->conf.addresses, d->conf.n_addresses);
+	} else if (ret < 0)
 		return -EINVAL;
 	if ((ret = audit_open(d->conf.audit_log)) < 0) {
 		log_error("cannot open the audit log %s: %s%s", d->conf.audit_log, strerror(-ret),
@@ -313,6 +387,12 @@ static int start(struct vpnd *d)
 	if ((ret = privsep_start(d->privsep)) < 0 || (ret = metrics_start(d)) < 0)
 		return ret;
 	gate_schedule(d);
+	if (d->store != NULL) {
+		d->store_timer = loop_add_timer(d->loop, CLOCK_BOOTTIME, store_timer_cb, d);
+		if (d->store_timer == NULL)
+			return -errno;
+		loop_timer_set(d->store_timer, clock_boot_ns() + NS_PER_SEC / 4);
+	}
 	d->started_wall = clock_wall();
 	/* Loading and restoring at size leave freed heap behind: give it
 	 * back, vpnd may run for months. */
@@ -341,6 +421,7 @@ static void stop(struct vpnd *d)
 	fwgate_stop(d);
 	loop_destroy(&d->loop);
 	registry_destroy(&d->reg);
+	dbstore_close(&d->store);
 	session_finish(&d->sessions);
 	journal_finish(&d->journal);
 	if (d->state_lock >= 0)

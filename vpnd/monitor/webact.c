@@ -191,9 +191,12 @@ static enum proto_err store_counter(struct vpnd *d, struct reg_owner *o, struct 
 				    uint32_t count)
 {
 	uint32_t prev = c->counter;
+	int e;
 
 	if (count == prev)
 		return PROTO_OK;
+	if ((e = daemon_store_counter(d, o, c, count, NULL)) != PROTO_OK)
+		return (enum proto_err)e;
 	registry_cred_set_counter(d->reg, c, count);
 	journal_counter(&d->journal, o, c);
 	if (journal_commit(&d->journal) < 0) {

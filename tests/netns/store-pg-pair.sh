@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+#
+# Two gateways on one PostgreSQL store (docs/store.md), sharing the gateway
+# identity (WireGuard and activation keys), each with vpnd and
+# wireguard-go; a laptop with enroll and softkey talks to gateway 1 only.
+# What one gateway does takes effect on the other within a second: an
+# activation opens the peer there (with the same preshared key), and a
+# session kill, a peer disable and a key revocation on either end it on
+# both.
+. "$(dirname "$0")/activation-lib.sh"
+. "$(dirname "$0")/pg-lib.sh"
+act_hosts
+pg_start
+ns_add gw2
+GW2IF=$(wg_ifname gw2)
+wggo_start gw2 "$GW2IF"
+CONF2=$NET_TMP/etc2/vpnd.conf
+GW_PUB=$(must "$VPND" init -c "$CONF" --interface "$GWIF" --address 10.77.0.1/24 \
+	--endpoint 192.0.2.1:51820 --state-dir "$NET_TMP/state" \
+	--control-socket "$NET_TMP/run/vpnd.sock") || fail "vpnd init failed"
+must "$VPND" init -c "$CONF2" --interface "$GW2IF" --address 10.77.0.1/24 \
+	--endpoint 192.0.2.1:51820 --state-dir "$NET_TMP/state2" \
+	--control-socket "$NET_TMP/run/vpnd2.sock" >/dev/null
+# One identity: gateway 1's WireGuard key and activation key on both.
+cp "$(awk -F' = ' '$1 == "PrivateKeyFile" {print $2}' "$CONF")" \
+	"$(awk -F' = ' '$1 == "PrivateKeyFile" {print $2}' "$CONF2")"
+cp "$NET_TMP/state/activation.key" "$NET_TMP/state2/activation.key"
+for c in "$CONF" "$CONF2"; do
+	printf '\n[Store]\nType = postgresql\nConnection = %s\n' "$PG_CONN" >>"$c"
+done
+on_cleanup act_teardown
+on_cleanup 'kill $VPND2_PID 2>/dev/null; wait $VPND2_PID 2>/dev/null; rm -f /var/run/wireguard/'"$GW2IF"'.name'
+must "$VPND" store migrate -c "$CONF" >/dev/null
+vpnd_start
+ip netns exec "$(ns_name gw2)" "$VPND" run -c "$CONF2" >>"$NET_TMP/vpnd2.log" 2>&1 &
+VPND2_PID=$!
+vpnd2() { in_ns gw2 "$VPND" "$@" -c "$CONF2"; }
+wait_for 5 vpnd2 status || { cat "$NET_TMP/vpnd2.log" >&2; fail "vpnd 2 did not start"; }
+in_ns gw2 wg show "$GW2IF" public-key | grep -qxF "$GW_PUB" || fail "gateway 2 has another WireGuard key"
+softkey_start key1 --pin "$PIN"
+gw2_peers() { in_ns gw2 wg show "$GW2IF" peers; }
+# Seconds until "$@" holds, polled every 50 ms, at most 3 s.
+within() {
+	local t0 t
+	t0=$(date +%s.%N)
+	for _ in $(seq 60); do
+		if "$@"; then
+			t=$(echo "$(date +%s.%N) - $t0" | bc)
+			echo "$t"
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+on2() { gw2_peers | grep -qxF "$lpub"; }
+off2() { ! gw2_peers | grep -qxF "$lpub"; }
+off1() { ! gw_peers | grep -qxF "$lpub"; }
+fast() { [ "$(echo "$1 < 1.0" | bc)" = 1 ] || fail "$2 took $1 s on the other gateway"; }
+
+uri=$(vpnd_cmd peer add laptop --owner alice --address 10.77.0.2) || fail "peer add failed"
+must enroll_as key1 "$PIN" -- register "$uri" >/dev/null
+wait_for 2 sh -c "ip netns exec $(ns_name gw2) $VPND peer list -c $CONF2 | grep -q laptop" ||
+	fail "gateway 2 does not know the peer added on gateway 1"
+
+log "an activation through gateway 1 opens the tunnel on gateway 2"
+must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
+lpub=$(laptop_pub)
+t=$(within on2) || fail "the session did not reach gateway 2"
+fast "$t" "an activation"
+[ "$(in_ns gw2 wg show "$GW2IF" preshared-keys | awk -v k="$lpub" '$1 == k {print $2}')" = \
+	"$(gw_psk_of "$lpub")" ] || fail "the gateways differ in the session's preshared key"
+log "  on gateway 2 after $t s"
+
+log "a session kill on gateway 2 ends it on gateway 1"
+must vpnd2 session kill laptop
+t=$(within off1) || fail "the kill on gateway 2 did not end the session on gateway 1"
+fast "$t" "a kill"
+log "  off gateway 1 after $t s"
+
+log "a peer disable on gateway 1 ends it on gateway 2"
+must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
+within on2 >/dev/null || fail "the second session did not reach gateway 2"
+must vpnd_cmd peer disable laptop
+t=$(within off2) || fail "the disable on gateway 1 did not end the session on gateway 2"
+fast "$t" "a disable"
+log "  off gateway 2 after $t s"
+must vpnd_cmd peer enable laptop
+must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
+within on2 >/dev/null || fail "the session after enable did not reach gateway 2"
+
+log "the store down: a kill on gateway 1 reaches gateway 2 after the resync, and stays"
+pg_stop
+must vpnd_cmd session kill laptop
+off1 || fail "the kill on gateway 1 did not end its session with the store down"
+on2 || fail "gateway 2 lost the session with the store down"
+pg_start_again
+t=$(within off2) || fail "gateway 2 kept the session killed on gateway 1 during the outage"
+log "  off gateway 2 $t s after the store came back"
+sleep 1
+off1 || fail "the resync brought back the session killed during the outage"
+
+log "a key revocation on gateway 2 ends it on gateway 1"
+must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
+within on2 >/dev/null || fail "the third session did not reach gateway 2"
+key=$(vpnd2 key list alice --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+must vpnd2 key revoke alice "$key" >/dev/null
+t=$(within off1) || fail "the revocation on gateway 2 did not end the session on gateway 1"
+fast "$t" "a revocation"
+log "  off gateway 1 after $t s"
+out=$(enroll_as key1 "$PIN" -- up "$LIF" 2>&1) && fail "a key revoked on gateway 2 activated on gateway 1"
+grep -q "revoked" <<<"$out" || fail "unclear refusal: $out"
+pass "activation, kill, disable, revoke: on both gateways within 1 s"

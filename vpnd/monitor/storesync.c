@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: ISC */
+/* Another gateway's changes applied here (storesync.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "base/log.h"
+#include "monitor/dbstore.h"
+#include "monitor/gate.h"
+#include "monitor/storesync.h"
+#include "store/pgstore.h"
+
+/* A deadline this close to the store's is the same one: wall seconds on
+ * one side, boot-clock nanoseconds on the other. */
+#define SAME_DEADLINE_NS (2 * NS_PER_SEC)
+
+static const void *row_key(const void *obj, size_t *len)
+{
+	const struct pgstore_session *r = obj;
+
+	*len = strlen(r->peer);
+	return r->peer;
+}
+
+static void apply_row(struct vpnd *d, const struct pgstore_session *r, uint64_t now,
+		      int64_t now_wall)
+{
+	struct reg_peer *p = registry_peer_find(d->reg, r->peer);
+	struct gate_open go = {.by = r->by, .uid = (uid_t)-1, .from_store = true};
+	uint8_t psk[KEY_LEN];
+	struct session *s;
+	uint64_t target;
+	size_t len = 0;
+	char err[ERR_LEN];
+
+	if (r->until_wall <= now_wall || p == NULL || p->disabled || !p->has_key)
+		return;
+	target = now + (uint64_t)(r->until_wall - now_wall) * NS_PER_SEC;
+	s = session_find(&d->sessions, p->name);
+	if (s != NULL &&
+	    (s->until_ns > target ? s->until_ns - target : target - s->until_ns) < SAME_DEADLINE_NS)
+		return;
+	if (r->psk[0] != '\0') {
+		if (sodium_base642bin(psk, sizeof(psk), r->psk, strlen(r->psk), NULL, &len, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+		    len != KEY_LEN) {
+			log_warn("session of '%s' in the store: a bad preshared key; not applied",
+				 r->peer);
+			return;
+		}
+		go.psk = psk;
+	}
+	go.window = (uint64_t)(r->until_wall - now_wall);
+	if (gate_session_open(d, p, &go, NULL, err) < 0)
+		log_error("session of '%s' from the store: %s", r->peer, err);
+	sodium_memzero(psk, sizeof(psk));
+}
+
+void storesync_sessions(struct vpnd *d)
+{
+	struct pgstore_session *rows = NULL;
+	int64_t now_wall = clock_wall();
+	uint64_t now = clock_boot_ns();
+	char err[ERR_LEN];
+	struct htab h;
+	size_t n = 0;
+
+	if (dbstore_sessions(d->store, &rows, &n, err) < 0) {
+		log_warn("%s", err);
+		return;
+	}
+	htab_init(&h, row_key);
+	if (htab_reserve(&h, n) < 0) {
+		free(rows);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		htab_insert(&h, &rows[i]);
+		apply_row(d, &rows[i], now, now_wall);
+	}
+	/* Ended on another gateway (killed, down, disabled there). */
+	for (size_t i = 0; i < d->sessions.n;) {
+		struct session *s = d->sessions.heap[i];
+
+		if (htab_find(&h, s->name, strlen(s->name)) == NULL)
+			gate_session_end(d, s, "ended-elsewhere", GATE_BY_STORE);
+		else
+			i++;
+	}
+	htab_finish(&h);
+	free(rows);
+}
+
+void storesync_revoked(struct vpnd *d)
+{
+	for (size_t i = 0; i < d->sessions.n;) {
+		struct session *s = d->sessions.heap[i];
+		const struct reg_owner *o = registry_owner_find(d->reg, s->owner);
+		const struct reg_cred *c = NULL;
+
+		if (o != NULL && strncmp(s->by, "key:", 4) == 0)
+			c = registry_cred_find(o, s->by + 4);
+		if (c != NULL && c->revoked)
+			gate_session_end(d, s, "revoked", GATE_BY_STORE);
+		else
+			i++;
+	}
+}
+
+enum proto_err storesync_counter(struct vpnd *d, const struct reg_peer *p, const struct reg_cred *c,
+				 uint32_t count, struct gate_open *go)
+{
+	struct session s = {.until_wall = clock_wall() + (int64_t)gate_peer_window(d, p),
+			    .idle_ns = gate_peer_idle(d, p) * NS_PER_SEC};
+	const uint8_t *psk = go->psk != NULL ? go->psk : p->psk;
+	enum proto_err e;
+
+	snprintf(s.name, sizeof(s.name), "%s", p->name);
+	snprintf(s.by, sizeof(s.by), "%s", go->by);
+	if (psk != NULL) {
+		memcpy(s.psk, psk, KEY_LEN);
+		s.has_psk = true;
+	}
+	e = (enum proto_err)daemon_store_counter(d, p->owner, c, count, &s);
+	sodium_memzero(s.psk, sizeof(s.psk));
+	go->from_store = e == PROTO_OK;
+	return e;
+}
+
+void storesync_retract(struct vpnd *d, const struct reg_peer *p)
+{
+	dbstore_session_end(d->store, p->name);
+}

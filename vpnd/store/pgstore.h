@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The PostgreSQL store ([Store] Type = postgresql, docs/store.md): the
+ * registry of several gateways in one database. The plain files stay the
+ * data model: each owner, key, peer and code is a row whose `line` is that
+ * record's line in the registry file (docs/registry.md), so a field added
+ * to the files needs no migration. What gateways must advance together is
+ * in real columns besides: a key's sign counter and a code's spent flag,
+ * changed only by conditional updates that one gateway wins.
+ *
+ * Only the monitor links this; the network child never calls it.
+ *
+ * One module in three files: pgstore.c (the connection, the schema and its
+ * migrations), pgstore_io.c (import and export: files <-> rows),
+ * pgstore_none.c (what a build without libpq has instead).
+ */
+#ifndef KEYGATE_PGSTORE_H
+#define KEYGATE_PGSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/strbuf.h"
+#include "base/text.h"
+
+/* The schema's version this vpnd runs on: the last migration it has. */
+#define PGSTORE_SCHEMA 1
+
+struct pgstore;
+
+/* Whether this vpnd was built with libpq. */
+bool pgstore_available(void);
+
+/* Connects with a libpq connection string; err says why not (the server's
+ * or libpq's words, never the string, which may name a password file). */
+int pgstore_open(struct pgstore **out, const char *conninfo, char err[ERR_LEN]);
+void pgstore_close(struct pgstore **s);
+/* The schema version the database has (0: none yet). */
+int pgstore_version(struct pgstore *s, int *version, char err[ERR_LEN]);
+/* Brings the schema to PGSTORE_SCHEMA, one migration after another, each
+ * in the transaction that records it, under a lock two gateways cannot
+ * both hold; *from and *to say what it did. A database newer than this
+ * vpnd is refused (-EPROTO). */
+int pgstore_migrate(struct pgstore *s, int *from, int *to, char err[ERR_LEN]);
+/* Refuses (-EPROTO, err saying to run `vpnd store migrate`) unless the
+ * schema is PGSTORE_SCHEMA. */
+int pgstore_check_schema(struct pgstore *s, char err[ERR_LEN]);
+
+/* pgstore_io.c: the three registry files (owners, peers, codes, in that
+ * order), as text. */
+#define PGSTORE_FILES 3
+
+/* Puts the files' records in the database in one transaction: each owner,
+ * key, peer and code a row, comments kept. The texts must parse (the
+ * caller checked with registry_parse). A database that holds owners or
+ * peers already is refused (-EEXIST) unless replace. */
+int pgstore_import(struct pgstore *s, const char *const text[PGSTORE_FILES],
+		   const size_t len[PGSTORE_FILES], bool replace, char err[ERR_LEN]);
+/* The files as the database has them, in one snapshot: the lines as
+ * imported or last written, each key's counter from its column, spent
+ * codes left out, and `end N` counted again. Byte for byte what was
+ * imported, while nothing changed. */
+int pgstore_export(struct pgstore *s, struct strbuf out[PGSTORE_FILES], char err[ERR_LEN]);
+
+/* pgstore_sync.c: a running gateway's writes. */
+
+/* Writes what changed between two texts of the files (was: what the store
+ * had, as this gateway last saw it; now: the registry's), in one
+ * transaction: new and changed records upserted, gone ones deleted, and
+ * a code gone here spent only if no other gateway spent it first
+ * (-ESTALE, nothing written). A file whose two pointers are equal is
+ * skipped. A change-log row tells the other gateways. */
+int pgstore_push(struct pgstore *s, const char *gateway, const char *const was[PGSTORE_FILES],
+		 const size_t was_len[PGSTORE_FILES], const char *const now[PGSTORE_FILES],
+		 const size_t now_len[PGSTORE_FILES], char err[ERR_LEN]);
+/* pgstore_sess.c: sessions, and what the other gateways changed. */
+
+/* A session as the store has it: its window's end (wall clock), its idle
+ * timeout (s), who opened it, and a laptop's per-session preshared key
+ * (base64, or ""), which every gateway must put on its interface. */
+struct pgstore_session {
+	char peer[64];
+	int64_t until_wall;
+	int64_t idle;
+	char by[64];
+	char psk[48];
+};
+
+/* Advances a key's sign counter to counter if it is below: *won says
+ * whether this call did (exactly one gateway wins a given counter). With
+ * ps, the session the counter grants is written in the same statement, if
+ * it won. */
+int pgstore_counter(struct pgstore *s, const char *gateway, const char *owner, const char *id,
+		    uint32_t counter, const struct pgstore_session *ps, bool *won,
+		    char err[ERR_LEN]);
+int pgstore_session_put(struct pgstore *s, const char *gateway, const struct pgstore_session *ps,
+			char err[ERR_LEN]);
+int pgstore_session_end(struct pgstore *s, const char *gateway, const char *peer,
+			char err[ERR_LEN]);
+/* Every session in the store; free *out. */
+int pgstore_sessions(struct pgstore *s, struct pgstore_session **out, size_t *n, char err[ERR_LEN]);
+/* LISTEN to the change log (again after each reconnect). */
+int pgstore_listen(struct pgstore *s, char err[ERR_LEN]);
+#define PGSTORE_CHANGED_REGISTRY 1U
+#define PGSTORE_CHANGED_SESSIONS 2U
+/* Reads what arrived without blocking: *kinds says what other gateways
+ * changed since the last call; -ECONNRESET when the connection is gone. */
+int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char err[ERR_LEN]);
+
+/* Whether the connection is up, and one attempt to bring it back. */
+bool pgstore_connected(struct pgstore *s);
+int pgstore_reconnect(struct pgstore *s, char err[ERR_LEN]);
+
+#endif

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: ISC */
+/* Sessions in the store, and the change log's NOTIFYs (pgstore.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/pgstore_int.h"
+
+/* A statement with parameters and its change-log row (one statement with
+ * a CTE: all or nothing), committed without waiting for the server's disk.
+ * A session row is no promise: a server crash that loses the last ones
+ * leaves those sessions open on the gateways that have them, and the
+ * others do not open them; what must never go back, a sign counter, is
+ * committed with the server's default (pgstore_counter). An activation
+ * then waits for one flush of the store's log, not two. */
+static int exec_params(struct pgstore *s, const char *sql, int n, const char *const *v,
+		       const char *what, char err[ERR_LEN])
+{
+	PGresult *res;
+	ExecStatusType st;
+	int ret;
+
+	ret = pgstore_exec(s, "BEGIN; SET LOCAL synchronous_commit = off", what, err);
+	if (ret < 0)
+		return ret;
+	res = PQexecParams(s->conn, sql, n, NULL, v, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		pgstore_fail(s, res, what, err);
+		ret = -EIO;
+	}
+	PQclear(res);
+	if (ret == 0)
+		return pgstore_exec(s, "COMMIT", what, err);
+	{
+		char junk[ERR_LEN];
+
+		pgstore_exec(s, "ROLLBACK", "rollback", junk);
+	}
+	return ret;
+}
+
+int pgstore_session_put(struct pgstore *s, const char *gateway, const struct pgstore_session *ps,
+			char err[ERR_LEN])
+{
+	char until[24], idle[24];
+	const char *v[6] = {ps->peer, until,   idle,
+			    ps->by,   gateway, ps->psk[0] != '\0' ? ps->psk : NULL};
+
+	snprintf(until, sizeof(until), "%" PRId64, ps->until_wall);
+	snprintf(idle, sizeof(idle), "%" PRId64, ps->idle);
+	return exec_params(
+		s,
+		"WITH u AS (INSERT INTO sessions (peer, until_wall, idle, by, gateway, psk)"
+		" VALUES ($1, $2::bigint, $3::bigint, $4, $5, $6) ON CONFLICT (peer) DO"
+		" UPDATE SET until_wall = EXCLUDED.until_wall, idle = EXCLUDED.idle,"
+		" by = EXCLUDED.by, gateway = EXCLUDED.gateway, psk = EXCLUDED.psk"
+		" RETURNING peer) INSERT INTO changes (gateway, kind, name)"
+		" SELECT $5, 'session', peer FROM u",
+		6, v, "cannot write the session to the store", err);
+}
+
+int pgstore_session_end(struct pgstore *s, const char *gateway, const char *peer, char err[ERR_LEN])
+{
+	const char *v[2] = {peer, gateway};
+
+	return exec_params(
+		s,
+		"WITH d AS (DELETE FROM sessions WHERE peer = $1 RETURNING peer)"
+		" INSERT INTO changes (gateway, kind, name) SELECT $2, 'end', peer FROM d",
+		2, v, "cannot end the session in the store", err);
+}
+
+int pgstore_sessions(struct pgstore *s, struct pgstore_session **out, size_t *n, char err[ERR_LEN])
+{
+	PGresult *res = PQexec(s->conn, "SELECT peer, until_wall, idle, by, coalesce(psk, '')"
+					" FROM sessions");
+	struct pgstore_session *v;
+	int rows;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		pgstore_fail(s, res, "cannot read the sessions in the store", err);
+		PQclear(res);
+		return -EIO;
+	}
+	rows = PQntuples(res);
+	v = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*v));
+	if (v == NULL) {
+		PQclear(res);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < rows; i++) {
+		snprintf(v[i].peer, sizeof(v[i].peer), "%s", PQgetvalue(res, i, 0));
+		v[i].until_wall = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		v[i].idle = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+		snprintf(v[i].by, sizeof(v[i].by), "%s", PQgetvalue(res, i, 3));
+		snprintf(v[i].psk, sizeof(v[i].psk), "%s", PQgetvalue(res, i, 4));
+	}
+	PQclear(res);
+	*out = v;
+	*n = (size_t)rows;
+	return 0;
+}
+
+int pgstore_listen(struct pgstore *s, char err[ERR_LEN])
+{
+	return pgstore_exec(s, "LISTEN keygate", "cannot listen to the store", err);
+}
+
+int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char err[ERR_LEN])
+{
+	size_t gl = strlen(gateway);
+	PGnotify *n;
+
+	*kinds = 0;
+	if (PQconsumeInput(s->conn) != 1) {
+		pgstore_fail(s, NULL, "lost the store", err);
+		return -ECONNRESET;
+	}
+	while ((n = PQnotifies(s->conn)) != NULL) {
+		/* "SEQ GATEWAY KIND NAME": our own changes are applied already. */
+		const char *g = strchr(n->extra, ' '), *k;
+
+		if (g != NULL && (k = strchr(g + 1, ' ')) != NULL &&
+		    !((size_t)(k - g - 1) == gl && memcmp(g + 1, gateway, gl) == 0)) {
+			k++;
+			if (strncmp(k, "session ", 8) == 0 || strncmp(k, "end ", 4) == 0)
+				*kinds |= PGSTORE_CHANGED_SESSIONS;
+			else
+				*kinds |= PGSTORE_CHANGED_REGISTRY;
+		}
+		PQfreemem(n);
+	}
+	return 0;
+}

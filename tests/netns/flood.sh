@@ -48,7 +48,8 @@ warm_mon=$(rss "$VPND_PID") warm_child=$(rss "$child")
 # The owner activates again and again while the flood goes on.
 ups=0
 while kill -0 "$flood_pid" 2>/dev/null; do
-	out=$(enroll_as key1 "$PIN" -- up "$LIF" 2>&1) || fail "an activation failed during the flood: $out"
+	out=$(enroll_as key1 "$PIN" -- up "$LIF" 2>&1) ||
+		fail "an activation failed during the flood: $out; $(status_json | tr -d '\n' | grep -o '"act-[a-z-]*": *[0-9]*' | tr '\n' ' ')"
 	ups=$((ups + 1))
 	sleep 2
 done

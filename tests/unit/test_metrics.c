@@ -176,10 +176,10 @@ static void end_reasons(void **state)
 	assert_int_equal(metricsmsg_end_of("something-new"), METRICS_END_OTHER);
 	assert_int_equal(metricsmsg_end_of(""), METRICS_END_OTHER);
 	assert_int_equal(ends_create(&e), 0);
-	ends_note(e, "laptop", "idle", 10);
-	ends_note(e, "laptop", "idle", 10);
-	ends_note(e, "phone", "killed", 0);
-	ends_note(e, "phone", "what", 0);
+	ends_note(e, "laptop", "idle", 10, 0);
+	ends_note(e, "laptop", "idle", 10, 0);
+	ends_note(e, "phone", "killed", 0, 0);
+	ends_note(e, "phone", "what", 0, 0);
 	assert_int_equal(ends_total(e, METRICS_END_IDLE), 2);
 	assert_int_equal(ends_total(e, METRICS_END_KILLED), 1);
 	assert_int_equal(ends_total(e, METRICS_END_OTHER), 1);

@@ -140,13 +140,17 @@ const uint8_t *wire_get_long_ref(struct wire_rd *r, size_t *n, size_t cap)
 {
 	uint32_t l = wire_get_u32(r);
 
+	const uint8_t *v;
+
+	*n = 0;
 	if (r->bad || l > cap) {
 		r->bad = true;
-		*n = 0;
 		return NULL;
 	}
-	*n = l;
-	return wire_get(r, l);
+	v = wire_get(r, l);
+	if (v != NULL)
+		*n = l;
+	return v;
 }
 
 void wire_get_long(struct wire_rd *r, uint8_t *out, size_t *n, size_t cap)

@@ -37,7 +37,8 @@ void ends_destroy(struct ends **e)
 	*e = NULL;
 }
 
-void ends_note(struct ends *e, const char *peer, const char *reason, uint64_t idle_seconds)
+void ends_note(struct ends *e, const char *peer, const char *reason, uint64_t idle_seconds,
+	       int64_t until_wall)
 {
 	struct end_note *n = &e->slots[slot_of(peer)];
 	uint8_t r = PROTO_END_REVOKED;
@@ -46,7 +47,7 @@ void ends_note(struct ends *e, const char *peer, const char *reason, uint64_t id
 		r = PROTO_END_WINDOW;
 	else if (strcmp(reason, "idle") == 0)
 		r = PROTO_END_IDLE;
-	else if (strcmp(reason, "killed") == 0)
+	else if (strcmp(reason, "killed") == 0 || strcmp(reason, "error") == 0)
 		r = PROTO_END_KILLED;
 	else if (strcmp(reason, "down") == 0)
 		r = PROTO_END_DOWN;
@@ -54,6 +55,7 @@ void ends_note(struct ends *e, const char *peer, const char *reason, uint64_t id
 	snprintf(n->peer, sizeof(n->peer), "%s", peer);
 	n->reason = r;
 	n->idle = idle_seconds;
+	n->until_wall = until_wall;
 }
 
 const struct end_note *ends_find(const struct ends *e, const char *peer)

@@ -16,14 +16,19 @@ struct end_note {
 	char peer[NAME_MAX_LEN + 1];
 	uint8_t reason; /* enum proto_end_reason */
 	uint64_t idle;  /* seconds */
+	/* When the session that ended would have: with a shared store, a
+	 * row of that window is one this gateway ended, not a new one. */
+	int64_t until_wall;
 };
 
 struct ends;
 
 int ends_create(struct ends **out);
 void ends_destroy(struct ends **e);
-/* reason: vpnd's audit word ("expired", "idle", "killed", ...). */
-void ends_note(struct ends *e, const char *peer, const char *reason, uint64_t idle_seconds);
+/* reason: vpnd's audit word ("expired", "idle", "killed", ...);
+ * until_wall: the window's end the session had. */
+void ends_note(struct ends *e, const char *peer, const char *reason, uint64_t idle_seconds,
+	       int64_t until_wall);
 /* The last end noted for peer, NULL if none is remembered. */
 const struct end_note *ends_find(const struct ends *e, const char *peer);
 /* Sessions ended since start for a reason (enum metrics_end), for the

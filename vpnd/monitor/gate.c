@@ -184,7 +184,7 @@ unsigned gate_peer_keepalive(const struct reg_peer *p)
 
 static void audit_end(struct vpnd *d, const struct session *s, const char *reason, const char *by)
 {
-	ends_note(d->ends, s->name, reason, s->idle_ns / NS_PER_SEC);
+	ends_note(d->ends, s->name, reason, s->idle_ns / NS_PER_SEC, s->until_wall);
 	audit_event("session-end", "peer", s->name, "owner", s->owner, "reason", reason, "by", by,
 		    NULL);
 }
@@ -262,12 +262,12 @@ int gate_session_open_finish(struct vpnd *d, struct gate_pending *g, struct gate
 		/* An extension that fails ends the live session (fail closed):
 		 * its end is audited as every other end is. */
 		if (g->extended)
-			audit_event("session-end", "peer", s->name, "owner", s->owner, "reason",
-				    "error", "by", o->by, NULL);
+			audit_end(d, s, "error", o->by);
 		fwgate_del(d, &s->addr, 1);
 		session_remove(&d->sessions, s);
 		session_free(&s);
 		gate_save_sessions(d);
+		mailtab_changed(d->mailtab);
 		d->sweep = true; /* in case the peer went on before the error */
 		gate_schedule(d);
 		return ret;

@@ -62,16 +62,7 @@ fail:
 	return -e;
 }
 
-static int retry_cb(int fd, uint32_t events, void *data)
-{
-	uint64_t ticks;
-
-	(void)events;
-	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-		return 0;
-	mailtab_changed(data);
-	return 0;
-}
+static int retry_cb(int fd, uint32_t events, void *data);
 
 int mailtab_open(struct mailtab **out, struct vpnd *d)
 {
@@ -223,17 +214,39 @@ int mailtab_attach(struct mailtab *mt, int sock)
 	return -EIO;
 }
 
-void mailtab_changed(struct mailtab *mt)
+static void arm(struct mailtab *mt, uint64_t after_ms)
 {
 	struct timespec t;
 
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	/* Absolute, never 0 (which disarms): now fires on the next turn. */
+	loop_timer_set(mt->retry, (uint64_t)t.tv_sec * NS_PER_SEC + (uint64_t)t.tv_nsec +
+					  after_ms * 1000000ULL);
+}
+
+static int retry_cb(int fd, uint32_t events, void *data)
+{
+	struct mailtab *mt = data;
+	uint64_t ticks;
+
+	(void)events;
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return 0;
+	if (mt->child_fd < 0 || (mt->dovecot_fd < 0 && mt->postfix_fd < 0))
+		return 0;
+	if (send_table(mt) == -EAGAIN)
+		arm(mt, RETRY_MS); /* else sent, or the child is going: a new one gets a table */
+	return 0;
+}
+
+void mailtab_changed(struct mailtab *mt)
+{
 	if (mt == NULL || mt->child_fd < 0 || (mt->dovecot_fd < 0 && mt->postfix_fd < 0))
 		return;
-	if (send_table(mt) != -EAGAIN)
-		return; /* sent, or the child is going: a new one gets a table */
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	loop_timer_set(mt->retry, (uint64_t)t.tv_sec * NS_PER_SEC + (uint64_t)t.tv_nsec +
-					  RETRY_MS * 1000000ULL);
+	/* Built and sent once per turn of the loop, however many sessions a
+	 * batch of activations (or a mass expiry) opened or ended: the
+	 * table is O(sessions). */
+	arm(mt, 0);
 }
 
 int mailtab_refused(struct mailtab *mt, const uint8_t *msg, size_t len)

@@ -33,7 +33,8 @@ int mailtab_child_fd(const struct mailtab *mt, int which);
  * table could not be sent (then it is detached again). */
 int mailtab_attach(struct mailtab *mt, int sock);
 /* Sessions, owners' logins or [Mail] changed: the child gets the new table
- * (retried shortly when its socket is full). */
+ * on the loop's next turn, once for all the changes of this one (retried
+ * shortly when its socket is full). */
 void mailtab_changed(struct mailtab *mt);
 /* A MAIL_REFUSED from the child: counted, audited (at most 50 lines a
  * second; the rest counted as unaudited). 0 or -EBADMSG. */

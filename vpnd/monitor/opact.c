@@ -90,8 +90,11 @@ void opact_end(struct vpnd *d, struct opact *a, int committed, struct proto_repl
 			log_error("activation of '%s': %s", a->p->name, err);
 	}
 	/* Not granted: the session the store took with the counter goes
-	 * again (the counter stays taken). */
-	if (a->go.from_store && (committed < 0 || a->open_failed || ret < 0))
+	 * again (the counter stays taken). Not an extension's: the row was
+	 * a live session before, which the other gateways keep (with the
+	 * longer window it now has; this one takes it at its next resync,
+	 * or has ended it and keeps it ended: storesync.c). */
+	if (a->go.from_store && !a->g.had && (committed < 0 || a->open_failed || ret < 0))
 		storesync_retract(d, a->p);
 	if (committed < 0) {
 		registry_cred_set_counter(d->reg, a->c, a->prev);

@@ -219,6 +219,9 @@ static int spawn(struct privsep *ps)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
+	/* Room for what is sent before the child reads: INIT, WEB_CONF and
+	 * the mail table, up to 120 KiB each (the kernel caps it). */
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &(int){512 * 1024}, sizeof(int));
 	pid = fork();
 	if (pid < 0) {
 		int e = errno;

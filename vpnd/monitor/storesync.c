@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "monitor/dbstore.h"
+#include "monitor/ends.h"
 #include "monitor/gate.h"
 #include "monitor/storesync.h"
 #include "store/pgstore.h"
@@ -35,7 +36,16 @@ static void apply_row(struct vpnd *d, const struct pgstore_session *r, uint64_t 
 	size_t len = 0;
 	char err[ERR_LEN];
 
+	const struct end_note *n = ends_find(d->ends, r->peer);
+
 	if (r->until_wall <= now_wall || p == NULL || p->disabled || !p->has_key)
+		return;
+	/* A window this gateway ended (idle here, an extension that failed
+	 * here) stays ended here: only a new one, or another gateway's
+	 * extension of it, comes back. */
+	if (n != NULL && (n->until_wall > r->until_wall ? n->until_wall - r->until_wall
+							: r->until_wall - n->until_wall) <=
+				 (int64_t)(SAME_DEADLINE_NS / NS_PER_SEC))
 		return;
 	target = now + (uint64_t)(r->until_wall - now_wall) * NS_PER_SEC;
 	s = session_find(&d->sessions, p->name);

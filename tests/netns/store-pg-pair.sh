@@ -101,6 +101,25 @@ log "  off gateway 2 $t s after the store came back"
 sleep 1
 off1 || fail "the resync brought back the session killed during the outage"
 
+log "an idle end stays: another gateway's change does not bring the window back"
+must vpnd_cmd peer set laptop --idle 3s >/dev/null
+must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
+within on2 >/dev/null || fail "the idle test's session did not reach gateway 2"
+# Nothing goes through either tunnel: each gateway ends it for idleness,
+# on its own, and the store keeps the row (idle is a gateway's own call).
+wait_for 10 off2 || fail "gateway 2 did not end the idle session"
+wait_for 10 off1 || fail "gateway 1 did not end the idle session"
+# Any session change makes both read the store's sessions again.
+gpub=$(wg genkey | wg pubkey)
+must vpnd_cmd peer add ghost --owner alice --mobile --public-key "$gpub" --no-enroll >/dev/null
+wait_for 3 vpnd2 peer show ghost || fail "gateway 2 did not learn the new peer"
+must vpnd2 session open ghost >/dev/null
+sleep 1.5
+off2 || fail "a resync on gateway 2 reopened the window it ended for idleness"
+off1 || fail "a resync on gateway 1 reopened the window it ended for idleness"
+must vpnd_cmd session kill ghost >/dev/null
+must vpnd_cmd peer set laptop --idle default >/dev/null
+
 log "a key revocation on gateway 2 ends it on gateway 1"
 must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
 within on2 >/dev/null || fail "the third session did not reach gateway 2"

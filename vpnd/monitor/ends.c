@@ -55,7 +55,11 @@ void ends_note(struct ends *e, const char *peer, const char *reason, uint64_t id
 	snprintf(n->peer, sizeof(n->peer), "%s", peer);
 	n->reason = r;
 	n->idle = idle_seconds;
-	n->until_wall = until_wall;
+	/* Only the ends this gateway alone decides: the others (a kill, a
+	 * disable...) leave the shared store too, and a new window may
+	 * follow them within a second. */
+	n->until_wall =
+		strcmp(reason, "idle") == 0 || strcmp(reason, "error") == 0 ? until_wall : 0;
 }
 
 const struct end_note *ends_find(const struct ends *e, const char *peer)

@@ -16,8 +16,9 @@ struct end_note {
 	char peer[NAME_MAX_LEN + 1];
 	uint8_t reason; /* enum proto_end_reason */
 	uint64_t idle;  /* seconds */
-	/* When the session that ended would have: with a shared store, a
-	 * row of that window is one this gateway ended, not a new one. */
+	/* When the session would have ended, for an end this gateway alone
+	 * decided (idle, an extension that failed here), else 0: with a
+	 * shared store, a row of that window is one ended here, not new. */
 	int64_t until_wall;
 };
 

@@ -43,9 +43,10 @@ static void apply_row(struct vpnd *d, const struct pgstore_session *r, uint64_t 
 	/* A window this gateway ended (idle here, an extension that failed
 	 * here) stays ended here: only a new one, or another gateway's
 	 * extension of it, comes back. */
-	if (n != NULL && (n->until_wall > r->until_wall ? n->until_wall - r->until_wall
-							: r->until_wall - n->until_wall) <=
-				 (int64_t)(SAME_DEADLINE_NS / NS_PER_SEC))
+	if (n != NULL && n->until_wall != 0 &&
+	    (n->until_wall > r->until_wall
+		     ? n->until_wall - r->until_wall
+		     : r->until_wall - n->until_wall) <= (int64_t)(SAME_DEADLINE_NS / NS_PER_SEC))
 		return;
 	target = now + (uint64_t)(r->until_wall - now_wall) * NS_PER_SEC;
 	s = session_find(&d->sessions, p->name);

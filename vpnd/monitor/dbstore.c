@@ -230,23 +230,46 @@ static void session_row(struct pgstore_session *ps, const struct session *s)
 				  sodium_base64_VARIANT_ORIGINAL);
 }
 
-int dbstore_counter(struct dbstore *db, const char *owner, const char *id, uint32_t counter,
-		    const struct session *s, bool *won, char err[ERR_LEN])
+int dbstore_counters(struct dbstore *db, struct dbstore_take *t, size_t n, char err[ERR_LEN])
 {
-	struct pgstore_session ps;
+	struct pgstore_session ps[DBSTORE_BATCH];
+	struct pgstore_take pt[DBSTORE_BATCH];
 	int ret;
 
+	if (n > DBSTORE_BATCH)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++)
+		t[i].won = false;
 	if (!db->online) {
 		text_err(err, "store unavailable: %s", db->why);
 		return -ENOTCONN;
 	}
-	if (s != NULL)
-		session_row(&ps, s);
-	ret = pgstore_counter(db->pg, db->gateway, owner, id, counter, s != NULL ? &ps : NULL, won,
-			      err);
-	sodium_memzero(&ps, sizeof(ps));
-	if (ret < 0)
+	for (size_t i = 0; i < n; i++) {
+		pt[i] = (struct pgstore_take){
+			.owner = t[i].owner, .id = t[i].id, .counter = t[i].counter};
+		if (t[i].s != NULL) {
+			session_row(&ps[i], t[i].s);
+			pt[i].ps = &ps[i];
+		}
+	}
+	ret = pgstore_counters(db->pg, db->gateway, pt, n, err);
+	sodium_memzero(ps, sizeof(ps));
+	if (ret < 0) {
 		check_conn(db, err);
+		return ret;
+	}
+	for (size_t i = 0; i < n; i++)
+		t[i].won = pt[i].won;
+	return 0;
+}
+
+int dbstore_counter(struct dbstore *db, const char *owner, const char *id, uint32_t counter,
+		    const struct session *s, bool *won, char err[ERR_LEN])
+{
+	struct dbstore_take t = {.owner = owner, .id = id, .counter = counter, .s = s};
+	int ret = dbstore_counters(db, &t, 1, err);
+
+	*won = t.won;
 	return ret;
 }
 

@@ -46,6 +46,18 @@ int dbstore_push(struct dbstore *db, const struct registry *r, char err[ERR_LEN]
 struct session;
 int dbstore_counter(struct dbstore *db, const char *owner, const char *id, uint32_t counter,
 		    const struct session *s, bool *won, char err[ERR_LEN]);
+/* The same for a batch of activations (one loop turn's), in one
+ * transaction and one round trip, each take on its own condition: 0 with
+ * each won, or -errno with none won and nothing written (offline, or the
+ * store failed in the middle). At most DBSTORE_BATCH. */
+#define DBSTORE_BATCH 64
+struct dbstore_take {
+	const char *owner, *id;
+	uint32_t counter;
+	const struct session *s; /* the session it grants, or NULL */
+	bool won;                /* out */
+};
+int dbstore_counters(struct dbstore *db, struct dbstore_take *t, size_t n, char err[ERR_LEN]);
 
 /* Sessions: this gateway's opens, extensions and ends, for the others.
  * While offline (or when a write fails) the session's name is kept, and

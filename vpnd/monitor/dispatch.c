@@ -180,6 +180,15 @@ void dispatch_flush(struct dispatch *dp, int fd)
 
 	if (dp->n_wait == 0)
 		return;
+	/* A shared store takes the batch's counters first, in one round
+	 * trip: what it refuses is answered below without a record. */
+	if (dp->d->store != NULL) {
+		struct opact *v[DISPATCH_BATCH];
+
+		for (size_t i = 0; i < dp->n_wait; i++)
+			v[i] = &dp->wait[i].a;
+		opact_take(dp->d, v, dp->n_wait);
+	}
 	committed = journal_commit(&dp->d->journal);
 	if (committed < 0)
 		log_error("cannot write %s: %s; %zu activations refused", dp->d->journal.path,

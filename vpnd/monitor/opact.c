@@ -7,17 +7,32 @@
 #include <sodium.h>
 
 #include "base/log.h"
+#include "monitor/dbstore.h"
 #include "monitor/opact.h"
 #include "monitor/ops.h"
 #include "monitor/storesync.h"
 #include "monitor/verify.h"
 #include "state/journal.h"
 
+/* The counter's record and the session, pending in the journal. */
+static void open_half(struct vpnd *d, struct opact *a)
+{
+	char err[ERR_LEN];
+
+	if (a->count != a->prev)
+		journal_counter(&d->journal, a->p->owner, a->c);
+	if (gate_session_open_begin(d, a->p, &a->g, &a->go, err) < 0) {
+		log_error("activation of '%s': %s", a->p->name, err);
+		/* Refused before the journal: the counter still goes there,
+		 * as the key did count the assertion. */
+		a->open_failed = true;
+	}
+}
+
 int opact_begin(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *rep, struct opact *a)
 {
 	const uint8_t *src = o->src;
 	struct reg_peer *p = ops_target(d, &o->req);
-	char err[ERR_LEN];
 	enum proto_err e;
 	uint32_t count = 0;
 	bool own;
@@ -56,26 +71,50 @@ int opact_begin(struct vpnd *d, const struct actmsg_op *o, struct proto_reply *r
 	}
 	snprintf(a->by, sizeof(a->by), "key:%s", a->c->id);
 	a->go.by = a->by;
-	/* Several gateways: the store says which of them takes this
-	 * counter, before any of them grants with it. */
-	if (count != a->prev && d->store != NULL) {
-		e = storesync_counter(d, p, a->c, count, &a->go);
-		if (e != PROTO_OK) {
-			sodium_memzero(a, sizeof(*a));
-			return ops_refuse(rep, e, "activate", p->name, src);
-		}
-	}
-	if (count != a->prev) {
+	/* In memory at once: a replay of it later in this batch meets it. */
+	if (count != a->prev)
 		registry_cred_set_counter(d->reg, a->c, count);
-		journal_counter(&d->journal, p->owner, a->c);
-	}
-	if (gate_session_open_begin(d, p, &a->g, &a->go, err) < 0) {
-		log_error("activation of '%s': %s", p->name, err);
-		/* Refused before the journal: the counter still goes there,
-		 * as the key did count the assertion. */
-		a->open_failed = true;
-	}
+	a->count = count;
+	/* Several gateways: the store says which of them takes this counter
+	 * before any of them grants with it, for the whole batch at once
+	 * (opact_take). */
+	if (d->store == NULL)
+		open_half(d, a);
 	return 1;
+}
+
+void opact_take(struct vpnd *d, struct opact *const *v, size_t n)
+{
+	struct storesync_take t[DBSTORE_BATCH];
+	size_t idx[DBSTORE_BATCH], m = 0;
+	bool down = n > DBSTORE_BATCH;
+
+	for (size_t i = 0; !down && i < n; i++)
+		if (v[i]->count != v[i]->prev) {
+			t[m] = (struct storesync_take){
+				.p = v[i]->p, .c = v[i]->c, .count = v[i]->count, .go = &v[i]->go};
+			idx[m++] = i;
+		}
+	if (m > 0)
+		storesync_counters(d, t, m);
+	for (size_t j = 0; j < m; j++) {
+		v[idx[j]]->refused = t[j].e;
+		down = down || t[j].e == PROTO_ERR_STORE_UNAVAILABLE;
+	}
+	/* The store failed in the middle: nothing of the batch was written
+	 * there, and nothing of it is granted. */
+	if (down) {
+		for (size_t i = n; i-- > 0;) {
+			v[i]->refused = PROTO_ERR_STORE_UNAVAILABLE;
+			registry_cred_set_counter(d->reg, v[i]->c, v[i]->prev);
+		}
+		return;
+	}
+	/* A counter refused there stays in memory: the store has it or a
+	 * later one, so nothing below it can be granted anywhere. */
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->refused == PROTO_OK)
+			open_half(d, v[i]);
 }
 
 void opact_end(struct vpnd *d, struct opact *a, int committed, struct proto_reply *rep)
@@ -84,6 +123,11 @@ void opact_end(struct vpnd *d, struct opact *a, int committed, struct proto_repl
 	char err[ERR_LEN];
 	int ret = 0;
 
+	if (a->refused != PROTO_OK) {
+		ops_refuse(rep, a->refused, "activate", a->p->name, a->src);
+		sodium_memzero(a, sizeof(*a));
+		return;
+	}
 	if (!a->open_failed) {
 		ret = gate_session_open_finish(d, &a->g, &a->go, committed, &s, err);
 		if (ret < 0)

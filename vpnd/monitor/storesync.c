@@ -120,24 +120,53 @@ void storesync_revoked(struct vpnd *d)
 	}
 }
 
-enum proto_err storesync_counter(struct vpnd *d, const struct reg_peer *p, const struct reg_cred *c,
-				 uint32_t count, struct gate_open *go)
+/* The session an activation grants, as the gate will open it. */
+static void take_session(struct vpnd *d, const struct storesync_take *t, struct session *s)
 {
-	struct session s = {.until_wall = clock_wall() + (int64_t)gate_peer_window(d, p),
-			    .idle_ns = gate_peer_idle(d, p) * NS_PER_SEC};
-	const uint8_t *psk = go->psk != NULL ? go->psk : p->psk;
-	enum proto_err e;
+	const uint8_t *psk = t->go->psk != NULL ? t->go->psk : t->p->psk;
 
-	snprintf(s.name, sizeof(s.name), "%s", p->name);
-	snprintf(s.by, sizeof(s.by), "%s", go->by);
+	*s = (struct session){.until_wall = clock_wall() + (int64_t)gate_peer_window(d, t->p),
+			      .idle_ns = gate_peer_idle(d, t->p) * NS_PER_SEC};
+	snprintf(s->name, sizeof(s->name), "%s", t->p->name);
+	snprintf(s->by, sizeof(s->by), "%s", t->go->by);
 	if (psk != NULL) {
-		memcpy(s.psk, psk, KEY_LEN);
-		s.has_psk = true;
+		memcpy(s->psk, psk, KEY_LEN);
+		s->has_psk = true;
 	}
-	e = (enum proto_err)daemon_store_counter(d, p->owner, c, count, &s);
-	sodium_memzero(s.psk, sizeof(s.psk));
-	go->from_store = e == PROTO_OK;
-	return e;
+}
+
+void storesync_counters(struct vpnd *d, struct storesync_take *t, size_t n)
+{
+	struct session s[DBSTORE_BATCH];
+	struct dbstore_take dt[DBSTORE_BATCH];
+	char err[ERR_LEN];
+	int ret;
+
+	if (n > DBSTORE_BATCH) {
+		for (size_t i = 0; i < n; i++)
+			t[i].e = PROTO_ERR_INTERNAL;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		take_session(d, &t[i], &s[i]);
+		dt[i] = (struct dbstore_take){.owner = t[i].p->owner->name,
+					      .id = t[i].c->id,
+					      .counter = t[i].count,
+					      .s = &s[i]};
+	}
+	ret = dbstore_counters(d->store, dt, n, err);
+	sodium_memzero(s, sizeof(s));
+	if (ret < 0)
+		log_error("%zu activation%s refused: %s", n, n == 1 ? "" : "s", err);
+	for (size_t i = 0; i < n; i++) {
+		t[i].e = ret < 0     ? PROTO_ERR_STORE_UNAVAILABLE
+			 : dt[i].won ? PROTO_OK
+				     : PROTO_ERR_COUNTER_REGRESSED;
+		t[i].go->from_store = t[i].e == PROTO_OK;
+		if (ret == 0 && !dt[i].won)
+			log_warn("key %s of '%s': counter %u was taken on another gateway first",
+				 t[i].c->id, t[i].p->owner->name, t[i].count);
+	}
 }
 
 void storesync_retract(struct vpnd *d, const struct reg_peer *p)

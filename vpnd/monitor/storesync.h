@@ -22,13 +22,22 @@ void storesync_sessions(struct vpnd *d);
 /* Ends the sessions opened by keys the registry now has revoked. */
 void storesync_revoked(struct vpnd *d);
 
-/* An activation's grown counter taken in the store with the session it
- * grants, as the gate will open it, in one statement (daemon.h's
- * daemon_store_counter): on PROTO_OK go->from_store is set, and the gate
- * writes no session row of its own. */
-enum proto_err storesync_counter(struct vpnd *d, const struct reg_peer *p, const struct reg_cred *c,
-				 uint32_t count, struct gate_open *go);
-/* The session storesync_counter wrote, taken back (the gate could not
+/* One activation's grown counter, to be taken in the store with the
+ * session it grants, as the gate will open it. */
+struct storesync_take {
+	const struct reg_peer *p;
+	const struct reg_cred *c;
+	uint32_t count;
+	struct gate_open *go; /* out: from_store set when taken */
+	enum proto_err e;     /* out: PROTO_OK, COUNTER_REGRESSED (another gateway took
+			       * it or a later one first), STORE_UNAVAILABLE */
+};
+/* A loop turn's activations, their counters and sessions taken in one
+ * transaction (dbstore_counters): each its own verdict, except that the
+ * store failing refuses them all (nothing was written). On PROTO_OK the
+ * gate writes no session row of its own. */
+void storesync_counters(struct vpnd *d, struct storesync_take *t, size_t n);
+/* The session storesync_counters wrote, taken back (the gate could not
  * open it here). */
 void storesync_retract(struct vpnd *d, const struct reg_peer *p);
 

@@ -87,13 +87,22 @@ struct pgstore_session {
 	char psk[48];
 };
 
-/* Advances a key's sign counter to counter if it is below: *won says
- * whether this call did (exactly one gateway wins a given counter). With
- * ps, the session the counter grants is written in the same statement, if
- * it won. */
-int pgstore_counter(struct pgstore *s, const char *gateway, const char *owner, const char *id,
-		    uint32_t counter, const struct pgstore_session *ps, bool *won,
-		    char err[ERR_LEN]);
+/* One activation's grown sign counter, and ps (or NULL) the session it
+ * grants, written only if the counter is taken. */
+struct pgstore_take {
+	const char *owner, *id;
+	uint32_t counter;
+	const struct pgstore_session *ps;
+	bool won; /* out: this call took the counter (exactly one gateway does) */
+};
+
+/* Advances each take's sign counter to its counter if it is below, all n
+ * in one transaction and one round trip, each row on its own condition:
+ * a take refused there (another gateway had this counter or a later one)
+ * is won = false and the others go on. -EIO when the transaction failed
+ * (the store gone, an error): then none won, nothing was written. */
+int pgstore_counters(struct pgstore *s, const char *gateway, struct pgstore_take *t, size_t n,
+		     char err[ERR_LEN]);
 int pgstore_session_put(struct pgstore *s, const char *gateway, const struct pgstore_session *ps,
 			char err[ERR_LEN]);
 int pgstore_session_end(struct pgstore *s, const char *gateway, const char *peer,

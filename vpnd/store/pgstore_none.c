@@ -53,9 +53,8 @@ int pgstore_push(struct pgstore *s, const char *gateway, const char *const was[P
 	return -ENOTSUP;
 }
 
-int pgstore_counter(struct pgstore *s, const char *gateway, const char *owner, const char *id,
-		    uint32_t counter, const struct pgstore_session *ps, bool *won,
-		    char err[ERR_LEN])
+int pgstore_counters(struct pgstore *s, const char *gateway, struct pgstore_take *t, size_t n,
+		     char err[ERR_LEN])
 {
 	return -ENOTSUP;
 }

@@ -13,7 +13,7 @@
  * A session row is no promise: a server crash that loses the last ones
  * leaves those sessions open on the gateways that have them, and the
  * others do not open them; what must never go back, a sign counter, is
- * committed with the server's default (pgstore_counter). An activation
+ * committed with the server's default (pgstore_counters). An activation
  * then waits for one flush of the store's log, not two. */
 static int exec_params(struct pgstore *s, const char *sql, int n, const char *const *v,
 		       const char *what, char err[ERR_LEN])

@@ -3,16 +3,22 @@
 #
 # Two gateways on one PostgreSQL store (docs/store.md), sharing the gateway
 # identity (WireGuard and activation keys), each with vpnd and
-# wireguard-go; a laptop with enroll and softkey talks to gateway 1 only.
+# wireguard-go; a laptop with enroll and softkey talks to gateway 1, and a
+# second laptop host (the same addresses, its own wire) to gateway 2.
 # What one gateway does takes effect on the other within a second: an
 # activation opens the peer there (with the same preshared key), and a
 # session kill, a peer disable and a key revocation on either end it on
-# both.
+# both. The same sign counter sent to both (a cloned key) is granted once,
+# both at once and one after the other; a key locked after failures on
+# one gateway is locked on the other, and unlocked there with it.
 . "$(dirname "$0")/activation-lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-act_hosts
+PROBE=${PROBE:-$BUILD/tests/tools/kg-actprobe}
+act_hosts "$PROBE"
 pg_start
 ns_add gw2
+ns_add laptop2
+veth_pair gw2 192.0.2.1/24 laptop2 192.0.2.2/24
 GW2IF=$(wg_ifname gw2)
 wggo_start gw2 "$GW2IF"
 CONF2=$NET_TMP/etc2/vpnd.conf
@@ -120,6 +126,88 @@ off1 || fail "a resync on gateway 1 reopened the window it ended for idleness"
 must vpnd_cmd session kill ghost >/dev/null
 must vpnd_cmd peer set laptop --idle default >/dev/null
 
+# probe N KEY [VAR=VALUE...]: `enroll up`'s exchange (kg-actprobe, no
+# tunnel) with softkey KEY through gateway N, from its laptop host.
+WGDIR2=$NET_TMP/wireguard2
+cp -a "$WGDIR" "$WGDIR2"
+probe() {
+	local n=$1 key=$2 host=laptop dir=$WGDIR
+	shift 2
+	[ "$n" = 2 ] && host=laptop2 dir=$WGDIR2
+	in_ns "$host" env "$@" "$PROBE" --device "unix:$NET_TMP/$key.sock" --config-dir "$dir" \
+		--interface "$LIF" --timeout 500 --tries 4 --pin-fd 3 3<<<"$PIN" 2>&1
+}
+refusals() { grep -c "event=activation-refused op=activate peer=laptop reason=counter_regressed" "$1"; }
+must probe 2 key1 >/dev/null || fail "no activation through gateway 2"
+
+log "the same sign counter to both gateways (a cloned key): granted once"
+# key1b is key1 copied: the same credential at the same counter, so each
+# of its assertions carries the counter key1's next one carries.
+cp "$NET_TMP/key1.state" "$NET_TMP/key1b.state"
+softkey_start key1b --pin "$PIN"
+c0=$(pg_sql "SELECT counter FROM keys WHERE owner = 'alice'")
+r1=$(refusals "$NET_TMP/vpnd.log") r2=$(refusals "$NET_TMP/vpnd2.log")
+# (at once, then one after the other)
+probe 1 key1 >"$NET_TMP/p1.out" &
+p1=$!
+probe 2 key1b >"$NET_TMP/p2.out" &
+p2=$!
+wait $p1 && ok1=1 || ok1=0
+wait $p2 && ok2=1 || ok2=0
+[ $((ok1 + ok2)) = 1 ] ||
+	fail "the same counter at once: granted $((ok1 + ok2)) times: $(cat "$NET_TMP/p1.out" "$NET_TMP/p2.out")"
+[ "$ok1" = 1 ] && lost=2 && log_lost=$NET_TMP/vpnd2.log || { lost=1 && log_lost=$NET_TMP/vpnd.log; }
+grep -q "counter went backwards" "$NET_TMP/p$lost.out" || fail "unclear refusal: $(cat "$NET_TMP/p$lost.out")"
+grep -q "counter $((c0 + 1)) was taken on another gateway first" "$log_lost" ||
+	fail "gateway $lost does not say another gateway took the counter"
+[ "$(refusals "$log_lost")" -gt "$([ $lost = 1 ] && echo "$r1" || echo "$r2")" ] ||
+	fail "gateway $lost did not audit the refusal"
+log "  at once: gateway $((3 - lost)) granted, gateway $lost refused"
+[ "$(pg_sql "SELECT counter FROM keys WHERE owner = 'alice'")" = $((c0 + 1)) ] ||
+	fail "the store's counter is not $((c0 + 1))"
+r2=$(refusals "$NET_TMP/vpnd2.log")
+must probe 1 key1 >/dev/null
+out=$(probe 2 key1b) && fail "the same counter one after the other was granted twice"
+grep -q "counter went backwards" <<<"$out" || fail "unclear refusal: $out"
+[ "$(refusals "$NET_TMP/vpnd2.log")" -gt "$r2" ] || fail "gateway 2 did not audit the refusal"
+log "  one after the other: gateway 1 granted, gateway 2 refused"
+
+log "a key locked on gateway 1 is locked on gateway 2"
+key1=$(vpnd_cmd key list alice --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+key_state() {
+	"$@" key list alice --json | python3 -c '
+import json, sys
+k = json.load(sys.stdin)[0]
+print(k["state"], k.get("locked-left", 0))'
+}
+locked2() { key_state vpnd2 | grep -q "^locked "; }
+active2() { key_state vpnd2 | grep -q "^active "; }
+other=$(wg genkey | wg pubkey)
+for i in 1 2 3 4 5; do
+	out=$(probe 1 key1 KG_CDH_PEER="$other") && fail "a bent assertion ($i) was accepted"
+	grep -q "signature did not verify" <<<"$out" || fail "failure $i: $out"
+done
+t=$(within locked2) || fail "gateway 2 does not hold the lock: $(key_state vpnd2)"
+fast "$t" "a lockout"
+log "  locked on gateway 2 after $t s"
+read -r _ left1 < <(key_state vpnd_cmd)
+read -r _ left2 < <(key_state vpnd2)
+[ $((left1 - left2)) -le 2 ] && [ $((left2 - left1)) -le 2 ] ||
+	fail "the lock ends at another time on each gateway: $left1 s and $left2 s left"
+out=$(probe 2 key1) && fail "a key locked on gateway 1 activated on gateway 2"
+grep -q "this security key is locked after repeated failed attempts" <<<"$out" ||
+	fail "gateway 2's refusal said: $out"
+grep -q "event=activation-refused op=activate peer=laptop reason=key_locked" "$NET_TMP/vpnd2.log" ||
+	fail "gateway 2 did not audit the locked refusal"
+grep -q "event=key-locked owner=alice key=$key1" "$NET_TMP/vpnd2.log" &&
+	fail "gateway 2 audited the lock as its own"
+must vpnd_cmd key unlock alice "$key1"
+t=$(within active2) || fail "gateway 2 kept the lock ended on gateway 1: $(key_state vpnd2)"
+fast "$t" "an unlock"
+log "  unlocked on gateway 2 after $t s"
+must probe 2 key1 >/dev/null
+must probe 1 key1 >/dev/null
+
 log "a key revocation on gateway 2 ends it on gateway 1"
 must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
 within on2 >/dev/null || fail "the third session did not reach gateway 2"
@@ -130,4 +218,4 @@ fast "$t" "a revocation"
 log "  off gateway 1 after $t s"
 out=$(enroll_as key1 "$PIN" -- up "$LIF" 2>&1) && fail "a key revoked on gateway 2 activated on gateway 1"
 grep -q "revoked" <<<"$out" || fail "unclear refusal: $out"
-pass "activation, kill, disable, revoke: on both gateways within 1 s"
+pass "activation, kill, disable, revoke, lockout: on both gateways within 1 s; a counter granted once"

@@ -125,12 +125,64 @@ static void locks_stay(void **state)
 	lockout_destroy(&l);
 }
 
+/* A shared store's side: each lock and unlock noted once, in order, and
+ * kept until handed on; another gateway's lock applied here holds to its
+ * deadline and ends there, and its unlock ends it here. */
+static void shared_locks(void **state)
+{
+	struct lockout *l;
+	struct lockout_note n[LOCKOUT_NOTES];
+
+	(void)state;
+	assert_int_equal(lockout_create(&l), 0);
+	fail_times(l, "alice", "0123456789abcdef", LOCKOUT_FAILS, T0);
+	assert_int_equal(lockout_notes(l, n, LOCKOUT_NOTES), 1);
+	assert_string_equal(n[0].owner, "alice");
+	assert_string_equal(n[0].cred, "0123456789abcdef");
+	assert_int_equal(n[0].until, T0 + LOCKOUT_TIME);
+	/* Not handed on: still there, and the unlock comes after it. */
+	assert_true(lockout_clear(l, "alice", "0123456789abcdef", T0 + 1));
+	assert_int_equal(lockout_notes(l, n, LOCKOUT_NOTES), 2);
+	assert_int_equal(n[1].until, 0);
+	lockout_notes_done(l, 1);
+	assert_int_equal(lockout_notes(l, n, LOCKOUT_NOTES), 1);
+	assert_int_equal(n[0].until, 0);
+	lockout_notes_done(l, 5);
+	assert_int_equal(lockout_notes(l, n, LOCKOUT_NOTES), 0);
+
+	/* Another gateway's lock: here until its end, not noted again. */
+	lockout_apply(l, "bob", "fedcba9876543210", T0 + 30, T0);
+	assert_int_equal(lockout_left(l, "bob", "fedcba9876543210", T0), 30);
+	assert_int_equal(lockout_left(l, "bob", "fedcba9876543210", T0 + 29), 1);
+	assert_int_equal(lockout_left(l, "bob", "fedcba9876543210", T0 + 30), 0);
+	assert_int_equal(lockout_notes(l, n, LOCKOUT_NOTES), 0);
+	assert_int_equal(lockout_locks(l), 1);
+	/* Its unlock there ends it here. */
+	lockout_apply(l, "bob", "fedcba9876543210", T0 + 300, T0);
+	lockout_apply(l, "bob", "fedcba9876543210", 0, T0 + 1);
+	assert_int_equal(lockout_left(l, "bob", "fedcba9876543210", T0 + 1), 0);
+	assert_int_equal(lockout_notes(l, n, LOCKOUT_NOTES), 0);
+
+	/* More notes than the ring: the oldest go, counted. */
+	for (int i = 0; i < LOCKOUT_NOTES + 3; i++) {
+		char cred[20];
+
+		snprintf(cred, sizeof(cred), "%016x", i);
+		fail_times(l, "carol", cred, LOCKOUT_FAILS, T0 + 2);
+	}
+	assert_int_equal(lockout_notes(l, n, LOCKOUT_NOTES), LOCKOUT_NOTES);
+	assert_string_equal(n[0].cred, "0000000000000003");
+	assert_int_equal(lockout_notes_lost(l), 3);
+	lockout_destroy(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_failure_counts),
 		cmocka_unit_test(colliding_credentials),
 		cmocka_unit_test(locks_stay),
+		cmocka_unit_test(shared_locks),
 	};
 
 	if (sodium_init() < 0)

@@ -22,6 +22,7 @@ struct dbstore {
 	char conninfo[STORECONF_CONNECTION_MAX + 1];
 	char gateway[128]; /* this gateway in the change log: host/interface */
 	bool online;
+	bool fresh; /* connected since the lockouts were last read */
 	int64_t last_try;
 	char why[ERR_LEN];
 	struct strbuf seen[PGSTORE_FILES]; /* the files as the store last had them */
@@ -96,6 +97,7 @@ int dbstore_open(struct dbstore **out, const struct conf *c, char err[ERR_LEN])
 		return 0;
 	}
 	db->online = true;
+	db->fresh = true;
 	return 0;
 }
 
@@ -144,6 +146,7 @@ bool dbstore_reconnect(struct dbstore *db, int64_t now_s)
 		return false;
 	}
 	db->online = true;
+	db->fresh = true;
 	log_info("the store is back");
 	return true;
 }
@@ -352,4 +355,39 @@ unsigned dbstore_poll(struct dbstore *db)
 		return 0;
 	}
 	return kinds;
+}
+
+int dbstore_lockout_put(struct dbstore *db, const struct pgstore_lockout *lk, char err[ERR_LEN])
+{
+	int ret;
+
+	if (!db->online) {
+		text_err(err, "store unavailable: %s", db->why);
+		return -ENOTCONN;
+	}
+	ret = pgstore_lockout_put(db->pg, db->gateway, lk, err);
+	if (ret < 0)
+		check_conn(db, err);
+	return ret;
+}
+
+int dbstore_lockouts(struct dbstore *db, struct pgstore_lockout **out, size_t *n, char err[ERR_LEN])
+{
+	int ret;
+
+	if (!db->online) {
+		text_err(err, "store unavailable: %s", db->why);
+		return -ENOTCONN;
+	}
+	ret = pgstore_lockouts(db->pg, out, n, err);
+	if (ret < 0)
+		check_conn(db, err);
+	else
+		db->fresh = false;
+	return ret;
+}
+
+bool dbstore_lockouts_due(const struct dbstore *db)
+{
+	return db->online && db->fresh;
 }

@@ -78,4 +78,13 @@ int dbstore_sessions(struct dbstore *db, struct pgstore_session **out, size_t *n
  * offline here). */
 unsigned dbstore_poll(struct dbstore *db);
 
+/* Lockouts shared by the gateways: one lock (or unlock) written, and
+ * every lock read (free *out). Read once after each connect at least:
+ * dbstore_lockouts_due says it is owed. */
+struct pgstore_lockout;
+int dbstore_lockout_put(struct dbstore *db, const struct pgstore_lockout *lk, char err[ERR_LEN]);
+int dbstore_lockouts(struct dbstore *db, struct pgstore_lockout **out, size_t *n,
+		     char err[ERR_LEN]);
+bool dbstore_lockouts_due(const struct dbstore *db);
+
 #endif

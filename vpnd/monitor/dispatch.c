@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "monitor/mailtab.h"
 #include "monitor/ops.h"
+#include "monitor/storesync.h"
 #include "state/journal.h"
 #include "monitor/webops.h"
 
@@ -178,6 +179,10 @@ void dispatch_flush(struct dispatch *dp, int fd)
 {
 	int committed;
 
+	/* A key locked in this turn is locked on the other gateways before
+	 * its next try there. */
+	if (dp->d->store != NULL)
+		storesync_lockouts(dp->d, 0);
 	if (dp->n_wait == 0)
 		return;
 	/* A shared store takes the batch's counters first, in one round

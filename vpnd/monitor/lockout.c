@@ -24,8 +24,26 @@ struct set {
 struct lockout {
 	uint8_t hash_key[crypto_shorthash_KEYBYTES];
 	struct set sets[LOCKOUT_SETS];
-	uint64_t locks; /* locks begun since start, for the metrics */
+	uint64_t locks;                           /* locks begun since start, for the metrics */
+	struct lockout_note notes[LOCKOUT_NOTES]; /* a ring: for the shared store */
+	size_t note_first, n_notes;
+	uint64_t notes_lost;
 };
+
+static void note(struct lockout *l, const char *owner, const char *cred, uint64_t until)
+{
+	struct lockout_note *n;
+
+	if (l->n_notes == LOCKOUT_NOTES) {
+		l->note_first = (l->note_first + 1) % LOCKOUT_NOTES;
+		l->n_notes--;
+		l->notes_lost++;
+	}
+	n = &l->notes[(l->note_first + l->n_notes++) % LOCKOUT_NOTES];
+	snprintf(n->owner, sizeof(n->owner), "%s", owner);
+	snprintf(n->cred, sizeof(n->cred), "%s", cred);
+	n->until = until;
+}
 
 _Static_assert(LOCKOUT_KEYLEN == crypto_shorthash_KEYBYTES, "the test's key is SipHash's");
 
@@ -148,6 +166,7 @@ bool lockout_fail(struct lockout *l, const char *owner, const char *cred, uint64
 	e->fails = 0;
 	e->first = 0;
 	l->locks++;
+	note(l, owner, cred, e->until);
 	return true;
 }
 
@@ -179,7 +198,59 @@ bool lockout_clear(struct lockout *l, const char *owner, const char *cred, uint6
 	}
 	was = left(e, now) > 0;
 	memset(e, 0, sizeof(*e));
+	if (was)
+		note(l, owner, cred, 0);
 	return was;
+}
+
+size_t lockout_notes(const struct lockout *l, struct lockout_note *out, size_t max)
+{
+	size_t n = l->n_notes < max ? l->n_notes : max;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = l->notes[(l->note_first + i) % LOCKOUT_NOTES];
+	return n;
+}
+
+void lockout_notes_done(struct lockout *l, size_t n)
+{
+	if (n > l->n_notes)
+		n = l->n_notes;
+	l->note_first = (l->note_first + n) % LOCKOUT_NOTES;
+	l->n_notes -= n;
+}
+
+uint64_t lockout_notes_lost(const struct lockout *l)
+{
+	return l->notes_lost;
+}
+
+void lockout_apply(struct lockout *l, const char *owner, const char *cred, uint64_t until,
+		   uint64_t now)
+{
+	char key[NAME_MAX_LEN + REG_CRED_ID_LEN + 2];
+	struct set *s = &l->sets[lockout_set(l, owner, cred)];
+	struct entry *e;
+
+	key_of(key, owner, cred);
+	if (until <= now) {
+		/* Unlocked there: its own entry here (a shared entry's lock
+		 * is this gateway's own reckoning, and stays). */
+		e = find(s, key, now, false);
+		if (e != NULL && left(e, now) > 0)
+			memset(e, 0, sizeof(*e));
+		return;
+	}
+	e = find(s, key, now, true);
+	if (e == NULL) {
+		/* Every way is live: the set's shared entry holds it, as a
+		 * failure here would be counted there. */
+		e = &s->shared;
+		e->key[0] = '*';
+	}
+	e->until = until;
+	e->fails = 0;
+	e->first = 0;
 }
 
 unsigned lockout_count(const struct lockout *l, uint64_t now)

@@ -14,6 +14,11 @@
  * set's other credentials are counted together in the set's shared entry,
  * and a lock there locks all of them: every failure counts, at the price
  * of locking a few bystanders while someone holds a whole set.
+ *
+ * With a shared store (docs/store.md) every gateway holds the same locks:
+ * each lock taken here and each unlock is noted (lockout_notes), the
+ * caller writes them to the store, and the locks of the other gateways
+ * are applied here with their deadlines (lockout_apply).
  */
 #ifndef VPND_LOCKOUT_H
 #define VPND_LOCKOUT_H
@@ -21,6 +26,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "state/registry.h"
 
 #define LOCKOUT_FAILS  5
 #define LOCKOUT_WINDOW 600
@@ -55,5 +62,25 @@ bool lockout_clear(struct lockout *l, const char *owner, const char *cred, uint6
 unsigned lockout_count(const struct lockout *l, uint64_t now);
 /* Locks begun since start (lockout_fail returned true), for the metrics. */
 uint64_t lockout_locks(const struct lockout *l);
+
+/* A lock begun (until: its end, CLOCK_BOOTTIME seconds) or ended by the
+ * admin (until 0) here, for the other gateways. */
+#define LOCKOUT_NOTES 64
+struct lockout_note {
+	char owner[NAME_MAX_LEN + 1];
+	char cred[REG_CRED_ID_LEN + 1];
+	uint64_t until;
+};
+/* The notes not yet taken, oldest first, at most max; they stay until
+ * lockout_notes_done says how many of them were handed on. When more
+ * than LOCKOUT_NOTES wait, the oldest go (counted in *lost). */
+size_t lockout_notes(const struct lockout *l, struct lockout_note *out, size_t max);
+void lockout_notes_done(struct lockout *l, size_t n);
+uint64_t lockout_notes_lost(const struct lockout *l);
+/* Another gateway's lock of the credential until that instant
+ * (CLOCK_BOOTTIME seconds), or with until <= now its unlock: applied here
+ * as this gateway's own lock or unlock would be, without a note. */
+void lockout_apply(struct lockout *l, const char *owner, const char *cred, uint64_t until,
+		   uint64_t now);
 
 #endif

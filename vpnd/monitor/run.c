@@ -259,8 +259,10 @@ static int store_timer_cb(int fd, uint32_t events, void *data)
 		reload(d);
 		storesync_revoked(d);
 	}
-	if (kinds != 0 && dbstore_online(d->store))
+	if ((kinds & (PGSTORE_CHANGED_REGISTRY | PGSTORE_CHANGED_SESSIONS)) &&
+	    dbstore_online(d->store))
 		storesync_sessions(d);
+	storesync_lockouts(d, kinds);
 	loop_timer_set(d->store_timer, clock_boot_ns() + NS_PER_SEC / 4);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "monitor/dbstore.h"
 #include "monitor/ends.h"
 #include "monitor/gate.h"
+#include "monitor/lockout.h"
 #include "monitor/storesync.h"
 #include "store/pgstore.h"
 
@@ -172,4 +173,54 @@ void storesync_counters(struct vpnd *d, struct storesync_take *t, size_t n)
 void storesync_retract(struct vpnd *d, const struct reg_peer *p)
 {
 	dbstore_session_end(d->store, p->name);
+}
+
+_Static_assert(sizeof(((struct pgstore_lockout *)0)->owner) >=
+		       sizeof(((struct lockout_note *)0)->owner),
+	       "an owner's name fits");
+_Static_assert(sizeof(((struct pgstore_lockout *)0)->id) >=
+		       sizeof(((struct lockout_note *)0)->cred),
+	       "a key ID fits");
+
+void storesync_lockouts(struct vpnd *d, unsigned kinds)
+{
+	struct lockout_note notes[LOCKOUT_NOTES];
+	struct pgstore_lockout *rows = NULL, lk;
+	int64_t now_wall = clock_wall();
+	uint64_t now = clock_boot_ns() / NS_PER_SEC;
+	size_t n, done = 0;
+	char err[ERR_LEN];
+
+	if (d->store == NULL || d->lockout == NULL || !dbstore_online(d->store))
+		return;
+	/* Ours first: a lock taken here is not undone by an older row. */
+	n = lockout_notes(d->lockout, notes, LOCKOUT_NOTES);
+	for (; done < n; done++) {
+		const struct lockout_note *ln = &notes[done];
+
+		lk = (struct pgstore_lockout){
+			.until_wall = ln->until > now ? now_wall + (int64_t)(ln->until - now) : 0};
+		memcpy(lk.owner, ln->owner, sizeof(ln->owner));
+		memcpy(lk.id, ln->cred, sizeof(ln->cred));
+		if (dbstore_lockout_put(d->store, &lk, err) < 0) {
+			log_warn("the lock of key %s of '%s' is not in the store yet: %s", ln->cred,
+				 ln->owner, err);
+			break;
+		}
+	}
+	lockout_notes_done(d->lockout, done);
+	if (done < n || (!(kinds & PGSTORE_CHANGED_LOCKOUTS) && !dbstore_lockouts_due(d->store)))
+		return;
+	if (dbstore_lockouts(d->store, &rows, &n, err) < 0) {
+		log_warn("%s", err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t until = rows[i].until_wall > now_wall
+					 ? now + (uint64_t)(rows[i].until_wall - now_wall)
+					 : 0;
+
+		lockout_apply(d->lockout, rows[i].owner, rows[i].id, until, now);
+	}
+	free(rows);
 }

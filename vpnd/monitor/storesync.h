@@ -41,4 +41,11 @@ void storesync_counters(struct vpnd *d, struct storesync_take *t, size_t n);
  * open it here). */
 void storesync_retract(struct vpnd *d, const struct reg_peer *p);
 
+/* Lockouts on every gateway: the locks taken and ended here since the
+ * last call written to the store (each with a change-log row), then, when
+ * kinds says another gateway changed one (or after a connect), the
+ * store's locks applied here with their deadlines. Each loop turn of
+ * activations and each tick of the store's timer. */
+void storesync_lockouts(struct vpnd *d, unsigned kinds);
+
 #endif

@@ -109,10 +109,33 @@ int pgstore_session_end(struct pgstore *s, const char *gateway, const char *peer
 			char err[ERR_LEN]);
 /* Every session in the store; free *out. */
 int pgstore_sessions(struct pgstore *s, struct pgstore_session **out, size_t *n, char err[ERR_LEN]);
+/* A credential's lock as the store has it: until (wall clock) it is
+ * locked on every gateway; a row whose end is past (0: the admin's
+ * unlock) locks nothing. */
+#define PGSTORE_OWNER_MAX  64
+#define PGSTORE_KEY_ID_MAX 32
+struct pgstore_lockout {
+	char owner[PGSTORE_OWNER_MAX + 1];
+	char id[PGSTORE_KEY_ID_MAX + 1];
+	int64_t until_wall;
+};
+/* Writes a lock (or an unlock: until_wall 0) with its change-log row. */
+int pgstore_lockout_put(struct pgstore *s, const char *gateway, const struct pgstore_lockout *lk,
+			char err[ERR_LEN]);
+/* Every lock in the store that parses; free *out. */
+int pgstore_lockouts(struct pgstore *s, struct pgstore_lockout **out, size_t *n, char err[ERR_LEN]);
+/* pgstore_parse.c: a lockout row's text fields, strictly: an owner name
+ * as the registry takes it, a key ID of 8 to 32 lowercase hex digits, and
+ * a deadline of decimal digits that fits. -EINVAL for anything else. In
+ * every build (with or without libpq): the fuzz target calls it. */
+int pgstore_lockout_parse(struct pgstore_lockout *lk, const char *owner, const char *id,
+			  const char *until);
+
 /* LISTEN to the change log (again after each reconnect). */
 int pgstore_listen(struct pgstore *s, char err[ERR_LEN]);
 #define PGSTORE_CHANGED_REGISTRY 1U
 #define PGSTORE_CHANGED_SESSIONS 2U
+#define PGSTORE_CHANGED_LOCKOUTS 4U
 /* Reads what arrived without blocking: *kinds says what other gateways
  * changed since the last call; -ECONNRESET when the connection is gone. */
 int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char err[ERR_LEN]);

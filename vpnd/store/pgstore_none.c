@@ -94,3 +94,14 @@ int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char e
 {
 	return -ENOTSUP;
 }
+
+int pgstore_lockout_put(struct pgstore *s, const char *gateway, const struct pgstore_lockout *lk,
+			char err[ERR_LEN])
+{
+	return -ENOTSUP;
+}
+
+int pgstore_lockouts(struct pgstore *s, struct pgstore_lockout **out, size_t *n, char err[ERR_LEN])
+{
+	return -ENOTSUP;
+}

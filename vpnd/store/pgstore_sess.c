@@ -104,6 +104,52 @@ int pgstore_sessions(struct pgstore *s, struct pgstore_session **out, size_t *n,
 	return 0;
 }
 
+int pgstore_lockout_put(struct pgstore *s, const char *gateway, const struct pgstore_lockout *lk,
+			char err[ERR_LEN])
+{
+	char until[24];
+	const char *v[4] = {lk->owner, lk->id, until, gateway};
+
+	snprintf(until, sizeof(until), "%" PRId64, lk->until_wall);
+	return exec_params(s,
+			   "WITH u AS (INSERT INTO lockouts (owner, key_id, failures, until_wall)"
+			   " VALUES ($1, $2, 0, $3::bigint) ON CONFLICT (owner, key_id) DO"
+			   " UPDATE SET until_wall = EXCLUDED.until_wall RETURNING owner, key_id)"
+			   " INSERT INTO changes (gateway, kind, name)"
+			   " SELECT $4, 'lockout', owner || ' ' || key_id FROM u",
+			   4, v, "cannot write the lockout to the store", err);
+}
+
+int pgstore_lockouts(struct pgstore *s, struct pgstore_lockout **out, size_t *n, char err[ERR_LEN])
+{
+	PGresult *res = PQexec(s->conn, "SELECT owner, key_id, until_wall FROM lockouts");
+	struct pgstore_lockout *v;
+	size_t k = 0;
+	int rows;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		pgstore_fail(s, res, "cannot read the lockouts in the store", err);
+		PQclear(res);
+		return -EIO;
+	}
+	rows = PQntuples(res);
+	v = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*v));
+	if (v == NULL) {
+		PQclear(res);
+		return -ENOMEM;
+	}
+	/* A row that does not parse (written by hand, or by something
+	 * else) locks nothing here: it is skipped. */
+	for (int i = 0; i < rows; i++)
+		if (pgstore_lockout_parse(&v[k], PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+					  PQgetvalue(res, i, 2)) == 0)
+			k++;
+	PQclear(res);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
 int pgstore_listen(struct pgstore *s, char err[ERR_LEN])
 {
 	return pgstore_exec(s, "LISTEN keygate", "cannot listen to the store", err);
@@ -128,6 +174,8 @@ int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char e
 			k++;
 			if (strncmp(k, "session ", 8) == 0 || strncmp(k, "end ", 4) == 0)
 				*kinds |= PGSTORE_CHANGED_SESSIONS;
+			else if (strncmp(k, "lockout ", 8) == 0)
+				*kinds |= PGSTORE_CHANGED_LOCKOUTS;
 			else
 				*kinds |= PGSTORE_CHANGED_REGISTRY;
 		}

@@ -5,7 +5,8 @@
 # 15 of the test's own, wireguard-go, enroll and softkey: the registry
 # lives in the store (admin changes and enrollments write there, a code is
 # spent there), an activation takes its sign counter there first (one taken
-# by another gateway is refused); the store stopped: activations refused
+# by another gateway is refused; the store's transaction failing refuses
+# it and takes nothing); the store stopped: activations refused
 # with "store unavailable", a window still ends on time, an admin change is
 # refused as not in the store; the store back: activations again within
 # seconds; vpnd started with the store down starts fail-closed and says why.
@@ -49,6 +50,25 @@ grep -q "counter .* was taken on another gateway first" "$NET_TMP/vpnd.log" ||
 	fail "the log does not say why"
 [ -z "$(gw_peers)" ] || fail "the refused peer is on the interface"
 pg_sql "UPDATE keys SET counter = 0 WHERE owner = 'alice'" >/dev/null
+
+log "the store's transaction failing: refused, nothing taken, the next one granted"
+# The batch's transaction takes the counter, then its session row fails:
+# the whole transaction goes, and the activation is not granted.
+pg_sql "CREATE FUNCTION kg_fail() RETURNS trigger LANGUAGE plpgsql AS \$\$
+	BEGIN RAISE EXCEPTION 'refused by the test'; END \$\$;
+	CREATE TRIGGER kg_fail BEFORE INSERT ON sessions FOR EACH ROW EXECUTE FUNCTION kg_fail()" >/dev/null
+out=$(up) && fail "an activation was granted though the store's transaction failed"
+grep -q "store unavailable" <<<"$out" || fail "the refusal does not say why: $out"
+grep -q "activation refused: cannot write the counters to the store: .*refused by the test" \
+	"$NET_TMP/vpnd.log" || fail "the log does not say why"
+[ "$(pg_sql "SELECT counter FROM keys WHERE owner = 'alice'")" = 0 ] ||
+	fail "the failed transaction left its counter in the store"
+[ "$(pg_sql "SELECT count(*) FROM sessions")" = 0 ] || fail "a session row was left"
+[ -z "$(gw_peers)" ] || fail "the refused peer is on the interface"
+pg_sql "DROP TRIGGER kg_fail ON sessions" >/dev/null
+out=$(up) || { tail -20 "$NET_TMP/vpnd.log" >&2; fail "up after the failed transaction failed: $out"; }
+[ "$(pg_sql "SELECT count(*) FROM sessions")" = 1 ] || fail "no session row after up"
+must in_ns laptop "$ENROLL" down "$LIF" --config-dir "$WGDIR" >/dev/null
 must vpnd_cmd owner set alice --window 3s >/dev/null
 pg_sql "SELECT line FROM owners WHERE name = 'alice'" | grep -q "window=3s" ||
 	fail "owner set did not reach the store: $(pg_sql "SELECT line FROM owners")"

@@ -360,6 +360,28 @@ static int take_result(struct pgstore *s, ExecStatusType want, PGresult **out, c
 	return ok;
 }
 
+/* After a failed batch, the connection as the next statement needs it:
+ * out of pipeline mode (what results are left read and dropped, at most
+ * max of them) and out of the transaction block, which an error inside it
+ * leaves open and aborted (its COMMIT was never run). A connection that
+ * cannot be brought back is made anew, and listens again. */
+static void settle(struct pgstore *s, size_t max)
+{
+	char junk[ERR_LEN];
+
+	if (!pgstore_connected(s))
+		return;
+	while (PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF && PQexitPipelineMode(s->conn) != 1 &&
+	       max-- > 0)
+		PQclear(PQgetResult(s->conn));
+	if (PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF) {
+		if (pgstore_reconnect(s, junk) == 0)
+			pgstore_listen(s, junk);
+		return;
+	}
+	pgstore_exec(s, "ROLLBACK", "rollback", junk);
+}
+
 /* BEGIN, one statement a take, COMMIT, and one Sync: the batch goes to the
  * server in one write and comes back in one, and the server commits it
  * once (one flush of its log for all). A row the condition refuses is a
@@ -391,10 +413,18 @@ int pgstore_counters(struct pgstore *s, const char *gateway, struct pgstore_take
 	if (ret == 0 && PQpipelineSync(s->conn) != 1)
 		ret = -EIO;
 	if (ret < 0) {
-		/* Nothing was sent that could commit (no Sync went out); a
-		 * broken connection is reset by the reconnect. */
+		/* Nothing was sent that could commit (no Sync went out). A
+		 * broken connection is the reconnect's (the gateway goes
+		 * offline); one still up is made anew below. */
 		pgstore_fail(s, NULL, "cannot write the counters to the store", err);
-		PQexitPipelineMode(s->conn);
+		if (PQexitPipelineMode(s->conn) != 1 && pgstore_connected(s)) {
+			char junk[ERR_LEN];
+
+			/* Queued without their Sync: no result will come for
+			 * them on this connection. */
+			if (pgstore_reconnect(s, junk) == 0)
+				pgstore_listen(s, junk);
+		}
 		return ret;
 	}
 	r = take_result(s, PGRES_COMMAND_OK, &res, err);
@@ -422,6 +452,7 @@ int pgstore_counters(struct pgstore *s, const char *gateway, struct pgstore_take
 			pgstore_fail(s, NULL, "cannot write the counters to the store", err);
 		for (size_t i = 0; i < n; i++)
 			t[i].won = false;
+		settle(s, 2 * n + 8);
 		return -EIO;
 	}
 	return 0;

@@ -10,9 +10,12 @@
  *
  * Only the monitor links this; the network child never calls it.
  *
- * One module in three files: pgstore.c (the connection, the schema and its
- * migrations), pgstore_io.c (import and export: files <-> rows),
- * pgstore_none.c (what a build without libpq has instead).
+ * One module in several files: pgstore.c (the connection, the schema and
+ * its migrations), pgstore_io.c (import and export: files <-> rows),
+ * pgstore_sync.c (a running gateway's registry writes and the counters it
+ * takes), pgstore_sess.c (sessions, lockouts, the change log's NOTIFYs),
+ * pgstore_parse.c (rows parsed strictly, in every build), pgstore_none.c
+ * (what a build without libpq has instead).
  */
 #ifndef KEYGATE_PGSTORE_H
 #define KEYGATE_PGSTORE_H

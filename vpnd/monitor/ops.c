@@ -143,7 +143,9 @@ void ops_fill_session(struct proto_reply *rep, const struct reg_peer *p, const s
 static void fill_config(const struct vpnd *d, struct proto_reply *rep, const struct reg_peer *p)
 {
 	const struct conf *c = &d->conf;
-	size_t n = 0;
+	struct ipaddr pa[REG_ADDRS_MAX];
+	size_t n = 0, m = 0;
+	int na;
 
 	rep->fields |= PROTO_REP_GW_WG_KEY | PROTO_REP_WG_ENDPOINT | PROTO_REP_ADDRESSES |
 		       PROTO_REP_ALLOWED_IPS | PROTO_REP_RP_ID;
@@ -151,9 +153,17 @@ static void fill_config(const struct vpnd *d, struct proto_reply *rep, const str
 	snprintf(rep->wg_endpoint, sizeof(rep->wg_endpoint),
 		 strchr(c->endpoint_host, ':') != NULL ? "[%s]:%u" : "%s:%u", c->endpoint_host,
 		 c->listen_port);
-	ipaddr_format(&p->addr, rep->addresses, sizeof(rep->addresses), false);
-	strncat(rep->addresses, p->addr.family == AF_INET6 ? "/128" : "/32",
-		sizeof(rep->addresses) - strlen(rep->addresses) - 1);
+	/* One per tunnel network, "10.77.0.2/32, fd77::2/128": the field was
+	 * a list from the start, so clients older than dual-stack tunnels
+	 * read both. */
+	na = registry_peer_addrs(p, pa);
+	for (int i = 0; i < na && m < sizeof(rep->addresses); i++) {
+		char a[IPADDR_STR_LEN];
+
+		ipaddr_format(&pa[i], a, sizeof(a), true);
+		m += (size_t)snprintf(rep->addresses + m, sizeof(rep->addresses) - m, "%s%s",
+				      i > 0 ? ", " : "", a);
+	}
 	/* The gateway's own tunnel addresses: where the mail server listens. */
 	for (int i = 0; i < c->n_addresses; i++) {
 		char a[64];

@@ -28,8 +28,8 @@ void ipaddr_format(const struct ipaddr *a, char *out, size_t len, bool with_pref
 int ipaddr_parse_list(struct ipaddr *out, int max, const char *s);
 /* The list as ipaddr_parse_list reads it. */
 void ipaddr_format_list(const struct ipaddr *a, int n, char *out, size_t len, bool with_prefix);
-/* The host part of a inside net: its index for ipaddr_nth, taken modulo
- * the size of net (so an IPv6 host part maps onto a small IPv4 network). */
+/* The host part of a inside its network net: its index for ipaddr_nth
+ * (the low bits, up to 32 of them, as ipaddr_net_size caps). */
 uint64_t ipaddr_host_index(const struct ipaddr *a, const struct ipaddr *net);
 bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b);
 /* Is a inside the network net (net->prefix bits)? */

@@ -121,11 +121,12 @@ static int addr_allocate(struct registry *r, int f, const struct reg_peer *p, st
 		return -ENOENT;
 	size = ipaddr_net_size(net);
 	/* The other family's host part first: 10.77.0.5 goes with fd77::5. */
-	if (p->addrs & fams[1 - f].bit) {
+	if ((p->addrs & fams[1 - f].bit) && first_net(r, 1 - f) != NULL) {
 		struct ipaddr other;
 
 		addr_get(p, 1 - f, &other);
-		if (try_index(r, net, size, ipaddr_host_index(&other, net), out))
+		i = ipaddr_host_index(&other, first_net(r, 1 - f));
+		if (i < size && try_index(r, net, size, i, out))
 			return 0;
 	}
 	for (n = 0; n < size; n++) {

@@ -125,7 +125,8 @@ static int reply_addresses(const struct ctl_reply *reply, struct phone_peer *p)
 			return -EINVAL;
 		memcpy(item, s, len);
 		item[len] = '\0';
-		if (strchr(item, '/') != NULL || wgq_prefix_parse(&p->addrs[p->n_addrs++], item) < 0)
+		if (strchr(item, '/') != NULL ||
+		    wgq_prefix_parse(&p->addrs[p->n_addrs++], item) < 0)
 			return -EINVAL;
 		if (s[len] == '\0')
 			return 0;

@@ -38,7 +38,7 @@ struct phone_peer {
 	 * gateway_register fills them all in. */
 	struct wgq_prefix addrs[PHONE_ADDRS_MAX];
 	int n_addrs;
-	char web_uri[512];              /* with [Web]: the register page's link, or "" */
+	char web_uri[512]; /* with [Web]: the register page's link, or "" */
 };
 
 int gateway_load(struct gateway *gw, const char *conf);

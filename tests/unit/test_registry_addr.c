@@ -133,7 +133,8 @@ static void one_family_full(void **state)
 	assert_int_equal(add(r, "a", NULL, s), 0);
 	assert_string_equal(s, "10.77.0.2,fd77::2");
 	assert_int_equal(add(r, "b", NULL, s), -EADDRNOTAVAIL);
-	assert_non_null(strstr(s, "no free tunnel address left in the interface network 10.77.0.1/30"));
+	assert_non_null(
+		strstr(s, "no free tunnel address left in the interface network 10.77.0.1/30"));
 	assert_null(registry_peer_find(r, "b"));
 	assert_int_equal(r->n_peers, 1);
 	/* Nothing of the refused peer stays in the indexes. */
@@ -173,12 +174,13 @@ static void old_peers_file(void **state)
 	write_file("owners", "owner alice require-uv=yes window=- idle=-\nend 1\n");
 	/* Written before the interface had an IPv6 network; one peer has
 	 * both already, and its IPv6 host part is another's IPv4 one. */
-	write_file("peers", "peer a owner=alice kind=laptop public-key=- address=10.77.0.5 window=- "
-			    "idle=- state=enabled psk=- added=1\n"
-			    "peer b owner=alice kind=laptop public-key=- address=10.77.0.6,fd77::5 "
-			    "window=- idle=- state=enabled psk=- added=1\n"
-			    "peer c owner=alice kind=mobile public-key=- address=fd77::7 window=- "
-			    "idle=- state=enabled psk=- added=1\nend 3\n");
+	write_file("peers",
+		   "peer a owner=alice kind=laptop public-key=- address=10.77.0.5 window=- "
+		   "idle=- state=enabled psk=- added=1\n"
+		   "peer b owner=alice kind=laptop public-key=- address=10.77.0.6,fd77::5 "
+		   "window=- idle=- state=enabled psk=- added=1\n"
+		   "peer c owner=alice kind=mobile public-key=- address=fd77::7 window=- "
+		   "idle=- state=enabled psk=- added=1\nend 3\n");
 	assert_int_equal(registry_load(r, err), 0);
 	assert_int_equal(r->filled, 2);
 	registry_peer_addrs_text(registry_peer_find(r, "a"), s, false);
@@ -201,10 +203,11 @@ static void old_peers_file(void **state)
 	assert_string_equal(s, "10.77.0.7,fd77::7");
 	registry_destroy(&r);
 	/* A broken address names its line. */
-	write_file("peers", "peer a owner=alice kind=laptop public-key=- address=10.77.0.5 window=- "
-			    "idle=- state=enabled psk=- added=1\n"
-			    "peer b owner=alice kind=laptop public-key=- address=10.77.0.6,10.77.0.8 "
-			    "window=- idle=- state=enabled psk=- added=1\nend 2\n");
+	write_file("peers",
+		   "peer a owner=alice kind=laptop public-key=- address=10.77.0.5 window=- "
+		   "idle=- state=enabled psk=- added=1\n"
+		   "peer b owner=alice kind=laptop public-key=- address=10.77.0.6,10.77.0.8 "
+		   "window=- idle=- state=enabled psk=- added=1\nend 2\n");
 	r = on("10.77.0.1/24,fd77::1/64");
 	assert_int_equal(registry_load(r, err), -EINVAL);
 	assert_non_null(strstr(err, "peers:2"));
@@ -230,10 +233,11 @@ static void session_lines(void **state)
 	uint8_t key[KEY_LEN] = {1};
 	struct session *s;
 	struct strbuf sb;
-	char err[ERR_LEN], text[] = "boot 01234567-89ab-cdef-0123-456789abcdef\n"
-				    "session a owner=alice public-key=AQAAAAAAAAAAAAAAAAAAAAAAAA"
-				    "AAAAAAAAAAAAAAAAA= address=10.77.0.2 psk=- opened=1 until=2 "
-				    "until-boot=9000000000000 active-boot=1 idle=0 by=admin\nend 1\n";
+	char err[ERR_LEN],
+		text[] = "boot 01234567-89ab-cdef-0123-456789abcdef\n"
+			 "session a owner=alice public-key=AQAAAAAAAAAAAAAAAAAAAAAAAA"
+			 "AAAAAAAAAAAAAAAAA= address=10.77.0.2 psk=- opened=1 until=2 "
+			 "until-boot=9000000000000 active-boot=1 idle=0 by=admin\nend 1\n";
 	size_t dropped;
 	bool ext;
 
@@ -247,9 +251,9 @@ static void session_lines(void **state)
 	session_file_format(&ss, boot, 1000, 1, &sb);
 	assert_non_null(strstr(sb.buf, " address=10.77.0.2,fd77::2 "));
 	session_init(&back);
-	assert_int_equal(session_file_parse(&back, sb.buf, sb.len, "sessions", boot, 1000,
-					    &dropped, err),
-			 0);
+	assert_int_equal(
+		session_file_parse(&back, sb.buf, sb.len, "sessions", boot, 1000, &dropped, err),
+		0);
 	s = session_find(&back, "a");
 	assert_non_null(s);
 	assert_int_equal(s->n_addrs, 2);

@@ -406,7 +406,8 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 			size_t c = cap != 0 ? cap * 2 : 16;
 			struct ended *e = realloc(ended, c * sizeof(*e));
 			struct ipaddr *a =
-				e != NULL ? realloc(addrs, c * SESSION_ADDRS_MAX * sizeof(*a)) : NULL;
+				e != NULL ? realloc(addrs, c * SESSION_ADDRS_MAX * sizeof(*a))
+					  : NULL;
 
 			if (e != NULL)
 				ended = e;

@@ -104,8 +104,8 @@ static bool addr_usable(const struct registry *r, const struct ipaddr *a)
 
 /* Host index i of net, when a peer may have it: not the network address,
  * not IPv4's broadcast, not the gateway's, not taken. */
-static bool try_index(const struct registry *r, const struct ipaddr *net, uint64_t size,
-		      uint64_t i, struct ipaddr *out)
+static bool try_index(const struct registry *r, const struct ipaddr *net, uint64_t size, uint64_t i,
+		      struct ipaddr *out)
 {
 	if (i == 0 || (net->family == AF_INET && i == size - 1 && size > 2))
 		return false;

@@ -258,8 +258,9 @@ static int rf_peer(struct rf_ctx *x, const char *name)
 	 * family. */
 	na = ipaddr_parse_list(a, REG_ADDRS_MAX, addr);
 	if (na < 0)
-		return rf_fail(x, "bad address '%s': expected an IPv4 address, an IPv6 address "
-				  "or one of each, a comma between",
+		return rf_fail(x,
+			       "bad address '%s': expected an IPv4 address, an IPv6 address "
+			       "or one of each, a comma between",
 			       addr);
 	for (int i = 0; i < na; i++)
 		registry_peer_addr_put(&p, &a[i]);
@@ -468,7 +469,7 @@ int registry_load(struct registry *r, char err[ERR_LEN])
 			htab_reserve(&r->peer_by_key, len / 160);
 			for (int f = 0; f < r->n_nets; f++)
 				htab_reserve(r->nets[f].family == AF_INET6 ? &r->peer_by_addr6
-									     : &r->peer_by_addr4,
+									   : &r->peer_by_addr4,
 					     len / 160);
 			if (r->n_nets == 0)
 				htab_reserve(&r->peer_by_addr4, len / 160);

@@ -23,8 +23,8 @@
 #include "base/key.h"
 #include "base/text.h"
 
-#define SESSION_BY_LEN 48
-#define SESSION_NEVER  UINT64_MAX
+#define SESSION_BY_LEN    48
+#define SESSION_NEVER     UINT64_MAX
 #define SESSION_ADDRS_MAX 2 /* IPv4 and IPv6 */
 
 struct session {
@@ -61,7 +61,7 @@ struct session_req {
 	const char *owner;
 	const uint8_t *key; /* KEY_LEN */
 	struct ipaddr addrs[SESSION_ADDRS_MAX];
-	int n_addrs; /* 1 or 2 */
+	int n_addrs;        /* 1 or 2 */
 	const uint8_t *psk; /* KEY_LEN, or NULL for none */
 	uint64_t window_ns;
 	uint64_t idle_ns;

@@ -43,9 +43,15 @@ must in_ns laptop wg-quick down "$WGDIR/$LIF.conf" 2>/dev/null
 # half-gone interface and really starts from nothing.
 wait_for 5 sh -c "! test -S /var/run/wireguard/$LIF.sock" || fail "wireguard-go did not stop"
 
+# A config written before the gateway's interface had its IPv6 network:
+# `up` takes the address the gateway has given the peer since.
+sed -i 's|^Address = 10.77.0.2/32, fd77::2/128$|Address = 10.77.0.2/32|' "$WGDIR/$LIF.conf"
+grep -qx "Address = 10.77.0.2/32" "$WGDIR/$LIF.conf" || fail "cannot make an IPv4-only config"
 start=$(date +%s.%N)
 out=$(enroll_as key1 "$PIN" -- up "$LIF") || fail "up failed"
 echo "$out" | grep -q "is active until" || fail "up said: $out"
+grep -qx "Address = 10.77.0.2/32, fd77::2/128" "$WGDIR/$LIF.conf" ||
+	fail "up did not add the IPv6 address: $(grep Address "$WGDIR/$LIF.conf"); up said: $out"
 upped=$(date +%s.%N)
 # Usable at once: the first ping must not wait for WireGuard's 5 s retry.
 if ! in_ns laptop ping -n -c 1 -W 2 10.77.0.1 >/dev/null; then

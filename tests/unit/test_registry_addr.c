@@ -92,10 +92,18 @@ static void both_families(void **state)
 	assert_int_equal(add(r, "b", "10.77.0.9", s), 0);
 	assert_string_equal(s, "10.77.0.9,fd77::9");
 	assert_int_equal(add(r, "c", "fd77::3:7", s), 0);
-	assert_string_equal(s, "10.77.0.3,fd77::3:7"); /* 3:7 is no IPv4 host of a /24 */
+	assert_string_equal(s, "10.77.0.3,fd77::3:7"); /* 10.77.3.7 is outside the /24 */
 	/* Taken host part: the next free one. */
 	assert_int_equal(add(r, "d", "fd77::10", s), 0);
-	assert_string_equal(s, "10.77.0.16,fd77::10");
+	assert_string_equal(s, "10.77.0.10,fd77::10");
+	assert_int_equal(add(r, "d2", "10.77.0.123", s), 0);
+	assert_string_equal(s, "10.77.0.123,fd77::123");
+	/* A partner that is taken, or IPv4's broadcast: another one. */
+	assert_int_equal(add(r, "t1", "10.77.0.30,fd77::31", s), 0);
+	assert_int_equal(add(r, "t2", "10.77.0.31", s), 0);
+	assert_true(strncmp(s, "10.77.0.31,fd77::", 17) == 0 && strcmp(s + 17, "31") != 0);
+	assert_int_equal(add(r, "t3", "fd77::255", s), 0);
+	assert_true(strncmp(s, "10.77.0.", 8) == 0 && strcmp(s, "10.77.0.255,fd77::255") != 0);
 	assert_int_equal(add(r, "e", "10.77.0.5", s), 0);
 	assert_string_equal(s, "10.77.0.5,fd77::5");
 	assert_int_equal(add(r, "f", "10.77.0.6,fd77::5", s), -EEXIST);

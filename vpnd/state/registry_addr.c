@@ -2,9 +2,10 @@
 /*
  * A peer's tunnel addresses: one from the first network of each family
  * the interface has (IPv4 and IPv6), indexed so that either finds the
- * peer. Allocation tries the host part of the peer's other address first
- * (10.77.0.5 and fd77::5), so that people can tell them apart at a glance;
- * it falls back to the next free one.
+ * peer. Allocation tries the partner of the peer's other address first,
+ * read as people read addresses (10.77.0.23 and fd77::23: each IPv4
+ * host byte's decimal digits as an IPv6 group's hex digits), so that one
+ * tells the other at a glance; it falls back to the next free one.
  */
 #include <errno.h>
 #include <string.h>
@@ -112,6 +113,40 @@ static bool try_index(const struct registry *r, const struct ipaddr *net, uint64
 	return ipaddr_nth(out, net, i) == 0 && addr_usable(r, out);
 }
 
+/* A byte's decimal digits as hex digits (23 -> 0x23), and back. */
+static unsigned hexify(unsigned b)
+{
+	return (b / 100) << 8 | (b / 10 % 10) << 4 | b % 10;
+}
+
+static bool dehex(unsigned g, unsigned *b)
+{
+	if ((g & 0xf) > 9 || (g >> 4 & 0xf) > 9 || (g >> 8 & 0xf) > 9 || g > 0x255)
+		return false;
+	*b = (g >> 8) * 100 + (g >> 4 & 0xf) * 10 + (g & 0xf);
+	return true;
+}
+
+/* The host index in the other family's network that goes with a (inside
+ * anet), as people read addresses: 10.77.0.23 with fd77::23, 10.77.1.5
+ * with fd77::1:5, and back; false when there is none (fd77::a:b). */
+static bool partner_index(const struct ipaddr *a, const struct ipaddr *anet, uint64_t *out)
+{
+	uint64_t h = ipaddr_host_index(a, anet);
+	unsigned b2, b3;
+
+	if (a->family == AF_INET) {
+		if (h >> 16 != 0)
+			return false;
+		*out = (uint64_t)hexify((unsigned)(h >> 8)) << 16 | hexify((unsigned)(h & 0xff));
+		return true;
+	}
+	if (!dehex((unsigned)(h >> 16), &b2) || !dehex((unsigned)(h & 0xffff), &b3))
+		return false;
+	*out = (uint64_t)b2 << 8 | b3;
+	return true;
+}
+
 static int addr_allocate(struct registry *r, int f, const struct reg_peer *p, struct ipaddr *out)
 {
 	const struct ipaddr *net = first_net(r, f);
@@ -120,13 +155,13 @@ static int addr_allocate(struct registry *r, int f, const struct reg_peer *p, st
 	if (net == NULL)
 		return -ENOENT;
 	size = ipaddr_net_size(net);
-	/* The other family's host part first: 10.77.0.5 goes with fd77::5. */
+	/* The other address's partner first: 10.77.0.5 goes with fd77::5. */
 	if ((p->addrs & fams[1 - f].bit) && first_net(r, 1 - f) != NULL) {
 		struct ipaddr other;
 
 		addr_get(p, 1 - f, &other);
-		i = ipaddr_host_index(&other, first_net(r, 1 - f));
-		if (i < size && try_index(r, net, size, i, out))
+		if (partner_index(&other, first_net(r, 1 - f), &i) && i < size &&
+		    try_index(r, net, size, i, out))
 			return 0;
 	}
 	for (n = 0; n < size; n++) {

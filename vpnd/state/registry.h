@@ -11,7 +11,8 @@
  *
  * One module in several files: registry.c (the data), registry_load.c (the
  * strict reader), registry_save.c (the writer), registry_cred.c,
- * registry_code.c, registry_mail.c (an owner's mail logins).
+ * registry_code.c, registry_mail.c (an owner's mail logins),
+ * registry_addr.c (a peer's tunnel addresses).
  */
 #ifndef KEYGATE_REGISTRY_H
 #define KEYGATE_REGISTRY_H

@@ -485,11 +485,9 @@ int registry_load(struct registry *r, char err[ERR_LEN])
 	r->dirty = r->repaired;
 	if (r->dirty & REG_OWNERS)
 		log_info("%s/owners: key IDs now have their long form (docs/registry.md)", r->dir);
-	/* A tunnel network of a family the peers file has no addresses of
-	 * (an interface that became dual-stack): each peer gets one now,
-	 * written back at once so that every later reply and session says
-	 * the same; a laptop takes it into its config at its next `enroll
-	 * up`. */
+	/* An interface that became dual-stack: each peer gets an address of
+	 * the new family now, saved at once so every reply says the same
+	 * (a laptop takes it at its next `enroll up`). */
 	r->filled = registry_fill_addrs(r);
 	if (r->filled > 0)
 		log_info("%s/peers: %zu peers got an address of each tunnel network", r->dir,

@@ -56,6 +56,8 @@ static int cmp_double(const void *a, const void *b)
 
 static uint64_t first_end_s = 3600;
 
+static int n_nets = 1;
+
 static void make_state(const char *dir, const struct ipaddr *net)
 {
 	struct registry *r;
@@ -64,7 +66,7 @@ static void make_state(const char *dir, const struct ipaddr *net)
 	uint64_t now = clock_boot_ns();
 
 	registry_create(&r, dir);
-	registry_set_networks(r, net, 1);
+	registry_set_networks(r, net, n_nets);
 	for (int i = 0; i < owners; i++) {
 		char name[32];
 
@@ -86,14 +88,12 @@ static void make_state(const char *dir, const struct ipaddr *net)
 			exit(1);
 		}
 		if (i < sessions) {
-			struct session_req q = {.name = p->name,
-						.owner = oname,
-						.key = p->key,
-						.addr = p->addr,
-						.by = "admin"};
+			struct session_req q = {
+				.name = p->name, .owner = oname, .key = p->key, .by = "admin"};
 			struct session *s;
 			bool ext;
 
+			q.n_addrs = registry_peer_addrs(p, q.addrs);
 			/* Half end together at first_end_s, half 2 h from now. */
 			q.window_ns = (i % 2 == 0 ? first_end_s : 7200ULL) * NS_PER_SEC;
 			session_open(&ss, &q, now, clock_wall(), &s, &ext);
@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	double t[RUNS_MAX], c[RUNS_MAX], t0, c0;
 	struct registry *r = NULL;
 	struct sessions ss;
-	struct ipaddr net;
+	struct ipaddr net[2];
 	long base, kb = 0;
 	size_t dropped, ended = 0;
 	uint64_t when;
@@ -125,11 +125,14 @@ int main(int argc, char **argv)
 		peers = 10000, owners = 100, sessions = 2000, runs = 1;
 		argc--, argv++;
 	}
-	ipaddr_parse(&net, "10.64.0.1/10", true);
+	ipaddr_parse(&net[0], "10.64.0.1/10", true);
+	/* BENCH_DUAL=1: a dual-stack tunnel, two addresses a peer. */
+	if (getenv("BENCH_DUAL") != NULL && ipaddr_parse(&net[1], "fd64::1/64", true) == 0)
+		n_nets = 2;
 	if (argc == 3) {
 		/* bench-registry DIR SECONDS: only write the state for bench/run. */
 		first_end_s = strtoull(argv[2], NULL, 10);
-		make_state(argv[1], &net);
+		make_state(argv[1], net);
 		return 0;
 	}
 	if (argc != 1) {
@@ -138,8 +141,7 @@ int main(int argc, char **argv)
 	}
 	if (mkdtemp(dir) == NULL)
 		return 1;
-	ipaddr_parse(&net, "10.64.0.1/10", true);
-	make_state(dir, &net);
+	make_state(dir, net);
 	/* The first load in a fresh heap gives the memory figure. */
 	base = rss_kb();
 	for (int i = 0; i < runs; i++) {
@@ -147,7 +149,7 @@ int main(int argc, char **argv)
 			registry_destroy(&r);
 		}
 		registry_create(&r, dir);
-		registry_set_networks(r, &net, 1);
+		registry_set_networks(r, net, n_nets);
 		t0 = bench_now_s();
 		c0 = cpu_s();
 		if (registry_load(r, err) < 0) {

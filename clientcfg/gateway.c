@@ -105,14 +105,33 @@ static int call(const struct gateway *gw, struct strbuf *req, struct ctl_reply *
 	return 0;
 }
 
-/* The address vpnd gave the peer, as one host prefix. */
-static int reply_address(const struct ctl_reply *reply, struct wgq_prefix *a)
+/* The addresses vpnd gave the peer, each a host: "addresses" lists them
+ * all; a vpnd from before dual-stack tunnels says only "address". */
+static int reply_addresses(const struct ctl_reply *reply, struct phone_peer *p)
 {
-	const char *s = reply->nrec == 1 ? ctl_record_get(&reply->recs[0], "address") : NULL;
+	const struct ctl_record *rec = reply->nrec == 1 ? &reply->recs[0] : NULL;
+	const char *s = rec != NULL ? ctl_record_get(rec, "addresses") : NULL;
+	char item[WGQ_PREFIX_STRLEN];
 
-	if (s == NULL || wgq_prefix_parse(a, s) < 0 || strchr(s, '/') != NULL)
+	if (s == NULL && rec != NULL)
+		s = ctl_record_get(rec, "address");
+	if (s == NULL)
 		return -EINVAL;
-	return 0;
+	p->n_addrs = 0;
+	for (;;) {
+		size_t len = strcspn(s, ",");
+
+		if (len == 0 || len >= sizeof(item) || p->n_addrs == PHONE_ADDRS_MAX)
+			return -EINVAL;
+		memcpy(item, s, len);
+		item[len] = '\0';
+		if (strchr(item, '/') != NULL ||
+		    wgq_prefix_parse(&p->addrs[p->n_addrs++], item) < 0)
+			return -EINVAL;
+		if (s[len] == '\0')
+			return 0;
+		s += len + 1;
+	}
 }
 
 int gateway_register(const struct gateway *gw, struct phone_peer *p)
@@ -133,10 +152,10 @@ int gateway_register(const struct gateway *gw, struct phone_peer *p)
 	ctl_add_field(&req, "kind", "mobile");
 	ctl_add_field(&req, "public-key", pub);
 	ctl_add_field(&req, "psk", psk);
-	if (p->address.family != 0) {
+	if (p->n_addrs > 0) {
 		char a[WGQ_PREFIX_STRLEN];
 
-		wgq_prefix_format(&p->address, a);
+		wgq_prefix_format(&p->addrs[0], a);
 		*strchr(a, '/') = '\0';
 		ctl_add_field(&req, "address", a);
 	}
@@ -153,7 +172,7 @@ int gateway_register(const struct gateway *gw, struct phone_peer *p)
 	if (reply.nrec == 1 && ctl_record_get(&reply.recs[0], "web-uri") != NULL)
 		snprintf(p->web_uri, sizeof(p->web_uri), "%s",
 			 ctl_record_get(&reply.recs[0], "web-uri"));
-	ret = reply_address(&reply, &p->address);
+	ret = reply_addresses(&reply, p);
 	if (ret < 0) {
 		log_error("vpnd registered peer '%s' but did not say its address", p->name);
 		gateway_unregister(gw, p->name);

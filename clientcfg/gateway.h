@@ -26,18 +26,24 @@ struct gateway {
 	bool web; /* [Web]: the owner registers a key on vpnd's page */
 };
 
+#define PHONE_ADDRS_MAX 2 /* IPv4 and IPv6 */
+
 struct phone_peer {
 	const char *name;
 	const char *owner;
 	uint8_t public_key[KEY_LEN];
 	uint8_t preshared_key[KEY_LEN]; /* vpnd sets it on the peer when it activates */
-	struct wgq_prefix address;      /* family 0: vpnd picks one and fills it in */
-	char web_uri[512];              /* with [Web]: the register page's link, or "" */
+	/* The phone's tunnel addresses, one per network of the interface:
+	 * what --address gave (n_addrs 1) or none; vpnd picks the rest and
+	 * gateway_register fills them all in. */
+	struct wgq_prefix addrs[PHONE_ADDRS_MAX];
+	int n_addrs;
+	char web_uri[512]; /* with [Web]: the register page's link, or "" */
 };
 
 int gateway_load(struct gateway *gw, const char *conf);
 /* Registers p as a disabled mobile peer of p->owner, an owner vpnd knows
- * already; fills in p->address. */
+ * already; fills in p->addrs. */
 int gateway_register(const struct gateway *gw, struct phone_peer *p);
 /* Undoes gateway_register when the config could not be written. */
 int gateway_unregister(const struct gateway *gw, const char *name);

@@ -321,8 +321,8 @@ static void build_config(struct wgq_config *c, const struct opts *o, const struc
 	*c = o->want;
 	strcpy(c->name, o->name);
 	memcpy(c->private_key, sk, KEY_LEN);
-	c->addrs[0] = p->address;
-	c->n_addrs = 1;
+	memcpy(c->addrs, p->addrs, (size_t)p->n_addrs * sizeof(c->addrs[0]));
+	c->n_addrs = p->n_addrs;
 	memcpy(c->public_key, gw->public_key, KEY_LEN);
 	memcpy(c->preshared_key, p->preshared_key, KEY_LEN);
 	c->flags |= WGQ_HAS_PRIVATE_KEY | WGQ_HAS_PEER | WGQ_HAS_PRESHARED_KEY;
@@ -421,7 +421,8 @@ static int run(struct opts *o)
 			ret = -EINVAL;
 			goto fail;
 		}
-		peer.address = o->want.addrs[0];
+		peer.addrs[0] = o->want.addrs[0];
+		peer.n_addrs = 1;
 	}
 	key_generate_private(sk);
 	key_generate_preshared(peer.preshared_key);

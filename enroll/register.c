@@ -18,6 +18,7 @@
 #include "keypick.h"
 #include "seckey.h"
 #include "tunnel.h"
+#include "tunnel_addr.h"
 #include "pin.h"
 #include "base/outfile.h"
 #include "proto/proto_uri.h"
@@ -103,34 +104,6 @@ static int open_auth(struct ctx *x, const struct enroll_opts *o, char *pin)
 	return 0;
 }
 
-/* "a, b" into the prefix list; 0 or -EINVAL. */
-static int prefixes(struct wgq_prefix *out, size_t max, size_t *n, const char *list)
-{
-	char item[64];
-	const char *p = list;
-
-	*n = 0;
-	while (*p != '\0') {
-		size_t len;
-
-		p += strspn(p, ", ");
-		len = strcspn(p, ",");
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len == 0)
-			break;
-		if (len >= sizeof(item) || *n == max)
-			return -EINVAL;
-		memcpy(item, p, len);
-		item[len] = '\0';
-		if (wgq_prefix_parse(&out[(*n)++], item) < 0)
-			return -EINVAL;
-		p += len;
-		p += strcspn(p, ",");
-	}
-	return *n > 0 ? 0 : -EINVAL;
-}
-
 static int write_conf(const struct enroll_opts *o, const struct proto_reply *rep,
 		      const uint8_t sk[KEY_LEN])
 {
@@ -149,8 +122,9 @@ static int write_conf(const struct enroll_opts *o, const struct proto_reply *rep
 	memcpy(c.private_key, sk, KEY_LEN);
 	memcpy(c.public_key, rep->gw_wg_key, KEY_LEN);
 	snprintf(c.endpoint, sizeof(c.endpoint), "%s", rep->wg_endpoint);
-	if (prefixes(c.addrs, WGQ_MAX_ADDRS, &c.n_addrs, rep->addresses) < 0 ||
-	    prefixes(c.allowedips, WGQ_MAX_ALLOWEDIPS, &c.n_allowedips, rep->allowed_ips) < 0) {
+	if (tunnel_addr_parse(c.addrs, WGQ_MAX_ADDRS, &c.n_addrs, rep->addresses) < 0 ||
+	    tunnel_addr_parse(c.allowedips, WGQ_MAX_ALLOWEDIPS, &c.n_allowedips, rep->allowed_ips) <
+		    0) {
 		fprintf(stderr, "enroll: the gateway sent unusable addresses '%s' / '%s'\n",
 			rep->addresses, rep->allowed_ips);
 		goto fail;

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "enroll.h"
 #include "tunnel.h"
+#include "tunnel_addr.h"
 
 static const char usage[] = "usage: enroll up [IF] [--device DEV] [--pin-fd N]\n"
 			    "\n"
@@ -60,6 +61,13 @@ int up_main(int argc, char **argv)
 		fprintf(stderr, "enroll: up: the gateway sent no session key\n");
 		goto fail;
 	}
+	/* An address the gateway gave this peer since the enrollment (its
+	 * interface got an IPv6 network): into IF.conf before wg-quick reads
+	 * it; a tunnel that is up takes it at its next start. */
+	if ((rep.fields & PROTO_REP_ADDRESSES) && tunnel_addr_update(&o, rep.addresses) == 1 &&
+	    existed)
+		printf("It takes effect when %s next comes up (enroll down, enroll up).\n",
+		       o.ifname);
 	if (!existed && tunnel_wg_quick(&o, "up") < 0)
 		goto fail;
 	if (tunnel_set_psk(&o, NULL, rep.psk, extend) < 0)

@@ -58,6 +58,56 @@ void ipaddr_format(const struct ipaddr *a, char *out, size_t len, bool with_pref
 		snprintf(out, len, "%s", buf);
 }
 
+int ipaddr_parse_list(struct ipaddr *out, int max, const char *s)
+{
+	char item[IPADDR_STR_LEN];
+	int n = 0;
+
+	for (;;) {
+		size_t len = strcspn(s, ",");
+
+		if (n == max || len == 0 || len >= sizeof(item))
+			return -EINVAL;
+		memcpy(item, s, len);
+		item[len] = '\0';
+		if (ipaddr_parse(&out[n], item, false) < 0)
+			return -EINVAL;
+		for (int i = 0; i < n; i++)
+			if (out[i].family == out[n].family)
+				return -EINVAL;
+		n++;
+		if (s[len] == '\0')
+			return n;
+		s += len + 1;
+	}
+}
+
+void ipaddr_format_list(const struct ipaddr *a, int n, char *out, size_t len, bool with_prefix)
+{
+	size_t at = 0;
+
+	if (len > 0)
+		out[0] = '\0';
+	for (int i = 0; i < n && at + 1 < len; i++) {
+		if (i > 0)
+			out[at++] = ',';
+		ipaddr_format(&a[i], out + at, len - at, with_prefix);
+		at += strlen(out + at);
+	}
+}
+
+uint64_t ipaddr_host_index(const struct ipaddr *a, const struct ipaddr *net)
+{
+	unsigned len = a->family == AF_INET ? 4 : 16;
+	uint64_t v = 0;
+
+	/* The last four bytes hold every host part a network of at most
+	 * 2^32 addresses (ipaddr_net_size's cap) can index. */
+	for (unsigned i = len - 4; i < len; i++)
+		v = v << 8 | a->bytes[i];
+	return v % ipaddr_net_size(net);
+}
+
 bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b)
 {
 	return memcmp(a, b, IPADDR_KEY_LEN) == 0;

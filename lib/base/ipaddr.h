@@ -9,6 +9,8 @@
 
 #define IPADDR_KEY_LEN 17 /* family and bytes: what identifies an address */
 #define IPADDR_STR_LEN 48
+/* Room for a list of one address per family, commas between. */
+#define IPADDR_LIST_STR_LEN (2 * IPADDR_STR_LEN)
 
 struct ipaddr {
 	uint8_t family;    /* AF_INET or AF_INET6 */
@@ -20,6 +22,15 @@ struct ipaddr {
  * (prefix = full length) and a "/N" is refused. 0 or -EINVAL. */
 int ipaddr_parse(struct ipaddr *a, const char *s, bool want_prefix);
 void ipaddr_format(const struct ipaddr *a, char *out, size_t len, bool with_prefix);
+/* "10.77.0.2,fd77::2": at most max bare addresses, commas between, no
+ * family twice (a peer has one address per family). The count (1 or
+ * more), or -EINVAL. */
+int ipaddr_parse_list(struct ipaddr *out, int max, const char *s);
+/* The list as ipaddr_parse_list reads it. */
+void ipaddr_format_list(const struct ipaddr *a, int n, char *out, size_t len, bool with_prefix);
+/* The host part of a inside its network net: its index for ipaddr_nth
+ * (the low bits, up to 32 of them, as ipaddr_net_size caps). */
+uint64_t ipaddr_host_index(const struct ipaddr *a, const struct ipaddr *net);
 bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b);
 /* Is a inside the network net (net->prefix bits)? */
 bool ipaddr_in_net(const struct ipaddr *a, const struct ipaddr *net);

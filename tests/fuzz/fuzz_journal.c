@@ -104,7 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	session_init(&ss);
 	memset(key, 1, sizeof(key));
-	ipaddr_parse(&req.addr, "10.77.0.2", false);
+	ipaddr_parse(&req.addrs[0], "10.77.0.2", false);
+	req.n_addrs = 1;
 	session_open(&ss, &req, NOW / 2, 1700000000, &s, &ext);
 	ret = journal_replay((const char *)data, size, r, &ss, BOOT, NOW, &st, err);
 	if (c->counter < 10 || (size_t)st.good > size || (ret < 0 && strstr(err, "offset") == NULL))

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum reg_file files[] = {REG_OWNERS, REG_PEERS, REG_CODES};
 	struct registry *r = NULL;
-	struct ipaddr net;
+	struct ipaddr net[2];
 	char err[ERR_LEN];
 	enum reg_file which;
 
@@ -66,8 +66,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	which = files[data[0] % 4];
 	if (registry_create(&r, "/nonexistent") < 0)
 		return 0;
-	ipaddr_parse(&net, "10.77.0.1/24", true);
-	registry_set_networks(r, &net, 1);
+	/* A dual-stack interface: peers may have one address of each. */
+	ipaddr_parse(&net[0], "10.77.0.1/24", true);
+	ipaddr_parse(&net[1], "fd77::1/64", true);
+	registry_set_networks(r, net, 2);
 	if (which != REG_OWNERS)
 		registry_parse(r, REG_OWNERS, owners, strlen(owners), "owners", err);
 	if (registry_parse(r, which, (const char *)data + 1, size - 1, "fuzz", err) == 0)

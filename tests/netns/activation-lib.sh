@@ -34,9 +34,11 @@ act_hosts() {
 	mkdir -p "$WGDIR"
 }
 
+# ACT_ADDRESS: the tunnel networks (e.g. a dual-stack "10.77.0.1/24,fd77::1/64").
 act_setup() {
 	act_hosts
-	GW_PUB=$(must "$VPND" init -c "$CONF" --interface "$GWIF" --address 10.77.0.1/24 \
+	GW_PUB=$(must "$VPND" init -c "$CONF" --interface "$GWIF" \
+		--address "${ACT_ADDRESS:-10.77.0.1/24}" \
 		--endpoint 192.0.2.1:51820 --state-dir "$NET_TMP/state" \
 		--control-socket "$NET_TMP/run/vpnd.sock") || fail "vpnd init failed"
 	on_cleanup act_teardown

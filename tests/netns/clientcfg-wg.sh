@@ -5,12 +5,13 @@
 # keeps every line that wg(8) takes and drops only what wg-quick itself
 # handles (Address, DNS, MTU); `wg setconf` on a wireguard-go interface
 # takes the rest, and `wg showconf` gives back the same keys, endpoint,
-# allowed IPs and keepalive. Shapes: IPv4 with every option, a dual-stack
-# gateway with an IPv6 phone address, a full tunnel, an IPv6 endpoint.
+# allowed IPs and keepalive. The gateway is dual-stack: each phone gets an
+# address of each family. Shapes: every option, an IPv6 address given
+# (its IPv4 partner chosen), a full tunnel, an IPv6 endpoint.
 . "$(dirname "$0")/vpnd-lib.sh"
 CLIENTCFG=${CLIENTCFG:-$BUILD/clientcfg/clientcfg}
 vpnd_setup
-# A dual-stack tunnel: the phone may get an IPv6 address too.
+# A dual-stack tunnel: the phone gets an address from each network.
 sed -i -e 's|^Address = 10.77.0.1/24$|Address = 10.77.0.1/24, fd77::1/64|' "$CONF"
 grep -q '^Address = 10.77.0.1/24, fd77::1/64$' "$CONF" || fail "could not make $CONF dual-stack"
 vpnd_start
@@ -44,7 +45,7 @@ check() { # shape expected-line clientcfg-args...
 
 check v4 'AllowedIPs = 10.77.0.0/24, fd77::/64' \
 	phone-v4 -c "$CONF" --dns 10.77.0.1,example.org --keepalive 25 --mtu 1380
-check dual 'Address = fd77::5/128' phone-dual -c "$CONF" --address fd77::5
+check dual 'Address = 10.77.0.5/32, fd77::5/128' phone-dual -c "$CONF" --address fd77::5
 check full 'AllowedIPs = 0.0.0.0/0, ::/0' phone-full -c "$CONF" --full-tunnel
 # An IPv6 endpoint in vpnd.conf comes out in brackets, as wg(8) wants it.
 sed -e 's|^Endpoint = .*|Endpoint = [2001:db8::1]:51820|' "$CONF" >"$NET_TMP/etc/v6.conf"
@@ -52,4 +53,6 @@ check v6-endpoint 'Endpoint = [2001:db8::1]:51820' phone-v6ep -c "$NET_TMP/etc/v
 # What vpnd.conf says is what the phone gets: the gateway's key and endpoint.
 grep -qxF "PublicKey = $GW_PUB" "$NET_TMP/v4.conf" || fail "the config lacks the gateway's key"
 grep -qxF "Endpoint = 192.0.2.1:51820" "$NET_TMP/v4.conf" || fail "the config lacks the endpoint"
+grep -qxF "Address = 10.77.0.2/32, fd77::2/128" "$NET_TMP/v4.conf" ||
+	fail "the phone lacks an address of each network: $(grep Address "$NET_TMP/v4.conf")"
 pass "wg-quick strip and wg setconf take clientcfg's config unchanged"

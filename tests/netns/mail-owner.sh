@@ -11,6 +11,8 @@
 #   tunnel, and from the gateway itself (loopback) any login passes;
 # - alice's session ends: the policy refuses her logins too;
 # - vpnd stopped: Dovecot refuses every login (auth_policy_reject_on_fail).
+# The tunnel is dual-stack: a login over alice's IPv6 tunnel address is
+# hers as much as over the IPv4 one, and bob's is refused there too.
 . "$(dirname "$0")/lib.sh"
 . "$SRC/tests/netns/dovecot.sh"
 . "$SRC/tests/netns/story.sh"
@@ -35,6 +37,7 @@ in_ns bob ip route add default via 192.0.2.129
 GW_IF=$(wg_ifname gw)
 wggo_start gateway "$GW_IF"
 in_ns gateway ip addr replace "$TUN4/24" dev "$GW_IF"
+in_ns gateway ip addr replace fd77::1/64 dev "$GW_IF" nodad
 in_ns gateway ip link set "$GW_IF" up
 
 # Dovecot with three accounts (alice, bob, shared), asking vpnd about each
@@ -50,7 +53,7 @@ for u in alice bob shared; do
 	chown -R nobody:nogroup "$MAILDIR/home/$u"
 done
 chgrp dovecot "$MAILDIR/passwd.all" && chmod 0640 "$MAILDIR/passwd.all"
-dovecot_conf mail "$TUN4, 127.0.0.1"
+dovecot_conf mail "$TUN4, fd77::1, 127.0.0.1"
 sed -i "s|$MAILDIR/passwd\$|$MAILDIR/passwd.all|" "$MAILDIR/dovecot.conf"
 cat >>"$MAILDIR/dovecot.conf" <<CONF
 auth_policy_server_url = http://127.0.0.1:$DOVECOT_POLICY/
@@ -123,7 +126,7 @@ wait_for 15 dovecot_listening gateway 587 ||
 
 # vpnd with [Mail]: Postfix's policy on a unix socket, as in the admin guide.
 story_vpnd_paths
-must story_vpnd_init --window 10h --idle off >/dev/null
+must story_vpnd_init --window 10h --idle off --address "$TUN4/24,fd77::1/64" >/dev/null
 cat >>"$CONF" <<CONF
 
 [Mail]
@@ -197,6 +200,8 @@ audited() { # audited LOGIN REASON SERVICE: the child tells the monitor unawaite
 wait_for 10 login alice alice imap || fail "no IMAP through alice's tunnel: $(login alice alice imap)"
 ok alice alice imap imaps pop3 pop3s submission
 refused alice bob imap imaps pop3 pop3s submission
+ADDR=fd77::1 ok alice alice imap
+ADDR=fd77::1 refused alice bob imap
 out=$(login alice bob imap)
 grep -q "owner's tunnel" <<<"$out" || fail "the IMAP client should see why: $out"
 audited bob other-owner dovecot
@@ -226,6 +231,12 @@ policy() { # what vpnd's Dovecot policy answers for LOGIN from ADDR
 }
 alice_addr=$(vpnd_cmd peer show alice-laptop | sed -n 's/^address: *//p')
 [ -n "$alice_addr" ] || fail "no address for alice-laptop"
+alice6=$(vpnd_cmd peer show alice-laptop | sed -n 's/^addresses: *[^,]*,//p')
+[[ $alice6 == fd77::* ]] || fail "no IPv6 address for alice-laptop: $(vpnd_cmd peer show alice-laptop)"
+[[ $(policy alice "$alice6") == *'"status":0'* ]] ||
+	fail "alice from $alice6 should pass: $(policy alice "$alice6")"
+[[ $(policy bob "$alice6") == *'"status":-1'* ]] ||
+	fail "bob from alice's $alice6 should not: $(policy bob "$alice6")"
 # name@[Mail] Domains is alice's too; a reload takes new Domains at once.
 [[ $(policy ALICE@keygate.test "$alice_addr") == *'"status":0'* ]] ||
 	fail "alice@keygate.test should be alice's: $(policy ALICE@keygate.test "$alice_addr")"
@@ -254,6 +265,8 @@ vpnd_cmd status | grep -Eq "^mail-refused: +[1-9]" || fail "status: $(vpnd_cmd s
 must vpnd_cmd session kill alice-laptop
 [[ $(policy alice "$alice_addr") == *'"status":-1'* ]] ||
 	fail "the policy still lets alice in after her session: $(policy alice "$alice_addr")"
+[[ $(policy alice "$alice6") == *'"status":-1'* ]] ||
+	fail "the policy still lets alice in over IPv6 after her session: $(policy alice "$alice6")"
 audited alice not-tunnel dovecot
 out=$(login alice alice imap)
 [ $? -ne 0 ] || fail "alice logged in after her session ended: $out"

@@ -53,8 +53,12 @@ static struct reg_peer *add_peer(struct registry *r, const char *name, struct re
 	char err[ERR_LEN];
 
 	strcpy(t.name, name);
-	if (addr != NULL)
-		assert_int_equal(ipaddr_parse(&t.addr, addr, false), 0);
+	if (addr != NULL) {
+		struct ipaddr a;
+
+		assert_int_equal(ipaddr_parse(&a, addr, false), 0);
+		assert_int_equal(registry_peer_addr_put(&t, &a), 0);
+	}
 	if (registry_peer_add(r, &t, &p, err) < 0)
 		fail_msg("%s", err);
 	return p;
@@ -132,7 +136,7 @@ static void round_trip(void **state)
 	assert_int_equal(registry_owner_find(r2, "alice")->creds->counter, 42);
 	assert_true(registry_owner_find(r2, "alice")->creds->next->revoked);
 	/* The allocated address is the first free host, not the gateway's. */
-	assert_int_equal(registry_peer_find(r2, "laptop")->addr.bytes[3], 2);
+	assert_int_equal(registry_peer_find(r2, "laptop")->addr4[3], 2);
 	strbuf_finish(&a);
 	strbuf_finish(&b);
 	registry_destroy(&r);
@@ -250,6 +254,7 @@ static void codes_and_addresses(void **state)
 	struct reg_code *rc, *taken;
 	char code[ENROLLCODE_STR_LEN + 1], err[ERR_LEN];
 	struct reg_peer t = {0};
+	struct ipaddr a99;
 
 	assert_int_equal(registry_owner_add(r, "carol", &o), 0);
 	p = add_peer(r, "a", o, NULL);
@@ -285,13 +290,14 @@ static void codes_and_addresses(void **state)
 	assert_int_equal(registry_peer_add(r, &t, NULL, err), -EADDRNOTAVAIL);
 	assert_non_null(strstr(err, "no free tunnel address"));
 	strcpy(t.name, "a");
-	assert_int_equal(ipaddr_parse(&t.addr, "10.77.0.99", false), 0);
+	assert_int_equal(ipaddr_parse(&a99, "10.77.0.99", false), 0);
+	assert_int_equal(registry_peer_addr_put(&t, &a99), 0);
 	assert_int_equal(registry_peer_add(r, &t, NULL, err), -EEXIST);
 	registry_peer_remove(r, registry_peer_find(r, "p10"));
 	strcpy(t.name, "again");
-	t.addr.family = 0;
+	t.addrs = 0;
 	assert_int_equal(registry_peer_add(r, &t, &got, err), 0);
-	assert_int_equal(got->addr.bytes[3], 13);
+	assert_int_equal(got->addr4[3], 13);
 	/* An owner with peers stays; one without goes, and its name is free. */
 	assert_int_equal(registry_owner_remove(r, o), -EBUSY);
 	assert_int_equal(registry_owner_add(r, "dave", &o), 0);

@@ -32,7 +32,8 @@ static struct session *open_one(struct sessions *ss, const char *name, uint8_t k
 	bool ext;
 
 	memset(key, keybyte, sizeof(key));
-	ipaddr_parse(&req.addr, "10.77.0.2", false);
+	ipaddr_parse(&req.addrs[0], "10.77.0.2", false);
+	req.n_addrs = 1;
 	assert_int_equal(session_open(ss, &req, now, 1700000000, &s, extended ? extended : &ext),
 			 0);
 	return s;

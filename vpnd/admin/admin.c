@@ -88,7 +88,7 @@ static const char *const session_cols[] = {"name", "owner",   "address", "until"
 
 static const struct cmd cmds[] = {
 	{"peer", "add", 1, 1,
-	 "NAME --owner USER [--address IP] [--window D] [--idle D|off] [--keepalive N] "
+	 "NAME --owner USER [--address IP[,IP6]] [--window D] [--idle D|off] [--keepalive N] "
 	 "[--public-key KEY] [--mobile [--psk-file FILE]] [--existing-owner] "
 	 "[--no-enroll | --new-key] [--sheet DIR] | --from FILE [--sheet DIR]",
 	 peer_add_opts, OUT_URI, NULL,

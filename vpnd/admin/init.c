@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -25,7 +26,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vpnd init -c CONF --interface IF --address CIDR --endpoint HOST:PORT\n"
+		"Usage: vpnd init -c CONF --interface IF --address CIDR[,CIDR6] --endpoint "
+		"HOST:PORT\n"
 		"                 [--listen-port N] [--activation-port N] [--window D] [--idle "
 		"D|off]\n"
 		"                 [--state-dir DIR] [--control-socket PATH] [--force] [--adopt]\n"
@@ -162,10 +164,38 @@ static int check_iface(const struct init_opts *o, const uint8_t *pk)
 	return -EEXIST;
 }
 
+/* "10.77.0.1/24" or, for a dual-stack tunnel, "10.77.0.1/24,fd77::1/64":
+ * at most one network per family, since a peer gets one address from each
+ * (the first of a family would be the only one used). */
+static int address_list_check(const char *v)
+{
+	struct ipaddr a;
+	char item[IPADDR_STR_LEN];
+	unsigned seen = 0;
+
+	for (;;) {
+		size_t len = strcspn(v, ",");
+		unsigned bit;
+
+		if (len == 0 || len >= sizeof(item))
+			return -EINVAL;
+		memcpy(item, v, len);
+		item[len] = '\0';
+		if (ipaddr_parse(&a, item, true) < 0)
+			return -EINVAL;
+		bit = a.family == AF_INET ? 1U : 2U;
+		if (seen & bit)
+			return -EINVAL;
+		seen |= bit;
+		if (v[len] == '\0')
+			return 0;
+		v += len + 1;
+	}
+}
+
 /* 0, or -EINVAL after a message: the options are not usable. */
 static int check_opts(struct init_opts *o)
 {
-	struct ipaddr a;
 	char host[256];
 	uint16_t port;
 	uint64_t s;
@@ -176,8 +206,10 @@ static int check_opts(struct init_opts *o)
 	}
 	if (strlen(o->ifname) >= 16 || !text_is_token(o->ifname, 15) || strchr(o->ifname, '/'))
 		return bad("interface", o->ifname, "at most 15 characters, no '/'");
-	if (ipaddr_parse(&a, o->address, true) < 0)
-		return bad("address", o->address, "expected ADDRESS/PREFIX, as 10.77.0.1/24");
+	if (address_list_check(o->address) < 0)
+		return bad("address", o->address,
+			   "expected ADDRESS/PREFIX, as 10.77.0.1/24, or one of each family, as "
+			   "10.77.0.1/24,fd77::1/64");
 	if (endpoint_parse(o->endpoint, host, sizeof(host), &port) < 0)
 		return bad("endpoint", o->endpoint, "expected HOST:PORT");
 	if (endpoint_parse(o->listen, host, sizeof(host), &port) == 0 ||

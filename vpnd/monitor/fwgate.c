@@ -40,8 +40,8 @@ static int sessions_for_kernel(struct vpnd *d, uint64_t now, bool fresh,
 
 		if (s->until_ns <= now)
 			continue;
-		f->addrs = &s->addr;
-		f->n_addrs = 1;
+		f->addrs = s->addrs;
+		f->n_addrs = s->n_addrs;
 		f->window_ns = s->until_ns - now;
 		f->idle_ns = s->idle_ns;
 		/* Ran out by vpnd's count: 1 ns, gone at once; the timer then
@@ -153,8 +153,8 @@ static int verdict(struct vpnd *d, int ret, const char *err)
 int fwgate_add(struct vpnd *d, const struct session *s, uint64_t now, char err[ERR_LEN])
 {
 	struct firewall_session fs = {
-		.addrs = &s->addr,
-		.n_addrs = 1,
+		.addrs = s->addrs,
+		.n_addrs = s->n_addrs,
 		.window_ns = s->until_ns > now ? s->until_ns - now : 0,
 		.idle_ns = s->idle_ns,
 	};
@@ -181,10 +181,25 @@ int fwgate_del(struct vpnd *d, const struct ipaddr *addrs, size_t n)
 
 int fwgate_idle_left(struct vpnd *d, const struct session *s, uint64_t *left_ns)
 {
+	int alive = 0;
+
 	*left_ns = 0;
 	if (d->fw == NULL)
 		return -ENOENT;
-	return firewall_session_idle_left(d->fw, &s->addr, left_ns);
+	/* Each family's element runs out on its own: traffic over either
+	 * keeps the session, so the later of the two counts. */
+	for (int i = 0; i < s->n_addrs; i++) {
+		uint64_t left = 0;
+		int ret = firewall_session_idle_left(d->fw, &s->addrs[i], &left);
+
+		if (ret < 0)
+			return ret;
+		if (ret == 1) {
+			alive = 1;
+			*left_ns = left > *left_ns ? left : *left_ns;
+		}
+	}
+	return alive;
 }
 
 int fwgate_timer_cb(int fd, uint32_t events, void *data)

@@ -55,15 +55,22 @@ struct wg_peer *gate_peer_for_session(const struct vpnd *d, const struct session
 		p->flags = WGPEER_REMOVE_ME;
 		return p;
 	}
-	a = calloc(1, sizeof(*a));
-	if (a == NULL) {
-		free(p);
-		return NULL;
+	/* Its AllowedIPs: each of its tunnel addresses as a host, /32 and
+	 * /128, built from the end so the list keeps their order. */
+	for (int i = s->n_addrs; i-- > 0;) {
+		const struct ipaddr *ad = &s->addrs[i];
+
+		a = calloc(1, sizeof(*a));
+		if (a == NULL) {
+			wg_peer_free(&p);
+			return NULL;
+		}
+		a->family = ad->family;
+		memcpy(&a->ip6, ad->bytes, ad->family == AF_INET ? 4 : 16);
+		a->cidr = ad->family == AF_INET ? 32 : 128;
+		a->next = p->allowedips;
+		p->allowedips = a;
 	}
-	a->family = s->addr.family;
-	memcpy(&a->ip6, s->addr.bytes, s->addr.family == AF_INET ? 4 : 16);
-	a->cidr = s->addr.family == AF_INET ? 32 : 128;
-	p->allowedips = a;
 	p->flags = WGPEER_REPLACE_ALLOWEDIPS | WGPEER_HAS_PRESHARED_KEY;
 	if (s->has_psk)
 		memcpy(p->preshared_key, s->psk, KEY_LEN);
@@ -196,7 +203,6 @@ int gate_session_open_begin(struct vpnd *d, struct reg_peer *p, struct gate_pend
 		.name = p->name,
 		.owner = p->owner->name,
 		.key = p->key,
-		.addr = p->addr,
 		.psk = o->psk != NULL ? o->psk : p->psk,
 		.window_ns = (o->window != 0 ? o->window : gate_peer_window(d, p)) * NS_PER_SEC,
 		.idle_ns = gate_peer_idle(d, p) * NS_PER_SEC,
@@ -206,6 +212,7 @@ int gate_session_open_begin(struct vpnd *d, struct reg_peer *p, struct gate_pend
 	int ret;
 
 	memset(g, 0, sizeof(*g));
+	req.n_addrs = registry_peer_addrs(p, req.addrs);
 	g->now = clock_boot_ns();
 	g->window_ns = req.window_ns;
 	if (old != NULL) {
@@ -263,7 +270,7 @@ int gate_session_open_finish(struct vpnd *d, struct gate_pending *g, struct gate
 		 * its end is audited as every other end is. */
 		if (g->extended)
 			audit_end(d, s, "error", o->by);
-		fwgate_del(d, &s->addr, 1);
+		fwgate_del(d, s->addrs, s->n_addrs);
 		session_remove(&d->sessions, s);
 		session_free(&s);
 		gate_save_sessions(d);
@@ -307,7 +314,7 @@ int gate_session_end(struct vpnd *d, struct session *s, const char *reason, cons
 	gate_save_sessions(d);
 	if (d->store != NULL && strcmp(by, GATE_BY_STORE) != 0)
 		dbstore_session_end(d->store, s->name);
-	fwgate_del(d, &s->addr, 1);
+	fwgate_del(d, s->addrs, s->n_addrs);
 	mailtab_changed(d->mailtab);
 	ret = gate_apply_peers(d, rm, err);
 	if (ret < 0)
@@ -381,7 +388,7 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 	struct session *s;
 	uint64_t ticks, now = clock_boot_ns();
 	bool refreshed = false;
-	size_t n = 0, cap = 0;
+	size_t n = 0, n_addrs = 0, cap = 0;
 	char err[ERR_LEN];
 
 	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
@@ -398,7 +405,9 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 		if (n == cap) {
 			size_t c = cap != 0 ? cap * 2 : 16;
 			struct ended *e = realloc(ended, c * sizeof(*e));
-			struct ipaddr *a = e != NULL ? realloc(addrs, c * sizeof(*a)) : NULL;
+			struct ipaddr *a =
+				e != NULL ? realloc(addrs, c * SESSION_ADDRS_MAX * sizeof(*a))
+					  : NULL;
 
 			if (e != NULL)
 				ended = e;
@@ -408,7 +417,8 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 			cap = c;
 		}
 		session_remove(&d->sessions, s);
-		addrs[n] = s->addr;
+		memcpy(addrs + n_addrs, s->addrs, s->n_addrs * sizeof(*addrs));
+		n_addrs += s->n_addrs;
 		ended[n].s = s;
 		ended[n++].idle = !session_window_over(s, now);
 		p = gate_peer_for_session(d, s, true);
@@ -422,7 +432,7 @@ int gate_timer_cb(int fd, uint32_t events, void *data)
 			d->sweep = true;
 		/* Their window elements ran out in the kernel already, or their
 		 * idle ones did; the rest (a clock's drift) goes here. */
-		fwgate_del(d, addrs, n);
+		fwgate_del(d, addrs, n_addrs);
 		mailtab_changed(d->mailtab);
 		gate_save_sessions(d);
 		for (size_t i = 0; i < n; i++) {

@@ -23,19 +23,33 @@ static void fmt_dur(char *out, size_t len, uint64_t s)
 		duration_format(out, len, s);
 }
 
+/* address: the first of a peer's addresses (what scripts read before
+ * dual-stack tunnels); addresses: all, IPv4 first, commas between. */
+static void first_addr(const struct reg_peer *p, char a[IPADDR_STR_LEN])
+{
+	struct ipaddr v[REG_ADDRS_MAX];
+
+	if (registry_peer_addrs(p, v) > 0)
+		ipaddr_format(&v[0], a, IPADDR_STR_LEN, false);
+	else
+		strcpy(a, "-");
+}
+
 static void peer_record(struct hctx *h, const struct reg_peer *p, bool full)
 {
 	const struct session *s = session_find(&h->d->sessions, p->name);
-	char a[IPADDR_STR_LEN], d[24];
+	char a[IPADDR_STR_LEN], all[IPADDR_LIST_STR_LEN], d[24];
 	key_b64_t k;
 
-	ipaddr_format(&p->addr, a, sizeof(a), false);
+	first_addr(p, a);
+	registry_peer_addrs_text(p, all, false);
 	if (p->has_key)
 		key_to_base64(k, p->key);
 	ctl_add_field(h->out, "name", p->name);
 	ctl_add_field(h->out, "owner", p->owner->name);
 	ctl_add_field(h->out, "kind", registry_kind_name(p->kind));
 	ctl_add_field(h->out, "address", a);
+	ctl_add_field(h->out, "addresses", all);
 	ctl_add_field(h->out, "state", p->disabled ? "disabled" : "enabled");
 	ctl_add_field(h->out, "session", s != NULL ? "active" : "-");
 	ctl_add_field(h->out, "public-key", p->has_key ? k : "-");
@@ -94,13 +108,23 @@ static int parse_peer_opts(struct hctx *h, struct reg_peer *p, uint8_t psk[KEY_L
 	int ret;
 
 	if ((v = ctl_request_opt(h->req, "address")) != NULL) {
-		if (ipaddr_parse(&p->addr, v, false) < 0)
+		struct ipaddr a[REG_ADDRS_MAX];
+		char s[IPADDR_STR_LEN];
+		int n = ipaddr_parse_list(a, REG_ADDRS_MAX, v);
+
+		if (n < 0)
 			return hctx_err(h, -EINVAL,
-					"invalid address '%s': expected an IPv4 or IPv6 address",
+					"invalid address '%s': expected an IPv4 address, an IPv6 "
+					"address or one of each, a comma between",
 					v);
-		if (!in_networks(h->d, &p->addr))
-			return hctx_err(h, -EINVAL, "address %s is outside the networks of %s", v,
-					h->d->conf.ifname);
+		for (int i = 0; i < n; i++) {
+			ipaddr_format(&a[i], s, sizeof(s), false);
+			if (!in_networks(h->d, &a[i]))
+				return hctx_err(h, -EINVAL,
+						"address %s is outside the networks of %s", s,
+						h->d->conf.ifname);
+			registry_peer_addr_put(p, &a[i]);
+		}
 	}
 	if ((v = ctl_request_opt(h->req, "public-key")) != NULL) {
 		if (key_from_base64(p->key, v) < 0)
@@ -167,7 +191,7 @@ int handle_peer_add(struct hctx *h)
 	const char *name, *owner = ctl_request_opt(h->req, "owner");
 	const char *existing = ctl_request_opt(h->req, "existing-owner");
 	bool new_key = ctl_request_opt(h->req, "new-key") != NULL, want = false;
-	char code[ENROLLCODE_STR_LEN + 1] = "", a[IPADDR_STR_LEN];
+	char code[ENROLLCODE_STR_LEN + 1] = "", a[IPADDR_STR_LEN], all[IPADDR_LIST_STR_LEN];
 	uint8_t psk[KEY_LEN];
 	char uid[16];
 	bool new_owner = false;
@@ -223,16 +247,18 @@ int handle_peer_add(struct hctx *h)
 	new_owner = false;
 	if ((ret = hctx_save(h)) < 0)
 		goto out;
-	ipaddr_format(&p->addr, a, sizeof(a), false);
+	first_addr(p, a);
+	registry_peer_addrs_text(p, all, false);
 	snprintf(uid, sizeof(uid), "%d", (int)h->uid);
 	audit_event("peer-add", "peer", name, "owner", owner, "kind", registry_kind_name(p->kind),
-		    "address", a, "by", h->by, "uid", uid, NULL);
+		    "address", a, "addresses", all, "by", h->by, "uid", uid, NULL);
 	if (want)
 		audit_code(h, p, new_key);
 	ctl_add_field(h->out, "name", name);
 	ctl_add_field(h->out, "owner", owner);
 	ctl_add_field(h->out, "kind", registry_kind_name(p->kind));
 	ctl_add_field(h->out, "address", a);
+	ctl_add_field(h->out, "addresses", all);
 	if (want)
 		hctx_code_uri(h, p, code, new_key);
 	else if (ctl_request_opt(h->req, "enroll") == NULL)

@@ -28,12 +28,16 @@ void handle_session_fields(struct hctx *h, const struct session *s)
 
 static void session_record(struct hctx *h, const struct session *s)
 {
-	char a[IPADDR_STR_LEN];
+	char a[IPADDR_STR_LEN], all[IPADDR_LIST_STR_LEN];
 
-	ipaddr_format(&s->addr, a, sizeof(a), false);
+	/* address: the first (what scripts read before dual-stack tunnels);
+	 * addresses: all of them, IPv4 first. */
+	ipaddr_format(&s->addrs[0], a, sizeof(a), false);
+	ipaddr_format_list(s->addrs, s->n_addrs, all, sizeof(all), false);
 	ctl_add_field(h->out, "name", s->name);
 	ctl_add_field(h->out, "owner", s->owner);
 	ctl_add_field(h->out, "address", a);
+	ctl_add_field(h->out, "addresses", all);
 	handle_session_fields(h, s);
 	ctl_end_line(h->out);
 }

@@ -145,7 +145,6 @@ static int add_session(struct mailtab *mt, struct mailmsg_enc *e, const struct s
 	char names[1 + MAILCONF_DOMAINS_MAX][MAILMSG_LOGIN_MAX + 1];
 	char extra[REG_MAIL_LOGINS_LEN], *save = NULL, *tok;
 	const char *logins[LOGINS_PER_SESS];
-	struct ipaddr net = s->addr;
 	size_t n = 0;
 
 	if (o == NULL)
@@ -161,16 +160,25 @@ static int add_session(struct mailtab *mt, struct mailmsg_enc *e, const struct s
 	for (tok = strtok_r(extra, ",", &save); tok != NULL && n < LOGINS_PER_SESS;
 	     tok = strtok_r(NULL, ",", &save))
 		logins[n++] = tok;
-	if (net.prefix == 0)
-		net.prefix = net.family == AF_INET ? 32 : 128;
-	return mailmsg_enc_entry(e, &net, names[0], logins, n);
+	/* An entry per tunnel address: a login over IPv6 is the owner's as
+	 * much as one over IPv4. */
+	for (int i = 0; i < s->n_addrs; i++) {
+		struct ipaddr net = s->addrs[i];
+		int ret;
+
+		if (net.prefix == 0)
+			net.prefix = net.family == AF_INET ? 32 : 128;
+		if ((ret = mailmsg_enc_entry(e, &net, names[0], logins, n)) < 0)
+			return ret;
+	}
+	return 0;
 }
 
 static int build(struct mailtab *mt, size_t *len)
 {
 	const struct mailconf *mc = &mt->d->conf.mail;
 	struct mailmsg_enc e;
-	uint32_t left_out = 0;
+	uint32_t left_out = 0, sessions = 0;
 	int ret;
 
 	ret = mailmsg_enc_start(&e, mt->buf, MAILMSG_TABLE_MAX, mc->trusted, mc->n_trusted);
@@ -180,12 +188,14 @@ static int build(struct mailtab *mt, size_t *len)
 		/* What does not fit is refused: the table errs closed. */
 		if (add_session(mt, &e, mt->d->sessions.heap[i]) < 0)
 			left_out++;
+		else
+			sessions++;
 	if (left_out > 0 && mt->left_out == 0)
 		log_warn("the mail table holds %u sessions; %u more did not fit, their "
 			 "owners' mail logins are refused",
-			 e.n, left_out);
+			 sessions, left_out);
 	mt->left_out = left_out;
-	mt->sessions = e.n;
+	mt->sessions = sessions;
 	*len = mailmsg_enc_finish(&e);
 	return 0;
 }

@@ -123,6 +123,26 @@ static enum reg_alg cred_alg(const struct proto_cred *c)
 	return c->alg == PROTO_COSE_EDDSA ? REG_EDDSA : REG_ES256;
 }
 
+/* The peer's tunnel addresses, one per network: "10.77.0.2/32,
+ * fd77::2/128". The field was a list from the start, so clients older
+ * than dual-stack tunnels read both. */
+static void fill_addresses(struct proto_reply *rep, const struct reg_peer *p)
+{
+	struct ipaddr pa[REG_ADDRS_MAX];
+	int na = registry_peer_addrs(p, pa);
+	size_t m = 0;
+
+	rep->fields |= PROTO_REP_ADDRESSES;
+	rep->addresses[0] = '\0';
+	for (int i = 0; i < na && m < sizeof(rep->addresses); i++) {
+		char a[IPADDR_STR_LEN];
+
+		ipaddr_format(&pa[i], a, sizeof(a), true);
+		m += (size_t)snprintf(rep->addresses + m, sizeof(rep->addresses) - m, "%s%s",
+				      i > 0 ? ", " : "", a);
+	}
+}
+
 void ops_fill_session(struct proto_reply *rep, const struct reg_peer *p, const struct session *s)
 {
 	uint64_t now = clock_boot_ns();
@@ -130,6 +150,9 @@ void ops_fill_session(struct proto_reply *rep, const struct reg_peer *p, const s
 	rep->fields |= PROTO_REP_PEER | PROTO_REP_OWNER | PROTO_REP_STATE;
 	snprintf(rep->peer, sizeof(rep->peer), "%s", p->name);
 	snprintf(rep->owner, sizeof(rep->owner), "%s", p->owner->name);
+	/* A laptop enrolled before the interface had a network of the other
+	 * family learns its new address here (enroll up). */
+	fill_addresses(rep, p);
 	rep->state = s != NULL;
 	if (s != NULL) {
 		uint64_t end = session_deadline(s);
@@ -151,9 +174,7 @@ static void fill_config(const struct vpnd *d, struct proto_reply *rep, const str
 	snprintf(rep->wg_endpoint, sizeof(rep->wg_endpoint),
 		 strchr(c->endpoint_host, ':') != NULL ? "[%s]:%u" : "%s:%u", c->endpoint_host,
 		 c->listen_port);
-	ipaddr_format(&p->addr, rep->addresses, sizeof(rep->addresses), false);
-	strncat(rep->addresses, p->addr.family == AF_INET6 ? "/128" : "/32",
-		sizeof(rep->addresses) - strlen(rep->addresses) - 1);
+	fill_addresses(rep, p);
 	/* The gateway's own tunnel addresses: where the mail server listens. */
 	for (int i = 0; i < c->n_addresses; i++) {
 		char a[64];

@@ -27,10 +27,16 @@ static const void *peer_key_key(const void *p, size_t *len)
 	return ((const struct reg_peer *)p)->key;
 }
 
-static const void *peer_addr_key(const void *p, size_t *len)
+static const void *peer_addr4_key(const void *p, size_t *len)
 {
-	*len = IPADDR_KEY_LEN;
-	return &((const struct reg_peer *)p)->addr;
+	*len = 4;
+	return ((const struct reg_peer *)p)->addr4;
+}
+
+static const void *peer_addr6_key(const void *p, size_t *len)
+{
+	*len = 16;
+	return ((const struct reg_peer *)p)->addr6;
 }
 
 int registry_create(struct registry **out, const char *dir)
@@ -47,7 +53,8 @@ int registry_create(struct registry **out, const char *dir)
 	htab_init(&r->owner_by_name, owner_key);
 	htab_init(&r->peer_by_name, peer_name_key);
 	htab_init(&r->peer_by_key, peer_key_key);
-	htab_init(&r->peer_by_addr, peer_addr_key);
+	htab_init(&r->peer_by_addr4, peer_addr4_key);
+	htab_init(&r->peer_by_addr6, peer_addr6_key);
 	*out = r;
 	return 0;
 }
@@ -92,7 +99,8 @@ void registry_destroy(struct registry **rp)
 	htab_finish(&r->owner_by_name);
 	htab_finish(&r->peer_by_name);
 	htab_finish(&r->peer_by_key);
-	htab_finish(&r->peer_by_addr);
+	htab_finish(&r->peer_by_addr4);
+	htab_finish(&r->peer_by_addr6);
 	free(r);
 	*rp = NULL;
 }
@@ -195,40 +203,10 @@ struct reg_peer *registry_peer_find_key(const struct registry *r, const uint8_t 
 	return htab_find(&r->peer_by_key, key, KEY_LEN);
 }
 
-static bool addr_usable(const struct registry *r, const struct ipaddr *a)
-{
-	for (int i = 0; i < r->n_nets; i++)
-		if (ipaddr_equal(a, &r->nets[i]))
-			return false; /* the gateway's own */
-	return htab_find(&r->peer_by_addr, a, IPADDR_KEY_LEN) == NULL;
-}
-
-static int addr_allocate(struct registry *r, struct ipaddr *out)
-{
-	const struct ipaddr *net = &r->nets[0];
-	uint64_t size, i, n;
-
-	if (r->n_nets == 0)
-		return -EADDRNOTAVAIL;
-	size = ipaddr_net_size(net);
-	/* Skip the network address and, for IPv4, the broadcast address. */
-	for (n = 0; n < size; n++) {
-		i = (r->alloc_hint + n) % size;
-		if (i == 0 || (net->family == AF_INET && i == size - 1 && size > 2))
-			continue;
-		if (ipaddr_nth(out, net, i) == 0 && addr_usable(r, out)) {
-			r->alloc_hint = i + 1;
-			return 0;
-		}
-	}
-	return -EADDRNOTAVAIL;
-}
-
-int registry_peer_add(struct registry *r, const struct reg_peer *tmpl, struct reg_peer **out,
-		      char err[ERR_LEN])
+static int peer_add(struct registry *r, const struct reg_peer *tmpl, bool allocate,
+		    struct reg_peer **out, char err[ERR_LEN])
 {
 	struct reg_peer *p = NULL;
-	char a[IPADDR_STR_LEN];
 	int ret = -EEXIST;
 
 	if (registry_peer_find(r, tmpl->name) != NULL) {
@@ -252,26 +230,16 @@ int registry_peer_add(struct registry *r, const struct reg_peer *tmpl, struct re
 			goto fail;
 		memcpy(p->psk, tmpl->psk, KEY_LEN);
 	}
-	if (p->addr.family == 0) {
-		ret = addr_allocate(r, &p->addr);
-		if (ret < 0) {
-			text_err(err, "no free tunnel address left in the interface network");
-			goto fail;
-		}
-	} else if (!addr_usable(r, &p->addr)) {
-		ipaddr_format(&p->addr, a, sizeof(a), false);
-		text_err(err, "address %s is taken", a);
-		ret = -EEXIST;
+	if ((ret = registry_addr_assign(r, p, allocate, err)) < 0)
 		goto fail;
-	}
 	ret = htab_insert(&r->peer_by_name, p);
 	if (ret < 0)
 		goto fail_msg;
-	if ((ret = htab_insert(&r->peer_by_addr, p)) < 0 ||
+	if ((ret = registry_addr_index(r, p)) < 0 ||
 	    (p->has_key && (ret = htab_insert(&r->peer_by_key, p)) < 0) ||
 	    (ret = vec_push((void ***)&r->peers, &r->n_peers, &r->cap_peers, p)) < 0) {
 		htab_remove(&r->peer_by_name, p->name, strlen(p->name));
-		htab_remove(&r->peer_by_addr, &p->addr, IPADDR_KEY_LEN);
+		registry_addr_unindex(r, p);
 		if (p->has_key && htab_find(&r->peer_by_key, p->key, KEY_LEN) == p)
 			htab_remove(&r->peer_by_key, p->key, KEY_LEN);
 		goto fail_msg;
@@ -287,6 +255,18 @@ fail:
 	if (p != NULL)
 		peer_free(p);
 	return ret;
+}
+
+int registry_peer_add(struct registry *r, const struct reg_peer *tmpl, struct reg_peer **out,
+		      char err[ERR_LEN])
+{
+	return peer_add(r, tmpl, true, out, err);
+}
+
+int registry_peer_insert(struct registry *r, const struct reg_peer *tmpl, struct reg_peer **out,
+			 char err[ERR_LEN])
+{
+	return peer_add(r, tmpl, false, out, err);
 }
 
 int registry_peer_set_key(struct registry *r, struct reg_peer *p, const uint8_t key[KEY_LEN])
@@ -338,7 +318,7 @@ void registry_peer_remove(struct registry *r, struct reg_peer *p)
 		}
 	}
 	htab_remove(&r->peer_by_name, p->name, strlen(p->name));
-	htab_remove(&r->peer_by_addr, &p->addr, IPADDR_KEY_LEN);
+	registry_addr_unindex(r, p);
 	if (p->has_key)
 		htab_remove(&r->peer_by_key, p->key, KEY_LEN);
 	vec_del((void **)r->peers, &r->n_peers, p);

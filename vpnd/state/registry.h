@@ -11,7 +11,8 @@
  *
  * One module in several files: registry.c (the data), registry_load.c (the
  * strict reader), registry_save.c (the writer), registry_cred.c,
- * registry_code.c, registry_mail.c (an owner's mail logins).
+ * registry_code.c, registry_mail.c (an owner's mail logins),
+ * registry_addr.c (a peer's tunnel addresses).
  */
 #ifndef KEYGATE_REGISTRY_H
 #define KEYGATE_REGISTRY_H
@@ -71,15 +72,26 @@ struct reg_owner {
 	unsigned n_peers;
 };
 
+/* Which of a peer's tunnel addresses are set (reg_peer.addrs). */
+enum reg_addr { REG_ADDR4 = 1U << 0, REG_ADDR6 = 1U << 1 };
+#define REG_ADDRS_MAX 2 /* one per family */
+
 /* The small fields next to the name and the key, with no padding
  * between: 136 bytes, a 144-byte heap chunk instead of 160, which is
- * 1.6 MB at 100,000 peers (bench/README.md). */
+ * 1.6 MB at 100,000 peers (bench/README.md). The two tunnel addresses
+ * are bare bytes (21 with their flags) where one struct ipaddr (18)
+ * and 3 bytes of padding were: a second address costs the struct
+ * nothing; two struct ipaddr would have made a 160-byte chunk. */
 struct reg_peer {
 	char name[NAME_MAX_LEN + 1];
 	bool has_key; /* false until `enroll register` brings it */
 	bool disabled;
 	uint8_t key[KEY_LEN];
-	struct ipaddr addr;
+	/* One address from each tunnel network the interface has, IPv4
+	 * and IPv6 (registry_peer_addrs gives them as struct ipaddr). */
+	uint8_t addr4[4];
+	uint8_t addr6[16];
+	uint8_t addrs; /* enum reg_addr bits */
 	enum reg_kind kind;
 	/* WireGuard's persistent keepalive from the gateway, seconds (0: off);
 	 * REG_INHERIT: the kind's (gate_peer_keepalive). Beside kind, in what
@@ -109,24 +121,31 @@ struct registry {
 	size_t n_peers, cap_peers;
 	struct reg_code **codes;
 	size_t n_codes, cap_codes;
-	struct htab owner_by_name, peer_by_name, peer_by_key, peer_by_addr;
+	/* A peer is in peer_by_addr4 and peer_by_addr6 once per address. */
+	struct htab owner_by_name, peer_by_name, peer_by_key, peer_by_addr4, peer_by_addr6;
 	struct ipaddr nets[8]; /* the interface's own addresses and networks */
 	int n_nets;
-	uint64_t alloc_hint;
+	uint64_t alloc_hint[2]; /* IPv4, IPv6 */
+	/* Peers the last load gave an address of a family they lacked. */
+	size_t filled;
 	unsigned dirty;    /* enum reg_file bits not yet saved */
 	unsigned repaired; /* files the last load changed (old key IDs, dangling codes) */
 };
 
 int registry_create(struct registry **r, const char *dir);
 void registry_destroy(struct registry **r);
-/* Where addresses are allocated from (the first) and allowed (any). */
+/* The interface's own addresses with their networks: a peer gets one
+ * address from the first network of each family (IPv4 and IPv6). */
 void registry_set_networks(struct registry *r, const struct ipaddr *nets, int n);
 
 /* Reading (registry_load.c) and writing (registry_save.c) the files. */
 
 /* Reads the three files of r->dir; a missing file is an empty one. On
  * failure err names file and line, and r is unchanged content-wise only if
- * it was empty: load into a fresh registry and swap. */
+ * it was empty: load into a fresh registry and swap. A peer without an
+ * address of a family the networks have (a peers file from before the
+ * interface had both) gets one now (registry_fill_addrs), saved at once;
+ * r->filled counts them. */
 int registry_load(struct registry *r, char err[ERR_LEN]);
 /* Parses one file's text (what registry_load does per file). */
 int registry_parse(struct registry *r, enum reg_file which, const char *text, size_t len,
@@ -150,11 +169,35 @@ int registry_owner_remove(struct registry *r, struct reg_owner *o);
 
 struct reg_peer *registry_peer_find(const struct registry *r, const char *name);
 struct reg_peer *registry_peer_find_key(const struct registry *r, const uint8_t key[KEY_LEN]);
-/* Adds a copy of *p (name, owner, key, kind, overrides, psk); when
- * p->addr.family is 0 an address is allocated. err says what is wrong:
- * a taken name, key or address, or no free address. */
+/* The peer one of whose tunnel addresses a is, or NULL. */
+struct reg_peer *registry_peer_find_addr(const struct registry *r, const struct ipaddr *a);
+/* A peer's tunnel addresses, IPv4 first; how many (0 to REG_ADDRS_MAX). */
+int registry_peer_addrs(const struct reg_peer *p, struct ipaddr out[REG_ADDRS_MAX]);
+/* "10.77.0.2,fd77::2" (with_prefix: "10.77.0.2/32,fd77::2/128"), or "-". */
+void registry_peer_addrs_text(const struct reg_peer *p, char out[IPADDR_LIST_STR_LEN],
+			      bool with_prefix);
+/* Sets the template's address of a's family; -EEXIST when it has one. */
+int registry_peer_addr_put(struct reg_peer *p, const struct ipaddr *a);
+/* Adds a copy of *p (name, owner, key, kind, overrides, psk, the
+ * addresses it has); for each family of the networks that p has no
+ * address of, one is allocated (the other family's host part when that
+ * is free). err says what is wrong: a taken name, key or address, or no
+ * free address left in a network (which it names). */
 int registry_peer_add(struct registry *r, const struct reg_peer *p, struct reg_peer **out,
 		      char err[ERR_LEN]);
+/* The loader's registry_peer_add: the addresses as given, none added. */
+int registry_peer_insert(struct registry *r, const struct reg_peer *p, struct reg_peer **out,
+			 char err[ERR_LEN]);
+/* Within the module (registry_addr.c): checks p's addresses are free
+ * and, when allocate, adds those it lacks; 0 or -errno with err. */
+int registry_addr_assign(struct registry *r, struct reg_peer *p, bool allocate, char err[ERR_LEN]);
+/* Puts p into the address indexes (all or none), takes it out. */
+int registry_addr_index(struct registry *r, struct reg_peer *p);
+void registry_addr_unindex(struct registry *r, struct reg_peer *p);
+/* Gives every peer an address of each family of the networks it lacks;
+ * how many peers got one (their file is then dirty). A network with no
+ * room left is logged and skipped: the peer keeps what it has. */
+size_t registry_fill_addrs(struct registry *r);
 int registry_peer_set_key(struct registry *r, struct reg_peer *p, const uint8_t key[KEY_LEN]);
 /* Undoes registry_peer_set_key on a peer that had no key. */
 void registry_peer_clear_key(struct registry *r, struct reg_peer *p);

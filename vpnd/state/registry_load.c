@@ -233,11 +233,12 @@ static int rf_cred(struct rf_ctx *x, const char *owner)
 static int rf_peer(struct rf_ctx *x, const char *name)
 {
 	struct reg_peer p = {0};
+	struct ipaddr a[REG_ADDRS_MAX];
 	uint8_t psk[KEY_LEN];
 	const char *owner, *key, *addr, *pskv, *ka;
 	char err[ERR_LEN];
 	bool mobile, disabled;
-	int ret;
+	int ret, na;
 
 	if (!text_valid_name(name))
 		return rf_fail(x, "bad peer name '%s'", name);
@@ -253,8 +254,16 @@ static int rf_peer(struct rf_ctx *x, const char *name)
 			return rf_fail(x, "bad public key '%s'", key);
 		p.has_key = true;
 	}
-	if (ipaddr_parse(&p.addr, addr, false) < 0)
-		return rf_fail(x, "bad address '%s'", addr);
+	/* One address (files from before dual-stack tunnels) or one per
+	 * family. */
+	na = ipaddr_parse_list(a, REG_ADDRS_MAX, addr);
+	if (na < 0)
+		return rf_fail(x,
+			       "bad address '%s': expected an IPv4 address, an IPv6 address "
+			       "or one of each, a comma between",
+			       addr);
+	for (int i = 0; i < na; i++)
+		registry_peer_addr_put(&p, &a[i]);
 	if (strcmp(pskv, "-") != 0) {
 		if (key_from_base64(psk, pskv) < 0)
 			return rf_fail(x, "bad preshared key");
@@ -278,7 +287,7 @@ static int rf_peer(struct rf_ctx *x, const char *name)
 			goto bad_ka;
 		p.keepalive = (int32_t)n;
 	}
-	ret = registry_peer_add(x->r, &p, NULL, err);
+	ret = registry_peer_insert(x->r, &p, NULL, err);
 	sodium_memzero(psk, sizeof(psk));
 	return ret < 0 ? rf_fail(x, "%s", err) : 0;
 bad_ka:
@@ -458,7 +467,12 @@ int registry_load(struct registry *r, char err[ERR_LEN])
 			/* About 160 bytes a line: size the indexes once. */
 			htab_reserve(&r->peer_by_name, len / 160);
 			htab_reserve(&r->peer_by_key, len / 160);
-			htab_reserve(&r->peer_by_addr, len / 160);
+			for (int f = 0; f < r->n_nets; f++)
+				htab_reserve(r->nets[f].family == AF_INET6 ? &r->peer_by_addr6
+									   : &r->peer_by_addr4,
+					     len / 160);
+			if (r->n_nets == 0)
+				htab_reserve(&r->peer_by_addr4, len / 160);
 		}
 		ret = registry_parse(r, order[i], text, len, path, err);
 		atomicfile_unmap(text, len);
@@ -471,6 +485,13 @@ int registry_load(struct registry *r, char err[ERR_LEN])
 	r->dirty = r->repaired;
 	if (r->dirty & REG_OWNERS)
 		log_info("%s/owners: key IDs now have their long form (docs/registry.md)", r->dir);
+	/* An interface that became dual-stack: each peer gets an address of
+	 * the new family now, saved at once so every reply says the same
+	 * (a laptop takes it at its next `enroll up`). */
+	r->filled = registry_fill_addrs(r);
+	if (r->filled > 0)
+		log_info("%s/peers: %zu peers got an address of each tunnel network", r->dir,
+			 r->filled);
 	if (r->dirty != 0 && (ret = registry_save(r)) < 0)
 		log_warn("cannot write the repaired registry to %s: %s", r->dir, strerror(-ret));
 	return 0;

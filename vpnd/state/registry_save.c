@@ -68,7 +68,7 @@ static size_t fmt_owners(const struct registry *r, struct strbuf *sb)
 
 static size_t fmt_peers(const struct registry *r, struct strbuf *sb)
 {
-	char addr[IPADDR_STR_LEN];
+	char addr[IPADDR_LIST_STR_LEN];
 	struct reg_peer **sorted;
 	key_b64_t k;
 
@@ -80,7 +80,7 @@ static size_t fmt_peers(const struct registry *r, struct strbuf *sb)
 	for (size_t i = 0; i < r->n_peers; i++) {
 		const struct reg_peer *p = sorted[i];
 
-		ipaddr_format(&p->addr, addr, sizeof(addr), false);
+		registry_peer_addrs_text(p, addr, false);
 		if (p->has_key)
 			key_to_base64(k, p->key);
 		strbuf_printf(sb, "peer %s owner=%s kind=%s public-key=%s address=%s", p->name,

@@ -164,7 +164,8 @@ int session_open(struct sessions *ss, const struct session_req *req, uint64_t no
 	int ret;
 
 	if (!text_valid_name(req->name) || req->window_ns == 0 || req->by == NULL ||
-	    strlen(req->by) >= SESSION_BY_LEN)
+	    strlen(req->by) >= SESSION_BY_LEN || req->n_addrs < 0 ||
+	    req->n_addrs > SESSION_ADDRS_MAX)
 		return -EINVAL;
 	*extended = s != NULL;
 	if (s != NULL) {
@@ -198,7 +199,8 @@ int session_open(struct sessions *ss, const struct session_req *req, uint64_t no
 	}
 	snprintf(s->owner, sizeof(s->owner), "%s", req->owner);
 	snprintf(s->by, sizeof(s->by), "%s", req->by);
-	s->addr = req->addr;
+	memcpy(s->addrs, req->addrs, sizeof(s->addrs));
+	s->n_addrs = (uint8_t)req->n_addrs;
 	s->idle_ns = req->idle_ns;
 	s->active_ns = now_ns;
 	s->has_psk = req->psk != NULL;

@@ -23,14 +23,16 @@
 #include "base/key.h"
 #include "base/text.h"
 
-#define SESSION_BY_LEN 48
-#define SESSION_NEVER  UINT64_MAX
+#define SESSION_BY_LEN    48
+#define SESSION_NEVER     UINT64_MAX
+#define SESSION_ADDRS_MAX 2 /* IPv4 and IPv6 */
 
 struct session {
 	char name[NAME_MAX_LEN + 1];
 	char owner[NAME_MAX_LEN + 1];
 	uint8_t key[KEY_LEN];
-	struct ipaddr addr;
+	struct ipaddr addrs[SESSION_ADDRS_MAX]; /* the peer's, one per family */
+	uint8_t n_addrs;
 	bool has_psk;
 	uint8_t psk[KEY_LEN];
 	int64_t opened_wall;
@@ -58,7 +60,8 @@ struct session_req {
 	const char *name;
 	const char *owner;
 	const uint8_t *key; /* KEY_LEN */
-	struct ipaddr addr;
+	struct ipaddr addrs[SESSION_ADDRS_MAX];
+	int n_addrs;        /* 1 or 2 */
 	const uint8_t *psk; /* KEY_LEN, or NULL for none */
 	uint64_t window_ns;
 	uint64_t idle_ns;

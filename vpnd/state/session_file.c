@@ -16,13 +16,13 @@
 
 void session_file_line(struct strbuf *sb, const struct session *s)
 {
-	char addr[IPADDR_STR_LEN];
+	char addr[IPADDR_LIST_STR_LEN];
 	key_b64_t k, psk;
 
 	key_to_base64(k, s->key);
 	if (s->has_psk)
 		key_to_base64(psk, s->psk);
-	ipaddr_format(&s->addr, addr, sizeof(addr), false);
+	ipaddr_format_list(s->addrs, s->n_addrs, addr, sizeof(addr), false);
 	strbuf_printf(
 		sb,
 		"%s owner=%s public-key=%s address=%s psk=%s opened=%" PRId64 " until=%" PRId64
@@ -79,6 +79,7 @@ int session_file_fields(char **w, int n, struct session *s, const char **bad)
 					    "until", "until-boot", "active-boot", "idle", "by"};
 	const char *v[10] = {0};
 	uint64_t u;
+	int ret;
 
 	*bad = "fields";
 	if (n != 12 || !text_valid_name(w[1]))
@@ -104,8 +105,11 @@ int session_file_fields(char **w, int n, struct session *s, const char **bad)
 	if (key_from_base64(s->key, v[1]) < 0)
 		return -EINVAL;
 	*bad = "address";
-	if (ipaddr_parse(&s->addr, v[2], false) < 0)
+	/* One address (files from before dual-stack tunnels) or two. */
+	ret = ipaddr_parse_list(s->addrs, SESSION_ADDRS_MAX, v[2]);
+	if (ret < 0)
 		return -EINVAL;
+	s->n_addrs = (uint8_t)ret;
 	*bad = "psk";
 	if (strcmp(v[3], "-") != 0) {
 		if (key_from_base64(s->psk, v[3]) < 0)

@@ -44,15 +44,18 @@ wait_for() { # SECONDS COMMAND...
 }
 prop() { systemctl show -p "$2" --value "$1"; } # UNIT PROPERTY
 active() { [ "$(systemctl is-active "$1")" = active ]; }
+settled() { case $(systemctl is-active "$1") in active | failed) ;; *) return 1 ;; esac }
 # listens ADDR:PORT: a listening TCP socket bound to exactly that.
 listens() { ss -Hltn "src $1" | awk '{ print $4 }' | grep -qxF "$1"; }
-# greets [outside] ADDR PORT: the server's first line, or why none came
-# ("refused", "unreachable", "no answer" when dropped); exit 0 on a line.
+# greets [outside] ADDR PORT [SECONDS]: the server's first line, or why
+# none came ("refused", "unreachable", "no answer" when dropped); exit 0 on
+# a line. A refusal is expected at once on a veth: 1 s by default.
 greets() {
 	local ns=() line rc
 	[ "$1" = outside ] && { ns=(ip netns exec outside); shift; }
-	line=$("${ns[@]}" timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1" && IFS= read -r -t 2 l <&3 &&
-		echo "${l%$'"'\r'"'}"' "$1" "$2" 2>&1)
+	# shellcheck disable=SC2016 # the inner shell's $0 and $1
+	line=$("${ns[@]}" timeout "${3:-1}" bash -c 'exec 3<>"/dev/tcp/$0/$1" &&
+		IFS= read -r l <&3 && echo "${l%$'"'\r'"'}"' "$1" "$2" 2>&1)
 	rc=$?
 	case "$rc:$line" in
 	0:*) echo "$line" ;;
@@ -62,8 +65,35 @@ greets() {
 	*) echo "failed ($rc: $line)"; return 1 ;;
 	esac
 }
+# outside_net: a veth pair, the far end in a namespace of its own.
+outside_net() {
+	ip netns add outside &&
+		ip link add lan0 type veth peer name lan1 netns outside &&
+		ip addr add "$LAN/24" dev lan0 && ip link set lan0 up &&
+		ip -n outside addr add 198.51.100.2/24 dev lan1 && ip -n outside link set lan1 up &&
+		ip -n outside route add 10.77.0.0/24 via "$LAN" || fail "cannot make the outside network"
+}
 
 log "boot '$PHASE': systemd $(systemctl --version | head -n1 | cut -d' ' -f2) as PID 1"
+# Without the sysctl file (and vpnd down) the tunnel address cannot be
+# bound: what 90-keygate.conf is for. Postfix's master stops on the bind
+# error of 587, and port 25 with it.
+if [ "$PHASE" = bare ]; then
+	[ -e /etc/sysctl.d/90-keygate.conf ] && fail "setup: 90-keygate.conf is still installed"
+	[ "$(cat /proc/sys/net/ipv4/ip_nonlocal_bind)" = 0 ] || fail "ip_nonlocal_bind is not 0"
+	wait_for 30 settled postfix@-.service || fail "postfix@-.service still $(systemctl is-active postfix@-.service)"
+	[ "$(systemctl is-active postfix@-.service)" = failed ] ||
+		fail "postfix@-.service is $(systemctl is-active postfix@-.service) with $TUN:587 unbindable"
+	journalctl -b --no-pager -o cat | grep -q "bind $TUN port 587: Cannot assign requested address" ||
+		fail "Postfix logged no bind error for $TUN:587"
+	outside_net
+	smtp=$(greets outside "$LAN" 25 2) && fail "port 25 answers with Postfix failed: $smtp"
+	log "without 90-keygate.conf: postfix@-.service failed (bind $TUN port 587), port 25 from outside: $smtp; dovecot.service $(systemctl is-active dovecot.service)"
+	log PASS
+	echo PASS >"$OUT/$PHASE.result"
+	exit 0
+fi
+
 # The mail servers start whatever vpnd did: Wants=, not Requires=.
 for u in $MAIL_UNITS; do
 	wait_for 30 active "$u" || fail "$u is $(systemctl is-active "$u") 30 s into the boot"
@@ -90,16 +120,11 @@ for v in ipv4 ipv6; do
 done
 log "systemd-sysctl applied 90-keygate.conf at boot: ip_nonlocal_bind = 1 (IPv4, IPv6)"
 
-# The outside: a veth pair, the far end in a namespace of its own.
-ip netns add outside &&
-	ip link add lan0 type veth peer name lan1 netns outside &&
-	ip addr add "$LAN/24" dev lan0 && ip link set lan0 up &&
-	ip -n outside addr add 198.51.100.2/24 dev lan1 && ip -n outside link set lan1 up &&
-	ip -n outside route add 10.77.0.0/24 via "$LAN" || fail "cannot make the outside network"
-wait_for 5 greets outside "$LAN" 25
+outside_net
+wait_for 5 greets outside "$LAN" 25 5
 
 # Port 25 serves the internet in every boot; the mail ports never do.
-smtp=$(greets outside "$LAN" 25) && [[ $smtp == 220* ]] ||
+smtp=$(greets outside "$LAN" 25 5) && [[ $smtp == 220* ]] ||
 	fail "port 25 at $LAN does not answer from outside: $smtp"
 log "from outside, $LAN:25: $smtp"
 for p in 143 587; do
@@ -126,9 +151,11 @@ good)
 		main=$(prop "$u" ExecMainStartTimestampMonotonic)
 		[ "$first" -ge "$vstart" ] ||
 			fail "$u began starting at $first us, before vpnd was ready ($vstart us)"
-		log "$u: began starting at +$(((first - vstart) / 1000)) ms, main process at +$(((main - vstart) / 1000)) ms after vpnd's READY"
+		# Postfix's unit is Type=forking without a main PID: no main start.
+		[ "$main" -gt 0 ] && main=", its main process at +$(((main - vstart) / 1000)) ms" || main=
+		log "$u: began starting +$(((first - vstart) / 1000)) ms after vpnd's READY$main"
 	done
-	r=$(greets "$TUN" 143) && [[ $r == "* OK"* ]] || fail "Dovecot does not greet on $TUN:143: $r"
+	r=$(greets "$TUN" 143 5) && [[ $r == "* OK"* ]] || fail "Dovecot does not greet on $TUN:143: $r"
 	log "inside, $TUN:143: $r"
 	nft list table inet keygate >/dev/null || fail "no table inet keygate"
 	for p in 143 587; do
@@ -142,7 +169,7 @@ broken)
 	active vpnd.service && fail "vpnd.service is active with a config vpnd refuses"
 	journalctl -b --no-pager -o cat -u vpnd.service | grep -q "unknown key 'Addres' at /etc/vpnd/vpnd.conf:" ||
 		fail "vpnd's journal does not name the line it refuses"
-	log "vpnd.service $(systemctl is-active vpnd.service) ($(prop vpnd.service NRestarts) restarts): $(journalctl -b --no-pager -o cat -u vpnd.service | grep -m1 "unknown key")"
+	log "vpnd.service $(prop vpnd.service ActiveState)/$(prop vpnd.service SubState) (NRestarts=$(prop vpnd.service NRestarts)): $(journalctl -b --no-pager -o cat -u vpnd.service | grep -m1 "unknown key")"
 	ip -o addr | grep -qF " $TUN/" && fail "$TUN is on an interface without vpnd"
 	nft list table inet keygate >/dev/null 2>&1 && fail "table inet keygate exists without vpnd"
 	for p in 143 587; do

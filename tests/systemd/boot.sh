@@ -12,7 +12,9 @@
 #           before Dovecot and Postfix start; they listen on it; port 25
 #           answers outside; the mail ports do not;
 #   broken  the same with a vpnd.conf vpnd refuses: Dovecot and Postfix
-#           still start, port 25 still answers, the mail ports stay shut.
+#           still start, port 25 still answers, the mail ports stay shut;
+#   bare    broken, and without the sysctl file: Postfix cannot bind the
+#           tunnel address, fails, and port 25 is gone (why the file ships).
 # wireguard-go stands in for the kernel's WireGuard (keygate-wg.service,
 # ordered before vpnd, as section 1's modprobe would be).
 #   BUILD=builddir SRC=srcdir boot.sh
@@ -34,8 +36,8 @@ install -D -m 0644 "$SRC/contrib/systemd/mail-after-vpnd.conf" \
 	"$R/usr/local/share/keygate/systemd/mail-after-vpnd.conf" || fail "cannot install the drop-in"
 install -D -m 0644 "$SRC/contrib/sysctl.d/90-keygate.conf" \
 	"$R/usr/local/share/keygate/sysctl.d/90-keygate.conf" || fail "cannot install the sysctl file"
-mkdir -p "$R/usr/local/src/keygate" && cp -r "$SRC/contrib" "$R/usr/local/src/keygate/" ||
-	fail "cannot copy contrib/"
+mkdir -p "$R/usr/local/src/keygate" || fail "cannot make the source tree"
+cp -r "$SRC/contrib" "$R/usr/local/src/keygate/" || fail "cannot copy contrib/"
 T=$R/usr/local/lib/keygate-test
 install -D -m 0755 -t "$T" "$SRC/tests/systemd/boot-setup.sh" "$SRC/tests/systemd/boot-check.sh" ||
 	fail "cannot install the test"
@@ -57,7 +59,7 @@ awk -v dir="$T" '
 	inblock { print >file }
 	END { if (n < 4) exit 1 }
 ' "$DOC" || fail "cannot find the init, section 3 and move blocks in $DOC"
-ls "$T"/qs-*.sh | sed "s|^$T/|quickstart block: |"
+for b in "$T"/qs-*.sh; do echo "quickstart block: ${b##*/}"; done
 
 # WireGuard: wireguard-go makes kg0 before vpnd starts (the socket is
 # there when ExecStartPost returns).
@@ -122,4 +124,8 @@ boot_phase good keygate-check@good.service
 # A typo vpnd refuses (it names the line): vpnd cannot start at all.
 echo 'Addres = 10.77.0.2/24' >>"$R/etc/vpnd/vpnd.conf"
 boot_phase broken keygate-check@broken.service
+# The same without the sysctl file: the test of the test (and the reason
+# the file ships). systemd-sysctl applies what is in /etc/sysctl.d.
+rm "$R/etc/sysctl.d/90-keygate.conf" || fail "cannot remove the sysctl file"
+boot_phase bare keygate-check@bare.service
 echo "PASS: vpnd, Dovecot and Postfix boot in order, and mail boots without vpnd ($((SECONDS - T0)) s)"

@@ -12,6 +12,7 @@ set -uo pipefail
 SRC=${SRC:?SRC unset}
 BUILD=${BUILD:?BUILD unset}
 VPND=$BUILD/vpnd/vpnd
+VPND_NET=$BUILD/vpnd/vpnd-net
 CACHE=${KEYGATE_TEST_CACHE:-/var/cache/keygate-tests}
 BOOT_TIMEOUT=170  # the test inside takes about a minute
 BUILD_TIMEOUT=300 # mmdebstrap: about 20 s with a near mirror
@@ -25,16 +26,17 @@ fail() {
 for tool in mmdebstrap systemd-nspawn dpkg-query ldd flock; do
 	command -v "$tool" >/dev/null || fail "no $tool: run scripts/install-deps test"
 done
-[ -x "$VPND" ] || fail "no $VPND: build first"
+[ -x "$VPND" ] && [ -x "$VPND_NET" ] || fail "no $VPND or $VPND_NET: build first"
 [ -c /dev/net/tun ] || fail "no /dev/net/tun: wireguard-go cannot make an interface"
 # shellcheck disable=SC1091
 . /etc/os-release
 SUITE=${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}
 
-# The packages whose libraries vpnd links, as the host's dpkg knows them.
+# The packages whose libraries vpnd and its network child link, as the
+# host's dpkg knows them.
 lib_packages() {
 	local lib pkg
-	ldd "$VPND" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | while read -r lib; do
+	{ ldd "$VPND"; ldd "$VPND_NET"; } | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | while read -r lib; do
 		pkg=$(dpkg -S "$lib" 2>/dev/null || dpkg -S "/usr$lib" 2>/dev/null ||
 			dpkg -S "$(readlink -f "$lib")" 2>/dev/null) ||
 			{ echo "!$lib"; continue; }
@@ -94,6 +96,9 @@ if ! mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$WORK/upper,workdir=$W
 	cp -a "$ROOT/." "$MERGED/" || fail "cannot copy the root"
 fi
 install -m 0755 "$VPND" "$MERGED/usr/local/sbin/vpnd" || fail "cannot install vpnd"
+# Where `meson install` puts it: vpnd finds it there, not next to itself.
+install -D -m 0755 "$VPND_NET" "$MERGED/usr/local/libexec/keygate/vpnd-net" ||
+	fail "cannot install vpnd-net"
 # The unit exactly as shipped.
 install -m 0644 "$SRC/contrib/systemd/vpnd.service" "$MERGED/etc/systemd/system/" ||
 	fail "cannot install the unit"

@@ -8,7 +8,6 @@
 #include "admin/init.h"
 #include "admin/store.h"
 #include "monitor/run.h"
-#include "netchild/netchild.h"
 #include "config.h"
 #include "base/key.h"
 #include "base/log.h"
@@ -62,9 +61,6 @@ int main(int argc, char **argv)
 		printf("vpnd %s\n", KEYGATE_VERSION);
 		return 0;
 	}
-	/* Not in the table: not for people (netchild/netchild.c). */
-	if (strcmp(argv[1], "net-child") == 0)
-		return netchild_main(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;

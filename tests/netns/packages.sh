@@ -94,6 +94,15 @@ for page in vpnd.8 vpnd.conf.5 clientcfg.1 enroll.1; do
 	zcat "$path" | grep -q '^\.TH' || fail "$path is no man page"
 done
 
+# The network child, where vpnd looks for it, and the monitor without the
+# web page's HTTP and TLS libraries (docs/privsep.md).
+net=/usr/libexec/keygate/vpnd-net
+[ "$(stat -c '%U %a' "$net" 2>/dev/null)" = "root 755" ] ||
+	fail "no $net, root's and mode 0755: $(ls -l /usr/libexec/keygate 2>&1)"
+out=$("$net" 2>&1) && fail "vpnd-net ran for a person: $out"
+[[ $out == *"only vpnd run starts this"* ]] || fail "vpnd-net by hand printed '$out'"
+readelf -d /usr/sbin/vpnd | grep -q 'NEEDED.*libmicrohttpd' && fail "vpnd (the monitor) links libmicrohttpd"
+readelf -d "$net" | grep -q 'NEEDED.*libmicrohttpd' || fail "vpnd-net does not link libmicrohttpd"
 out=$(/usr/sbin/vpnd --version 2>&1) || fail "vpnd --version failed: $out"
 [[ $out == "vpnd "[0-9]* ]] || fail "vpnd --version printed '$out'"
 out=$(enroll --help 2>&1)

@@ -32,6 +32,8 @@ mkdir -p "$OUT"
 # What `meson install` puts in place (vpnd/meson.build), and a source tree
 # for the quickstart's `install contrib/...`.
 install -m 0755 "$VPND" "$R/usr/local/sbin/vpnd" || fail "cannot install vpnd"
+install -D -m 0755 "$VPND_NET" "$R/usr/local/libexec/keygate/vpnd-net" ||
+	fail "cannot install vpnd-net"
 install -D -m 0644 "$SRC/contrib/systemd/mail-after-vpnd.conf" \
 	"$R/usr/local/share/keygate/systemd/mail-after-vpnd.conf" || fail "cannot install the drop-in"
 install -D -m 0644 "$SRC/contrib/sysctl.d/90-keygate.conf" \

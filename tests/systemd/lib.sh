@@ -11,6 +11,7 @@ set -uo pipefail
 SRC=${SRC:?SRC unset}
 BUILD=${BUILD:?BUILD unset}
 VPND=$BUILD/vpnd/vpnd
+VPND_NET=$BUILD/vpnd/vpnd-net
 CACHE=${KEYGATE_TEST_CACHE:-/var/cache/keygate-tests}
 BUILD_TIMEOUT=300 # mmdebstrap: about 40 s with a near mirror
 
@@ -23,7 +24,7 @@ fail() {
 for tool in mmdebstrap systemd-nspawn dpkg-query ldd flock; do
 	command -v "$tool" >/dev/null || fail "no $tool: run scripts/install-deps test"
 done
-[ -x "$VPND" ] || fail "no $VPND: build first"
+[ -x "$VPND" ] && [ -x "$VPND_NET" ] || fail "no $VPND or $VPND_NET: build first"
 [ -c /dev/net/tun ] || fail "no /dev/net/tun: wireguard-go cannot make an interface"
 # shellcheck disable=SC1091
 . /etc/os-release
@@ -32,7 +33,7 @@ SUITE=${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}
 # The packages whose libraries vpnd links, as the host's dpkg knows them.
 lib_packages() {
 	local lib pkg
-	ldd "$VPND" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | while read -r lib; do
+	{ ldd "$VPND"; ldd "$VPND_NET"; } | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | while read -r lib; do
 		pkg=$(dpkg -S "$lib" 2>/dev/null || dpkg -S "/usr$lib" 2>/dev/null ||
 			dpkg -S "$(readlink -f "$lib")" 2>/dev/null) ||
 			{ echo "!$lib"; continue; }

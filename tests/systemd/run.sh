@@ -16,6 +16,9 @@ root_ensure
 MERGED=$(overlay_new unit) || exit 1
 mkdir -p "$WORK/unit/out"
 install -m 0755 "$VPND" "$MERGED/usr/local/sbin/vpnd" || fail "cannot install vpnd"
+# Where `meson install` puts it: vpnd finds it there, not next to itself.
+install -D -m 0755 "$VPND_NET" "$MERGED/usr/local/libexec/keygate/vpnd-net" ||
+	fail "cannot install vpnd-net"
 # The unit exactly as shipped.
 install -m 0644 "$SRC/contrib/systemd/vpnd.service" "$MERGED/etc/systemd/system/" ||
 	fail "cannot install the unit"

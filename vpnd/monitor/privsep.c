@@ -21,6 +21,7 @@
 #include "common/actmsg.h"
 #include "monitor/actport.h"
 #include "monitor/audit.h"
+#include "monitor/childexe.h"
 #include "monitor/childroot.h"
 #include "gateway/ctl.h"
 #include "base/log.h"
@@ -111,12 +112,10 @@ int privsep_open(struct privsep **out, struct vpnd *d)
 		goto fail;
 	}
 	snprintf(ps->user, sizeof(ps->user), "%s", d->conf.child_user);
-	/* The child is this very binary, even if a package upgrade replaces
-	 * the file while vpnd runs. */
-	ps->exe_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	ps->exe_fd = childexe_open(err);
 	if (ps->exe_fd < 0) {
-		ret = -errno;
-		log_error("cannot open vpnd's own executable: %s", strerror(errno));
+		ret = ps->exe_fd;
+		log_error("%s", err);
 		goto fail;
 	}
 	ps->dir_fd = childroot_open(d->conf.state_dir);
@@ -135,8 +134,8 @@ fail:
 
 static _Noreturn void exec_child(const struct privsep *ps, int sock, pid_t monitor)
 {
-	static char name[] = "vpnd", cmd[] = "net-child";
-	char pid[16], *argv[] = {name, cmd, pid, NULL};
+	static char name[] = "vpnd-net";
+	char pid[16], *argv[] = {name, pid, NULL};
 	int fds[CHILDFD_END];
 	sigset_t all;
 

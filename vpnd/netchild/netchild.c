@@ -2,9 +2,10 @@
 /*
  * vpnd's network child (docs/privsep.md): the only part of vpnd that reads
  * what the internet sends to the activation port. The monitor forks it,
- * gives it its ids and execs it as `vpnd net-child PID` with three fds:
- * the monitor's socket, the bound UDP socket, and an empty directory to
- * chroot into. It gets the activation key in an INIT message, locks itself
+ * gives it its ids and execs it as `vpnd-net PID` (an executable of its
+ * own, netchild/main.c) with its descriptors at fixed numbers
+ * (common/childfd.h): the monitor's socket, the bound UDP socket, an empty
+ * directory to chroot into, and its TCP listeners. It gets the activation key in an INIT message, locks itself
  * in (netchild/sandbox.c) and runs netchild/actserver.c: mac0, mac1, rate
  * limits, challenges, the replay cache, decryption and CBOR all happen
  * here. A request that decrypts goes to the monitor as the message of its
@@ -328,7 +329,7 @@ int netchild_main(int argc, char **argv)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	log_init("vpnd[net]", log_get_level());
 	if (argc != 2 || (monitor = (pid_t)atoi(argv[1])) <= 1 || getppid() != monitor) {
-		fprintf(stderr, "vpnd net-child: only vpnd run starts this\n");
+		fprintf(stderr, "vpnd-net: only vpnd run starts this\n");
 		return 2;
 	}
 	if (getuid() == 0 || geteuid() == 0) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* vpnd net-child: started by vpnd run only, never by people (docs/privsep.md). */
+/* vpnd-net, the network child: started by vpnd run only, never by people
+ * (docs/privsep.md). */
 #ifndef VPND_NETCHILD_H
 #define VPND_NETCHILD_H
 

@@ -165,6 +165,14 @@ must in_ns laptop "$ENROLL" register "$uri" --device "unix:$NET_TMP/key2.sock" -
 	--config-dir "$WGDIR" --interface "$IIF" 3<<<"$PIN" >/dev/null
 must in_ns laptop "$ENROLL" up "$IIF" --device "unix:$NET_TMP/key2.sock" --pin-fd 3 \
 	--config-dir "$WGDIR" 3<<<"$PIN" >/dev/null
+# Traffic over IPv4 alone keeps the session, and the IPv6 address with it:
+# each family's idle element runs out on its own, and vpnd puts back the
+# quiet one while the other lives.
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	can_ping laptop 10.77.0.1 || fail "idler: IPv4 traffic stopped within the idle timeout"
+	sleep 0.4
+done
+tcp_open laptop fd77::1 1143 || fail "idler: after IPv4 traffic alone, the IPv6 address is closed"
 wait_for 15 sh -c "ip netns exec $(ns_name laptop) $ENROLL status $IIF --config-dir $WGDIR |
 	grep -q 'idle for 3s'" || fail "status never said idle: $(in_ns laptop "$ENROLL" status "$IIF" \
 	--config-dir "$WGDIR")"

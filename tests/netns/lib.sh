@@ -23,6 +23,19 @@ SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BUILD=${BUILD:-$SRC/build}
 # A short id: namespaces are "kg<id>-<name>", interfaces "kg<id><tag>".
 RUN_ID=${RUN_ID:-$(printf '%04x' $(($$ % 65536)))}
+# Tests run two at a time, and two pids can give one id: each test holds a
+# lock named after its id while it runs, and takes the next id when that
+# one is held.
+NET_ID_DIR=/run/keygate-tests
+if command -v flock >/dev/null && mkdir -p "$NET_ID_DIR" 2>/dev/null; then
+	for _ in $(seq 64); do
+		exec {NET_ID_FD}>"$NET_ID_DIR/$RUN_ID.lock" && flock -n "$NET_ID_FD" && break
+		exec {NET_ID_FD}>&-
+		NET_ID_FD=
+		RUN_ID=$(printf '%04x' $(((0x$RUN_ID + 1) % 65536)))
+	done
+	[ -n "${NET_ID_FD:-}" ] || { echo "no free run id in $NET_ID_DIR" >&2; exit 1; }
+fi
 NET_NAMESPACES=()
 NET_PIDS=()
 NET_TMP=""
@@ -77,6 +90,7 @@ net_cleanup() {
 		ip netns del "$ns" 2>/dev/null || true
 	done
 	rm -f /var/run/wireguard/kg"$RUN_ID"*.sock 2>/dev/null || true
+	[ -n "${NET_ID_FD:-}" ] && rm -f "$NET_ID_DIR/$RUN_ID.lock"
 	[ -n "$NET_TMP" ] && rm -rf "$NET_TMP"
 	exit "$rc"
 }

@@ -181,25 +181,52 @@ int fwgate_del(struct vpnd *d, const struct ipaddr *addrs, size_t n)
 
 int fwgate_idle_left(struct vpnd *d, const struct session *s, uint64_t *left_ns)
 {
-	int alive = 0;
+	uint64_t most = 0, least = UINT64_MAX;
+	int alive = 0, gone = 0;
 
 	*left_ns = 0;
 	if (d->fw == NULL)
 		return -ENOENT;
-	/* Each family's element runs out on its own: traffic over either
-	 * keeps the session, so the later of the two counts. */
+	/* Each family's element counts its own packets and runs out on its
+	 * own, and the kernel never puts back one that ran out: traffic over
+	 * either family keeps the session, so the other's element is put back
+	 * with what the live one has left, and the next look is when the
+	 * first of them would run out. */
 	for (int i = 0; i < s->n_addrs; i++) {
 		uint64_t left = 0;
 		int ret = firewall_session_idle_left(d->fw, &s->addrs[i], &left);
 
 		if (ret < 0)
 			return ret;
-		if (ret == 1) {
-			alive = 1;
-			*left_ns = left > *left_ns ? left : *left_ns;
+		if (ret == 1 && left > 0) {
+			alive++;
+			most = left > most ? left : most;
+			least = left < least ? left : least;
+		} else {
+			gone++;
 		}
 	}
-	return alive;
+	if (alive == 0)
+		return 0;
+	if (gone > 0) {
+		uint64_t now = clock_boot_ns();
+		struct firewall_session fs = {
+			.addrs = s->addrs,
+			.n_addrs = s->n_addrs,
+			.window_ns = s->until_ns > now ? s->until_ns - now : 0,
+			.idle_ns = s->idle_ns,
+			.idle_left_ns = most,
+		};
+		char err[ERR_LEN];
+
+		if (fs.window_ns > 0 && firewall_session_add(d->fw, &fs, err) < 0) {
+			log_error("%s; the self-check retries within a second", err);
+			d->fw_dirty = true;
+		}
+		least = most;
+	}
+	*left_ns = least;
+	return 1;
 }
 
 int fwgate_timer_cb(int fd, uint32_t events, void *data)

@@ -40,9 +40,11 @@ int fwgate_add(struct vpnd *d, const struct session *s, uint64_t now, char err[E
  * failure is logged and left to the self-check, which reconciles the sets
  * within a second (the peers are off the interface meanwhile). */
 int fwgate_del(struct vpnd *d, const struct ipaddr *addrs, size_t n);
-/* What the kernel's idle element of the session has left: 1 (and *left_ns)
- * while it is there, 0 once it ran out, -errno when the kernel cannot be
- * asked (or there is no table). */
+/* What the kernel's idle elements of the session have left: 1 while one is
+ * there (and in *left_ns when to look again: the first to run out), 0 once
+ * all ran out, -errno when the kernel cannot be asked (or there is no
+ * table). An element of one family that ran out while the other's lives is
+ * put back with the live one's time. */
 int fwgate_idle_left(struct vpnd *d, const struct session *s, uint64_t *left_ns);
 /* The self-check's timer: the table compared with what it must be; any
  * difference audited and the table restored at once. */

@@ -196,6 +196,26 @@ static void audit_end(struct vpnd *d, const struct session *s, const char *reaso
 		    NULL);
 }
 
+/* The peer's addresses inside this gateway's tunnel networks: a peer may
+ * carry one of a family this interface has not (a store shared with a
+ * dual-stack gateway, an IPv6 network taken out of vpnd.conf); it is not
+ * routed here, and the firewall would refuse the whole session for it. */
+static int local_addrs(const struct vpnd *d, const struct reg_peer *p, struct ipaddr *out)
+{
+	struct ipaddr all[REG_ADDRS_MAX];
+	int n = registry_peer_addrs(p, all), k = 0;
+
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < d->conf.n_addresses; j++)
+			if (d->conf.addresses[j].family == all[i].family &&
+			    ipaddr_in_net(&all[i], &d->conf.addresses[j]) &&
+			    k < SESSION_ADDRS_MAX) {
+				out[k++] = all[i];
+				break;
+			}
+	return k;
+}
+
 int gate_session_open_begin(struct vpnd *d, struct reg_peer *p, struct gate_pending *g,
 			    const struct gate_open *o, char err[ERR_LEN])
 {
@@ -212,7 +232,7 @@ int gate_session_open_begin(struct vpnd *d, struct reg_peer *p, struct gate_pend
 	int ret;
 
 	memset(g, 0, sizeof(*g));
-	req.n_addrs = registry_peer_addrs(p, req.addrs);
+	req.n_addrs = local_addrs(d, p, req.addrs);
 	g->now = clock_boot_ns();
 	g->window_ns = req.window_ns;
 	if (old != NULL) {
@@ -226,6 +246,11 @@ int gate_session_open_begin(struct vpnd *d, struct reg_peer *p, struct gate_pend
 	if (!p->has_key) {
 		text_err(err, "peer '%s' has no public key yet: it has not enrolled", p->name);
 		return -ENOKEY;
+	}
+	if (req.n_addrs == 0) {
+		text_err(err, "peer '%s' has no address in this gateway's tunnel networks",
+			 p->name);
+		return -EADDRNOTAVAIL;
 	}
 	ret = session_open(&d->sessions, &req, g->now, clock_wall(), &g->s, &g->extended);
 	if (ret < 0) {

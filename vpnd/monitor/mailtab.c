@@ -145,7 +145,8 @@ static int add_session(struct mailtab *mt, struct mailmsg_enc *e, const struct s
 	char names[1 + MAILCONF_DOMAINS_MAX][MAILMSG_LOGIN_MAX + 1];
 	char extra[REG_MAIL_LOGINS_LEN], *save = NULL, *tok;
 	const char *logins[LOGINS_PER_SESS];
-	size_t n = 0;
+	size_t n = 0, len = e->len;
+	uint32_t entries = e->n;
 
 	if (o == NULL)
 		return 0;
@@ -161,15 +162,18 @@ static int add_session(struct mailtab *mt, struct mailmsg_enc *e, const struct s
 	     tok = strtok_r(NULL, ",", &save))
 		logins[n++] = tok;
 	/* An entry per tunnel address: a login over IPv6 is the owner's as
-	 * much as one over IPv4. */
+	 * much as one over IPv4. A session is in whole or not at all. */
 	for (int i = 0; i < s->n_addrs; i++) {
 		struct ipaddr net = s->addrs[i];
 		int ret;
 
 		if (net.prefix == 0)
 			net.prefix = net.family == AF_INET ? 32 : 128;
-		if ((ret = mailmsg_enc_entry(e, &net, names[0], logins, n)) < 0)
+		if ((ret = mailmsg_enc_entry(e, &net, names[0], logins, n)) < 0) {
+			e->len = len;
+			e->n = entries;
 			return ret;
+		}
 	}
 	return 0;
 }

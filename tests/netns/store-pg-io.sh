@@ -64,6 +64,17 @@ log "a database without the schema is refused, with what to do"
 out=$(store export --to "$NET_TMP/x" 2>&1) && fail "export before migrate worked"
 grep -q "version 0, this vpnd needs 1: run .vpnd store migrate." <<<"$out" || fail "message: $out"
 
+log "without libpq (vpnd loads it for a store only): refused, saying what is missing"
+libpq=$(ldconfig -p | awk '$1 == "libpq.so.5" { print $NF; exit }')
+[ -n "$libpq" ] || fail "no libpq.so.5 in the loader's cache"
+: >"$NET_TMP/empty.so"
+# shellcheck disable=SC2016 # expanded by the inner shell
+out=$(unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh \
+	"$NET_TMP/empty.so" "$(readlink -f "$libpq")" "$VPND" store migrate -c "$CONF" 2>&1) &&
+	fail "a store opened without libpq"
+grep -q "needs libpq (libpq.so.5" <<<"$out" || fail "message without libpq: $out"
+readelf -d "$VPND" | grep -q 'NEEDED.*libpq' && fail "vpnd links libpq: every gateway maps it"
+
 log "migrate: once, then nothing to do"
 out=$(must store migrate)
 [ "$out" = "schema migrated from version 0 to 1" ] || fail "migrate said: $out"

@@ -74,9 +74,13 @@ int pgstore_exec(struct pgstore *s, const char *sql, const char *what, char err[
 
 int pgstore_open(struct pgstore **out, const char *conninfo, char err[ERR_LEN])
 {
-	struct pgstore *s = calloc(1, sizeof(*s));
+	struct pgstore *s;
 	int ret;
 
+	ret = pqlib_load(err);
+	if (ret < 0)
+		return ret;
+	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
 	s->conn = PQconnectdb(conninfo);

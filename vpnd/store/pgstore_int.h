@@ -3,7 +3,7 @@
 #ifndef KEYGATE_PGSTORE_INT_H
 #define KEYGATE_PGSTORE_INT_H
 
-#include <libpq-fe.h>
+#include "store/pqlib.h"
 
 #include "store/pgstore.h"
 

@@ -122,7 +122,9 @@ struct pgstore_lockout {
 	char id[PGSTORE_KEY_ID_MAX + 1];
 	int64_t until_wall;
 };
-/* Writes a lock (or an unlock: until_wall 0) with its change-log row. */
+/* Writes a lock with its change-log row ('lockout'): the later of the
+ * row's deadline and this one stays. With until_wall 0 the admin's
+ * unlock: the row's deadline becomes 0 (change-log kind 'unlock'). */
 int pgstore_lockout_put(struct pgstore *s, const char *gateway, const struct pgstore_lockout *lk,
 			char err[ERR_LEN]);
 /* Every lock in the store that parses; free *out. */
@@ -139,6 +141,9 @@ int pgstore_listen(struct pgstore *s, char err[ERR_LEN]);
 #define PGSTORE_CHANGED_REGISTRY 1U
 #define PGSTORE_CHANGED_SESSIONS 2U
 #define PGSTORE_CHANGED_LOCKOUTS 4U
+/* An admin's unlock (with PGSTORE_CHANGED_LOCKOUTS): only then is a row
+ * of until_wall 0 applied as an unlock; an expired row unlocks nothing. */
+#define PGSTORE_CHANGED_UNLOCKS 8U
 /* Reads what arrived without blocking: *kinds says what other gateways
  * changed since the last call; -ECONNRESET when the connection is gone. */
 int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char err[ERR_LEN]);

@@ -12,10 +12,10 @@
  *
  * One module in several files: pgstore.c (the connection, the schema and
  * its migrations), pgstore_io.c (import and export: files <-> rows),
- * pgstore_sync.c (a running gateway's registry writes and the counters it
- * takes), pgstore_sess.c (sessions, lockouts, the change log's NOTIFYs),
- * pgstore_parse.c (rows parsed strictly, in every build), pgstore_none.c
- * (what a build without libpq has instead).
+ * pgstore_sync.c (a running gateway's registry writes), pgstore_take.c
+ * (the counters an activation batch takes), pgstore_sess.c (sessions, lockouts, the change log's
+ * NOTIFYs), pgstore_parse.c (rows parsed strictly, in every build), pgstore_none.c (what a build
+ * without libpq has instead).
  */
 #ifndef KEYGATE_PGSTORE_H
 #define KEYGATE_PGSTORE_H
@@ -99,8 +99,10 @@ struct pgstore_take {
 	bool won; /* out: this call took the counter (exactly one gateway does) */
 };
 
-/* Advances each take's sign counter to its counter if it is below, all n
- * in one transaction and one round trip, each row on its own condition:
+/* pgstore_take.c: advances each take's sign counter to its counter if it
+ * is below, all n in one transaction and one round trip (sent in the
+ * order of (owner, key ID), whatever t's order), each row on its own
+ * condition:
  * a take refused there (another gateway had this counter or a later one)
  * is won = false and the others go on. -EIO when the transaction failed
  * (the store gone, an error): then none won, nothing was written. */

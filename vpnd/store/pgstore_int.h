@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* What pgstore.c and pgstore_io.c share; nobody else includes it. */
+/* What the pgstore*.c files share; nobody else includes it. */
 #ifndef KEYGATE_PGSTORE_INT_H
 #define KEYGATE_PGSTORE_INT_H
 

@@ -153,5 +153,8 @@ int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char e
 /* Whether the connection is up, and one attempt to bring it back. */
 bool pgstore_connected(struct pgstore *s);
 int pgstore_reconnect(struct pgstore *s, char err[ERR_LEN]);
+/* Counts the reconnects, those a failed batch makes on its own too: a
+ * caller that sees it change missed what the change log said meanwhile. */
+unsigned pgstore_generation(const struct pgstore *s);
 
 #endif

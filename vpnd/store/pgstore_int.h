@@ -9,6 +9,7 @@
 
 struct pgstore {
 	PGconn *conn;
+	unsigned gen; /* connections made anew (pgstore_generation) */
 };
 
 /* Runs one command without parameters; 0, or -EIO with err naming what

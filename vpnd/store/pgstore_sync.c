@@ -293,5 +293,11 @@ int pgstore_reconnect(struct pgstore *s, char err[ERR_LEN])
 		pgstore_fail(s, NULL, "cannot connect to the store", err);
 		return -ECONNREFUSED;
 	}
+	s->gen++;
 	return pgstore_exec(s, "SET client_min_messages = warning", "store", err);
+}
+
+unsigned pgstore_generation(const struct pgstore *s)
+{
+	return s->gen;
 }

@@ -10,7 +10,8 @@
 # session kill, a peer disable and a key revocation on either end it on
 # both. The same sign counter sent to both (a cloned key) is granted once,
 # both at once and one after the other; a key locked after failures on
-# one gateway is locked on the other, and unlocked there with it.
+# one gateway is locked on the other, and unlocked there with it; a lock
+# row far in the future is held no longer than a lock lasts.
 . "$(dirname "$0")/activation-lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
 PROBE=${PROBE:-$BUILD/tests/tools/kg-actprobe}
@@ -207,6 +208,19 @@ fast "$t" "an unlock"
 log "  unlocked on gateway 2 after $t s"
 must probe 2 key1 >/dev/null
 must probe 1 key1 >/dev/null
+
+log "a lock row far in the future (a wrong clock) is held for a lock's length only"
+pg_sql "UPDATE lockouts SET until_wall = 4000000000000 WHERE owner = 'alice' AND key_id = '$key1';
+	INSERT INTO changes (gateway, kind, name) VALUES ('psql', 'lockout', 'alice $key1')" >/dev/null
+within locked2 >/dev/null || fail "gateway 2 did not apply the row: $(key_state vpnd2)"
+locked1() { key_state vpnd_cmd | grep -q "^locked "; }
+within locked1 >/dev/null || fail "gateway 1 did not apply the row: $(key_state vpnd_cmd)"
+read -r _ left2 < <(key_state vpnd2)
+[ "$left2" -le 930 ] || fail "gateway 2 holds the row far in the future for $left2 s"
+grep -q "key $key1 of 'alice' in the store ends in .* longer than a lock lasts" \
+	"$NET_TMP/vpnd2.log" || fail "gateway 2 did not warn about the row"
+must vpnd_cmd key unlock alice "$key1"
+within active2 >/dev/null || fail "gateway 2 kept the lock unlocked on gateway 1: $(key_state vpnd2)"
 
 log "a key revocation on gateway 2 ends it on gateway 1"
 must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null

@@ -9,7 +9,9 @@
 # it and takes nothing); the store stopped: activations refused
 # with "store unavailable", a window still ends on time, an admin change is
 # refused as not in the store; the store back: activations again within
-# seconds; vpnd started with the store down starts fail-closed and says why.
+# seconds; vpnd started with the store down starts fail-closed and says why;
+# the interface made dual-stack and vpnd reloaded: the addresses filled in
+# then are in the store at once.
 . "$(dirname "$0")/activation-lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
 act_hosts
@@ -110,4 +112,14 @@ wait_for 5 sh -c "grep -c 'the store is back' $NET_TMP/vpnd.log | grep -qx 2" ||
 	fail "vpnd did not reconnect after a fail-closed start"
 out=$(up) || fail "up after a fail-closed start failed: $out"
 wait_for 3 can_ping laptop 10.77.0.1 || fail "no ping after a fail-closed start"
-pass "registry, codes and counters in the store; store down: windows end, activations refused; back: catches up; fail-closed start"
+
+log "the interface become dual-stack: the addresses a reload fills in reach the store"
+# A reload saves nothing else (a start would: its compaction pushes all).
+sed -i '0,/^Address = /s|^\(Address = .*\)$|\1, fd77::1/64|' "$CONF"
+kill -HUP "$VPND_PID"
+wait_for 5 sh -c "grep -q 'got an address of each tunnel network' $NET_TMP/vpnd.log" ||
+	fail "the reload filled in no address"
+in_store_v6() { pg_sql "SELECT line FROM peers WHERE name = 'laptop'" | grep -q "fd77::"; }
+wait_for 3 in_store_v6 ||
+	fail "the filled IPv6 address is not in the store: $(pg_sql "SELECT line FROM peers")"
+pass "registry, codes and counters in the store; store down: windows end, activations refused; back: catches up; fail-closed start; filled addresses pushed"

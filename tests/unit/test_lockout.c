@@ -176,13 +176,70 @@ static void shared_locks(void **state)
 	lockout_destroy(&l);
 }
 
+/* A store row's deadline: past is 0 (not an unlock of anything), a
+ * normal one kept to the second, one past any lock's length (a wrong
+ * clock, an edited row, up to what the parser takes) cut and told. */
+static void store_deadlines(void **state)
+{
+	const int64_t W = 1764790000; /* wall seconds now */
+	bool far;
+
+	(void)state;
+	assert_int_equal(lockout_deadline(W - 5, W, T0, &far), 0);
+	assert_false(far);
+	assert_int_equal(lockout_deadline(0, W, T0, &far), 0);
+	assert_int_equal(lockout_deadline(W, W, T0, &far), 0);
+	assert_int_equal(lockout_deadline(W + LOCKOUT_TIME, W, T0, &far), T0 + LOCKOUT_TIME);
+	assert_false(far);
+	assert_int_equal(lockout_deadline(W + LOCKOUT_TIME + LOCKOUT_SKEW, W, T0, &far),
+			 T0 + LOCKOUT_TIME + LOCKOUT_SKEW);
+	assert_false(far);
+	assert_int_equal(lockout_deadline(W + LOCKOUT_TIME + LOCKOUT_SKEW + 1, W, T0, &far),
+			 T0 + LOCKOUT_TIME + LOCKOUT_SKEW);
+	assert_true(far);
+	assert_int_equal(lockout_deadline(INT64_C(1) << 62, W, T0, &far),
+			 T0 + LOCKOUT_TIME + LOCKOUT_SKEW);
+	assert_true(far);
+}
+
+/* Another gateway's lock never shortens one of this gateway's own, and
+ * the admin's unlock there ends a lock here even when it sits in a full
+ * set's shared entry (as `vpnd key unlock` here would). */
+static void applied_locks(void **state)
+{
+	uint8_t key[LOCKOUT_KEYLEN] = "keygate-test-key";
+	char k[LOCKOUT_WAYS + 1][16];
+	struct lockout *l;
+
+	(void)state;
+	assert_int_equal(lockout_create_keyed(&l, key), 0);
+	same_set(l, k, LOCKOUT_WAYS + 1);
+	fail_times(l, "alice", k[0], LOCKOUT_FAILS, T0);
+	lockout_apply(l, "alice", k[0], T0 + 10, T0 + 1);
+	assert_int_equal(lockout_left(l, "alice", k[0], T0 + 1), LOCKOUT_TIME - 1);
+	lockout_apply(l, "alice", k[0], T0 + LOCKOUT_TIME + 60, T0 + 1);
+	assert_int_equal(lockout_left(l, "alice", k[0], T0 + 1), LOCKOUT_TIME + 59);
+
+	/* Every way live; a lock from the store lands in the shared entry. */
+	for (int i = 1; i < LOCKOUT_WAYS; i++)
+		fail_times(l, "alice", k[i], 1, T0 + 2);
+	lockout_apply(l, "alice", k[LOCKOUT_WAYS], T0 + 300, T0 + 2);
+	assert_int_equal(lockout_left(l, "alice", k[LOCKOUT_WAYS], T0 + 2), 298);
+	lockout_apply(l, "alice", k[LOCKOUT_WAYS], 0, T0 + 3);
+	assert_int_equal(lockout_left(l, "alice", k[LOCKOUT_WAYS], T0 + 3), 0);
+	/* Its own entry's lock is untouched by that. */
+	assert_true(lockout_left(l, "alice", k[0], T0 + 3) > 0);
+	assert_int_equal(lockout_notes(l, (struct lockout_note[LOCKOUT_NOTES]){0}, LOCKOUT_NOTES),
+			 1);
+	lockout_destroy(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_failure_counts),
-		cmocka_unit_test(colliding_credentials),
-		cmocka_unit_test(locks_stay),
-		cmocka_unit_test(shared_locks),
+		cmocka_unit_test(every_failure_counts), cmocka_unit_test(colliding_credentials),
+		cmocka_unit_test(locks_stay),           cmocka_unit_test(shared_locks),
+		cmocka_unit_test(store_deadlines),      cmocka_unit_test(applied_locks),
 	};
 
 	if (sodium_init() < 0)

@@ -30,9 +30,12 @@ static void usage(FILE *f)
 		   "StateDirectory), each replaced whole.\n");
 }
 
-/* The files' texts as registry_load would end with them: checked line by
- * line, the journal's counters applied, old key IDs in their long form.
- * What the load changed is taken from the registry, the rest as it is. */
+/* The files' texts as a load leaves them: checked line by line, the
+ * journal's counters applied, old key IDs in their long form. What that
+ * changed is taken from the registry, the rest as it is. Not the
+ * addresses registry_load fills in for a dual-stack interface (they need
+ * the interface's networks): the first vpnd to load the store does, and
+ * pushes them. */
 static int read_files(const char *dir, struct strbuf text[PGSTORE_FILES], char err[ERR_LEN])
 {
 	struct registry *r = NULL;

@@ -22,7 +22,8 @@ struct dbstore {
 	char conninfo[STORECONF_CONNECTION_MAX + 1];
 	char gateway[128]; /* this gateway in the change log: host/interface */
 	bool online;
-	bool fresh; /* connected since the lockouts were last read */
+	bool fresh;   /* connected since the lockouts were last read */
+	unsigned gen; /* pgstore_generation when this last connected */
 	int64_t last_try;
 	char why[ERR_LEN];
 	struct strbuf seen[PGSTORE_FILES]; /* the files as the store last had them */
@@ -98,6 +99,7 @@ int dbstore_open(struct dbstore **out, const struct conf *c, char err[ERR_LEN])
 	}
 	db->online = true;
 	db->fresh = true;
+	db->gen = pgstore_generation(db->pg);
 	return 0;
 }
 
@@ -147,6 +149,7 @@ bool dbstore_reconnect(struct dbstore *db, int64_t now_s)
 	}
 	db->online = true;
 	db->fresh = true;
+	db->gen = pgstore_generation(db->pg);
 	log_info("the store is back");
 	return true;
 }
@@ -353,6 +356,15 @@ unsigned dbstore_poll(struct dbstore *db)
 	if (pgstore_poll(db->pg, db->gateway, &kinds, err) < 0) {
 		went_offline(db, err);
 		return 0;
+	}
+	/* A failed batch made the connection anew on its own: what the
+	 * change log said in between was lost, so all is read again. */
+	if (pgstore_generation(db->pg) != db->gen) {
+		db->gen = pgstore_generation(db->pg);
+		db->fresh = true;
+		log_info("the store's connection was made anew: reading it all again");
+		kinds |= PGSTORE_CHANGED_REGISTRY | PGSTORE_CHANGED_SESSIONS |
+			 PGSTORE_CHANGED_LOCKOUTS;
 	}
 	return kinds;
 }

@@ -75,7 +75,8 @@ int dbstore_sessions(struct dbstore *db, struct pgstore_session **out, size_t *n
 		     char err[ERR_LEN]);
 /* What the other gateways changed since the last call (PGSTORE_CHANGED_*
  * bits), without blocking; 0 while offline (a lost connection goes
- * offline here). */
+ * offline here). After a reconnect this did not see (inside a failed
+ * batch), every bit but UNLOCKS: the caller reads it all again. */
 unsigned dbstore_poll(struct dbstore *db);
 
 /* Lockouts shared by the gateways: one lock (or unlock) written, and

@@ -181,7 +181,9 @@ void lockout_succeeded(struct lockout *l, const char *owner, const char *cred, u
 		memset(e, 0, sizeof(*e));
 }
 
-bool lockout_clear(struct lockout *l, const char *owner, const char *cred, uint64_t now)
+/* The admin's unlock, here or on another gateway: the credential's own
+ * entry, or the shared entry that locks it. True when it was locked. */
+static bool unlock(struct lockout *l, const char *owner, const char *cred, uint64_t now)
 {
 	char key[NAME_MAX_LEN + REG_CRED_ID_LEN + 2];
 	struct set *s = &l->sets[lockout_set(l, owner, cred)];
@@ -198,6 +200,13 @@ bool lockout_clear(struct lockout *l, const char *owner, const char *cred, uint6
 	}
 	was = left(e, now) > 0;
 	memset(e, 0, sizeof(*e));
+	return was;
+}
+
+bool lockout_clear(struct lockout *l, const char *owner, const char *cred, uint64_t now)
+{
+	bool was = unlock(l, owner, cred, now);
+
 	if (was)
 		note(l, owner, cred, 0);
 	return was;
@@ -232,15 +241,13 @@ void lockout_apply(struct lockout *l, const char *owner, const char *cred, uint6
 	struct set *s = &l->sets[lockout_set(l, owner, cred)];
 	struct entry *e;
 
-	key_of(key, owner, cred);
 	if (until <= now) {
-		/* Unlocked there: its own entry here (a shared entry's lock
-		 * is this gateway's own reckoning, and stays). */
-		e = find(s, key, now, false);
-		if (e != NULL && left(e, now) > 0)
-			memset(e, 0, sizeof(*e));
+		/* Unlocked there: as `vpnd key unlock` here would (a lock
+		 * applied from the store may sit in the shared entry). */
+		unlock(l, owner, cred, now);
 		return;
 	}
+	key_of(key, owner, cred);
 	e = find(s, key, now, true);
 	if (e == NULL) {
 		/* Every way is live: the set's shared entry holds it, as a
@@ -248,9 +255,26 @@ void lockout_apply(struct lockout *l, const char *owner, const char *cred, uint6
 		e = &s->shared;
 		e->key[0] = '*';
 	}
-	e->until = until;
+	/* A row never shortens a lock of this gateway's own. */
+	if (e->until < until)
+		e->until = until;
 	e->fails = 0;
 	e->first = 0;
+}
+
+uint64_t lockout_deadline(int64_t until_wall, int64_t now_wall, uint64_t now, bool *clamped)
+{
+	uint64_t in;
+
+	*clamped = false;
+	if (until_wall <= now_wall)
+		return 0;
+	in = (uint64_t)until_wall - (uint64_t)now_wall;
+	if (in > LOCKOUT_TIME + LOCKOUT_SKEW) {
+		*clamped = true;
+		in = LOCKOUT_TIME + LOCKOUT_SKEW;
+	}
+	return now + in;
 }
 
 unsigned lockout_count(const struct lockout *l, uint64_t now)

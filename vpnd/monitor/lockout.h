@@ -36,6 +36,8 @@
 #define LOCKOUT_WAYS   8
 #define LOCKOUT_SETS   (LOCKOUT_SLOTS / LOCKOUT_WAYS)
 #define LOCKOUT_KEYLEN 16
+/* How far another gateway's wall clock may be ahead of this one's. */
+#define LOCKOUT_SKEW 30
 
 struct lockout;
 
@@ -78,9 +80,16 @@ size_t lockout_notes(const struct lockout *l, struct lockout_note *out, size_t m
 void lockout_notes_done(struct lockout *l, size_t n);
 uint64_t lockout_notes_lost(const struct lockout *l);
 /* Another gateway's lock of the credential until that instant
- * (CLOCK_BOOTTIME seconds), or with until <= now its unlock: applied here
- * as this gateway's own lock or unlock would be, without a note. */
+ * (CLOCK_BOOTTIME seconds; a lock here that ends later stays as it is),
+ * or with until <= now the admin's unlock there: applied here as this
+ * gateway's own lock or lockout_clear would be, without a note. */
 void lockout_apply(struct lockout *l, const char *owner, const char *cred, uint64_t until,
 		   uint64_t now);
+/* A store row's deadline (wall-clock seconds) as a deadline here
+ * (CLOCK_BOOTTIME seconds): 0 when it is past. No lock lasts longer than
+ * LOCKOUT_TIME, so a row further out (a gateway with a wrong clock, a row
+ * edited by hand) is cut to LOCKOUT_TIME + LOCKOUT_SKEW from now, and
+ * *clamped says so. */
+uint64_t lockout_deadline(int64_t until_wall, int64_t now_wall, uint64_t now, bool *clamped);
 
 #endif

@@ -80,8 +80,7 @@ static int load_registry(struct vpnd *d, struct registry **out, const struct con
 	char err[ERR_LEN];
 	int ret;
 
-	ret = registry_create(out, c->state_dir);
-	if (ret < 0)
+	if ((ret = registry_create(out, c->state_dir)) < 0)
 		return ret;
 	registry_set_networks(*out, c->addresses, c->n_addresses);
 	/* A shared store is the truth: its registry goes into the files
@@ -92,12 +91,16 @@ static int load_registry(struct vpnd *d, struct registry **out, const struct con
 		registry_destroy(out);
 		return -ENOTCONN;
 	}
-	ret = registry_load(*out, err);
-	if (ret < 0) {
+	if ((ret = registry_load(*out, err)) < 0) {
 		log_error("corrupt registry, refusing it: %s", err);
 		registry_destroy(out);
 		return ret;
 	}
+	/* What the load filled in (an address of each family for a
+	 * dual-stack interface) or repaired is in the files: the store too. */
+	if (d->store != NULL && ((*out)->filled > 0 || (*out)->repaired != 0) &&
+	    dbstore_push(d->store, *out, err) < 0)
+		log_warn("%s", err);
 	/* Expired codes are kept a week past their expiry (hashed, useless):
 	 * their user then hears "expired", not "unknown or already used". */
 	registry_codes_purge(*out, clock_wall() - 7 * 24 * 3600);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Another gateway's changes applied here (storesync.h). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,8 +199,13 @@ void storesync_lockouts(struct vpnd *d, unsigned kinds)
 	for (; done < n; done++) {
 		const struct lockout_note *ln = &notes[done];
 
+		/* A lock that ended before the store heard of it is dropped:
+		 * written late, it would read as an unlock of another
+		 * gateway's newer lock. Only the admin's unlock writes 0. */
+		if (ln->until != 0 && ln->until <= now)
+			continue;
 		lk = (struct pgstore_lockout){
-			.until_wall = ln->until > now ? now_wall + (int64_t)(ln->until - now) : 0};
+			.until_wall = ln->until != 0 ? now_wall + (int64_t)(ln->until - now) : 0};
 		memcpy(lk.owner, ln->owner, sizeof(ln->owner));
 		memcpy(lk.id, ln->cred, sizeof(ln->cred));
 		if (dbstore_lockout_put(d->store, &lk, err) < 0) {
@@ -216,11 +222,24 @@ void storesync_lockouts(struct vpnd *d, unsigned kinds)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		uint64_t until = rows[i].until_wall > now_wall
-					 ? now + (uint64_t)(rows[i].until_wall - now_wall)
-					 : 0;
+		const struct pgstore_lockout *r = &rows[i];
+		bool far;
+		uint64_t until = lockout_deadline(r->until_wall, now_wall, now, &far);
 
-		lockout_apply(d->lockout, rows[i].owner, rows[i].id, until, now);
+		/* A row of 0 is the admin's unlock, applied when the change
+		 * log says one came; a row whose end is past merely ended,
+		 * and must not undo a lock taken here since. */
+		if (r->until_wall == 0 && (kinds & PGSTORE_CHANGED_UNLOCKS))
+			lockout_apply(d->lockout, r->owner, r->id, 0, now);
+		if (until == 0)
+			continue;
+		if (far)
+			log_warn("the lock of key %s of '%s' in the store ends in %" PRId64
+				 " s, longer than a lock lasts (a wrong clock, or an edited row):"
+				 " held here for %d s",
+				 r->id, r->owner, r->until_wall - now_wall,
+				 LOCKOUT_TIME + LOCKOUT_SKEW);
+		lockout_apply(d->lockout, r->owner, r->id, until, now);
 	}
 	free(rows);
 }

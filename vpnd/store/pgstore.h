@@ -12,10 +12,10 @@
  *
  * One module in several files: pgstore.c (the connection, the schema and
  * its migrations), pgstore_io.c (import and export: files <-> rows),
- * pgstore_sync.c (a running gateway's registry writes and the counters it
- * takes), pgstore_sess.c (sessions, lockouts, the change log's NOTIFYs),
- * pgstore_parse.c (rows parsed strictly, in every build), pgstore_none.c
- * (what a build without libpq has instead).
+ * pgstore_sync.c (a running gateway's registry writes), pgstore_take.c
+ * (the counters an activation batch takes), pgstore_sess.c (sessions, lockouts, the change log's
+ * NOTIFYs), pgstore_parse.c (rows parsed strictly, in every build), pgstore_none.c (what a build
+ * without libpq has instead).
  */
 #ifndef KEYGATE_PGSTORE_H
 #define KEYGATE_PGSTORE_H
@@ -99,8 +99,10 @@ struct pgstore_take {
 	bool won; /* out: this call took the counter (exactly one gateway does) */
 };
 
-/* Advances each take's sign counter to its counter if it is below, all n
- * in one transaction and one round trip, each row on its own condition:
+/* pgstore_take.c: advances each take's sign counter to its counter if it
+ * is below, all n in one transaction and one round trip (sent in the
+ * order of (owner, key ID), whatever t's order), each row on its own
+ * condition:
  * a take refused there (another gateway had this counter or a later one)
  * is won = false and the others go on. -EIO when the transaction failed
  * (the store gone, an error): then none won, nothing was written. */
@@ -122,7 +124,9 @@ struct pgstore_lockout {
 	char id[PGSTORE_KEY_ID_MAX + 1];
 	int64_t until_wall;
 };
-/* Writes a lock (or an unlock: until_wall 0) with its change-log row. */
+/* Writes a lock with its change-log row ('lockout'): the later of the
+ * row's deadline and this one stays. With until_wall 0 the admin's
+ * unlock: the row's deadline becomes 0 (change-log kind 'unlock'). */
 int pgstore_lockout_put(struct pgstore *s, const char *gateway, const struct pgstore_lockout *lk,
 			char err[ERR_LEN]);
 /* Every lock in the store that parses; free *out. */
@@ -139,6 +143,9 @@ int pgstore_listen(struct pgstore *s, char err[ERR_LEN]);
 #define PGSTORE_CHANGED_REGISTRY 1U
 #define PGSTORE_CHANGED_SESSIONS 2U
 #define PGSTORE_CHANGED_LOCKOUTS 4U
+/* An admin's unlock (with PGSTORE_CHANGED_LOCKOUTS): only then is a row
+ * of until_wall 0 applied as an unlock; an expired row unlocks nothing. */
+#define PGSTORE_CHANGED_UNLOCKS 8U
 /* Reads what arrived without blocking: *kinds says what other gateways
  * changed since the last call; -ECONNRESET when the connection is gone. */
 int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char err[ERR_LEN]);
@@ -146,5 +153,8 @@ int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char e
 /* Whether the connection is up, and one attempt to bring it back. */
 bool pgstore_connected(struct pgstore *s);
 int pgstore_reconnect(struct pgstore *s, char err[ERR_LEN]);
+/* Counts the reconnects, those a failed batch makes on its own too: a
+ * caller that sees it change missed what the change log said meanwhile. */
+unsigned pgstore_generation(const struct pgstore *s);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* What pgstore.c and pgstore_io.c share; nobody else includes it. */
+/* What the pgstore*.c files share; nobody else includes it. */
 #ifndef KEYGATE_PGSTORE_INT_H
 #define KEYGATE_PGSTORE_INT_H
 
@@ -9,6 +9,7 @@
 
 struct pgstore {
 	PGconn *conn;
+	unsigned gen; /* connections made anew (pgstore_generation) */
 };
 
 /* Runs one command without parameters; 0, or -EIO with err naming what

@@ -69,6 +69,11 @@ int pgstore_reconnect(struct pgstore *s, char err[ERR_LEN])
 	return -ENOTSUP;
 }
 
+unsigned pgstore_generation(const struct pgstore *s)
+{
+	return 0;
+}
+
 int pgstore_session_put(struct pgstore *s, const char *gateway, const struct pgstore_session *ps,
 			char err[ERR_LEN])
 {

@@ -89,6 +89,7 @@ int pgstore_sessions(struct pgstore *s, struct pgstore_session **out, size_t *n,
 	v = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*v));
 	if (v == NULL) {
 		PQclear(res);
+		text_err(err, "out of memory");
 		return -ENOMEM;
 	}
 	for (int i = 0; i < rows; i++) {
@@ -111,13 +112,27 @@ int pgstore_lockout_put(struct pgstore *s, const char *gateway, const struct pgs
 	const char *v[4] = {lk->owner, lk->id, until, gateway};
 
 	snprintf(until, sizeof(until), "%" PRId64, lk->until_wall);
+	/* A lock never shortens another gateway's later one (two locks of
+	 * one key in the same minutes, written in any order); only the
+	 * admin's unlock, a statement of its own, ends a lock early. */
+	if (lk->until_wall > 0)
+		return exec_params(
+			s,
+			"WITH u AS (INSERT INTO lockouts (owner, key_id, failures, until_wall)"
+			" VALUES ($1, $2, 0, $3::bigint) ON CONFLICT (owner, key_id) DO"
+			" UPDATE SET until_wall = GREATEST(lockouts.until_wall, "
+			"EXCLUDED.until_wall)"
+			" RETURNING owner, key_id)"
+			" INSERT INTO changes (gateway, kind, name)"
+			" SELECT $4, 'lockout', owner || ' ' || key_id FROM u",
+			4, v, "cannot write the lockout to the store", err);
+	v[2] = gateway;
 	return exec_params(s,
-			   "WITH u AS (INSERT INTO lockouts (owner, key_id, failures, until_wall)"
-			   " VALUES ($1, $2, 0, $3::bigint) ON CONFLICT (owner, key_id) DO"
-			   " UPDATE SET until_wall = EXCLUDED.until_wall RETURNING owner, key_id)"
+			   "WITH u AS (UPDATE lockouts SET until_wall = 0"
+			   " WHERE owner = $1 AND key_id = $2 RETURNING owner, key_id)"
 			   " INSERT INTO changes (gateway, kind, name)"
-			   " SELECT $4, 'lockout', owner || ' ' || key_id FROM u",
-			   4, v, "cannot write the lockout to the store", err);
+			   " SELECT $3, 'unlock', owner || ' ' || key_id FROM u",
+			   3, v, "cannot write the unlock to the store", err);
 }
 
 int pgstore_lockouts(struct pgstore *s, struct pgstore_lockout **out, size_t *n, char err[ERR_LEN])
@@ -136,6 +151,7 @@ int pgstore_lockouts(struct pgstore *s, struct pgstore_lockout **out, size_t *n,
 	v = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*v));
 	if (v == NULL) {
 		PQclear(res);
+		text_err(err, "out of memory");
 		return -ENOMEM;
 	}
 	/* A row that does not parse (written by hand, or by something
@@ -176,6 +192,8 @@ int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char e
 				*kinds |= PGSTORE_CHANGED_SESSIONS;
 			else if (strncmp(k, "lockout ", 8) == 0)
 				*kinds |= PGSTORE_CHANGED_LOCKOUTS;
+			else if (strncmp(k, "unlock ", 7) == 0)
+				*kinds |= PGSTORE_CHANGED_LOCKOUTS | PGSTORE_CHANGED_UNLOCKS;
 			else
 				*kinds |= PGSTORE_CHANGED_REGISTRY;
 		}

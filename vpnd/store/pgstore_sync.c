@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* A running gateway's writes to the store (pgstore.h): what changed
- * between two texts of the registry files, and the conditional updates. */
+ * between two texts of the registry files. The counters: pgstore_take.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -281,183 +281,6 @@ int pgstore_push(struct pgstore *s, const char *gateway, const char *const was[P
 	return ret;
 }
 
-/* One activation's counter, and with ps the session it grants: the gateway
- * whose update changed the row took the counter; any other finds counter
- * >= its own and is refused. Its result is one row, the number of rows
- * it changed (0 or 1). */
-static int send_take(struct pgstore *s, const char *gateway, const struct pgstore_take *t)
-{
-	const struct pgstore_session *ps = t->ps;
-	char ctr[16], until[24], idle[24];
-	const char *v[9] = {t->owner, t->id, ctr, gateway};
-
-	snprintf(ctr, sizeof(ctr), "%" PRIu32, t->counter);
-	if (ps != NULL) {
-		snprintf(until, sizeof(until), "%" PRId64, ps->until_wall);
-		snprintf(idle, sizeof(idle), "%" PRId64, ps->idle);
-		v[4] = ps->peer, v[5] = until, v[6] = idle, v[7] = ps->by;
-		v[8] = ps->psk[0] != '\0' ? ps->psk : NULL;
-	}
-	return PQsendQueryParams(
-		       s->conn,
-		       ps == NULL
-			       ? "WITH u AS (UPDATE keys SET counter = $3::bigint WHERE owner = $1"
-				 " AND id = $2 AND counter < $3::bigint RETURNING owner, id),"
-				 " c AS (INSERT INTO changes (gateway, kind, name)"
-				 " SELECT $4, 'counter', owner || ' ' || id FROM u)"
-				 " SELECT count(*) FROM u"
-			       : "WITH u AS (UPDATE keys SET counter = $3::bigint WHERE owner = $1"
-				 " AND id = $2 AND counter < $3::bigint RETURNING owner, id),"
-				 " c AS (INSERT INTO changes (gateway, kind, name)"
-				 " SELECT $4, 'counter', owner || ' ' || id FROM u),"
-				 " s AS (INSERT INTO sessions (peer, until_wall, idle, by, "
-				 "gateway, psk)"
-				 " SELECT $5, $6::bigint, $7::bigint, $8, $4, $9 FROM u"
-				 " ON CONFLICT (peer) DO UPDATE SET until_wall = "
-				 "EXCLUDED.until_wall,"
-				 " idle = EXCLUDED.idle, by = EXCLUDED.by, gateway = "
-				 "EXCLUDED.gateway,"
-				 " psk = EXCLUDED.psk RETURNING peer),"
-				 " n AS (INSERT INTO changes (gateway, kind, name)"
-				 " SELECT $4, 'session', peer FROM s)"
-				 " SELECT count(*) FROM u",
-		       ps == NULL ? 4 : 9, NULL, v, NULL, NULL, 0) == 1
-		       ? 0
-		       : -EIO;
-}
-
-/* The next query's result in the pipeline, and the NULL that ends it.
- * want: the status it must have. 1: it had; 0: it had not (err says why);
- * -EIO: the connection broke, nothing more will come. */
-static int take_result(struct pgstore *s, ExecStatusType want, PGresult **out, char err[ERR_LEN])
-{
-	PGresult *res = PQgetResult(s->conn), *more;
-	int ok;
-
-	*out = NULL;
-	if (res == NULL) {
-		pgstore_fail(s, NULL, "cannot write the counters to the store", err);
-		return -EIO;
-	}
-	ok = PQresultStatus(res) == want;
-	if (!ok && err[0] == '\0')
-		pgstore_fail(s, res, "cannot write the counters to the store", err);
-	if (want == PGRES_PIPELINE_SYNC) {
-		PQclear(res);
-		return ok;
-	}
-	while ((more = PQgetResult(s->conn)) != NULL) {
-		if (PQresultStatus(more) == PGRES_FATAL_ERROR && err[0] == '\0')
-			pgstore_fail(s, more, "cannot write the counters to the store", err);
-		PQclear(more);
-		if (!pgstore_connected(s))
-			break;
-	}
-	if (ok)
-		*out = res;
-	else
-		PQclear(res);
-	return ok;
-}
-
-/* After a failed batch, the connection as the next statement needs it:
- * out of pipeline mode (what results are left read and dropped, at most
- * max of them) and out of the transaction block, which an error inside it
- * leaves open and aborted (its COMMIT was never run). A connection that
- * cannot be brought back is made anew, and listens again. */
-static void settle(struct pgstore *s, size_t max)
-{
-	char junk[ERR_LEN];
-
-	if (!pgstore_connected(s))
-		return;
-	while (PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF && PQexitPipelineMode(s->conn) != 1 &&
-	       max-- > 0)
-		PQclear(PQgetResult(s->conn));
-	if (PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF) {
-		if (pgstore_reconnect(s, junk) == 0)
-			pgstore_listen(s, junk);
-		return;
-	}
-	pgstore_exec(s, "ROLLBACK", "rollback", junk);
-}
-
-/* BEGIN, one statement a take, COMMIT, and one Sync: the batch goes to the
- * server in one write and comes back in one, and the server commits it
- * once (one flush of its log for all). A row the condition refuses is a
- * result of 0, no error: it spoils nothing. Any error aborts the whole
- * transaction, and then no take won: the caller refuses them all. */
-int pgstore_counters(struct pgstore *s, const char *gateway, struct pgstore_take *t, size_t n,
-		     char err[ERR_LEN])
-{
-	static const char *const none[1] = {NULL};
-	PGresult *res;
-	bool ok = true;
-	int ret = 0, r;
-
-	err[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		t[i].won = false;
-	if (n == 0)
-		return 0;
-	if (PQenterPipelineMode(s->conn) != 1) {
-		pgstore_fail(s, NULL, "cannot write the counters to the store", err);
-		return -EIO;
-	}
-	if (PQsendQueryParams(s->conn, "BEGIN", 0, NULL, none, NULL, NULL, 0) != 1)
-		ret = -EIO;
-	for (size_t i = 0; ret == 0 && i < n; i++)
-		ret = send_take(s, gateway, &t[i]);
-	if (ret == 0 && PQsendQueryParams(s->conn, "COMMIT", 0, NULL, none, NULL, NULL, 0) != 1)
-		ret = -EIO;
-	if (ret == 0 && PQpipelineSync(s->conn) != 1)
-		ret = -EIO;
-	if (ret < 0) {
-		/* Nothing was sent that could commit (no Sync went out). A
-		 * broken connection is the reconnect's (the gateway goes
-		 * offline); one still up is made anew below. */
-		pgstore_fail(s, NULL, "cannot write the counters to the store", err);
-		if (PQexitPipelineMode(s->conn) != 1 && pgstore_connected(s)) {
-			char junk[ERR_LEN];
-
-			/* Queued without their Sync: no result will come for
-			 * them on this connection. */
-			if (pgstore_reconnect(s, junk) == 0)
-				pgstore_listen(s, junk);
-		}
-		return ret;
-	}
-	r = take_result(s, PGRES_COMMAND_OK, &res, err);
-	ok = r == 1;
-	PQclear(res);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		r = take_result(s, PGRES_TUPLES_OK, &res, err);
-		if (r == 1)
-			t[i].won = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
-		ok = ok && r == 1;
-		PQclear(res);
-	}
-	if (r >= 0) {
-		r = take_result(s, PGRES_COMMAND_OK, &res, err);
-		/* An aborted transaction's COMMIT says ROLLBACK. */
-		ok = ok && r == 1 && strcmp(PQcmdStatus(res), "COMMIT") == 0;
-		PQclear(res);
-	}
-	if (r >= 0)
-		r = take_result(s, PGRES_PIPELINE_SYNC, &res, err);
-	if (r < 0 || PQexitPipelineMode(s->conn) != 1)
-		ok = false;
-	if (!ok) {
-		if (err[0] == '\0')
-			pgstore_fail(s, NULL, "cannot write the counters to the store", err);
-		for (size_t i = 0; i < n; i++)
-			t[i].won = false;
-		settle(s, 2 * n + 8);
-		return -EIO;
-	}
-	return 0;
-}
-
 bool pgstore_connected(struct pgstore *s)
 {
 	return PQstatus(s->conn) == CONNECTION_OK;
@@ -470,5 +293,11 @@ int pgstore_reconnect(struct pgstore *s, char err[ERR_LEN])
 		pgstore_fail(s, NULL, "cannot connect to the store", err);
 		return -ECONNREFUSED;
 	}
+	s->gen++;
 	return pgstore_exec(s, "SET client_min_messages = warning", "store", err);
+}
+
+unsigned pgstore_generation(const struct pgstore *s)
+{
+	return s->gen;
 }

@@ -93,7 +93,7 @@ static void make_state(const char *dir, const struct ipaddr *net)
 			struct session *s;
 			bool ext;
 
-			q.n_addrs = registry_peer_addrs(p, q.addrs);
+			q.n_addrs = registry_addr_list(p, q.addrs);
 			/* Half end together at first_end_s, half 2 h from now. */
 			q.window_ns = (i % 2 == 0 ? first_end_s : 7200ULL) * NS_PER_SEC;
 			session_open(&ss, &q, now, clock_wall(), &s, &ext);

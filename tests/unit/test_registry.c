@@ -57,7 +57,7 @@ static struct reg_peer *add_peer(struct registry *r, const char *name, struct re
 		struct ipaddr a;
 
 		assert_int_equal(ipaddr_parse(&a, addr, false), 0);
-		assert_int_equal(registry_peer_addr_put(&t, &a), 0);
+		assert_int_equal(registry_addr_put(&t, &a), 0);
 	}
 	if (registry_peer_add(r, &t, &p, err) < 0)
 		fail_msg("%s", err);
@@ -291,7 +291,7 @@ static void codes_and_addresses(void **state)
 	assert_non_null(strstr(err, "no free tunnel address"));
 	strcpy(t.name, "a");
 	assert_int_equal(ipaddr_parse(&a99, "10.77.0.99", false), 0);
-	assert_int_equal(registry_peer_addr_put(&t, &a99), 0);
+	assert_int_equal(registry_addr_put(&t, &a99), 0);
 	assert_int_equal(registry_peer_add(r, &t, NULL, err), -EEXIST);
 	registry_peer_remove(r, registry_peer_find(r, "p10"));
 	strcpy(t.name, "again");

@@ -72,11 +72,11 @@ static int add(struct registry *r, const char *name, const char *addrs, char out
 
 		assert_true(n > 0);
 		for (int i = 0; i < n; i++)
-			assert_int_equal(registry_peer_addr_put(&t, &a[i]), 0);
+			assert_int_equal(registry_addr_put(&t, &a[i]), 0);
 	}
 	ret = registry_peer_add(r, &t, &p, out);
 	if (ret == 0)
-		registry_peer_addrs_text(p, out, false);
+		registry_addr_text(p, out, false);
 	return ret;
 }
 
@@ -191,9 +191,9 @@ static void old_peers_file(void **state)
 		   "idle=- state=enabled psk=- added=1\nend 3\n");
 	assert_int_equal(registry_load(r, err), 0);
 	assert_int_equal(r->filled, 2);
-	registry_peer_addrs_text(registry_peer_find(r, "a"), s, false);
+	registry_addr_text(registry_peer_find(r, "a"), s, false);
 	assert_string_equal(s, "10.77.0.5,fd77::2"); /* fd77::5 is b's */
-	registry_peer_addrs_text(registry_peer_find(r, "c"), s, false);
+	registry_addr_text(registry_peer_find(r, "c"), s, false);
 	assert_string_equal(s, "10.77.0.7,fd77::7");
 	/* Saved at once, and read back as it is. */
 	assert_non_null(strstr(read_file("peers"), "peer a owner=alice kind=laptop public-key=- "
@@ -207,7 +207,7 @@ static void old_peers_file(void **state)
 	r = on("10.77.0.1/24");
 	assert_int_equal(registry_load(r, err), 0);
 	assert_int_equal(r->filled, 0);
-	registry_peer_addrs_text(registry_peer_find(r, "c"), s, false);
+	registry_addr_text(registry_peer_find(r, "c"), s, false);
 	assert_string_equal(s, "10.77.0.7,fd77::7");
 	registry_destroy(&r);
 	/* A broken address names its line. */

@@ -203,7 +203,7 @@ static void audit_end(struct vpnd *d, const struct session *s, const char *reaso
 static int local_addrs(const struct vpnd *d, const struct reg_peer *p, struct ipaddr *out)
 {
 	struct ipaddr all[REG_ADDRS_MAX];
-	int n = registry_peer_addrs(p, all), k = 0;
+	int n = registry_addr_list(p, all), k = 0;
 
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < d->conf.n_addresses; j++)

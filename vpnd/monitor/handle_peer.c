@@ -29,7 +29,7 @@ static void first_addr(const struct reg_peer *p, char a[IPADDR_STR_LEN])
 {
 	struct ipaddr v[REG_ADDRS_MAX];
 
-	if (registry_peer_addrs(p, v) > 0)
+	if (registry_addr_list(p, v) > 0)
 		ipaddr_format(&v[0], a, IPADDR_STR_LEN, false);
 	else
 		strcpy(a, "-");
@@ -42,7 +42,7 @@ static void peer_record(struct hctx *h, const struct reg_peer *p, bool full)
 	key_b64_t k;
 
 	first_addr(p, a);
-	registry_peer_addrs_text(p, all, false);
+	registry_addr_text(p, all, false);
 	if (p->has_key)
 		key_to_base64(k, p->key);
 	ctl_add_field(h->out, "name", p->name);
@@ -123,7 +123,7 @@ static int parse_peer_opts(struct hctx *h, struct reg_peer *p, uint8_t psk[KEY_L
 				return hctx_err(h, -EINVAL,
 						"address %s is outside the networks of %s", s,
 						h->d->conf.ifname);
-			registry_peer_addr_put(p, &a[i]);
+			registry_addr_put(p, &a[i]);
 		}
 	}
 	if ((v = ctl_request_opt(h->req, "public-key")) != NULL) {
@@ -248,7 +248,7 @@ int handle_peer_add(struct hctx *h)
 	if ((ret = hctx_save(h)) < 0)
 		goto out;
 	first_addr(p, a);
-	registry_peer_addrs_text(p, all, false);
+	registry_addr_text(p, all, false);
 	snprintf(uid, sizeof(uid), "%d", (int)h->uid);
 	audit_event("peer-add", "peer", name, "owner", owner, "kind", registry_kind_name(p->kind),
 		    "address", a, "addresses", all, "by", h->by, "uid", uid, NULL);

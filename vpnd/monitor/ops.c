@@ -129,7 +129,7 @@ static enum reg_alg cred_alg(const struct proto_cred *c)
 static void fill_addresses(struct proto_reply *rep, const struct reg_peer *p)
 {
 	struct ipaddr pa[REG_ADDRS_MAX];
-	int na = registry_peer_addrs(p, pa);
+	int na = registry_addr_list(p, pa);
 	size_t m = 0;
 
 	rep->fields |= PROTO_REP_ADDRESSES;

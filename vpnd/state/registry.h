@@ -88,7 +88,7 @@ struct reg_peer {
 	bool disabled;
 	uint8_t key[KEY_LEN];
 	/* One address from each tunnel network the interface has, IPv4
-	 * and IPv6 (registry_peer_addrs gives them as struct ipaddr). */
+	 * and IPv6 (registry_addr_list gives them as struct ipaddr). */
 	uint8_t addr4[4];
 	uint8_t addr6[16];
 	uint8_t addrs; /* enum reg_addr bits */
@@ -144,7 +144,7 @@ void registry_set_networks(struct registry *r, const struct ipaddr *nets, int n)
  * failure err names file and line, and r is unchanged content-wise only if
  * it was empty: load into a fresh registry and swap. A peer without an
  * address of a family the networks have (a peers file from before the
- * interface had both) gets one now (registry_fill_addrs), saved at once;
+ * interface had both) gets one now (registry_addr_fill), saved at once;
  * r->filled counts them. */
 int registry_load(struct registry *r, char err[ERR_LEN]);
 /* Parses one file's text (what registry_load does per file). */
@@ -172,12 +172,11 @@ struct reg_peer *registry_peer_find_key(const struct registry *r, const uint8_t 
 /* The peer one of whose tunnel addresses a is, or NULL. */
 struct reg_peer *registry_peer_find_addr(const struct registry *r, const struct ipaddr *a);
 /* A peer's tunnel addresses, IPv4 first; how many (0 to REG_ADDRS_MAX). */
-int registry_peer_addrs(const struct reg_peer *p, struct ipaddr out[REG_ADDRS_MAX]);
+int registry_addr_list(const struct reg_peer *p, struct ipaddr out[REG_ADDRS_MAX]);
 /* "10.77.0.2,fd77::2" (with_prefix: "10.77.0.2/32,fd77::2/128"), or "-". */
-void registry_peer_addrs_text(const struct reg_peer *p, char out[IPADDR_LIST_STR_LEN],
-			      bool with_prefix);
+void registry_addr_text(const struct reg_peer *p, char out[IPADDR_LIST_STR_LEN], bool with_prefix);
 /* Sets the template's address of a's family; -EEXIST when it has one. */
-int registry_peer_addr_put(struct reg_peer *p, const struct ipaddr *a);
+int registry_addr_put(struct reg_peer *p, const struct ipaddr *a);
 /* Adds a copy of *p (name, owner, key, kind, overrides, psk, the
  * addresses it has); for each family of the networks that p has no
  * address of, one is allocated (the other family's host part when that
@@ -197,7 +196,7 @@ void registry_addr_unindex(struct registry *r, struct reg_peer *p);
 /* Gives every peer an address of each family of the networks it lacks;
  * how many peers got one (their file is then dirty). A network with no
  * room left is logged and skipped: the peer keeps what it has. */
-size_t registry_fill_addrs(struct registry *r);
+size_t registry_addr_fill(struct registry *r);
 int registry_peer_set_key(struct registry *r, struct reg_peer *p, const uint8_t key[KEY_LEN]);
 /* Undoes registry_peer_set_key on a peer that had no key. */
 void registry_peer_clear_key(struct registry *r, struct reg_peer *p);

@@ -52,7 +52,7 @@ struct reg_peer *registry_peer_find_addr(const struct registry *r, const struct 
 	return htab_find(f == 0 ? &r->peer_by_addr4 : &r->peer_by_addr6, a->bytes, fams[f].len);
 }
 
-int registry_peer_addrs(const struct reg_peer *p, struct ipaddr out[REG_ADDRS_MAX])
+int registry_addr_list(const struct reg_peer *p, struct ipaddr out[REG_ADDRS_MAX])
 {
 	int n = 0;
 
@@ -62,11 +62,10 @@ int registry_peer_addrs(const struct reg_peer *p, struct ipaddr out[REG_ADDRS_MA
 	return n;
 }
 
-void registry_peer_addrs_text(const struct reg_peer *p, char out[IPADDR_LIST_STR_LEN],
-			      bool with_prefix)
+void registry_addr_text(const struct reg_peer *p, char out[IPADDR_LIST_STR_LEN], bool with_prefix)
 {
 	struct ipaddr a[REG_ADDRS_MAX];
-	int n = registry_peer_addrs(p, a);
+	int n = registry_addr_list(p, a);
 
 	if (n == 0)
 		strcpy(out, "-");
@@ -74,7 +73,7 @@ void registry_peer_addrs_text(const struct reg_peer *p, char out[IPADDR_LIST_STR
 		ipaddr_format_list(a, n, out, IPADDR_LIST_STR_LEN, with_prefix);
 }
 
-int registry_peer_addr_put(struct reg_peer *p, const struct ipaddr *a)
+int registry_addr_put(struct reg_peer *p, const struct ipaddr *a)
 {
 	int f = fam_of(a->family);
 
@@ -194,7 +193,7 @@ static int allocate_missing(struct registry *r, struct reg_peer *p, char err[ERR
 				 net);
 			return ret;
 		}
-		registry_peer_addr_put(p, &a);
+		registry_addr_put(p, &a);
 	}
 	return 0;
 }
@@ -203,7 +202,7 @@ int registry_addr_assign(struct registry *r, struct reg_peer *p, bool allocate, 
 {
 	struct ipaddr a[REG_ADDRS_MAX];
 	char s[IPADDR_STR_LEN];
-	int n = registry_peer_addrs(p, a);
+	int n = registry_addr_list(p, a);
 
 	for (int i = 0; i < n; i++) {
 		if (!addr_usable(r, &a[i])) {
@@ -241,7 +240,7 @@ void registry_addr_unindex(struct registry *r, struct reg_peer *p)
 			htab_remove(index_of(r, f), addr_bytes(p, f), fams[f].len);
 }
 
-size_t registry_fill_addrs(struct registry *r)
+size_t registry_addr_fill(struct registry *r)
 {
 	char err[ERR_LEN];
 	size_t filled = 0, full = 0;

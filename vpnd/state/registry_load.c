@@ -263,7 +263,7 @@ static int rf_peer(struct rf_ctx *x, const char *name)
 			       "or one of each, a comma between",
 			       addr);
 	for (int i = 0; i < na; i++)
-		registry_peer_addr_put(&p, &a[i]);
+		registry_addr_put(&p, &a[i]);
 	if (strcmp(pskv, "-") != 0) {
 		if (key_from_base64(psk, pskv) < 0)
 			return rf_fail(x, "bad preshared key");
@@ -488,7 +488,7 @@ int registry_load(struct registry *r, char err[ERR_LEN])
 	/* An interface that became dual-stack: each peer gets an address of
 	 * the new family now, saved at once so every reply says the same
 	 * (a laptop takes it at its next `enroll up`). */
-	r->filled = registry_fill_addrs(r);
+	r->filled = registry_addr_fill(r);
 	if (r->filled > 0)
 		log_info("%s/peers: %zu peers got an address of each tunnel network", r->dir,
 			 r->filled);

@@ -80,7 +80,7 @@ static size_t fmt_peers(const struct registry *r, struct strbuf *sb)
 	for (size_t i = 0; i < r->n_peers; i++) {
 		const struct reg_peer *p = sorted[i];
 
-		registry_peer_addrs_text(p, addr, false);
+		registry_addr_text(p, addr, false);
 		if (p->has_key)
 			key_to_base64(k, p->key);
 		strbuf_printf(sb, "peer %s owner=%s kind=%s public-key=%s address=%s", p->name,

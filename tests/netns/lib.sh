@@ -25,7 +25,8 @@ BUILD=${BUILD:-$SRC/build}
 RUN_ID=${RUN_ID:-$(printf '%04x' $(($$ % 65536)))}
 # Tests run two at a time, and two pids can give one id: each test holds a
 # lock named after its id while it runs, and takes the next id when that
-# one is held.
+# one is held. The files stay (one per id at most): removing a held lock's
+# file would let two tests hold "the same" lock.
 NET_ID_DIR=/run/keygate-tests
 if command -v flock >/dev/null && mkdir -p "$NET_ID_DIR" 2>/dev/null; then
 	for _ in $(seq 64); do
@@ -90,7 +91,6 @@ net_cleanup() {
 		ip netns del "$ns" 2>/dev/null || true
 	done
 	rm -f /var/run/wireguard/kg"$RUN_ID"*.sock 2>/dev/null || true
-	[ -n "${NET_ID_FD:-}" ] && rm -f "$NET_ID_DIR/$RUN_ID.lock"
 	[ -n "$NET_TMP" ] && rm -rf "$NET_TMP"
 	exit "$rc"
 }

@@ -82,7 +82,9 @@ int dbstore_open(struct dbstore **out, const struct conf *c, char err[ERR_LEN])
 	snprintf(db->conninfo, sizeof(db->conninfo), "%s", c->store.connection);
 	*out = db;
 	ret = pgstore_open(&db->pg, db->conninfo, err);
-	if (ret == -ENOTSUP)
+	/* No store code in this build, or no libpq on this host: no retry
+	 * would bring either. */
+	if (ret == -ENOTSUP || ret == -ELIBACC)
 		return ret;
 	if (ret < 0) {
 		snprintf(db->why, sizeof(db->why), "%s", err);
@@ -378,6 +380,20 @@ int dbstore_lockout_put(struct dbstore *db, const struct pgstore_lockout *lk, ch
 		return -ENOTCONN;
 	}
 	ret = pgstore_lockout_put(db->pg, db->gateway, lk, err);
+	if (ret < 0)
+		check_conn(db, err);
+	return ret;
+}
+
+int dbstore_lockout_cut(struct dbstore *db, const struct pgstore_lockout *lk, char err[ERR_LEN])
+{
+	int ret;
+
+	if (!db->online) {
+		text_err(err, "store unavailable: %s", db->why);
+		return -ENOTCONN;
+	}
+	ret = pgstore_lockout_cut(db->pg, lk, err);
 	if (ret < 0)
 		check_conn(db, err);
 	return ret;

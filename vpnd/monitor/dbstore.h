@@ -84,6 +84,8 @@ unsigned dbstore_poll(struct dbstore *db);
  * dbstore_lockouts_due says it is owed. */
 struct pgstore_lockout;
 int dbstore_lockout_put(struct dbstore *db, const struct pgstore_lockout *lk, char err[ERR_LEN]);
+/* pgstore_lockout_cut, when online. */
+int dbstore_lockout_cut(struct dbstore *db, const struct pgstore_lockout *lk, char err[ERR_LEN]);
 int dbstore_lockouts(struct dbstore *db, struct pgstore_lockout **out, size_t *n,
 		     char err[ERR_LEN]);
 bool dbstore_lockouts_due(const struct dbstore *db);

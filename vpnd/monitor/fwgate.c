@@ -219,11 +219,13 @@ int fwgate_idle_left(struct vpnd *d, const struct session *s, uint64_t *left_ns)
 		};
 		char err[ERR_LEN];
 
-		if (fs.window_ns > 0 && firewall_session_add(d->fw, &fs, err) < 0) {
-			log_error("%s; the self-check retries within a second", err);
-			d->fw_dirty = true;
-		}
 		least = most;
+		/* Not put back: look again in a second, not an idle period. */
+		if (fs.window_ns > 0 &&
+		    verdict(d, firewall_session_add(d->fw, &fs, err), err) < 0) {
+			log_error("%s; tried again in a second", err);
+			least = NS_PER_SEC < most ? NS_PER_SEC : most;
+		}
 	}
 	*left_ns = least;
 	return 1;

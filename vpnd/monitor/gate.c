@@ -196,24 +196,28 @@ static void audit_end(struct vpnd *d, const struct session *s, const char *reaso
 		    NULL);
 }
 
-/* The peer's addresses inside this gateway's tunnel networks: a peer may
- * carry one of a family this interface has not (a store shared with a
+/* The addresses inside this gateway's tunnel networks: a peer may carry
+ * one of a family this interface has not (a store shared with a
  * dual-stack gateway, an IPv6 network taken out of vpnd.conf); it is not
  * routed here, and the firewall would refuse the whole session for it. */
-static int local_addrs(const struct vpnd *d, const struct reg_peer *p, struct ipaddr *out)
+static int local_addrs(const struct vpnd *d, const struct ipaddr *in, int n, struct ipaddr *out)
 {
-	struct ipaddr all[REG_ADDRS_MAX];
-	int n = registry_addr_list(p, all), k = 0;
+	int k = 0;
 
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < d->conf.n_addresses; j++)
-			if (d->conf.addresses[j].family == all[i].family &&
-			    ipaddr_in_net(&all[i], &d->conf.addresses[j]) &&
-			    k < SESSION_ADDRS_MAX) {
-				out[k++] = all[i];
+			if (d->conf.addresses[j].family == in[i].family &&
+			    ipaddr_in_net(&in[i], &d->conf.addresses[j]) && k < SESSION_ADDRS_MAX) {
+				out[k++] = in[i];
 				break;
 			}
 	return k;
+}
+
+int gate_session_local(const struct vpnd *d, struct session *s)
+{
+	/* In place: an address only ever moves down. */
+	return s->n_addrs = (uint8_t)local_addrs(d, s->addrs, s->n_addrs, s->addrs);
 }
 
 int gate_session_open_begin(struct vpnd *d, struct reg_peer *p, struct gate_pending *g,
@@ -229,10 +233,11 @@ int gate_session_open_begin(struct vpnd *d, struct reg_peer *p, struct gate_pend
 		.by = o->by,
 	};
 	struct session *old = session_find(&d->sessions, p->name);
+	struct ipaddr all[REG_ADDRS_MAX];
 	int ret;
 
 	memset(g, 0, sizeof(*g));
-	req.n_addrs = local_addrs(d, p, req.addrs);
+	req.n_addrs = local_addrs(d, all, registry_addr_list(p, all), req.addrs);
 	g->now = clock_boot_ns();
 	g->window_ns = req.window_ns;
 	if (old != NULL) {

@@ -25,6 +25,10 @@ struct gate_open {
 	bool from_store;    /* another gateway's session, applied here: not written back */
 };
 
+/* Keeps only the session's addresses inside this gateway's tunnel
+ * networks (a session saved before an IPv6 network left vpnd.conf):
+ * how many are left; with none, the session cannot be on this gateway. */
+int gate_session_local(const struct vpnd *d, struct session *s);
 /* Opens or extends a session for an enabled peer with a public key:
  * persists it in the journal with whatever else is pending there (one
  * write, one fdatasync), puts it on the interface, audits it, re-arms

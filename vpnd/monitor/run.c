@@ -60,7 +60,8 @@ static void prune_sessions(struct vpnd *d, bool live)
 		struct session *s = d->sessions.heap[i];
 		const struct reg_peer *p = registry_peer_find(d->reg, s->name);
 
-		if (p != NULL && !p->disabled && p->has_key && key_equal(p->key, s->key)) {
+		if (p != NULL && !p->disabled && p->has_key && key_equal(p->key, s->key) &&
+		    (live || gate_session_local(d, s) > 0)) {
 			i++;
 			continue;
 		}
@@ -96,8 +97,7 @@ static int load_registry(struct vpnd *d, struct registry **out, const struct con
 		registry_destroy(out);
 		return ret;
 	}
-	/* What the load filled in (an address of each family for a
-	 * dual-stack interface) or repaired is in the files: the store too. */
+	/* What the load filled in (dual-stack addresses) or repaired: to the store. */
 	if (d->store != NULL && ((*out)->filled > 0 || (*out)->repaired != 0) &&
 	    dbstore_push(d->store, *out, err) < 0)
 		log_warn("%s", err);

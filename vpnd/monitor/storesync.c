@@ -233,12 +233,20 @@ void storesync_lockouts(struct vpnd *d, unsigned kinds)
 			lockout_apply(d->lockout, r->owner, r->id, 0, now);
 		if (until == 0)
 			continue;
-		if (far)
+		if (far) {
+			struct pgstore_lockout cut = *r;
+
 			log_warn("the lock of key %s of '%s' in the store ends in %" PRId64
 				 " s, longer than a lock lasts (a wrong clock, or an edited row):"
-				 " held here for %d s",
+				 " held here for %d s, and cut so in the store",
 				 r->id, r->owner, r->until_wall - now_wall,
 				 LOCKOUT_TIME + LOCKOUT_SKEW);
+			/* Cut in the store too, or every later read would
+			 * hold it for as long again. */
+			cut.until_wall = now_wall + LOCKOUT_TIME + LOCKOUT_SKEW;
+			if (dbstore_lockout_cut(d->store, &cut, err) < 0)
+				log_warn("%s", err);
+		}
 		lockout_apply(d->lockout, r->owner, r->id, until, now);
 	}
 	free(rows);

@@ -129,6 +129,10 @@ struct pgstore_lockout {
  * unlock: the row's deadline becomes 0 (change-log kind 'unlock'). */
 int pgstore_lockout_put(struct pgstore *s, const char *gateway, const struct pgstore_lockout *lk,
 			char err[ERR_LEN]);
+/* Cuts a lock's deadline to lk->until_wall when it is later (a row a
+ * wrong clock or a hand wrote far ahead), with no change-log row: every
+ * gateway cuts it alike when it reads it. */
+int pgstore_lockout_cut(struct pgstore *s, const struct pgstore_lockout *lk, char err[ERR_LEN]);
 /* Every lock in the store that parses; free *out. */
 int pgstore_lockouts(struct pgstore *s, struct pgstore_lockout **out, size_t *n, char err[ERR_LEN]);
 /* pgstore_parse.c: a lockout row's text fields, strictly: an owner name

@@ -106,6 +106,11 @@ int pgstore_lockout_put(struct pgstore *s, const char *gateway, const struct pgs
 	return -ENOTSUP;
 }
 
+int pgstore_lockout_cut(struct pgstore *s, const struct pgstore_lockout *lk, char err[ERR_LEN])
+{
+	return -ENOTSUP;
+}
+
 int pgstore_lockouts(struct pgstore *s, struct pgstore_lockout **out, size_t *n, char err[ERR_LEN])
 {
 	return -ENOTSUP;

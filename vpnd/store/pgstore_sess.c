@@ -135,6 +135,18 @@ int pgstore_lockout_put(struct pgstore *s, const char *gateway, const struct pgs
 			   3, v, "cannot write the unlock to the store", err);
 }
 
+int pgstore_lockout_cut(struct pgstore *s, const struct pgstore_lockout *lk, char err[ERR_LEN])
+{
+	char until[24];
+	const char *v[3] = {lk->owner, lk->id, until};
+
+	snprintf(until, sizeof(until), "%" PRId64, lk->until_wall);
+	return exec_params(s,
+			   "UPDATE lockouts SET until_wall = $3::bigint"
+			   " WHERE owner = $1 AND key_id = $2 AND until_wall > $3::bigint",
+			   3, v, "cannot cut the lockout in the store", err);
+}
+
 int pgstore_lockouts(struct pgstore *s, struct pgstore_lockout **out, size_t *n, char err[ERR_LEN])
 {
 	PGresult *res = PQexec(s->conn, "SELECT owner, key_id, until_wall FROM lockouts");

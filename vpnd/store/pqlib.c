@@ -53,7 +53,7 @@ int pqlib_load(char err[ERR_LEN])
 			 "[Store] Type = postgresql needs libpq (libpq.so.5; Debian: the package "
 			 "libpq5): %s",
 			 dlerror());
-		return -ENOENT;
+		return -ELIBACC;
 	}
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
 		fn = dlsym(h, calls[i].name);
@@ -61,7 +61,7 @@ int pqlib_load(char err[ERR_LEN])
 			text_err(err, "libpq.so.5 has no %s: the store needs libpq 14 or newer",
 				 calls[i].name);
 			dlclose(h);
-			return -ELIBBAD;
+			return -ELIBACC;
 		}
 		/* POSIX makes a function's address from dlsym callable. */
 		*(void **)((char *)&pqlib + calls[i].at) = fn;

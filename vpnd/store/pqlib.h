@@ -48,9 +48,9 @@ struct pqlib {
 
 extern struct pqlib pqlib;
 
-/* Loads libpq once: 0, or -ENOENT (-ELIBBAD for a libpq without one of
- * the calls above, older than PostgreSQL 14's pipeline mode) with err
- * saying what to install. */
+/* Loads libpq once: 0, or -ELIBACC (no libpq, or one without a call
+ * above: older than PostgreSQL 14's pipeline mode) with err saying what
+ * to install. */
 int pqlib_load(char err[ERR_LEN]);
 
 #ifndef PQLIB_TABLE

@@ -10,6 +10,7 @@
 struct pgstore {
 	PGconn *conn;
 	unsigned gen; /* connections made anew (pgstore_generation) */
+	bool deaf;    /* made anew, but LISTEN failed: no NOTIFY will come */
 };
 
 /* Runs one command without parameters; 0, or -EIO with err naming what

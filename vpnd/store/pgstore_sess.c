@@ -180,7 +180,10 @@ int pgstore_lockouts(struct pgstore *s, struct pgstore_lockout **out, size_t *n,
 
 int pgstore_listen(struct pgstore *s, char err[ERR_LEN])
 {
-	return pgstore_exec(s, "LISTEN keygate", "cannot listen to the store", err);
+	int ret = pgstore_exec(s, "LISTEN keygate", "cannot listen to the store", err);
+
+	s->deaf = ret < 0;
+	return ret;
 }
 
 int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char err[ERR_LEN])
@@ -189,6 +192,12 @@ int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char e
 	PGnotify *n;
 
 	*kinds = 0;
+	/* A connection that cannot hear the other gateways is as good as
+	 * lost: offline, and the reconnect listens again. */
+	if (s->deaf) {
+		text_err(err, "the store's connection was made anew but does not listen");
+		return -ENOTCONN;
+	}
 	if (PQconsumeInput(s->conn) != 1) {
 		pgstore_fail(s, NULL, "lost the store", err);
 		return -ECONNRESET;

@@ -15,12 +15,8 @@ exec >"$OUT/$PHASE.log" 2>&1
 TUN=10.77.0.1
 LAN=198.51.100.1
 MAIL_UNITS="dovecot.service postfix@-.service"
-T0=${EPOCHREALTIME/./}
-
-log() {
-	local t=$((${EPOCHREALTIME/./} - T0))
-	printf '[%3d.%02d] %s\n' $((t / 1000000)) $((t % 1000000 / 10000)) "$*"
-}
+# shellcheck source=tests/systemd/container-lib.sh
+. "$(dirname "$0")/container-lib.sh"
 fail() {
 	log "FAIL: $*"
 	echo "--- systemctl list-jobs"
@@ -33,14 +29,6 @@ fail() {
 	ss -Hltn
 	echo "FAIL: $*" >"$OUT/$PHASE.result"
 	exit 1
-}
-wait_for() { # SECONDS COMMAND...
-	local end=$((${EPOCHREALTIME/./} + $1 * 1000000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "${EPOCHREALTIME/./}" -ge "$end" ] && return 1
-		sleep 0.1
-	done
 }
 prop() { systemctl show -p "$2" --value "$1"; } # UNIT PROPERTY
 active() { [ "$(systemctl is-active "$1")" = active ]; }

@@ -11,24 +11,12 @@ PHASE=$1
 OUT=/keygate-out
 exec >"$OUT/$PHASE.log" 2>&1
 QS=/usr/local/lib/keygate-test
-T0=${EPOCHREALTIME/./}
-
-log() {
-	local t=$((${EPOCHREALTIME/./} - T0))
-	printf '[%3d.%02d] %s\n' $((t / 1000000)) $((t % 1000000 / 10000)) "$*"
-}
+# shellcheck source=tests/systemd/container-lib.sh
+. "$(dirname "$0")/container-lib.sh"
 fail() {
 	log "FAIL: $*"
 	echo "FAIL: $*" >"$OUT/$PHASE.result"
 	exit 1
-}
-wait_for() { # SECONDS COMMAND...
-	local end=$((${EPOCHREALTIME/./} + $1 * 1000000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "${EPOCHREALTIME/./}" -ge "$end" ] && return 1
-		sleep 0.1
-	done
 }
 active() { [ "$(systemctl is-active "$1")" = active ]; }
 # block NAME: the quickstart's block qs-NAME.sh, as an admin pastes it.

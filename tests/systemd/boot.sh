@@ -41,7 +41,8 @@ install -D -m 0644 "$SRC/contrib/sysctl.d/90-keygate.conf" \
 mkdir -p "$R/usr/local/src/keygate" || fail "cannot make the source tree"
 cp -r "$SRC/contrib" "$R/usr/local/src/keygate/" || fail "cannot copy contrib/"
 T=$R/usr/local/lib/keygate-test
-install -D -m 0755 -t "$T" "$SRC/tests/systemd/boot-setup.sh" "$SRC/tests/systemd/boot-check.sh" ||
+install -D -m 0755 -t "$T" "$SRC/tests/systemd/boot-setup.sh" "$SRC/tests/systemd/boot-check.sh" \
+	"$SRC/tests/systemd/container-lib.sh" ||
 	fail "cannot install the test"
 
 # The quickstart's blocks, as written: section 2's init, every sh block of

@@ -14,12 +14,8 @@ exec >"$OUT/log" 2>&1
 CONF=/etc/vpnd/vpnd.conf
 IF=wg0
 UNIT=vpnd.service
-T0=${EPOCHREALTIME/./}
-
-log() {
-	local t=$((${EPOCHREALTIME/./} - T0))
-	printf '[%3d.%02d] %s\n' $((t / 1000000)) $((t % 1000000 / 10000)) "$*"
-}
+# shellcheck source=tests/systemd/container-lib.sh
+. "$(dirname "$0")/container-lib.sh"
 
 fail() {
 	log "FAIL: $*"
@@ -29,16 +25,6 @@ fail() {
 	journalctl -b --no-pager -u "$UNIT" | tail -n 60
 	echo "FAIL: $*" >"$OUT/result"
 	exit 1
-}
-
-# wait_for SECONDS COMMAND...: true as soon as COMMAND succeeds.
-wait_for() {
-	local end=$((${EPOCHREALTIME/./} + $1 * 1000000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "${EPOCHREALTIME/./}" -ge "$end" ] && return 1
-		sleep 0.1
-	done
 }
 
 prop() { systemctl show -p "$1" --value "$UNIT"; }

@@ -24,7 +24,8 @@ fail() {
 for tool in mmdebstrap systemd-nspawn dpkg-query ldd flock; do
 	command -v "$tool" >/dev/null || fail "no $tool: run scripts/install-deps test"
 done
-[ -x "$VPND" ] && [ -x "$VPND_NET" ] || fail "no $VPND or $VPND_NET: build first"
+[ -x "$VPND" ] || fail "no $VPND: build first"
+[ -x "$VPND_NET" ] || fail "no $VPND_NET: build first"
 [ -c /dev/net/tun ] || fail "no /dev/net/tun: wireguard-go cannot make an interface"
 # shellcheck disable=SC1091
 . /etc/os-release

@@ -22,8 +22,8 @@ install -D -m 0755 "$VPND_NET" "$MERGED/usr/local/libexec/keygate/vpnd-net" ||
 # The unit exactly as shipped.
 install -m 0644 "$SRC/contrib/systemd/vpnd.service" "$MERGED/etc/systemd/system/" ||
 	fail "cannot install the unit"
-install -D -m 0755 "$SRC/tests/systemd/in-container.sh" \
-	"$MERGED/usr/local/lib/keygate-test/in-container.sh" || fail "cannot install the test"
+install -D -m 0755 -t "$MERGED/usr/local/lib/keygate-test" "$SRC/tests/systemd/in-container.sh" \
+	"$SRC/tests/systemd/container-lib.sh" || fail "cannot install the test"
 cat >"$MERGED/etc/systemd/system/keygate-wg.service" <<'EOF'
 [Unit]
 Description=wireguard-go for vpnd's interface (test)

@@ -5,14 +5,15 @@
  * gives it its ids and execs it as `vpnd-net PID` (an executable of its
  * own, netchild/main.c) with its descriptors at fixed numbers
  * (common/childfd.h): the monitor's socket, the bound UDP socket, an empty
- * directory to chroot into, and its TCP listeners. It gets the activation key in an INIT message, locks itself
- * in (netchild/sandbox.c) and runs netchild/actserver.c: mac0, mac1, rate
- * limits, challenges, the replay cache, decryption and CBOR all happen
- * here. A request that decrypts goes to the monitor as the message of its
- * operation (netchild/monwrap.c); the monitor decides and answers, the
- * child seals the answer. The child does not wait for it: requests stay
- * pending in actserver.c while it serves other datagrams, so that the
- * monitor finds several at once and commits them with one fdatasync.
+ * directory to chroot into, and its TCP listeners. It gets the activation
+ * key in an INIT message, locks itself in (netchild/sandbox.c) and runs
+ * netchild/actserver.c: mac0, mac1, rate limits, challenges, the replay
+ * cache, decryption and CBOR all happen here. A request that decrypts goes
+ * to the monitor as the message of its operation (netchild/monwrap.c);
+ * the monitor decides and answers, the child seals the answer. The child
+ * does not wait for it: requests stay pending in actserver.c while it
+ * serves other datagrams, so that the monitor finds several at once and
+ * commits them with one fdatasync.
  *
  * Layers: netchild.c (the loop) -> monwrap.c, actserver.c, sandbox.c ->
  * common/ -> lib. The child's state is one struct netchild on

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -70,6 +71,19 @@ static int64_t now_ms(void)
 }
 
 /*
+ * A pause before the next try once the gateway said RATE_LIMITED: between
+ * a quarter and three quarters of a try, drawn anew each time. Sent again
+ * at once, every try would meet the same empty bucket within a
+ * millisecond (and a forged ERROR could spend all of them); a pause of
+ * the same length for everyone would bring back those turned away
+ * together.
+ */
+static int64_t backoff_ms(const struct actclient_opts *o)
+{
+	return o->timeout_ms / 4 + (int64_t)randombytes_uniform((uint32_t)o->timeout_ms / 2 + 1);
+}
+
+/*
  * Sends pkt and waits for an answer of type want, up to tries times.
  * Returns want, or 0 when none came after all of them; *advice keeps the
  * last plain code.
@@ -81,6 +95,7 @@ static int exchange(int fd, const struct actclient_opts *o, struct proto_client 
 
 	for (int t = 0; t < o->tries; t++) {
 		int64_t deadline = now_ms() + o->timeout_ms;
+		bool paused = false;
 
 		if (send(fd, pkt, len, 0) < 0)
 			log_debug("send: %s", strerror(errno)); /* ICMP errors: retry */
@@ -100,10 +115,13 @@ static int exchange(int fd, const struct actclient_opts *o, struct proto_client 
 				return want;
 			if (type == PROTO_ERROR) {
 				*advice = code;
-				/* The gateway has spoken: waiting the rest of this
-				 * try out would only repeat it. */
-				if (code == PROTO_ERR_RATE_LIMITED)
-					break;
+				/* The gateway has spoken: the next try comes
+				 * after a short pause, not a whole try. An
+				 * answer to this one still counts meanwhile. */
+				if (code == PROTO_ERR_RATE_LIMITED && !paused) {
+					paused = true;
+					deadline = now_ms() + backoff_ms(o);
+				}
 			}
 		}
 	}

@@ -273,6 +273,47 @@ static void test_rate_limit(void **state)
 	proto_client_finish(&c);
 }
 
+/* A source past half its own burst gets no token from the global budget's
+ * lower half: that half is there for a quiet source, whose request goes
+ * through where the noisy one's was refused. */
+static void test_global_keeps_room(void **state)
+{
+	struct fixture *f = *state;
+	struct actserver_config cfg = {.op = fake_op, .global_burst = 4, .global_per_sec = 1};
+	struct actserver_keys keys = {0};
+	struct sockaddr_in quiet = f->src;
+	uint8_t hello[PROTO_HELLO_LEN], req[PROTO_REQUEST_LEN], out[PROTO_REPLY_MAX];
+	struct proto_client c;
+	size_t n;
+
+	actserver_destroy(&f->srv);
+	key_generate_private(keys.act_sk);
+	assert_int_equal(actserver_create(&f->srv, &keys, &cfg), 0);
+	inet_pton(AF_INET, "192.0.2.99", &f->src.sin_addr); /* the noisy one */
+	assert_int_equal(proto_client_begin(&c, actserver_public_key(f->srv), PROTO_OP_STATUS,
+					    &f->self, hello),
+			 0);
+	for (int i = 0; i < 12; i++) /* 8 of its 20 tokens left */
+		actserver_packet(f->srv, hello, sizeof(hello), SRC(f), 1000, WALL, out, &n);
+	proto_client_finish(&c);
+	for (int i = 0; i < 4; i++) {
+		make_request(f, &c, 1000, WALL, req);
+		actserver_packet(f->srv, req, sizeof(req), SRC(f), 1000, WALL, out, &n);
+		if (i < 3)
+			assert_true(n > PROTO_ERROR_LEN); /* sealed replies */
+		else
+			assert_int_equal(n, PROTO_ERROR_LEN);
+		proto_client_finish(&c);
+	}
+	assert_int_equal(actserver_stats(f->srv)->drop_global, 1);
+	f->src = quiet;
+	make_request(f, &c, 1000, WALL, req);
+	actserver_packet(f->srv, req, sizeof(req), SRC(f), 1000, WALL, out, &n);
+	assert_true(n > PROTO_ERROR_LEN);
+	assert_int_equal(actserver_stats(f->srv)->requests, 4);
+	proto_client_finish(&c);
+}
+
 /* --- over loopback --- */
 
 struct server_thread {
@@ -439,6 +480,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_challenge_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_skew_and_internal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_global_keeps_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loopback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending, setup, teardown),
 	};

@@ -132,7 +132,14 @@ const struct actstats *actserver_stats(const struct actserver *s)
 	return &s->stats;
 }
 
-static bool global_allow(struct actserver *s, uint64_t now_ms)
+/*
+ * The budget of X25519s for all sources together. Its lower half is kept
+ * for quiet sources (ratelimit_quiet): a flood from sources that each run
+ * over their own limit drains it to half and no further, so an owner who
+ * sends two packets an activation still finds a token. Only a flood from
+ * many sources each under its own limit can take all of it.
+ */
+static bool global_allow(struct actserver *s, const struct sockaddr *src, uint64_t now_ms)
 {
 	uint64_t cap = (uint64_t)s->cfg.global_burst * 1000;
 
@@ -142,7 +149,8 @@ static bool global_allow(struct actserver *s, uint64_t now_ms)
 		s->global_milli = add >= cap - s->global_milli ? cap : s->global_milli + add;
 		s->global_last_ms = now_ms;
 	}
-	if (s->global_milli < 1000)
+	if (s->global_milli < 1000 ||
+	    (s->global_milli < cap / 2 && !ratelimit_quiet(s->rate, src, now_ms)))
 		return false;
 	s->global_milli -= 1000;
 	return true;
@@ -314,7 +322,7 @@ static void request(struct actserver *s, unsigned key, const uint8_t *pkt,
 	}
 	/* The X25519 and what follows are the expensive part: however many
 	 * sources an attacker has, only so many a second get there. */
-	if (!global_allow(s, now_ms)) {
+	if (!global_allow(s, src, now_ms)) {
 		s->stats.drop_global++;
 		plain_error(s, key, pkt, src, now_ms, PROTO_ERR_RATE_LIMITED, out, outlen);
 		return;
@@ -387,7 +395,7 @@ static void other_version(struct actserver *s, unsigned key, int type, const uin
 		return;
 	}
 	/* Its X25519s cost what a REQUEST's do. */
-	if (!global_allow(s, now_ms)) {
+	if (!global_allow(s, src, now_ms)) {
 		s->stats.drop_global++;
 		return;
 	}

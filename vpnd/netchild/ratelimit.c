@@ -105,6 +105,11 @@ bool ratelimit_allow(struct ratelimit *rl, const struct sockaddr *src, uint64_t 
 	return true;
 }
 
+bool ratelimit_quiet(struct ratelimit *rl, const struct sockaddr *src, uint64_t now_ms)
+{
+	return lookup(rl, src, now_ms)->milli_tokens >= rl->burst_milli / 2;
+}
+
 bool ratelimit_may_notify(struct ratelimit *rl, const struct sockaddr *src, uint64_t now_ms)
 {
 	struct bucket *b = lookup(rl, src, now_ms);

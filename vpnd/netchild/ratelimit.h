@@ -22,6 +22,9 @@ void ratelimit_destroy(struct ratelimit **rl);
 /* Takes a token for src at now_ms (a monotonic clock); false: over limit.
  * Sources of other families than IPv4 and IPv6 share one bucket. */
 bool ratelimit_allow(struct ratelimit *rl, const struct sockaddr *src, uint64_t now_ms);
+/* Has src used less than half its burst? Such a source is no part of a
+ * flood, and the global limit keeps some room for it (actserver.c). */
+bool ratelimit_quiet(struct ratelimit *rl, const struct sockaddr *src, uint64_t now_ms);
 /* May src be sent an ERROR about its limit now? At most one a second. */
 bool ratelimit_may_notify(struct ratelimit *rl, const struct sockaddr *src, uint64_t now_ms);
 

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,7 +22,10 @@
 #include "monitor/mailtab.h"
 #include "monitor/tcplisten.h"
 
-#define RETRY_MS        50 /* the longest wait for room on the child's socket */
+#define RETRY_MS 50 /* the longest wait for room on the child's socket */
+/* What the parts leave free of the socket's buffer: the RESULTs, METRICS
+ * and WEB_CONF that share it are sent without waiting. */
+#define RESERVE         (256 * 1024)
 #define AUDIT_PER_SEC   50
 #define LOGINS_PER_SESS (1 + MAILCONF_DOMAINS_MAX + 16)
 
@@ -35,6 +40,7 @@ struct mailtab {
 	uint32_t gen, next, parts; /* next < parts: a table under way */
 	bool dirty;                /* a change since the table under way was built */
 	uint64_t wait_ms;          /* for room on the socket, doubled to RETRY_MS */
+	size_t sndbuf;             /* the socket's buffer */
 	uint32_t sessions, left_out;
 	uint64_t refused, refused_by[3], unaudited;
 	uint64_t audit_sec, audit_in_sec;
@@ -214,6 +220,17 @@ static int build(struct mailtab *mt)
 	return 0;
 }
 
+/* Whether a part of len bytes leaves the others their room; one goes
+ * into an empty socket whatever its size. */
+static bool room(const struct mailtab *mt, size_t len)
+{
+	int queued = 0;
+
+	if (ioctl(mt->child_fd, SIOCOUTQ, &queued) < 0 || queued <= 0)
+		return true;
+	return (size_t)queued + len + RESERVE <= mt->sndbuf;
+}
+
 /* Sends the table under way part after part, as far as the socket takes
  * them. A change while one is under way waits for its end: under a steady
  * stream of changes every table still arrives whole. 0 when all is sent,
@@ -232,8 +249,11 @@ static int pump(struct mailtab *mt, bool *moved)
 		while (mt->next < mt->parts) {
 			size_t len =
 				mailpart_encode(mt->buf, mt->gen, mt->next, mt->enc.p, mt->enc.len);
-			ssize_t n = send(mt->child_fd, mt->buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			ssize_t n;
 
+			if (!room(mt, len))
+				return -EAGAIN;
+			n = send(mt->child_fd, mt->buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (n < 0 && (errno == EAGAIN || errno == ENOBUFS))
 				return -EAGAIN;
 			if (n != (ssize_t)len)
@@ -277,6 +297,8 @@ static int retry_cb(int fd, uint32_t events, void *data)
 
 int mailtab_attach(struct mailtab *mt, int sock)
 {
+	socklen_t sl = sizeof(int);
+	int sndbuf = 0;
 	bool moved;
 	int ret;
 
@@ -284,13 +306,16 @@ int mailtab_attach(struct mailtab *mt, int sock)
 	mt->next = mt->parts = 0;
 	if (sock < 0 || (mt->dovecot_fd < 0 && mt->postfix_fd < 0))
 		return 0;
-	/* The first part now, which the child reads before its loop; the
-	 * rest as the socket takes them. */
+	getsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl);
+	mt->sndbuf = sndbuf > 0 ? (size_t)sndbuf : 0;
+	/* What the socket takes now (the first part the child reads before
+	 * its loop, unless INIT and WEB_CONF fill it); the rest after. */
 	mt->dirty = true;
+	mt->wait_ms = 0;
 	ret = pump(mt, &moved);
 	if (ret == 0)
 		return 0;
-	if (ret == -EAGAIN && moved) {
+	if (ret == -EAGAIN) {
 		arm(mt, 1);
 		return 0;
 	}

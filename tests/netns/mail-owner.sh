@@ -13,6 +13,7 @@
 # - vpnd stopped: Dovecot refuses every login (auth_policy_reject_on_fail).
 # The tunnel is dual-stack: a login over alice's IPv6 tunnel address is
 # hers as much as over the IPv4 one, and bob's is refused there too.
+# A table of 141 sessions, more than one message to the child, works.
 . "$(dirname "$0")/lib.sh"
 . "$SRC/tests/netns/dovecot.sh"
 . "$SRC/tests/netns/story.sh"
@@ -246,6 +247,33 @@ wait_for 5 eval '[[ $(policy alice@example.org "$alice_addr") == *"\"status\":0"
 	fail "after the reload alice@example.org should be alice's"
 [[ $(policy alice@keygate.test "$alice_addr") == *'"status":-1'* ]] ||
 	fail "after the reload alice@keygate.test is no login of alice's"
+
+# A table bigger than one message to the network child (common/mailpart.h):
+# 140 more dual-stack sessions of one owner with 11 long logins, some
+# 130 KB. The child takes it whole: a login over the last one's
+# addresses is that owner's, and alice's is refused there.
+long=$(printf 'login%02d@a.rather.long.mail.domain.example,' {1..11})
+must vpnd_cmd peer add many0 --owner many --no-enroll --public-key "$(wg genkey | wg pubkey)" >/dev/null
+must vpnd_cmd owner set many --mail-login "${long%,}"
+must vpnd_cmd session open many0 >/dev/null
+for i in {1..139}; do
+	must vpnd_cmd peer add "many$i" --owner many --existing-owner --no-enroll \
+		--public-key "$(wg genkey | wg pubkey)" >/dev/null
+	must vpnd_cmd session open "many$i" >/dev/null
+done
+vpnd_cmd status | grep -q "^mail-sessions: *141$" ||
+	fail "the mail table should hold 141 sessions: $(vpnd_cmd status | grep mail-)"
+last=$(vpnd_cmd peer show many139 | sed -n 's/^addresses: *//p')
+[[ $last == *,fd77::* ]] || fail "no addresses for many139: $last"
+for a in "${last%,*}" "${last#*,}"; do
+	wait_for 5 eval '[[ $(policy login11@a.rather.long.mail.domain.example "$a") == *"\"status\":0"* ]]' ||
+		fail "login11@... from many139's $a should pass: $(policy login11@a.rather.long.mail.domain.example "$a")"
+	[[ $(policy alice "$a") == *'"status":-1'* ]] || fail "alice from many139's $a should not pass"
+done
+[[ $(policy alice "$alice_addr") == *'"status":0'* ]] ||
+	fail "alice from $alice_addr should still pass: $(policy alice "$alice_addr")"
+! grep -q "dropped unfinished" "$NET_TMP/vpnd.log" ||
+	fail "the child dropped a mail table: $(grep "dropped unfinished" "$NET_TMP/vpnd.log")"
 
 # A login both hold, from either tunnel; any login from the gateway itself.
 must vpnd_cmd owner set alice --mail-login shared

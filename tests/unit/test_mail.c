@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* Mail logins bound to the tunnel's owner: [Mail], the table, the rule,
- * Dovecot's and Postfix's requests, the refusal message, owners' logins. */
+ * the table in parts, Dovecot's and Postfix's requests, the refusal
+ * message, owners' logins. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +14,9 @@
 
 #include <cmocka.h>
 
+#include "common/actmsg.h"
 #include "common/mailmsg.h"
+#include "common/mailpart.h"
 #include "gateway/conf.h"
 #include "netchild/mailpolicy.h"
 #include "netchild/smtppolicy.h"
@@ -150,6 +153,152 @@ static void full_table(void **state)
 	mailmsg_table_free(&t);
 }
 
+#define BIG 100000 /* dual-stack sessions */
+
+/* Session i's address: 10.x.y.z or fd77::x:yz. */
+static void session_addr(struct ipaddr *a, unsigned i, bool v6)
+{
+	char s[48];
+
+	if (v6)
+		snprintf(s, sizeof(s), "fd77::%x:%x", i >> 16, i & 0xffff);
+	else
+		snprintf(s, sizeof(s), "10.%u.%u.%u", i >> 16, (i >> 8) & 255, i & 255);
+	assert_int_equal(ipaddr_parse(a, s, false), 0);
+}
+
+/* A table of n dual-stack sessions, owner u<i> with three logins each. */
+static void big_table(struct mailmsg_enc *e, unsigned n)
+{
+	assert_int_equal(mailmsg_enc_start(e, NULL, MAILMSG_TABLE_TOTAL_MAX, NULL, 0), 0);
+	for (unsigned i = 0; i < n; i++) {
+		char owner[16], dom[40], alias[24];
+		const char *logins[3] = {owner, dom, alias};
+		struct ipaddr a;
+
+		snprintf(owner, sizeof(owner), "u%u", i);
+		snprintf(dom, sizeof(dom), "u%u@example.org", i);
+		snprintf(alias, sizeof(alias), "alias%u", i);
+		for (int v6 = 0; v6 < 2; v6++) {
+			session_addr(&a, i, v6);
+			assert_int_equal(mailmsg_enc_entry(e, &a, owner, logins, 3), 0);
+		}
+	}
+	mailmsg_enc_finish(e);
+}
+
+/* Sends parts first .. last (exclusive) of e as generation gen. */
+static int send_parts(struct mailmsg_table *t, const struct mailmsg_enc *e, uint32_t gen,
+		      uint32_t first, uint32_t last)
+{
+	static uint8_t part[MAILMSG_TABLE_MAX];
+	int ret = -EINVAL;
+
+	for (uint32_t i = first; i < last; i++)
+		ret = mailpart_add(t, part, mailpart_encode(part, gen, i, e->p, e->len));
+	return ret;
+}
+
+static enum mailmsg_verdict decide_at(const struct mailmsg_table *t, unsigned i, bool v6,
+				      const char *login)
+{
+	struct ipaddr a;
+	const char *owner;
+	size_t n;
+
+	session_addr(&a, i, v6);
+	return mailmsg_decide(t, &a, login, strlen(login), &owner, &n);
+}
+
+static void parts(void **state)
+{
+	struct mailmsg_enc small = {0}, big = {0};
+	struct mailmsg_table t = {0};
+	uint32_t n;
+
+	(void)state;
+	big_table(&small, 3);
+	big_table(&big, BIG);
+	n = mailpart_count(big.len);
+	assert_true(n > 50);
+	/* The small table in force, then the big one part by part: the small
+	 * one decides until the last part has come. */
+	assert_int_equal(send_parts(&t, &small, 1, 0, 1), 1);
+	assert_int_equal(t.n, 6);
+	assert_int_equal(send_parts(&t, &big, 2, 0, n - 1), 0);
+	assert_int_equal(t.n, 6);
+	assert_int_equal(decide_at(&t, BIG - 1, false, "u99999"), MAILMSG_REFUSE_NOT_TUNNEL);
+	assert_int_equal(send_parts(&t, &big, 2, n - 1, n), 1);
+	assert_int_equal(t.n, 2 * BIG);
+	assert_int_equal(t.dropped, 0);
+	assert_int_equal(decide_at(&t, BIG - 1, false, "u99999@example.org"), MAILMSG_ALLOW_OWNER);
+	assert_int_equal(decide_at(&t, BIG - 1, true, "Alias99999"), MAILMSG_ALLOW_OWNER);
+	assert_int_equal(decide_at(&t, 0, true, "u0"), MAILMSG_ALLOW_OWNER);
+	assert_int_equal(decide_at(&t, 4711, false, "u4712"), MAILMSG_REFUSE_OTHER_OWNER);
+	assert_int_equal(decide_at(&t, BIG, false, "u99999"), MAILMSG_REFUSE_NOT_TUNNEL);
+	assert_int_equal(decide_at(&t, BIG, true, "u99999"), MAILMSG_REFUSE_NOT_TUNNEL);
+	print_message("a table of %u dual-stack sessions: %zu bytes in %u parts; the child holds "
+		      "%zu bytes of it\n",
+		      BIG, big.len, n, big.len + (size_t)t.n * sizeof(*t.entries));
+
+	/* Out of order: part 2 before part 1. Dropped whole; the table in
+	 * force stays, and the next whole one replaces it. */
+	assert_int_equal(send_parts(&t, &small, 3, 0, 1), 1);
+	assert_int_equal(send_parts(&t, &big, 4, 0, 1), 0);
+	assert_int_equal(send_parts(&t, &big, 4, 2, 3), -EBADMSG);
+	assert_int_equal(send_parts(&t, &big, 4, 1, 2), -EBADMSG); /* nothing under way */
+	/* A stray last part swaps nothing in. */
+	assert_int_equal(send_parts(&t, &big, 4, n - 1, n), -EBADMSG);
+	assert_int_equal(t.n, 6);
+	assert_int_equal(t.dropped, 3);
+	/* Another generation in the middle. */
+	assert_int_equal(send_parts(&t, &big, 5, 0, 2), 0);
+	assert_int_equal(send_parts(&t, &big, 6, 2, 3), -EBADMSG);
+	assert_int_equal(t.n, 6);
+	assert_int_equal(t.dropped, 4);
+	/* Short: a new table begins before the last part of the one under
+	 * way; that one is dropped, the new one comes whole. */
+	assert_int_equal(send_parts(&t, &big, 7, 0, n - 1), 0);
+	assert_int_equal(send_parts(&t, &big, 8, 0, n), 1);
+	assert_int_equal(t.n, 2 * BIG);
+	assert_int_equal(t.dropped, 5);
+	mailmsg_table_free(&t);
+	mailmsg_enc_free(&small);
+	mailmsg_enc_free(&big);
+}
+
+/* Parts that lie about themselves, and a whole that does not decode. */
+static void bad_parts(void **state)
+{
+	struct mailmsg_enc e = {0};
+	struct mailmsg_table t = {0};
+	uint8_t part[MAILMSG_TABLE_MAX];
+	size_t len;
+
+	(void)state;
+	big_table(&e, 3);
+	assert_int_equal(send_parts(&t, &e, 1, 0, 1), 1);
+	len = mailpart_encode(part, 2, 0, e.p, e.len);
+	/* A count of 2 with a first part that is not full. */
+	part[12] = 2;
+	assert_int_equal(mailpart_add(&t, part, len), -EBADMSG);
+	part[12] = 0; /* no parts */
+	assert_int_equal(mailpart_add(&t, part, len), -EBADMSG);
+	part[12] = 1;
+	part[0] = ACTMSG_MAIL_REFUSED;
+	assert_int_equal(mailpart_add(&t, part, len), -EBADMSG);
+	part[0] = ACTMSG_MAIL_TABLE;
+	assert_int_equal(mailpart_add(&t, part, MAILPART_HEAD), -EBADMSG);
+	/* Whole, but a byte short of its last entry. */
+	assert_int_equal(mailpart_add(&t, part, len - 1), -EBADMSG);
+	assert_int_equal(t.n, 6);
+	assert_int_equal(t.dropped, 5);
+	assert_int_equal(mailpart_add(&t, part, len), 1);
+	assert_int_equal(t.n, 6);
+	mailmsg_table_free(&t);
+	mailmsg_enc_free(&e);
+}
+
 static void refused_msg(void **state)
 {
 	struct mailmsg_refused r = {.service = MAILMSG_POSTFIX,
@@ -243,7 +392,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(conf_mail),       cmocka_unit_test(rule),
-		cmocka_unit_test(full_table),      cmocka_unit_test(refused_msg),
+		cmocka_unit_test(full_table),      cmocka_unit_test(parts),
+		cmocka_unit_test(bad_parts),       cmocka_unit_test(refused_msg),
 		cmocka_unit_test(dovecot_request), cmocka_unit_test(postfix_request),
 		cmocka_unit_test(owner_logins),
 	};

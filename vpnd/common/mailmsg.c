@@ -10,9 +10,32 @@
 #include "common/mailmsg.h"
 #include "common/wire.h"
 
+/* A grown buffer doubles: the monitor's table is O(sessions) bytes. */
+static bool grow(struct mailmsg_enc *e, size_t n)
+{
+	size_t want = e->len + n, cap = e->cap;
+	uint8_t *p;
+
+	if (cap == 0 || want > cap)
+		return false;
+	if (e->p != NULL && want <= e->have)
+		return true;
+	cap = e->have > 0 ? e->have : 4096;
+	while (cap < want)
+		cap = cap > e->cap / 2 ? e->cap : cap * 2;
+	p = realloc(e->p, cap);
+	if (p == NULL) {
+		e->nomem = true;
+		return false;
+	}
+	e->p = p;
+	e->have = cap;
+	return true;
+}
+
 static bool put(struct mailmsg_enc *e, const void *v, size_t n)
 {
-	if (n > e->cap - e->len)
+	if (e->grow ? !grow(e, n) : n > e->cap - e->len)
 		return false;
 	if (n > 0)
 		memcpy(e->p + e->len, v, n);
@@ -41,16 +64,25 @@ static bool put_str(struct mailmsg_enc *e, const char *s, size_t max)
 int mailmsg_enc_start(struct mailmsg_enc *e, uint8_t *buf, size_t cap, const struct ipaddr *trusted,
 		      int n_trusted)
 {
-	*e = (struct mailmsg_enc){.p = buf, .cap = cap};
+	if (buf == NULL)
+		*e = (struct mailmsg_enc){.p = e->grow ? e->p : NULL,
+					  .have = e->grow ? e->have : 0,
+					  .cap = cap,
+					  .grow = true};
+	else
+		*e = (struct mailmsg_enc){.p = buf, .cap = cap};
 	if (n_trusted < 0 || n_trusted > MAILMSG_TRUSTED_MAX)
 		return -EINVAL;
-	if (!put_u8(e, ACTMSG_MAIL_TABLE) || !put_u8(e, (uint8_t)n_trusted))
-		return -EMSGSIZE;
+	if (!put_u8(e, (uint8_t)n_trusted))
+		goto over;
 	for (int i = 0; i < n_trusted; i++)
 		if (!put_net(e, &trusted[i]))
-			return -EMSGSIZE;
+			goto over;
 	e->count_at = e->len;
-	return put(e, "\0\0\0\0", 4) ? 0 : -EMSGSIZE;
+	if (put(e, "\0\0\0\0", 4))
+		return 0;
+over:
+	return e->nomem ? -ENOMEM : -EMSGSIZE;
 }
 
 int mailmsg_enc_entry(struct mailmsg_enc *e, const struct ipaddr *net, const char *owner,
@@ -73,18 +105,22 @@ int mailmsg_enc_entry(struct mailmsg_enc *e, const struct ipaddr *net, const cha
 	return 0;
 over:
 	e->len = was;
-	return -EMSGSIZE;
+	return e->nomem ? -ENOMEM : -EMSGSIZE;
 }
 
 size_t mailmsg_enc_finish(struct mailmsg_enc *e)
 {
-	uint8_t *c = e->p + e->count_at;
+	struct wire_wr w = {.p = e->p + e->count_at, .cap = 4};
 
-	c[0] = (uint8_t)(e->n >> 24);
-	c[1] = (uint8_t)(e->n >> 16);
-	c[2] = (uint8_t)(e->n >> 8);
-	c[3] = (uint8_t)e->n;
+	wire_put_u32(&w, e->n);
 	return e->len;
+}
+
+void mailmsg_enc_free(struct mailmsg_enc *e)
+{
+	if (e->grow)
+		free(e->p);
+	memset(e, 0, sizeof(*e));
 }
 
 static void get_net(struct wire_rd *r, struct ipaddr *a)
@@ -129,58 +165,95 @@ static const uint8_t *get_str(struct wire_rd *r, size_t max, uint8_t *len, bool 
 	return r->bad ? NULL : s;
 }
 
-int mailmsg_decode_table(struct mailmsg_table *t, const uint8_t *msg, size_t len)
+static bool is_host(const struct ipaddr *a)
 {
-	struct wire_rd r = {.p = msg, .len = len};
-	uint32_t n;
-	const uint8_t *c;
+	return a->prefix == (a->family == AF_INET ? 32 : 128);
+}
+
+static int cmp_addr(const struct ipaddr *a, const struct ipaddr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->bytes, b->bytes, 16);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return cmp_addr(&((const struct mailmsg_entry *)a)->net,
+			&((const struct mailmsg_entry *)b)->net);
+}
+
+int mailmsg_adopt_table(struct mailmsg_table *t, uint8_t *buf, size_t len)
+{
+	struct wire_rd r = {.p = buf, .len = len};
+	uint32_t n, front = 0, back;
 
 	memset(t, 0, sizeof(*t));
-	if (wire_get_u8(&r) != ACTMSG_MAIL_TABLE || len > MAILMSG_TABLE_MAX)
-		return -EBADMSG;
+	t->buf = buf;
+	if (len > MAILMSG_TABLE_TOTAL_MAX)
+		goto bad;
 	t->n_trusted = wire_get_u8(&r);
 	if (t->n_trusted > MAILMSG_TRUSTED_MAX)
-		return -EBADMSG;
+		goto bad;
 	for (uint8_t i = 0; i < t->n_trusted; i++)
 		get_net(&r, &t->trusted[i]);
-	c = wire_get(&r, 4);
+	n = wire_get_u32(&r);
 	if (r.bad)
-		return -EBADMSG;
-	n = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
+		goto bad;
 	/* An entry is at least 21 bytes: no count beyond what the bytes hold. */
 	if (n > (len - r.off) / 21)
-		return -EBADMSG;
-	t->buf = malloc(len);
+		goto bad;
 	t->entries = calloc(n > 0 ? n : 1, sizeof(*t->entries));
-	if (t->buf == NULL || t->entries == NULL) {
+	if (t->entries == NULL) {
 		mailmsg_table_free(t);
 		return -ENOMEM;
 	}
-	memcpy(t->buf, msg, len);
-	r.p = t->buf;
+	/* Networks from the front in order, single addresses from the back. */
+	back = n;
 	for (uint32_t i = 0; i < n && !r.bad; i++) {
-		struct mailmsg_entry *e = &t->entries[i];
+		struct mailmsg_entry x;
 		uint8_t l;
 
-		get_net(&r, &e->net);
-		e->owner = get_str(&r, MAILMSG_OWNER_MAX, &e->owner_len, false);
-		e->n_logins = wire_get_u8(&r);
-		e->logins = r.p + r.off;
-		for (uint8_t j = 0; j < e->n_logins && !r.bad; j++)
+		get_net(&r, &x.net);
+		x.owner = get_str(&r, MAILMSG_OWNER_MAX, &x.owner_len, false);
+		x.n_logins = wire_get_u8(&r);
+		x.logins = r.p + r.off;
+		for (uint8_t j = 0; j < x.n_logins && !r.bad; j++)
 			get_str(&r, MAILMSG_LOGIN_MAX, &l, true);
+		if (!r.bad)
+			t->entries[is_host(&x.net) ? --back : front++] = x;
 	}
-	if (r.bad || r.off != len) {
-		mailmsg_table_free(t);
-		return -EBADMSG;
-	}
+	if (r.bad || r.off != len)
+		goto bad;
+	qsort(t->entries + front, n - front, sizeof(*t->entries), cmp_entry);
 	t->n = n;
+	t->n_nets = front;
 	return 0;
+bad:
+	mailmsg_table_free(t);
+	return -EBADMSG;
+}
+
+int mailmsg_decode_table(struct mailmsg_table *t, const uint8_t *msg, size_t len)
+{
+	uint8_t *buf;
+
+	memset(t, 0, sizeof(*t));
+	if (len > MAILMSG_TABLE_TOTAL_MAX)
+		return -EBADMSG;
+	buf = malloc(len > 0 ? len : 1);
+	if (buf == NULL)
+		return -ENOMEM;
+	if (len > 0)
+		memcpy(buf, msg, len);
+	return mailmsg_adopt_table(t, buf, len);
 }
 
 void mailmsg_table_free(struct mailmsg_table *t)
 {
 	free(t->buf);
 	free(t->entries);
+	free(t->in.buf);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -206,11 +279,35 @@ static bool same_login(const uint8_t *a, size_t n, const char *b, size_t m)
 	return true;
 }
 
+/* Whether e (whose address remote is in) holds the login; owner set to
+ * the first such entry's as the audit's tunnel owner. */
+static bool holds(const struct mailmsg_entry *e, const char *login, size_t login_len, bool *tunnel,
+		  const char **owner, size_t *owner_len)
+{
+	const uint8_t *l = e->logins;
+
+	if (!*tunnel) {
+		*owner = (const char *)e->owner;
+		*owner_len = e->owner_len;
+	}
+	*tunnel = true;
+	if (login_len == 0)
+		return false;
+	for (uint8_t j = 0; j < e->n_logins; j++, l += 1 + l[0])
+		if (same_login(l + 1, l[0], login, login_len)) {
+			*owner = (const char *)e->owner;
+			*owner_len = e->owner_len;
+			return true;
+		}
+	return false;
+}
+
 enum mailmsg_verdict mailmsg_decide(const struct mailmsg_table *t, const struct ipaddr *remote,
 				    const char *login, size_t login_len, const char **owner,
 				    size_t *owner_len)
 {
 	bool tunnel = false;
+	uint32_t lo, hi;
 
 	*owner = NULL;
 	*owner_len = 0;
@@ -219,26 +316,25 @@ enum mailmsg_verdict mailmsg_decide(const struct mailmsg_table *t, const struct 
 	for (uint8_t i = 0; i < t->n_trusted; i++)
 		if (ipaddr_in_net(remote, &t->trusted[i]))
 			return MAILMSG_ALLOW_LOCAL;
-	for (uint32_t i = 0; i < t->n; i++) {
-		const struct mailmsg_entry *e = &t->entries[i];
-		const uint8_t *l = e->logins;
+	for (uint32_t i = 0; i < t->n_nets; i++)
+		if (ipaddr_in_net(remote, &t->entries[i].net) &&
+		    holds(&t->entries[i], login, login_len, &tunnel, owner, owner_len))
+			return MAILMSG_ALLOW_OWNER;
+	/* The single addresses, most of the table: the first equal to remote
+	 * and those after it. */
+	lo = t->n_nets;
+	hi = t->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (!ipaddr_in_net(remote, &e->net))
-			continue;
-		if (!tunnel) {
-			*owner = (const char *)e->owner;
-			*owner_len = e->owner_len;
-		}
-		tunnel = true;
-		if (login_len == 0)
-			continue;
-		for (uint8_t j = 0; j < e->n_logins; j++, l += 1 + l[0])
-			if (same_login(l + 1, l[0], login, login_len)) {
-				*owner = (const char *)e->owner;
-				*owner_len = e->owner_len;
-				return MAILMSG_ALLOW_OWNER;
-			}
+		if (cmp_addr(&t->entries[mid].net, remote) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	for (; lo < t->n && cmp_addr(&t->entries[lo].net, remote) == 0; lo++)
+		if (holds(&t->entries[lo], login, login_len, &tunnel, owner, owner_len))
+			return MAILMSG_ALLOW_OWNER;
 	if (!tunnel)
 		return MAILMSG_REFUSE_NOT_TUNNEL;
 	return login_len == 0 ? MAILMSG_REFUSE_NO_LOGIN : MAILMSG_REFUSE_OTHER_OWNER;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,12 +16,16 @@
 #include "base/strbuf.h"
 #include "common/childfd.h"
 #include "common/mailmsg.h"
+#include "common/mailpart.h"
 #include "gateway/ctl.h"
 #include "monitor/audit.h"
 #include "monitor/mailtab.h"
 #include "monitor/tcplisten.h"
 
-#define RETRY_MS        50
+#define RETRY_MS 50 /* the longest wait for room on the child's socket */
+/* What the parts leave free of the socket's buffer: the RESULTs, METRICS
+ * and WEB_CONF that share it are sent without waiting. */
+#define RESERVE         (256 * 1024)
 #define AUDIT_PER_SEC   50
 #define LOGINS_PER_SESS (1 + MAILCONF_DOMAINS_MAX + 16)
 
@@ -29,7 +35,12 @@ struct mailtab {
 	char unix_path[MAILCONF_UNIX_MAX + 1]; /* removed at close */
 	int child_fd;
 	struct loop_source *retry;
-	uint8_t *buf; /* MAILMSG_TABLE_MAX */
+	struct mailmsg_enc enc;    /* the table being sent, grown as it needs */
+	uint8_t *buf;              /* one part: MAILMSG_TABLE_MAX */
+	uint32_t gen, next, parts; /* next < parts: a table under way */
+	bool dirty;                /* a change since the table under way was built */
+	uint64_t wait_ms;          /* for room on the socket, doubled to RETRY_MS */
+	size_t sndbuf;             /* the socket's buffer */
 	uint32_t sessions, left_out;
 	uint64_t refused, refused_by[3], unaudited;
 	uint64_t audit_sec, audit_in_sec;
@@ -117,6 +128,7 @@ void mailtab_close(struct mailtab **p)
 		close(mt->postfix_fd);
 	if (mt->unix_path[0] != '\0')
 		unlink(mt->unix_path);
+	mailmsg_enc_free(&mt->enc);
 	free(mt->buf);
 	free(mt);
 	*p = NULL;
@@ -146,6 +158,7 @@ static int add_session(struct mailtab *mt, struct mailmsg_enc *e, const struct s
 	char extra[REG_MAIL_LOGINS_LEN], *save = NULL, *tok;
 	const char *logins[LOGINS_PER_SESS];
 	size_t n = 0, len = e->len;
+	int ret = 0;
 	uint32_t entries = e->n;
 
 	if (o == NULL)
@@ -163,34 +176,34 @@ static int add_session(struct mailtab *mt, struct mailmsg_enc *e, const struct s
 		logins[n++] = tok;
 	/* An entry per tunnel address: a login over IPv6 is the owner's as
 	 * much as one over IPv4. A session is in whole or not at all. */
-	for (int i = 0; i < s->n_addrs; i++) {
+	for (int i = 0; i < s->n_addrs && ret == 0; i++) {
 		struct ipaddr net = s->addrs[i];
-		int ret;
 
 		if (net.prefix == 0)
 			net.prefix = net.family == AF_INET ? 32 : 128;
-		if ((ret = mailmsg_enc_entry(e, &net, names[0], logins, n)) < 0) {
-			e->len = len;
-			e->n = entries;
-			return ret;
-		}
+		ret = mailmsg_enc_entry(e, &net, names[0], logins, n);
 	}
-	return 0;
+	if (ret < 0) {
+		e->len = len;
+		e->n = entries;
+	}
+	return ret;
 }
 
-static int build(struct mailtab *mt, size_t *len)
+static int build(struct mailtab *mt)
 {
 	const struct mailconf *mc = &mt->d->conf.mail;
-	struct mailmsg_enc e;
+	struct mailmsg_enc *e = &mt->enc;
 	uint32_t left_out = 0, sessions = 0;
 	int ret;
 
-	ret = mailmsg_enc_start(&e, mt->buf, MAILMSG_TABLE_MAX, mc->trusted, mc->n_trusted);
+	ret = mailmsg_enc_start(e, NULL, MAILMSG_TABLE_TOTAL_MAX, mc->trusted, mc->n_trusted);
 	if (ret < 0)
 		return ret;
 	for (size_t i = 0; i < mt->d->sessions.n; i++)
-		/* What does not fit is refused: the table errs closed. */
-		if (add_session(mt, &e, mt->d->sessions.heap[i]) < 0)
+		/* What does not fit (hundreds of MB, or no memory) is refused:
+		 * the table errs closed. */
+		if (add_session(mt, e, mt->d->sessions.heap[i]) < 0)
 			left_out++;
 		else
 			sessions++;
@@ -200,32 +213,55 @@ static int build(struct mailtab *mt, size_t *len)
 			 sessions, left_out);
 	mt->left_out = left_out;
 	mt->sessions = sessions;
-	*len = mailmsg_enc_finish(&e);
+	mailmsg_enc_finish(e);
+	mt->parts = mailpart_count(e->len);
+	mt->next = 0;
+	mt->gen++;
 	return 0;
 }
 
-static int send_table(struct mailtab *mt)
+/* Whether a part of len bytes leaves the others their room; one goes
+ * into an empty socket whatever its size. */
+static bool room(const struct mailtab *mt, size_t len)
 {
-	size_t len;
-	ssize_t n;
+	int queued = 0;
 
-	if (build(mt, &len) < 0)
-		return -EIO;
-	n = send(mt->child_fd, mt->buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n == (ssize_t)len)
-		return 0;
-	return n < 0 && (errno == EAGAIN || errno == ENOBUFS) ? -EAGAIN : -EIO;
+	if (ioctl(mt->child_fd, SIOCOUTQ, &queued) < 0 || queued <= 0)
+		return true;
+	return (size_t)queued + len + RESERVE <= mt->sndbuf;
 }
 
-int mailtab_attach(struct mailtab *mt, int sock)
+/* Sends the table under way part after part, as far as the socket takes
+ * them. A change while one is under way waits for its end: under a steady
+ * stream of changes every table still arrives whole. 0 when all is sent,
+ * -EAGAIN when the socket is full, -EIO. */
+static int pump(struct mailtab *mt, bool *moved)
 {
-	mt->child_fd = sock;
-	if (sock < 0 || (mt->dovecot_fd < 0 && mt->postfix_fd < 0))
-		return 0;
-	if (send_table(mt) == 0)
-		return 0;
-	mt->child_fd = -1; /* the caller closes it */
-	return -EIO;
+	*moved = false;
+	for (;;) {
+		if (mt->next == mt->parts) {
+			if (!mt->dirty)
+				return 0;
+			mt->dirty = false;
+			if (build(mt) < 0)
+				return -EIO;
+		}
+		while (mt->next < mt->parts) {
+			size_t len =
+				mailpart_encode(mt->buf, mt->gen, mt->next, mt->enc.p, mt->enc.len);
+			ssize_t n;
+
+			if (!room(mt, len))
+				return -EAGAIN;
+			n = send(mt->child_fd, mt->buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0 && (errno == EAGAIN || errno == ENOBUFS))
+				return -EAGAIN;
+			if (n != (ssize_t)len)
+				return -EIO;
+			mt->next++;
+			*moved = true;
+		}
+	}
 }
 
 static void arm(struct mailtab *mt, uint64_t after_ms)
@@ -242,15 +278,49 @@ static int retry_cb(int fd, uint32_t events, void *data)
 {
 	struct mailtab *mt = data;
 	uint64_t ticks;
+	bool moved;
 
 	(void)events;
 	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return 0;
 	if (mt->child_fd < 0 || (mt->dovecot_fd < 0 && mt->postfix_fd < 0))
 		return 0;
-	if (send_table(mt) == -EAGAIN)
-		arm(mt, RETRY_MS); /* else sent, or the child is going: a new one gets a table */
+	/* Else sent, or the child is going: a new one gets a table. The
+	 * child reads a part a turn of its loop: a millisecond's wait mostly
+	 * finds room again; a stuck child is asked less and less often. */
+	if (pump(mt, &moved) == -EAGAIN) {
+		mt->wait_ms = moved || mt->wait_ms == 0 ? 1 : mt->wait_ms * 2;
+		arm(mt, mt->wait_ms < RETRY_MS ? mt->wait_ms : RETRY_MS);
+	}
 	return 0;
+}
+
+int mailtab_attach(struct mailtab *mt, int sock)
+{
+	socklen_t sl = sizeof(int);
+	int sndbuf = 0;
+	bool moved;
+	int ret;
+
+	mt->child_fd = sock;
+	mt->next = mt->parts = 0;
+	if (sock < 0 || (mt->dovecot_fd < 0 && mt->postfix_fd < 0))
+		return 0;
+	getsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl);
+	mt->sndbuf = sndbuf > 0 ? (size_t)sndbuf : 0;
+	/* What the socket takes now (the first part the child reads before
+	 * its loop, unless INIT and WEB_CONF fill it); the rest after. */
+	mt->dirty = true;
+	mt->wait_ms = 0;
+	ret = pump(mt, &moved);
+	if (ret == 0)
+		return 0;
+	if (ret == -EAGAIN) {
+		arm(mt, 1);
+		return 0;
+	}
+	mt->child_fd = -1; /* the caller closes it */
+	return -EIO;
 }
 
 void mailtab_changed(struct mailtab *mt)
@@ -259,8 +329,10 @@ void mailtab_changed(struct mailtab *mt)
 		return;
 	/* Built and sent once per turn of the loop, however many sessions a
 	 * batch of activations (or a mass expiry) opened or ended: the
-	 * table is O(sessions). */
-	arm(mt, 0);
+	 * table is O(sessions). One under way goes on; this one follows. */
+	mt->dirty = true;
+	if (mt->next == mt->parts)
+		arm(mt, 0);
 }
 
 int mailtab_refused(struct mailtab *mt, const uint8_t *msg, size_t len)

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "common/actmsg.h"
 #include "common/childfd.h"
+#include "common/mailpart.h"
 #include "common/webmsg.h"
 #include "netchild/servers.h"
 
@@ -50,18 +51,17 @@ static int web_configure(struct servers *s, const uint8_t *msg, size_t len)
 	return 0;
 }
 
-/* A new MAIL_TABLE, in place: the servers hold a pointer to it. One that
- * does not decode leaves an empty table, which refuses every login from
- * a tunnel: the monitor's next one mends it. */
+/* A part of a new mail table: the servers hold a pointer to the table,
+ * which the last part replaces in place; one that does not fit its
+ * sequence drops the new table, and the old one stays in force until the
+ * monitor's next. */
 static void mail_table(void *arg, const uint8_t *msg, size_t len)
 {
 	struct servers *s = arg;
-	struct mailmsg_table t;
 
-	if (mailmsg_decode_table(&t, msg, len) < 0)
-		log_error("a mail table from the monitor did not decode; refusing tunnels' logins");
-	mailmsg_table_free(&s->mailtab);
-	s->mailtab = t;
+	if (mailpart_add(&s->mailtab, msg, len) < 0)
+		log_warn("a mail table from the monitor was dropped unfinished (%llu so far)",
+			 (unsigned long long)s->mailtab.dropped);
 }
 
 /* Dovecot's and Postfix's policy servers, with the table that follows

@@ -29,7 +29,7 @@ size_t mailpart_encode(uint8_t *out, uint32_t gen, uint32_t i, const uint8_t *ta
 /* One MAIL_TABLE part for t (zeroed, or decoded, at first): 1 when it was
  * the last and the new table is in force, 0 when kept for the rest,
  * -EBADMSG (or -ENOMEM) when it and the table it belongs to are dropped
- * (t->dropped counts them) and the old table stays in force. */
+ * (t->dropped counts them); the old table is left to the caller. */
 int mailpart_add(struct mailmsg_table *t, const uint8_t *msg, size_t len);
 
 #endif

@@ -52,16 +52,24 @@ static int web_configure(struct servers *s, const uint8_t *msg, size_t len)
 }
 
 /* A part of a new mail table: the servers hold a pointer to the table,
- * which the last part replaces in place; one that does not fit its
- * sequence drops the new table, and the old one stays in force until the
- * monitor's next. */
+ * which the last part replaces in place. A part that does not fit its
+ * sequence, or a whole that does not decode, leaves an empty table, which
+ * refuses every login from a tunnel: the old one may still allow a session
+ * that has ended since, and the monitor never sends such a part, so
+ * something is wrong. Its next table mends it. */
 static void mail_table(void *arg, const uint8_t *msg, size_t len)
 {
 	struct servers *s = arg;
+	uint64_t dropped;
 
-	if (mailpart_add(&s->mailtab, msg, len) < 0)
-		log_warn("a mail table from the monitor was dropped unfinished (%llu so far)",
-			 (unsigned long long)s->mailtab.dropped);
+	if (mailpart_add(&s->mailtab, msg, len) >= 0)
+		return;
+	dropped = s->mailtab.dropped;
+	mailmsg_table_free(&s->mailtab);
+	s->mailtab.dropped = dropped;
+	log_error("a mail table from the monitor was dropped unfinished (%llu so far); refusing "
+		  "tunnels' logins until the next",
+		  (unsigned long long)dropped);
 }
 
 /* Dovecot's and Postfix's policy servers, with the table that follows

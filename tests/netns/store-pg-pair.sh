@@ -191,6 +191,10 @@ out=$(probe 2 key1b) && fail "the same counter one after the other was granted t
 grep -q "counter went backwards" <<<"$out" || fail "unclear refusal: $out"
 [ "$(refusals "$NET_TMP/vpnd2.log")" -gt "$r2" ] || fail "gateway 2 did not audit the refusal"
 log "  one after the other: gateway 1 granted, gateway 2 refused"
+# The refused activation's session is not written (it goes only with a
+# counter taken): the row is still gateway 1's.
+[ "$(pg_sql "SELECT gateway FROM sessions WHERE peer = 'laptop'")" = "$(hostname)/$GWIF" ] ||
+	fail "the session row is not gateway 1's: $(pg_sql "SELECT gateway FROM sessions WHERE peer = 'laptop'")"
 
 log "a key locked on gateway 1 is locked on gateway 2"
 key1=$(vpnd_cmd key list alice --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')

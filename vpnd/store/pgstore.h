@@ -105,8 +105,9 @@ struct pgstore_take {
 };
 
 /* pgstore_take.c: advances each take's sign counter to its counter if it
- * is below, all n in one transaction and one round trip (sent in the
- * order of (owner, key ID), whatever t's order), each row on its own
+ * is below, all n in one transaction and one round trip (the counters
+ * sent in the order of (owner, key ID), then the sessions of those won in
+ * the order of their peer, whatever t's order), each row on its own
  * condition:
  * a take refused there (another gateway had this counter or a later one)
  * is won = false and the others go on. -EIO when the transaction failed

@@ -14,8 +14,8 @@
  * its migrations), pgstore_io.c (import and export: files <-> rows),
  * pgstore_sync.c (a running gateway's registry writes), pgstore_take.c
  * (the counters an activation batch takes), pgstore_sess.c (sessions, lockouts, the change log's
- * NOTIFYs), pgstore_parse.c (rows parsed strictly, in every build), pgstore_none.c (what a build
- * without libpq has instead).
+ * NOTIFYs), pgstore_parse.c (rows and notifications parsed strictly, in every build),
+ * pgstore_none.c (what a build without libpq has instead).
  */
 #ifndef KEYGATE_PGSTORE_H
 #define KEYGATE_PGSTORE_H

@@ -10,8 +10,10 @@
 # session kill, a peer disable and a key revocation on either end it on
 # both. The same sign counter sent to both (a cloned key) is granted once,
 # both at once and one after the other; a key locked after failures on
-# one gateway is locked on the other, and unlocked there with it; a lock
-# row far in the future is held no longer than a lock lasts.
+# one gateway is locked on the other, and unlocked there with it (an
+# unlock of another key unlocks it nowhere); a lock row far in the future
+# is held no longer than a lock lasts. A session row that does not parse
+# opens nothing, and both gateways say which row and why.
 . "$(dirname "$0")/activation-lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
 PROBE=${PROBE:-$BUILD/tests/tools/kg-actprobe}
@@ -127,6 +129,23 @@ off1 || fail "a resync on gateway 1 reopened the window it ended for idleness"
 must vpnd_cmd session kill ghost >/dev/null
 must vpnd_cmd peer set laptop --idle default >/dev/null
 
+log "a session row that does not parse is skipped whole, with a warning naming it"
+ghost_off() { ! gw2_peers | grep -qxF "$gpub" && ! gw_peers | grep -qxF "$gpub"; }
+# (A gateway keeps its own session of a peer whose row it cannot read.)
+wait_for 3 ghost_off || fail "the kill of ghost did not end it on both gateways"
+# Who opened it is not one word: before, it was taken as it came (cut to
+# its buffer) and the session opened on both.
+pg_sql "INSERT INTO sessions (peer, until_wall, idle, by, gateway, psk)
+	VALUES ('ghost', extract(epoch FROM now())::bigint + 600, 0, 'key:a b', 'psql', NULL);
+	INSERT INTO changes (gateway, kind, name) VALUES ('psql', 'session', 'ghost')" >/dev/null
+bad_row="session row of 'ghost' in the store: by 'key:a b' is not who opens a session"
+wait_for 3 grep -qF "$bad_row" "$NET_TMP/vpnd2.log" || fail "gateway 2 did not warn about the bad session row"
+wait_for 3 grep -qF "$bad_row" "$NET_TMP/vpnd.log" || fail "gateway 1 did not warn about the bad session row"
+gw2_peers | grep -qxF "$gpub" && fail "gateway 2 opened a session from a row that does not parse"
+gw_peers | grep -qxF "$gpub" && fail "gateway 1 opened a session from a row that does not parse"
+pg_sql "DELETE FROM sessions WHERE peer = 'ghost';
+	INSERT INTO changes (gateway, kind, name) VALUES ('psql', 'end', 'ghost')" >/dev/null
+
 # probe N KEY [VAR=VALUE...]: `enroll up`'s exchange (kg-actprobe, no
 # tunnel) with softkey KEY through gateway N, from its laptop host.
 WGDIR2=$NET_TMP/wireguard2
@@ -172,6 +191,10 @@ out=$(probe 2 key1b) && fail "the same counter one after the other was granted t
 grep -q "counter went backwards" <<<"$out" || fail "unclear refusal: $out"
 [ "$(refusals "$NET_TMP/vpnd2.log")" -gt "$r2" ] || fail "gateway 2 did not audit the refusal"
 log "  one after the other: gateway 1 granted, gateway 2 refused"
+# The refused activation's session is not written (it goes only with a
+# counter taken): the row is still gateway 1's.
+[ "$(pg_sql "SELECT gateway FROM sessions WHERE peer = 'laptop'")" = "$(hostname)/$GWIF" ] ||
+	fail "the session row is not gateway 1's: $(pg_sql "SELECT gateway FROM sessions WHERE peer = 'laptop'")"
 
 log "a key locked on gateway 1 is locked on gateway 2"
 key1=$(vpnd_cmd key list alice --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
@@ -229,6 +252,24 @@ cut=$(pg_sql "SELECT until_wall - extract(epoch FROM now())::bigint FROM lockout
 [ -n "$cut" ] && [ "$cut" -le 931 ] || fail "the store still holds the far row: $cut s left"
 must vpnd_cmd key unlock alice "$key1"
 within active2 >/dev/null || fail "gateway 2 kept the lock unlocked on gateway 1: $(key_state vpnd2)"
+
+log "an unlock ends the lock of the key it names, and no other"
+# key1 locked on both through the store, then its row set to 0 with no
+# unlock (an old unlock's row, or one edited by hand): an unlock of
+# another key must leave key1 locked on both.
+pg_sql "UPDATE lockouts SET until_wall = extract(epoch FROM now())::bigint + 300
+	WHERE owner = 'alice' AND key_id = '$key1';
+	INSERT INTO changes (gateway, kind, name) VALUES ('psql', 'lockout', 'alice $key1')" >/dev/null
+within locked2 >/dev/null || fail "gateway 2 did not apply the lock: $(key_state vpnd2)"
+within locked1 >/dev/null || fail "gateway 1 did not apply the lock: $(key_state vpnd_cmd)"
+pg_sql "UPDATE lockouts SET until_wall = 0 WHERE owner = 'alice' AND key_id = '$key1';
+	INSERT INTO lockouts (owner, key_id, failures, until_wall) VALUES ('alice', '00000000deadbeef', 0, 0);
+	INSERT INTO changes (gateway, kind, name) VALUES ('psql', 'unlock', 'alice 00000000deadbeef')" >/dev/null
+sleep 1
+locked2 || fail "an unlock of another key unlocked key1 on gateway 2"
+locked1 || fail "an unlock of another key unlocked key1 on gateway 1"
+must vpnd_cmd key unlock alice "$key1"
+within active2 >/dev/null || fail "gateway 2 kept the lock of the key unlocked on gateway 1: $(key_state vpnd2)"
 
 log "a key revocation on gateway 2 ends it on gateway 1"
 must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null

@@ -29,6 +29,8 @@ struct dbstore {
 	struct strbuf seen[PGSTORE_FILES]; /* the files as the store last had them */
 	char (*owed)[NAME_MAX_LEN + 1];    /* sessions changed here, not yet in the store */
 	size_t n_owed, cap_owed;
+	struct pgstore_lockout unlocks[DBSTORE_UNLOCKS]; /* heard, not yet applied */
+	size_t n_unlocks;
 };
 
 /* A session the store has to hear about once it is back. */
@@ -355,7 +357,8 @@ unsigned dbstore_poll(struct dbstore *db)
 
 	if (!db->online)
 		return 0;
-	if (pgstore_poll(db->pg, db->gateway, &kinds, err) < 0) {
+	if (pgstore_poll(db->pg, db->gateway, &kinds, db->unlocks, DBSTORE_UNLOCKS, &db->n_unlocks,
+			 err) < 0) {
 		went_offline(db, err);
 		return 0;
 	}
@@ -418,4 +421,15 @@ int dbstore_lockouts(struct dbstore *db, struct pgstore_lockout **out, size_t *n
 bool dbstore_lockouts_due(const struct dbstore *db)
 {
 	return db->online && db->fresh;
+}
+
+size_t dbstore_unlocks(const struct dbstore *db, const struct pgstore_lockout **out)
+{
+	*out = db->unlocks;
+	return db->n_unlocks;
+}
+
+void dbstore_unlocks_done(struct dbstore *db)
+{
+	db->n_unlocks = 0;
 }

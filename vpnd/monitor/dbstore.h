@@ -89,5 +89,12 @@ int dbstore_lockout_cut(struct dbstore *db, const struct pgstore_lockout *lk, ch
 int dbstore_lockouts(struct dbstore *db, struct pgstore_lockout **out, size_t *n,
 		     char err[ERR_LEN]);
 bool dbstore_lockouts_due(const struct dbstore *db);
+/* The keys the admin unlocked on other gateways, as their change-log rows
+ * name them, heard by dbstore_poll and not yet marked applied: only these
+ * are unlocked here (a row of deadline 0 that no unlock names is an old
+ * one, and unlocks nothing). Kept across a reconnect, and until done. */
+#define DBSTORE_UNLOCKS 64
+size_t dbstore_unlocks(const struct dbstore *db, const struct pgstore_lockout **out);
+void dbstore_unlocks_done(struct dbstore *db);
 
 #endif

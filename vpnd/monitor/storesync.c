@@ -40,7 +40,7 @@ static void apply_row(struct vpnd *d, const struct pgstore_session *r, uint64_t 
 
 	const struct end_note *n = ends_find(d->ends, r->peer);
 
-	if (r->until_wall <= now_wall || p == NULL || p->disabled || !p->has_key)
+	if (r->bad || r->until_wall <= now_wall || p == NULL || p->disabled || !p->has_key)
 		return;
 	/* A window this gateway ended (idle here, an extension that failed
 	 * here) stays ended here: only a new one, or another gateway's
@@ -176,6 +176,7 @@ void storesync_retract(struct vpnd *d, const struct reg_peer *p)
 	dbstore_session_end(d->store, p->name);
 }
 
+_Static_assert(SESSION_BY_LEN > PGSTORE_BY_MAX, "who opened a session in the store fits");
 _Static_assert(sizeof(((struct pgstore_lockout *)0)->owner) >=
 		       sizeof(((struct lockout_note *)0)->owner),
 	       "an owner's name fits");
@@ -187,6 +188,7 @@ void storesync_lockouts(struct vpnd *d, unsigned kinds)
 {
 	struct lockout_note notes[LOCKOUT_NOTES];
 	struct pgstore_lockout *rows = NULL, lk;
+	const struct pgstore_lockout *unlocks;
 	int64_t now_wall = clock_wall();
 	uint64_t now = clock_boot_ns() / NS_PER_SEC;
 	size_t n, done = 0;
@@ -215,22 +217,27 @@ void storesync_lockouts(struct vpnd *d, unsigned kinds)
 		}
 	}
 	lockout_notes_done(d->lockout, done);
-	if (done < n || (!(kinds & PGSTORE_CHANGED_LOCKOUTS) && !dbstore_lockouts_due(d->store)))
+	if (done < n || (!(kinds & PGSTORE_CHANGED_LOCKOUTS) && !dbstore_lockouts_due(d->store) &&
+			 dbstore_unlocks(d->store, &unlocks) == 0))
 		return;
 	if (dbstore_lockouts(d->store, &rows, &n, err) < 0) {
 		log_warn("%s", err);
 		return;
 	}
+	/* The admin's unlocks, each of the key its change-log row names, and
+	 * before the rows: a lock taken since (here, and written first
+	 * above, or on another gateway) is in its row, and holds again
+	 * below. A row of 0 no unlock names is an old unlock, and a row
+	 * whose end is past merely ended: neither undoes a lock taken here
+	 * since. */
+	for (size_t i = 0, m = dbstore_unlocks(d->store, &unlocks); i < m; i++)
+		lockout_apply(d->lockout, unlocks[i].owner, unlocks[i].id, 0, now);
+	dbstore_unlocks_done(d->store);
 	for (size_t i = 0; i < n; i++) {
 		const struct pgstore_lockout *r = &rows[i];
 		bool far;
 		uint64_t until = lockout_deadline(r->until_wall, now_wall, now, &far);
 
-		/* A row of 0 is the admin's unlock, applied when the change
-		 * log says one came; a row whose end is past merely ended,
-		 * and must not undo a lock taken here since. */
-		if (r->until_wall == 0 && (kinds & PGSTORE_CHANGED_UNLOCKS))
-			lockout_apply(d->lockout, r->owner, r->id, 0, now);
 		if (until == 0)
 			continue;
 		if (far) {

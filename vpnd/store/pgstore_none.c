@@ -95,7 +95,8 @@ int pgstore_listen(struct pgstore *s, char err[ERR_LEN])
 	return -ENOTSUP;
 }
 
-int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char err[ERR_LEN])
+int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds,
+		 struct pgstore_lockout *unlocks, size_t cap, size_t *n_unlocks, char err[ERR_LEN])
 {
 	return -ENOTSUP;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "store/pgstore_int.h"
 
 /* A statement with parameters and its change-log row (one statement with
@@ -78,6 +79,8 @@ int pgstore_sessions(struct pgstore *s, struct pgstore_session **out, size_t *n,
 	PGresult *res = PQexec(s->conn, "SELECT peer, until_wall, idle, by, coalesce(psk, '')"
 					" FROM sessions");
 	struct pgstore_session *v;
+	char why[ERR_LEN];
+	size_t k = 0;
 	int rows;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -92,16 +95,27 @@ int pgstore_sessions(struct pgstore *s, struct pgstore_session **out, size_t *n,
 		text_err(err, "out of memory");
 		return -ENOMEM;
 	}
+	/* A row whatever wrote it (a hand, another version, a bug) opens
+	 * nothing unless all of it parses, and spoils none of the others. */
 	for (int i = 0; i < rows; i++) {
-		snprintf(v[i].peer, sizeof(v[i].peer), "%s", PQgetvalue(res, i, 0));
-		v[i].until_wall = strtoll(PQgetvalue(res, i, 1), NULL, 10);
-		v[i].idle = strtoll(PQgetvalue(res, i, 2), NULL, 10);
-		snprintf(v[i].by, sizeof(v[i].by), "%s", PQgetvalue(res, i, 3));
-		snprintf(v[i].psk, sizeof(v[i].psk), "%s", PQgetvalue(res, i, 4));
+		const char *peer = PQgetvalue(res, i, 0);
+
+		if (pgstore_session_parse(&v[k], peer, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+					  PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), why) == 0) {
+			k++;
+			continue;
+		}
+		log_warn("%s; skipped", why);
+		/* The store still has a session of this peer: the gateway's
+		 * own is not ended for want of a row. */
+		if (text_valid_name(peer)) {
+			snprintf(v[k].peer, sizeof(v[k].peer), "%s", peer);
+			v[k++].bad = true;
+		}
 	}
 	PQclear(res);
 	*out = v;
-	*n = (size_t)rows;
+	*n = k;
 	return 0;
 }
 
@@ -151,6 +165,7 @@ int pgstore_lockouts(struct pgstore *s, struct pgstore_lockout **out, size_t *n,
 {
 	PGresult *res = PQexec(s->conn, "SELECT owner, key_id, until_wall FROM lockouts");
 	struct pgstore_lockout *v;
+	char why[ERR_LEN];
 	size_t k = 0;
 	int rows;
 
@@ -168,10 +183,13 @@ int pgstore_lockouts(struct pgstore *s, struct pgstore_lockout **out, size_t *n,
 	}
 	/* A row that does not parse (written by hand, or by something
 	 * else) locks nothing here: it is skipped. */
-	for (int i = 0; i < rows; i++)
+	for (int i = 0; i < rows; i++) {
 		if (pgstore_lockout_parse(&v[k], PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-					  PQgetvalue(res, i, 2)) == 0)
+					  PQgetvalue(res, i, 2), why) == 0)
 			k++;
+		else
+			log_warn("%s; skipped", why);
+	}
 	PQclear(res);
 	*out = v;
 	*n = k;
@@ -186,9 +204,11 @@ int pgstore_listen(struct pgstore *s, char err[ERR_LEN])
 	return ret;
 }
 
-int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char err[ERR_LEN])
+int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds,
+		 struct pgstore_lockout *unlocks, size_t cap, size_t *n_unlocks, char err[ERR_LEN])
 {
-	size_t gl = strlen(gateway);
+	struct pgstore_lockout lk;
+	char why[ERR_LEN];
 	PGnotify *n;
 
 	*kinds = 0;
@@ -203,22 +223,28 @@ int pgstore_poll(struct pgstore *s, const char *gateway, unsigned *kinds, char e
 		return -ECONNRESET;
 	}
 	while ((n = PQnotifies(s->conn)) != NULL) {
-		/* "SEQ GATEWAY KIND NAME": our own changes are applied already. */
-		const char *g = strchr(n->extra, ' '), *k;
+		unsigned k = 0;
+		size_t i = 0;
 
-		if (g != NULL && (k = strchr(g + 1, ' ')) != NULL &&
-		    !((size_t)(k - g - 1) == gl && memcmp(g + 1, gateway, gl) == 0)) {
-			k++;
-			if (strncmp(k, "session ", 8) == 0 || strncmp(k, "end ", 4) == 0)
-				*kinds |= PGSTORE_CHANGED_SESSIONS;
-			else if (strncmp(k, "lockout ", 8) == 0)
-				*kinds |= PGSTORE_CHANGED_LOCKOUTS;
-			else if (strncmp(k, "unlock ", 7) == 0)
-				*kinds |= PGSTORE_CHANGED_LOCKOUTS | PGSTORE_CHANGED_UNLOCKS;
-			else
-				*kinds |= PGSTORE_CHANGED_REGISTRY;
-		}
+		if (pgstore_notify_parse(n->extra, gateway, &k, &lk, why) < 0)
+			log_warn("%s; dropped", why);
 		PQfreemem(n);
+		*kinds |= k;
+		if (!(k & PGSTORE_CHANGED_UNLOCKS))
+			continue;
+		while (i < *n_unlocks && (strcmp(unlocks[i].owner, lk.owner) != 0 ||
+					  strcmp(unlocks[i].id, lk.id) != 0))
+			i++;
+		if (i < *n_unlocks)
+			continue;
+		if (*n_unlocks == cap) {
+			log_warn(
+				"key %s of '%s' was unlocked on another gateway, with more than %zu"
+				" other unlocks at once: it stays locked here until its lock ends",
+				lk.id, lk.owner, cap);
+			continue;
+		}
+		unlocks[(*n_unlocks)++] = lk;
 	}
 	return 0;
 }

@@ -136,8 +136,9 @@ const struct actstats *actserver_stats(const struct actserver *s)
  * The budget of X25519s for all sources together. Its lower half is kept
  * for quiet sources (ratelimit_quiet): a flood from sources that each run
  * over their own limit drains it to half and no further, so an owner who
- * sends two packets an activation still finds a token. Only a flood from
- * many sources each under its own limit can take all of it.
+ * sends two packets an activation still finds a token. Sources that each
+ * send no faster than their own rate stay quiet: some 40 of them can
+ * still take all of it, as before.
  */
 static bool global_allow(struct actserver *s, const struct sockaddr *src, uint64_t now_ms)
 {
@@ -149,8 +150,9 @@ static bool global_allow(struct actserver *s, const struct sockaddr *src, uint64
 		s->global_milli = add >= cap - s->global_milli ? cap : s->global_milli + add;
 		s->global_last_ms = now_ms;
 	}
+	/* A noisy source's token must leave half: the check comes first. */
 	if (s->global_milli < 1000 ||
-	    (s->global_milli < cap / 2 && !ratelimit_quiet(s->rate, src, now_ms)))
+	    (s->global_milli < cap / 2 + 1000 && !ratelimit_quiet(s->rate, src, now_ms)))
 		return false;
 	s->global_milli -= 1000;
 	return true;

@@ -133,6 +133,46 @@ static void rule(void **state)
 	assert_int_equal(mailmsg_decode_table(&t, buf, len + 1), -EBADMSG);
 }
 
+/* The lookup's rarer paths, in both families: a tunnel network wider than
+ * one address (looked at one by one), and two owners on one address (the
+ * second found after the first, whatever order they were sent in). */
+static void lookup_paths(void **state)
+{
+	static const char *const entries[][2] = {
+		{"10.77.0.6", "filler"},   {"10.77.0.5", "erin"},   {"fd77::5", "dave"},
+		{"10.78.0.0/29", "carol"}, {"10.77.0.5", "dave"},   {"fd77::5", "erin"},
+		{"10.77.0.4", "filler"},   {"fd78::/125", "carol"}, {"fd77::6", "filler"},
+	};
+	uint8_t buf[2048];
+	struct mailmsg_enc e;
+	struct mailmsg_table t;
+	struct ipaddr a;
+
+	(void)state;
+	assert_int_equal(mailmsg_enc_start(&e, buf, sizeof(buf), NULL, 0), 0);
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+		const char *login = entries[i][1];
+
+		assert_int_equal(
+			ipaddr_parse(&a, entries[i][0], strchr(entries[i][0], '/') != NULL), 0);
+		assert_int_equal(mailmsg_enc_entry(&e, &a, entries[i][1], &login, 1), 0);
+	}
+	assert_int_equal(mailmsg_decode_table(&t, buf, mailmsg_enc_finish(&e)), 0);
+	for (int v6 = 0; v6 < 2; v6++) {
+		const char *net_in = v6 ? "fd78::7" : "10.78.0.7";
+		const char *net_out = v6 ? "fd78::8" : "10.78.0.8";
+		const char *shared = v6 ? "fd77::5" : "10.77.0.5";
+
+		assert_int_equal(decide(&t, net_in, "carol"), MAILMSG_ALLOW_OWNER);
+		assert_int_equal(decide(&t, net_in, "dave"), MAILMSG_REFUSE_OTHER_OWNER);
+		assert_int_equal(decide(&t, net_out, "carol"), MAILMSG_REFUSE_NOT_TUNNEL);
+		assert_int_equal(decide(&t, shared, "dave"), MAILMSG_ALLOW_OWNER);
+		assert_int_equal(decide(&t, shared, "erin"), MAILMSG_ALLOW_OWNER);
+		assert_int_equal(decide(&t, shared, "filler"), MAILMSG_REFUSE_OTHER_OWNER);
+	}
+	mailmsg_table_free(&t);
+}
+
 static void full_table(void **state)
 {
 	static const char *const l[] = {"x"};
@@ -392,10 +432,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(conf_mail),       cmocka_unit_test(rule),
-		cmocka_unit_test(full_table),      cmocka_unit_test(parts),
-		cmocka_unit_test(bad_parts),       cmocka_unit_test(refused_msg),
-		cmocka_unit_test(dovecot_request), cmocka_unit_test(postfix_request),
-		cmocka_unit_test(owner_logins),
+		cmocka_unit_test(lookup_paths),    cmocka_unit_test(full_table),
+		cmocka_unit_test(parts),           cmocka_unit_test(bad_parts),
+		cmocka_unit_test(refused_msg),     cmocka_unit_test(dovecot_request),
+		cmocka_unit_test(postfix_request), cmocka_unit_test(owner_logins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

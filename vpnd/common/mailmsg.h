@@ -18,12 +18,13 @@
  * headed by the table's generation, the part's index and the count of
  * parts; every part but the last is full. The child gathers them in
  * order and swaps the new table in only when the last has come and the
- * whole decodes; until then the old one stays in force. A part out of
- * order, of another generation, or a new table begun before the last one
- * ended drops the table being gathered whole (counted), and the child
- * then empties the table in force (netchild/servers.c): fail closed; the
- * monitor's next one mends it. The monitor sends every table to its end
- * before it starts the next.
+ * whole decodes; until then the old one stays in force. A new table
+ * begun before the last one ended takes the place of the one being
+ * gathered (counted as dropped). A part out of order or of another
+ * generation, or a whole that does not decode, drops the table being
+ * gathered, and the child then empties the table in force
+ * (netchild/servers.c): fail closed; the monitor's next one mends it. The
+ * monitor sends every table to its end before it starts the next.
  *
  * MAIL_REFUSED (child -> monitor) carries one refusal for the audit, sent
  * without waiting; nothing goes back.

@@ -23,8 +23,10 @@
 #include "monitor/tcplisten.h"
 
 #define RETRY_MS 50 /* the longest wait for room on the child's socket */
-/* What the parts leave free of the socket's buffer: the RESULTs, METRICS
- * and WEB_CONF that share it are sent without waiting. */
+/* About what the parts leave free of the socket's buffer (the kernel
+ * counts some 10% more for a part than its bytes): the RESULTs, METRICS
+ * and WEB_CONF that share it are sent without waiting, at most 64 RESULTs
+ * in flight. */
 #define RESERVE         (256 * 1024)
 #define AUDIT_PER_SEC   50
 #define LOGINS_PER_SESS (1 + MAILCONF_DOMAINS_MAX + 16)
@@ -40,6 +42,7 @@ struct mailtab {
 	uint32_t gen, next, parts; /* next < parts: a table under way */
 	bool dirty;                /* a change since the table under way was built */
 	uint64_t wait_ms;          /* for room on the socket, doubled to RETRY_MS */
+	bool attaching;            /* a new child's first part goes regardless */
 	size_t sndbuf;             /* the socket's buffer */
 	uint32_t sessions, left_out;
 	uint64_t refused, refused_by[3], unaudited;
@@ -234,7 +237,8 @@ static bool room(const struct mailtab *mt, size_t len)
 /* Sends the table under way part after part, as far as the socket takes
  * them. A change while one is under way waits for its end: under a steady
  * stream of changes every table still arrives whole. 0 when all is sent,
- * -EAGAIN when the socket is full, -EIO. */
+ * -EAGAIN when the socket is full, -ENOMEM when no table could be built,
+ * -EIO. */
 static int pump(struct mailtab *mt, bool *moved)
 {
 	*moved = false;
@@ -242,16 +246,19 @@ static int pump(struct mailtab *mt, bool *moved)
 		if (mt->next == mt->parts) {
 			if (!mt->dirty)
 				return 0;
-			mt->dirty = false;
 			if (build(mt) < 0)
-				return -EIO;
+				return -ENOMEM; /* still dirty: tried again */
+			mt->dirty = false;
 		}
 		while (mt->next < mt->parts) {
 			size_t len =
 				mailpart_encode(mt->buf, mt->gen, mt->next, mt->enc.p, mt->enc.len);
 			ssize_t n;
 
-			if (!room(mt, len))
+			/* The first part of a new child's first table goes
+			 * whatever the room: the child reads it before its
+			 * loop, and anything else first would stop it. */
+			if (!(mt->attaching && mt->next == 0) && !room(mt, len))
 				return -EAGAIN;
 			n = send(mt->child_fd, mt->buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (n < 0 && (errno == EAGAIN || errno == ENOBUFS))
@@ -279,18 +286,33 @@ static int retry_cb(int fd, uint32_t events, void *data)
 	struct mailtab *mt = data;
 	uint64_t ticks;
 	bool moved;
+	int ret;
 
 	(void)events;
 	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return 0;
 	if (mt->child_fd < 0 || (mt->dovecot_fd < 0 && mt->postfix_fd < 0))
 		return 0;
-	/* Else sent, or the child is going: a new one gets a table. The
-	 * child reads a part a turn of its loop: a millisecond's wait mostly
-	 * finds room again; a stuck child is asked less and less often. */
-	if (pump(mt, &moved) == -EAGAIN) {
+	/* The child reads a part a turn of its loop: a millisecond's wait
+	 * mostly finds room again; a stuck child is asked less and less
+	 * often, down to every RETRY_MS. */
+	ret = pump(mt, &moved);
+	if (ret == -EAGAIN) {
 		mt->wait_ms = moved || mt->wait_ms == 0 ? 1 : mt->wait_ms * 2;
-		arm(mt, mt->wait_ms < RETRY_MS ? mt->wait_ms : RETRY_MS);
+		if (mt->wait_ms > RETRY_MS)
+			mt->wait_ms = RETRY_MS;
+		arm(mt, mt->wait_ms);
+	} else if (ret == -ENOMEM) {
+		arm(mt, RETRY_MS);
+	} else if (ret < 0) {
+		/* The child is going, most likely: a new one gets a table
+		 * of its own. If not, a whole table again in a second (the
+		 * child drops the one cut short). */
+		log_warn("a part of the mail table did not go to the network child; the "
+			 "whole table again in a second");
+		mt->next = mt->parts;
+		mt->dirty = true;
+		arm(mt, 1000);
 	}
 	return 0;
 }
@@ -312,10 +334,12 @@ int mailtab_attach(struct mailtab *mt, int sock)
 	 * its loop, unless INIT and WEB_CONF fill it); the rest after. */
 	mt->dirty = true;
 	mt->wait_ms = 0;
+	mt->attaching = true;
 	ret = pump(mt, &moved);
+	mt->attaching = false;
 	if (ret == 0)
 		return 0;
-	if (ret == -EAGAIN) {
+	if (ret == -EAGAIN && mt->next > 0) {
 		arm(mt, 1);
 		return 0;
 	}

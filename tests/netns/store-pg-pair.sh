@@ -143,6 +143,15 @@ wait_for 3 grep -qF "$bad_row" "$NET_TMP/vpnd2.log" || fail "gateway 2 did not w
 wait_for 3 grep -qF "$bad_row" "$NET_TMP/vpnd.log" || fail "gateway 1 did not warn about the bad session row"
 gw2_peers | grep -qxF "$gpub" && fail "gateway 2 opened a session from a row that does not parse"
 gw_peers | grep -qxF "$gpub" && fail "gateway 1 opened a session from a row that does not parse"
+# A deadline in milliseconds (a hand edit, another program): it parses,
+# but no window is that long, and the gate's nanoseconds would wrap.
+pg_sql "UPDATE sessions SET by = 'admin', until_wall = extract(epoch FROM now())::bigint * 1000
+	WHERE peer = 'ghost';
+	INSERT INTO changes (gateway, kind, name) VALUES ('psql', 'session', 'ghost')" >/dev/null
+far_row="session of 'ghost' in the store ends in .* s, longer than any window; not applied"
+wait_for 3 grep -q "$far_row" "$NET_TMP/vpnd2.log" || fail "gateway 2 did not refuse the far session row"
+wait_for 3 grep -q "$far_row" "$NET_TMP/vpnd.log" || fail "gateway 1 did not refuse the far session row"
+ghost_off || fail "a session row centuries out opened the peer"
 pg_sql "DELETE FROM sessions WHERE peer = 'ghost';
 	INSERT INTO changes (gateway, kind, name) VALUES ('psql', 'end', 'ghost')" >/dev/null
 

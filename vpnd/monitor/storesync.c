@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "base/duration.h"
 #include "base/log.h"
 #include "monitor/dbstore.h"
 #include "monitor/ends.h"
@@ -42,6 +43,15 @@ static void apply_row(struct vpnd *d, const struct pgstore_session *r, uint64_t 
 
 	if (r->bad || r->until_wall <= now_wall || p == NULL || p->disabled || !p->has_key)
 		return;
+	/* No window is longer than a duration can be: a row further out is a
+	 * bug or a hand edit (a deadline in milliseconds, say), and would
+	 * wrap the gate's nanoseconds. It opens nothing. */
+	if (r->until_wall - now_wall > (int64_t)DURATION_MAX + LOCKOUT_SKEW) {
+		log_warn("session of '%s' in the store ends in %" PRId64 " s, longer than any "
+			 "window; not applied",
+			 r->peer, r->until_wall - now_wall);
+		return;
+	}
 	/* A window this gateway ended (idle here, an extension that failed
 	 * here) stays ended here: only a new one, or another gateway's
 	 * extension of it, comes back. */

@@ -9,8 +9,9 @@
 
 struct pgstore {
 	PGconn *conn;
-	unsigned gen; /* connections made anew (pgstore_generation) */
-	bool deaf;    /* made anew, but LISTEN failed: no NOTIFY will come */
+	unsigned gen;        /* connections made anew (pgstore_generation) */
+	bool deaf;           /* made anew, but LISTEN failed: no NOTIFY will come */
+	int64_t quiet_until; /* wall seconds: bad session rows are not logged */
 };
 
 /* Runs one command without parameters; 0, or -EIO with err naming what

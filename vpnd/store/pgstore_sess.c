@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "store/pgstore_int.h"
@@ -80,7 +81,8 @@ int pgstore_sessions(struct pgstore *s, struct pgstore_session **out, size_t *n,
 					" FROM sessions");
 	struct pgstore_session *v;
 	char why[ERR_LEN];
-	size_t k = 0;
+	size_t k = 0, bad = 0;
+	int64_t now = (int64_t)time(NULL);
 	int rows;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -105,7 +107,10 @@ int pgstore_sessions(struct pgstore *s, struct pgstore_session **out, size_t *n,
 			k++;
 			continue;
 		}
-		log_warn("%s; skipped", why);
+		/* Sessions are read at every change on any gateway: a row
+		 * that stays bad is told once a minute. */
+		if (now >= s->quiet_until && bad++ < 8)
+			log_warn("%s; skipped", why);
 		/* The store still has a session of this peer: the gateway's
 		 * own is not ended for want of a row. */
 		if (text_valid_name(peer)) {
@@ -114,6 +119,8 @@ int pgstore_sessions(struct pgstore *s, struct pgstore_session **out, size_t *n,
 		}
 	}
 	PQclear(res);
+	if (bad > 0)
+		s->quiet_until = now + 60;
 	*out = v;
 	*n = k;
 	return 0;

@@ -33,7 +33,8 @@ static int send_take(struct pgstore *s, const char *gateway, const struct pgstor
 				 " AND id = $2 AND counter < $3::bigint RETURNING owner, id),"
 				 " c AS (INSERT INTO changes (gateway, kind, name)"
 				 " SELECT $4, 'counter', owner || ' ' || id FROM u),"
-				 " w AS (INSERT INTO take_won (i) SELECT $5::integer FROM u)"
+				 " w AS (INSERT INTO pg_temp.take_won (i) SELECT $5::integer FROM "
+				 "u)"
 				 " SELECT count(*) FROM u",
 		       t->ps == NULL ? 4 : 5, NULL, v, NULL, NULL, 0) == 1
 		       ? 0
@@ -57,7 +58,7 @@ static int send_session(struct pgstore *s, const char *gateway, const struct pgs
 		       s->conn,
 		       "WITH s AS (INSERT INTO sessions (peer, until_wall, idle, by, gateway, psk)"
 		       " SELECT $1, $2::bigint, $3::bigint, $4, $5, $6"
-		       " WHERE EXISTS (SELECT 1 FROM take_won WHERE i = $7::integer)"
+		       " WHERE EXISTS (SELECT 1 FROM pg_temp.take_won WHERE i = $7::integer)"
 		       " ON CONFLICT (peer) DO UPDATE SET until_wall = EXCLUDED.until_wall,"
 		       " idle = EXCLUDED.idle, by = EXCLUDED.by, gateway = EXCLUDED.gateway,"
 		       " psk = EXCLUDED.psk RETURNING peer)"
@@ -179,7 +180,7 @@ static int counters_sorted(struct pgstore *s, const char *gateway, struct take_r
 	 * the transaction. */
 	if (ret == 0 && m > 0 &&
 	    PQsendQueryParams(s->conn,
-			      "CREATE TEMP TABLE IF NOT EXISTS take_won (i integer)"
+			      "CREATE TEMP TABLE IF NOT EXISTS pg_temp.take_won (i integer)"
 			      " ON COMMIT DELETE ROWS",
 			      0, NULL, none, NULL, NULL, 0) != 1)
 		ret = -EIO;

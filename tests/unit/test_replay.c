@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -112,12 +113,44 @@ static void test_ratelimit(void **state)
 	assert_null(rl);
 }
 
+/* A flood's 256 sources, each drained, in 4096 buckets: a new source is
+ * turned away with them only when both its places are theirs. With one
+ * place each, some 125 of 2,000 would be (one in 16). */
+static void test_ratelimit_two_places(void **state)
+{
+	struct ratelimit *rl = NULL;
+	struct sockaddr_in a;
+	int shared = 0;
+
+	(void)state;
+	assert_int_equal(ratelimit_create(&rl, 4096, 20, 5), 0);
+	for (int i = 0; i < 256; i++) {
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "127.1.%d.%d", i / 250, i % 250 + 1);
+		sa4(&a, ip);
+		for (int k = 0; k < 25; k++)
+			ratelimit_allow(rl, (struct sockaddr *)&a, 1000);
+	}
+	for (int i = 0; i < 2000; i++) {
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "198.51.%d.%d", i / 250, i % 250 + 1);
+		sa4(&a, ip);
+		shared += !ratelimit_quiet(rl, (struct sockaddr *)&a, 1000);
+	}
+	if (shared > 40)
+		fail_msg("%d of 2000 new sources share a drained bucket", shared);
+	ratelimit_destroy(&rl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_single_use),
 		cmocka_unit_test(test_replay_full),
 		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test(test_ratelimit_two_places),
 	};
 
 	if (key_init() < 0)

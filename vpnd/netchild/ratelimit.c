@@ -66,33 +66,53 @@ static void prefix_of(uint8_t p[16], const struct sockaddr *sa)
 	}
 }
 
-static struct bucket *lookup(struct ratelimit *rl, const struct sockaddr *src, uint64_t now_ms)
+static void refill(struct ratelimit *rl, struct bucket *b, uint64_t now_ms)
 {
-	uint8_t p[16], h[crypto_shorthash_BYTES];
-	struct bucket *b;
-	uint64_t v = 0;
-
-	prefix_of(p, src);
-	crypto_shorthash(h, p, sizeof(p), rl->key);
-	for (size_t i = 0; i < sizeof(h); i++)
-		v = v << 8 | h[i];
-	b = &rl->buckets[v & rl->mask];
 	if (b->used && now_ms > b->last_ms) {
 		uint64_t add = (now_ms - b->last_ms) * rl->rate;
 
 		b->milli_tokens = add >= rl->burst_milli - b->milli_tokens ? rl->burst_milli
 									   : b->milli_tokens + add;
 	}
-	if (!b->used || (b->milli_tokens == rl->burst_milli && memcmp(b->prefix, p, 16) != 0)) {
-		/* Free, or idle and full: the new source takes it over. */
-		memcpy(b->prefix, p, 16);
-		b->milli_tokens = rl->burst_milli;
-		b->notified_ms = 0;
-		b->used = true;
-	}
 	if (now_ms > b->last_ms)
 		b->last_ms = now_ms;
-	return b;
+}
+
+/*
+ * Each source has two places, from two halves of its hash: its own bucket
+ * if either holds it, else the first that is free or idle and full, which
+ * it takes over. Only when both are busy with others does it share one.
+ * With one place, an owner shared a drained bucket with one of a flood's
+ * 256 sources one time in 16 and was turned away as that source was; with
+ * two, both must be taken (some 1 in 250).
+ */
+static struct bucket *lookup(struct ratelimit *rl, const struct sockaddr *src, uint64_t now_ms)
+{
+	uint8_t p[16], h[crypto_shorthash_BYTES];
+	struct bucket *c[2];
+	uint64_t v = 0;
+
+	prefix_of(p, src);
+	crypto_shorthash(h, p, sizeof(p), rl->key);
+	for (size_t i = 0; i < sizeof(h); i++)
+		v = v << 8 | h[i];
+	c[0] = &rl->buckets[v & rl->mask];
+	c[1] = &rl->buckets[(v >> 32) & rl->mask];
+	for (int i = 0; i < 2; i++) {
+		refill(rl, c[i], now_ms);
+		if (c[i]->used && memcmp(c[i]->prefix, p, 16) == 0)
+			return c[i];
+	}
+	for (int i = 0; i < 2; i++)
+		if (!c[i]->used || c[i]->milli_tokens == rl->burst_milli) {
+			memcpy(c[i]->prefix, p, 16);
+			c[i]->milli_tokens = rl->burst_milli;
+			c[i]->notified_ms = 0;
+			c[i]->last_ms = now_ms;
+			c[i]->used = true;
+			return c[i];
+		}
+	return c[0];
 }
 
 bool ratelimit_allow(struct ratelimit *rl, const struct sockaddr *src, uint64_t now_ms)

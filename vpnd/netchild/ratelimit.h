@@ -2,8 +2,9 @@
 /*
  * Per-source rate limits for the activation port: a token bucket per IPv4
  * address or IPv6 /64, in a table of fixed size indexed by a keyed hash of
- * the source. Sources that collide share a bucket; the key is random per
- * process, so nobody can choose whom they collide with.
+ * the source: two places for each. Sources whose places are both taken
+ * share a bucket; the key is random per process, so nobody can choose whom
+ * they collide with.
  */
 #ifndef KEYGATE_RATELIMIT_H
 #define KEYGATE_RATELIMIT_H

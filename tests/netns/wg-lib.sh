@@ -122,13 +122,16 @@ expect_error "$DEAD: UAPI socket .* refuses connections" "$T" show "$DEAD"
 expect_error "$DEAD: UAPI socket .* refuses connections" "$T" remove-peer "$DEAD" "$PUBB"
 
 # A listener that accepts and never answers, one that answers nonsense,
-# and one that hangs up at once.
+# and one that hangs up at once. Each is bound under another name and
+# renamed once it listens: a socket file found before listen() refuses
+# connections, which is another test's error.
 listener() { # name reply(python bytes literal, or None for silence)
 	bg_ns a "listen-$1" python3 -c '
-import socket, sys, time
+import os, socket, sys, time
 s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
+s.bind(sys.argv[1] + ".new")
 s.listen(16)
+os.rename(sys.argv[1] + ".new", sys.argv[1])
 reply = eval(sys.argv[2])
 held = []
 while True:

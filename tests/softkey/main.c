@@ -196,22 +196,27 @@ static int serve(struct server *s)
 	return 0;
 }
 
+/* Bound under PATH.new and renamed once it listens: whoever waits for
+ * PATH to appear (every test does) never finds a socket that refuses. */
 static int listen_on(const char *path)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct stat st;
 	int fd;
 
-	if (strlen(path) >= sizeof(sun.sun_path)) {
+	if (strlen(path) + 4 >= sizeof(sun.sun_path)) {
 		log_error("socket path too long: '%s'", path);
 		return -ENAMETOOLONG;
 	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.new", path);
 	/* A socket left by an earlier run is ours to replace; anything else is not. */
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path);
+	if (lstat(sun.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(sun.sun_path);
 	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, MAX_CONNS) < 0) {
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, MAX_CONNS) < 0 ||
+	    rename(sun.sun_path, path) < 0) {
 		int r = -errno;
 
 		log_error("cannot listen on %s: %s", path, strerror(errno));

@@ -82,6 +82,7 @@ in_ns gw python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
 s.settimeout(20)
+open(sys.argv[1] + ".ready", "w").close()
 while True:
     f = s.recv(65535)
     ip = f[14:]
@@ -90,7 +91,7 @@ while True:
         open(sys.argv[1], "wb").write(ip[hl + 8:])
         break' "$NET_TMP/request" &
 sniffer=$!
-sleep 0.5
+wait_for 5 test -e "$NET_TMP/request.ready" || fail "the capture did not start"
 must enroll_as alice "$PIN" -- activate laptop >/dev/null
 wait "$sniffer" || fail "no request captured"
 must vpnd_cmd session kill laptop
@@ -100,12 +101,13 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("192.0.2.2", 0))
 s.sendto(open(sys.argv[1], "rb").read(), ("192.0.2.1", 51821))' "$NET_TMP/request" ||
 	fail "could not replay the request"
-sleep 0.5
-[ -z "$(gw_peers)" ] || fail "a replayed request opened a session"
-vpnd_cmd status --json | python3 -c '
+replay_counted() {
+	vpnd_cmd status --json | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 s = s[0] if isinstance(s, list) else s
-assert int(s["act-drop-challenge"]) + int(s["act-drop-replay"]) >= 1, s' ||
-	fail "the replay was not counted: $(vpnd_cmd status --json)"
+assert int(s["act-drop-challenge"]) + int(s["act-drop-replay"]) >= 1, s' 2>/dev/null
+}
+wait_for 5 replay_counted || fail "the replay was not counted: $(vpnd_cmd status --json)"
+[ -z "$(gw_peers)" ] || fail "a replayed request opened a session"
 pass "wrong PIN, no touch, other owner's key, U2F-only by policy, used code, garbage, replay"

@@ -102,7 +102,7 @@ log "untouched: $(notice_field 'session ended' body)"
 # The admin ends it.
 softkey_restart key1 --pin "$PIN"
 must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
-sleep 1.5
+sleep 3 # watch (every 1 s, each query its own time) sees it live
 must vpnd_cmd session kill laptop >/dev/null
 wait_for 10 has_notice "ended: ended by admin" || fail "no notice when the admin ended it: $(cat "$NOTICES")"
 
@@ -110,7 +110,7 @@ wait_for 10 has_notice "ended: ended by admin" || fail "no notice when the admin
 kill "$NOTIFYD_PID"
 wait "$NOTIFYD_PID" 2>/dev/null
 must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
-sleep 1.5
+sleep 3 # watch (every 1 s, each query its own time) sees it live
 must vpnd_cmd session kill laptop >/dev/null
 wait_for 10 grep -q "no notification service on the session bus" "$NET_TMP/watch.err" ||
 	fail "watch said nothing when the notices could not be posted: $(tail -n 3 "$NET_TMP/watch.err"; tail -n 8 "$NET_TMP/watch.out")"
@@ -133,7 +133,7 @@ softkey_restart key1 --pin "$PIN"
 
 # The key is revoked.
 must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
-sleep 1.5
+sleep 3 # watch (every 1 s, each query its own time) sees it live
 key=$(vpnd_cmd key list alice --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 must vpnd_cmd key revoke alice "$key" >/dev/null
 wait_for 10 has_notice "ended: revoked by admin" || fail "no notice for the revocation: $(cat "$NOTICES")"

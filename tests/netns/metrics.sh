@@ -92,7 +92,7 @@ wait_for 5 is 'keygate_firewall_dropped_packets_total{chain="input"} > bool 0' 1
 # An activation: 1 while the window is open, 0 after.
 uri=$(vpnd_cmd peer add laptop --owner alice --address 10.77.0.2) || fail "peer add failed"
 must enroll_as key1 "$PIN" -- register "$uri" >/dev/null
-is 'keygate_peers{state="ready"}' 1 || wait_for 3 is 'keygate_peers{state="ready"}' 1 ||
+is 'keygate_peers{state="ready"}' 1 || wait_for 10 is 'keygate_peers{state="ready"}' 1 ||
 	fail "the enrolled peer is not ready: $(scrape | grep keygate_peers)"
 must enroll_as key1 "$PIN" -- up "$LIF" >/dev/null
 opened=$(date +%s)

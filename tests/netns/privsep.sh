@@ -154,7 +154,8 @@ else
 			continue
 		fi
 		[ "$out" = "signal 31" ] || fail "the child's filter let $call through: $out"
-		grep -q "event=netchild-restart pid=$child reason=closed status=signal-31" "$NET_TMP/vpnd.log" ||
+		wait_for 5 grep -q "event=netchild-restart pid=$child reason=closed status=signal-31" \
+			"$NET_TMP/vpnd.log" ||
 			fail "no audit line for the child killed by its filter ($call)"
 		child=$(child_after "$child") || exit 1
 	done

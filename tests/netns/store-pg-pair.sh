@@ -66,11 +66,15 @@ within() {
 on2() { gw2_peers | grep -qxF "$lpub"; }
 off2() { ! gw2_peers | grep -qxF "$lpub"; }
 off1() { ! gw_peers | grep -qxF "$lpub"; }
-fast() { [ "$(echo "$1 < 1.0" | bc)" = 1 ] || fail "$2 took $1 s on the other gateway"; }
+# The issue's second, in the plain build; a sanitizer build is 2-3 times
+# slower at everything, and gets two.
+limit=1.0
+grep -q __asan_init "$VPND" && limit=2.0
+fast() { [ "$(echo "$1 < $limit" | bc)" = 1 ] || fail "$2 took $1 s on the other gateway"; }
 
 uri=$(vpnd_cmd peer add laptop --owner alice --address 10.77.0.2) || fail "peer add failed"
 must enroll_as key1 "$PIN" -- register "$uri" >/dev/null
-wait_for 2 sh -c "ip netns exec $(ns_name gw2) $VPND peer list -c $CONF2 | grep -q laptop" ||
+wait_for 5 sh -c "ip netns exec $(ns_name gw2) $VPND peer list -c $CONF2 | grep -q laptop" ||
 	fail "gateway 2 does not know the peer added on gateway 1"
 
 log "an activation through gateway 1 opens the tunnel on gateway 2"
@@ -121,7 +125,7 @@ wait_for 10 off1 || fail "gateway 1 did not end the idle session"
 # Any session change makes both read the store's sessions again.
 gpub=$(wg genkey | wg pubkey)
 must vpnd_cmd peer add ghost --owner alice --mobile --public-key "$gpub" --no-enroll >/dev/null
-wait_for 3 vpnd2 peer show ghost || fail "gateway 2 did not learn the new peer"
+wait_for 5 vpnd2 peer show ghost || fail "gateway 2 did not learn the new peer"
 must vpnd2 session open ghost >/dev/null
 sleep 1.5
 off2 || fail "a resync on gateway 2 reopened the window it ended for idleness"
@@ -132,15 +136,15 @@ must vpnd_cmd peer set laptop --idle default >/dev/null
 log "a session row that does not parse is skipped whole, with a warning naming it"
 ghost_off() { ! gw2_peers | grep -qxF "$gpub" && ! gw_peers | grep -qxF "$gpub"; }
 # (A gateway keeps its own session of a peer whose row it cannot read.)
-wait_for 3 ghost_off || fail "the kill of ghost did not end it on both gateways"
+wait_for 5 ghost_off || fail "the kill of ghost did not end it on both gateways"
 # Who opened it is not one word: before, it was taken as it came (cut to
 # its buffer) and the session opened on both.
 pg_sql "INSERT INTO sessions (peer, until_wall, idle, by, gateway, psk)
 	VALUES ('ghost', extract(epoch FROM now())::bigint + 600, 0, 'key:a b', 'psql', NULL);
 	INSERT INTO changes (gateway, kind, name) VALUES ('psql', 'session', 'ghost')" >/dev/null
 bad_row="session row of 'ghost' in the store: by 'key:a b' is not who opens a session"
-wait_for 3 grep -qF "$bad_row" "$NET_TMP/vpnd2.log" || fail "gateway 2 did not warn about the bad session row"
-wait_for 3 grep -qF "$bad_row" "$NET_TMP/vpnd.log" || fail "gateway 1 did not warn about the bad session row"
+wait_for 5 grep -qF "$bad_row" "$NET_TMP/vpnd2.log" || fail "gateway 2 did not warn about the bad session row"
+wait_for 5 grep -qF "$bad_row" "$NET_TMP/vpnd.log" || fail "gateway 1 did not warn about the bad session row"
 gw2_peers | grep -qxF "$gpub" && fail "gateway 2 opened a session from a row that does not parse"
 gw_peers | grep -qxF "$gpub" && fail "gateway 1 opened a session from a row that does not parse"
 # A deadline in milliseconds (a hand edit, another program): it parses,
@@ -149,8 +153,8 @@ pg_sql "UPDATE sessions SET by = 'admin', until_wall = extract(epoch FROM now())
 	WHERE peer = 'ghost';
 	INSERT INTO changes (gateway, kind, name) VALUES ('psql', 'session', 'ghost')" >/dev/null
 far_row="session of 'ghost' in the store ends in .* s, longer than any window; not applied"
-wait_for 3 grep -q "$far_row" "$NET_TMP/vpnd2.log" || fail "gateway 2 did not refuse the far session row"
-wait_for 3 grep -q "$far_row" "$NET_TMP/vpnd.log" || fail "gateway 1 did not refuse the far session row"
+wait_for 5 grep -q "$far_row" "$NET_TMP/vpnd2.log" || fail "gateway 2 did not refuse the far session row"
+wait_for 5 grep -q "$far_row" "$NET_TMP/vpnd.log" || fail "gateway 1 did not refuse the far session row"
 ghost_off || fail "a session row centuries out opened the peer"
 pg_sql "DELETE FROM sessions WHERE peer = 'ghost';
 	INSERT INTO changes (gateway, kind, name) VALUES ('psql', 'end', 'ghost')" >/dev/null
